@@ -1,0 +1,132 @@
+"""Command line for the data spine.
+
+    python -m data ingest [--warehouse PATH] [--la CODE] [--no-bundle] SOURCE...
+    python -m data status [--warehouse PATH]
+    python -m data sample [--la CODE] [--seed N] [--rebuild]
+    python -m data synth [--la CODE | --all] [--seed N] [--out DIR]
+    python -m data national SRC
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from data import settings
+from data.errors import SourceError
+
+
+def cmd_ingest(args) -> int:
+    from data.ingest import ingest
+
+    started = time.perf_counter()
+    report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la)
+    print(f"Loaded {len(report.files)} file(s) into {report.warehouse} (version {report.version}) "
+          f"in {time.perf_counter() - started:.1f}s")
+    for f in report.files:
+        if f["rows_quarantined"] or f["values_cleared"]:
+            print(f"  {f['name']}: {f['rows_in']} rows in, {f['rows_loaded']} loaded, {f['rows_quarantined']} quarantined, "
+                  f"{f['values_cleared']} values cleared")
+    print(f"{report.quarantined} row(s) quarantined in total: see `python -m data status`")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from data.warehouse.connect import open_readonly, warehouse_info
+
+    path = Path(args.warehouse)
+    con = open_readonly(path)
+    info = warehouse_info(con)
+    print(f"Warehouse {path}")
+    print(f"  version {info['version']} (data model {info['model_version']}), built "
+          f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(path.stat().st_mtime))}, {path.stat().st_size / 1e6:.1f} MB")
+    print(f"  local area {info.get('local_la_code') or 'none'}; synthetic local data: {info['synthetic_local_data']}; "
+          f"reference date {info['reference_date']}")
+    print("Tables (rows):")
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    for table in tables:
+        count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608 - names from the catalog
+        print(f"  {table:<24}{count:>12,}")
+    quarantine = con.execute("""SELECT table_name, rule, action, count(*) FROM quarantine
+                                GROUP BY ALL ORDER BY 1, 2, 3""").fetchall()
+    print("Quarantine:" if quarantine else "Quarantine: empty")
+    for table, rule, action, count in quarantine:
+        print(f"  {table:<20}{rule:<14}{action:<15}{count:>8,}")
+    for source, problem in con.execute("SELECT * FROM load_warning").fetchall():
+        print(f"Warning: {Path(source).name}: {problem}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    """Generate the synthetic extract for one LA (if needed) and build the sample warehouse from it."""
+    from data.ingest import ingest
+    from data.synth import generate
+
+    out = settings.SAMPLE_DIR / args.la
+    warehouse = Path(args.warehouse)
+    if warehouse.exists() and not args.rebuild:
+        print(f"Sample warehouse already built: {warehouse} (use --rebuild to make it again)")
+        return 0
+    started = time.perf_counter()
+    if args.rebuild or not (out / "MANIFEST.json").exists():
+        generate(args.la, args.seed, out)
+        print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
+    loaded = time.perf_counter()
+    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse)
+    print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
+          f"{report.quarantined} row(s) quarantined")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="validate files and build a new warehouse from them, swapping it in atomically")
+    p.add_argument("--warehouse", default=str(settings.warehouse_path()))
+    p.add_argument("--la", help="new ONS code of the council the local files belong to")
+    p.add_argument("--no-bundle", action="store_true", help="leave out the bundled national data")
+    p.add_argument("sources", nargs="+", help="files or folders: CSV, XLSX, SEN2 XML")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("status", help="warehouse version, tables, row counts and quarantine counts")
+    p.add_argument("--warehouse", default=str(settings.warehouse_path()))
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("sample", help="generate the synthetic sample extract and build its warehouse")
+    p.add_argument("--la", default=settings.DEFAULT_LA)
+    p.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
+    p.add_argument("--warehouse", default=str(settings.DEFAULT_WAREHOUSE))
+    p.add_argument("--rebuild", action="store_true")
+    p.set_defaults(func=cmd_sample)
+
+    from data.synth import cli as synth_cli
+
+    p = sub.add_parser("synth", help="generate a synthetic local extract for any LA (or all 153)")
+    synth_cli.add_arguments(p)
+    p.set_defaults(func=synth_cli.run)
+
+    from data import bundle
+
+    p = sub.add_parser("national", help="rebuild the bundled national data from the published files")
+    bundle.add_arguments(p)
+    p.set_defaults(func=bundle.run)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SourceError as exc:
+        print(f"Load stopped, nothing changed: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the warehouse layer raises WarehouseUnavailable with a full message
+        if type(exc).__name__ == "WarehouseUnavailable":
+            print(str(exc), file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""Ingest: sources -> validated tables -> a new warehouse built beside the live one -> atomic swap.
+
+A file-level problem raises SourceError before the live warehouse is touched. Row-level problems go to the
+`quarantine` table. The same inputs always give the same warehouse (same tables, rows, order and version).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from tqdm import tqdm
+
+from data.errors import SourceError
+from data.parsing import normalise_column, read_csv_text, read_xlsx_text
+from data.schemas.local import LOCAL_KINDS
+from data.schemas.spec import FileKind
+from data.schemas.validate import QUARANTINE_COLUMNS, Validated, validate
+from data.sources.sen2_xml import is_sen2_xml, read_sen2_xml
+from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_ddl
+
+SUPPORTED = {".csv", ".xlsx", ".xml"}
+KIND_BY_STEM = {stem: kind for kind in LOCAL_KINDS for stem in kind.stems}
+KIND_BY_MODULE = {kind.stems[0]: kind for kind in LOCAL_KINDS}  # SEN2 XML module name -> kind
+# Replacing bundled national rows with a newer supplied file happens per this key.
+NATIONAL_REPLACE_KEY = {"national_fact": "dataset", "stat_neighbour": "model"}
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    sha256: str
+    kind: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # national tables
+    validated: dict[str, Validated] = field(default_factory=dict)  # local table -> result
+    warnings: list[str] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LoadReport:
+    warehouse: Path
+    version: str
+    files: list[dict]
+    tables: dict[str, int]
+    quarantined: int
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def expand_sources(sources: Iterable[str | Path]) -> tuple[list[Path], dict]:
+    """Files in the order given (directories sorted, recursively). A MANIFEST.json describes the extract."""
+    files, manifest = [], {}
+    for source in map(Path, sources):
+        if not source.exists():
+            raise SourceError(source, "does not exist", "check the path; give files or folders of files")
+        if source.is_dir():
+            for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                if path.name == "MANIFEST.json":
+                    manifest.update(json.loads(path.read_text()))
+                elif path.suffix.lower() in SUPPORTED:
+                    files.append(path)
+        elif source.suffix.lower() in SUPPORTED:
+            files.append(source)
+        elif source.name == "MANIFEST.json":
+            manifest.update(json.loads(source.read_text()))
+        else:
+            raise SourceError(source, f"has an unsupported type '{source.suffix}'", "supply .csv, .xlsx or SEN2 .xml files")
+    if not files:
+        raise SourceError(", ".join(map(str, sources)), "no .csv, .xlsx or .xml files were found", "point at the extract folder or its files")
+    return files, manifest
+
+
+def _local_kind(path: Path, columns: list[str]) -> FileKind | None:
+    stem = normalise_column(path.stem)
+    if stem in KIND_BY_STEM:
+        return KIND_BY_STEM[stem]
+    best, best_share = None, 0.0
+    for kind in LOCAL_KINDS:
+        names = {f.source_names[0] for f in kind.fields}
+        share = len(names & set(columns)) / len(names)
+        if share > best_share:
+            best, best_share = kind, share
+    return best if best_share >= 0.6 else None
+
+
+def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, pd.DataFrame]:
+    expected = {a for kind in LOCAL_KINDS for f in kind.fields for a in f.source_names}
+    raw = read_xlsx_text(path, sheet, expected) if path.suffix.lower() == ".xlsx" else read_csv_text(path, expected)
+    kind = _local_kind(Path(sheet) if sheet else path, [c for c in raw.columns if c != "_row"])
+    if kind is None:
+        raise SourceError(path, "is not a file this product recognises (no known file name or columns)",
+                          "name it after its module (e.g. person.csv, requests.csv, schools.csv) or use the templates "
+                          "in data/DICTIONARY.md")
+    return kind, raw
+
+
+def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
+    from data.sources.national import read_national  # national formats: DfE tidy, SN xlsx, LAIT, lookups
+
+    loaded = LoadedFile(path, sha256_of(path), kind="")
+    if is_sen2_xml(path):
+        frames, loaded.header = read_sen2_xml(path)
+        loaded.kind = "sen2_xml"
+        prefix = loaded.sha256[:8]  # XML surrogate keys are per file; keep files apart
+        for module, raw in frames.items():
+            for column in raw.columns:
+                if column.endswith("tableid"):
+                    raw[column] = prefix + "-" + raw[column]
+            loaded.validated[KIND_BY_MODULE[module].table] = validate(KIND_BY_MODULE[module], raw, path, today)
+        loaded.warnings += _header_warnings(loaded.header)
+        return loaded
+    national = read_national(path)
+    if national is not None:
+        loaded.kind, loaded.tables = "national", national
+        return loaded
+    if path.suffix.lower() == ".xlsx":
+        sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+        named = [s for s in sheets if normalise_column(s) in KIND_BY_STEM]
+        for sheet in named or [None]:
+            kind, raw = _read_local_table(path, sheet)
+            loaded.validated[kind.table] = validate(kind, raw, path, today)
+        loaded.kind = "local"
+        return loaded
+    kind, raw = _read_local_table(path)
+    loaded.kind = kind.name
+    loaded.validated[kind.table] = validate(kind, raw, path, today)
+    return loaded
+
+
+def _header_warnings(header: dict[str, str]) -> list[str]:
+    year, reference = header.get("year", ""), header.get("referencedate", "")
+    if year and reference and not reference.startswith(year):
+        return [f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from ReferenceDate"]
+    return []
+
+
+def check_references(files: list[LoadedFile]) -> None:
+    """Quarantine rows whose parent record did not load (orphans), cascading down the SEN2 hierarchy."""
+    supplied = {table for f in files for table in f.validated}
+    keys: dict[str, set] = {}
+    for kind in LOCAL_KINDS:  # declared parent-first
+        for loaded in files:
+            result = loaded.validated.get(kind.table)
+            if result is None:
+                continue
+            for column, parent_table, parent_column in kind.parents:
+                if parent_table not in supplied:
+                    continue
+                parent_keys = keys.get(f"{parent_table}.{parent_column}", set())
+                orphan = result.frame[column].notna() & ~result.frame[column].isin(parent_keys)
+                if orphan.any():
+                    bad = result.frame[orphan]
+                    extra = pd.DataFrame({
+                        "source_file": str(loaded.path), "row_number": bad["_row"].to_numpy(), "table_name": kind.table,
+                        "rule": "ORPHAN", "field": column, "value": bad[column].astype("string").to_numpy(),
+                        "reason": [f"{column} {v} has no matching row in {parent_table}" for v in bad[column]],
+                        "action": "row_rejected"})
+                    result.quarantine = pd.concat([result.quarantine, extra], ignore_index=True)[QUARANTINE_COLUMNS]
+                    result.frame = result.frame[~orphan]
+        for loaded in files:
+            result = loaded.validated.get(kind.table)
+            if result is not None:
+                for f in kind.fields:
+                    if f.kind == "id":
+                        keys.setdefault(f"{kind.table}.{f.name}", set()).update(result.frame[f.name].dropna())
+    for loaded in files:
+        for table in loaded.validated:
+            for _, parent_table, _ in LOCAL_TABLES[table].parents:
+                if parent_table not in supplied:
+                    loaded.warnings.append(f"{table} was loaded without {parent_table}, so its links were not checked")
+
+
+def merge_national(bundle: dict[str, pd.DataFrame], files: list[LoadedFile]) -> dict[str, pd.DataFrame]:
+    tables = dict(bundle)
+    for loaded in files:
+        for table, frame in loaded.tables.items():
+            key = NATIONAL_REPLACE_KEY.get(table)
+            if table in tables and key:
+                tables[table] = pd.concat([tables[table][~tables[table][key].isin(frame[key].unique())], frame],
+                                          ignore_index=True)
+            else:
+                tables[table] = frame
+    return tables
+
+
+def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str]) -> str:
+    digest = hashlib.sha256(f"model {MODEL_VERSION}\n".encode())
+    for value in sorted(bundle_hashes) + [f.sha256 for f in files]:
+        digest.update(value.encode())
+    return digest.hexdigest()[:16]
+
+
+def write_warehouse(target: Path, national: dict[str, pd.DataFrame], files: list[LoadedFile], info: dict[str, str],
+                    raw_dir: Path | None) -> dict[str, int]:
+    con = duckdb.connect(str(target))
+    try:
+        for ddl in META_DDL.values():
+            con.execute(ddl)
+        for table, kind in LOCAL_TABLES.items():
+            con.execute(local_ddl(kind))
+        for table, frame in sorted(national.items()):
+            con.register("incoming", frame)
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM incoming")  # noqa: S608 - table names are ours
+            con.unregister("incoming")
+        quarantine_frames, files_rows = [], []
+        for number, loaded in enumerate(files, start=1):
+            raw_copy = None
+            if raw_dir is not None:
+                raw_dir.mkdir(parents=True, exist_ok=True)
+                kept = raw_dir / f"{loaded.sha256}{loaded.path.suffix.lower()}"
+                if not kept.exists():
+                    shutil.copyfile(loaded.path, kept)
+                raw_copy = str(kept)
+            rows_in = rows_loaded = cleared = quarantined = 0
+            for table, result in loaded.validated.items():
+                kind = LOCAL_TABLES[table]
+                frame = result.frame.rename(columns={"_row": "source_row"})
+                frame["source_file_id"] = number
+                frame = frame[[f.name for f in kind.fields] + ["source_file_id", "source_row"]]
+                con.register("incoming", frame)
+                con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608 - table names are ours
+                con.unregister("incoming")
+                q = result.quarantine.assign(source_file_id=number)
+                quarantine_frames.append(q)
+                rows_in += result.rows_in
+                rows_loaded += len(frame)
+                quarantined += result.rows_in - len(frame)
+                cleared += int((q["action"] == "value_cleared").sum())
+            national_rows = sum(len(t) for t in loaded.tables.values())
+            files_rows.append((number, loaded.path.name, str(loaded.path), loaded.kind,
+                               ",".join(sorted(loaded.validated) or sorted(loaded.tables)), loaded.sha256,
+                               loaded.path.stat().st_size, rows_in or national_rows, rows_loaded or national_rows,
+                               quarantined, cleared, raw_copy))
+            for problem in loaded.warnings:
+                con.execute("INSERT INTO load_warning VALUES (?, ?)", [str(loaded.path), problem])
+        if files_rows:
+            con.executemany("INSERT INTO source_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files_rows)
+        if quarantine_frames:
+            q = pd.concat(quarantine_frames, ignore_index=True)
+            q = q[["source_file_id", *QUARANTINE_COLUMNS]].sort_values(["source_file_id", "row_number", "field"], kind="stable")
+            con.register("incoming", q)
+            con.execute("INSERT INTO quarantine SELECT * FROM incoming")
+            con.unregister("incoming")
+        con.executemany("INSERT INTO warehouse_info VALUES (?, ?)", sorted(info.items()))
+        con.execute("CHECKPOINT")
+        tables = [row[0] for row in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
+    finally:
+        con.close()
+
+
+def swap_in(new: Path, live: Path) -> None:
+    """Make `new` the live warehouse in one atomic rename, keeping the old one as `<name>.previous`."""
+    if live.exists():
+        previous = live.with_name(live.name + ".previous")
+        staging = live.with_name(live.name + ".previous.tmp")
+        staging.unlink(missing_ok=True)
+        os.link(live, staging)  # a second name for the old file, so the live name never disappears
+        os.replace(staging, previous)
+    os.replace(new, live)
+
+
+def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
+           today: pd.Timestamp | None = None, progress: bool | None = None) -> LoadReport:
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(warehouse.with_name(warehouse.name + ".lock"), "w")  # noqa: SIM115 - held for the whole load
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        raise SourceError(warehouse, "another load into this warehouse is running", "wait for it to finish") from exc
+    building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+    try:
+        files, manifest = expand_sources(sources)
+        today = today or pd.Timestamp(manifest.get("reference_date") or pd.Timestamp.today()).normalize()
+        loaded = [read_source(path, today) for path in tqdm(files, desc="Reading sources", unit="file",
+                                                             disable=not progress if progress is not None else None)]
+        check_references(loaded)
+        national, bundle_hashes = {}, []
+        if bundle:
+            from data.sources.national import bundle_hashes as hashes
+            from data.sources.national import load_bundle
+
+            national, bundle_hashes = load_bundle(), hashes()
+        national = merge_national(national, loaded)
+        version = warehouse_version(loaded, bundle_hashes)
+        info = {
+            "version": version,
+            "model_version": MODEL_VERSION,
+            "local_la_code": la or manifest.get("new_la_code") or _la_from_headers(loaded, national) or "",
+            "synthetic_local_data": "true" if manifest.get("synthetic") else "false",
+            "reference_date": str(today.date()),
+            "source_files": str(len(loaded)),
+        }
+        building.unlink(missing_ok=True)
+        tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw")
+        duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
+        swap_in(building, warehouse)
+    finally:
+        building.unlink(missing_ok=True)
+        lock.close()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        report_files = con.execute("SELECT * FROM source_file ORDER BY source_file_id").df().to_dict("records")
+        quarantined = con.execute("SELECT count(*) FROM quarantine WHERE action = 'row_rejected'").fetchone()[0]
+    return LoadReport(warehouse, version, report_files, tables, quarantined)
+
+
+def _la_from_headers(files: list[LoadedFile], national: dict[str, pd.DataFrame]) -> str | None:
+    lea = next((f.header.get("lea") for f in files if f.header.get("lea")), None)
+    if lea and "dim_la" in national:
+        match = national["dim_la"].loc[national["dim_la"]["old_la_code"] == lea, "new_la_code"]
+        return match.iat[0] if len(match) else None
+    return None

@@ -1,0 +1,37 @@
+"""The common data model: DDL for the local tables (from the declared schemas) and the bookkeeping tables.
+
+National tables take their shape from the readers in `data.sources` (see `data/national/README.md`); local
+tables are typed from `data.schemas.local`, so the declaration, the validation and the DDL cannot drift.
+"""
+
+from __future__ import annotations
+
+from data.schemas.local import LOCAL_KINDS
+from data.schemas.spec import FileKind
+
+# Bump when a table or column changes: it is part of the warehouse version, so caches are invalidated.
+MODEL_VERSION = "1"
+
+SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "code": "VARCHAR", "flag": "TINYINT", "int": "BIGINT",
+             "float": "DOUBLE", "date": "DATE"}
+
+META_DDL = {
+    "warehouse_info": "CREATE TABLE warehouse_info (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "source_file": """CREATE TABLE source_file (
+        source_file_id INTEGER PRIMARY KEY, name VARCHAR, path VARCHAR, kind VARCHAR, table_name VARCHAR,
+        sha256 VARCHAR, bytes BIGINT, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+        values_cleared BIGINT, raw_copy VARCHAR)""",
+    "quarantine": """CREATE TABLE quarantine (
+        source_file_id INTEGER, source_file VARCHAR, row_number BIGINT, table_name VARCHAR, rule VARCHAR,
+        field VARCHAR, value VARCHAR, reason VARCHAR, action VARCHAR)""",
+    "load_warning": "CREATE TABLE load_warning (source_file VARCHAR, problem VARCHAR)",
+}
+
+
+def local_ddl(kind: FileKind) -> str:
+    columns = [f"{f.name} {SQL_TYPES[f.kind]}" for f in kind.fields]
+    columns += ["source_file_id INTEGER", "source_row BIGINT"]
+    return f"CREATE TABLE {kind.table} ({', '.join(columns)})"
+
+
+LOCAL_TABLES = {kind.table: kind for kind in LOCAL_KINDS}
