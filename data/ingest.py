@@ -211,7 +211,7 @@ def write_warehouse(target: Path, national: dict[str, pd.DataFrame], files: list
     try:
         for ddl in META_DDL.values():
             con.execute(ddl)
-        for table, kind in LOCAL_TABLES.items():
+        for kind in LOCAL_TABLES.values():
             con.execute(local_ddl(kind))
         for table, frame in sorted(national.items()):
             con.register("incoming", frame)
