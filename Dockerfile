@@ -1,0 +1,18 @@
+# The dashboard on the bundled sample, served by gunicorn on port 8050.
+# For a council's own data, mount a warehouse and set SEND_WAREHOUSE to its path.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+RUN python -m data sample
+
+RUN useradd --create-home --uid 10001 dashboard && chown -R dashboard /app/data/sample
+USER dashboard
+
+EXPOSE 8050
+CMD ["gunicorn", "--bind", "0.0.0.0:8050", "--workers", "2", "--threads", "4", "--timeout", "60", "app:server"]
