@@ -5,6 +5,7 @@
     python -m data sample [--la CODE] [--seed N] [--rebuild]
     python -m data synth [--la CODE | --all] [--seed N] [--out DIR]
     python -m data national SRC
+    python -m data dictionary
 """
 
 from __future__ import annotations
@@ -80,6 +81,13 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_dictionary(_args) -> int:
+    from data.warehouse.dictionary import write
+
+    print(f"Wrote {write()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", default=str(settings.DEFAULT_WAREHOUSE))
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("dictionary", help="rewrite data/DICTIONARY.md from the declared schemas")
+    p.set_defaults(func=cmd_dictionary)
 
     from data.synth import cli as synth_cli
 
