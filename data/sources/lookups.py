@@ -165,8 +165,9 @@ def read_sub_icb(path: Path) -> pd.DataFrame:
     for target, pattern in SUB_ICB_PATTERNS.items():
         hits = [c for c in raw.columns if re.fullmatch(pattern, c)]
         if not hits:
-            raise SourceError(path, f"is not a sub-ICB lookup: no column like '{pattern.replace(r'\d{2}', '22').upper()}'"
-                              f" ({target})", "supply the ONS sub-ICB to ICB to NHS England region lookup as published")
+            example = pattern.replace(r"\d{2}", "22").upper()
+            raise SourceError(path, f"is not a sub-ICB lookup: no column like '{example}' ({target})",
+                              "supply the ONS sub-ICB to ICB to NHS England region lookup as published")
         columns[target] = hits[0]
     out = pd.DataFrame({target: raw[source].str.strip() for target, source in columns.items()})
     return out.drop_duplicates("sub_icb_code").sort_values("sub_icb_code").reset_index(drop=True)
@@ -189,25 +190,20 @@ NAME_ALIASES = {
     "london outer": "outer london",
     "durham": "county durham",
     "bedford borough": "bedford",
-    "st helens": "st helens",
     "east riding": "east riding of yorkshire",
-    "bristol city of": "bristol",
-    "herefordshire county of": "herefordshire",
-    "kingston upon hull city of": "kingston upon hull",
-    "england and wales": "",
 }
+_PRE_LG = re.compile(r"\(\s*pre[ -]?lg\s*\)", re.IGNORECASE)
+_LA_COLUMNS_OUT = ["new_la_code", "old_la_code", "la_name", "region_code", "region_name"]
 
 
 def name_key(name: object) -> str:
     """A matching key for LA and region names as different publishers write them:
     `Bristol, City of` / `Bristol` / `City of Bristol`, `Telford & Wrekin`, `St. Helens`, `Durham`,
     `Bedford Borough`, `Kingston Upon Hull, City of`, `London (Inner)`, `Dorset (Pre LG)`."""
-    if name is None or (isinstance(name, float) and pd.isna(name)) or name is pd.NA:
+    if name is None or name is pd.NA or (isinstance(name, float) and pd.isna(name)):
         return ""
-    text = str(name).replace("\ufeff", "").lower().replace("&", " and ")
-    text = re.sub(r"\(pre[ -]?lg\)", " ", text)
+    text = _PRE_LG.sub(" ", str(name).replace("\ufeff", "").lower().replace("&", " and "))
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    text = re.sub(r"\s+", " ", text)
     text = re.sub(r" (city|county) of$", "", text)
     if text.startswith("city of ") and text != "city of london":
         text = text[len("city of "):]
@@ -220,8 +216,8 @@ class AreaResolver:
     """Turns published LA numbers and LA / region names into ONS codes.
 
     Order of preference: DfE's current LA lookup (the codes DfE's own files use), then ONS live codes, then
-    terminated codes (most recently terminated first), so `Dorset` is today's Dorset and `Cumbria` is the
-    former county.
+    terminated codes (most recently terminated first), so `Dorset` is today's Dorset, `Dorset (Pre LG)` and
+    `Cumbria` are the former counties.
     """
 
     la: pd.DataFrame  # dim_la: new_la_code, old_la_code, la_name, region_code, region_name
@@ -229,19 +225,28 @@ class AreaResolver:
     regions: pd.DataFrame  # dim_region
 
     def __post_init__(self) -> None:
+        region_names = dict(zip(self.regions["region_code"], self.regions["region_name"], strict=True))
         la = self.la.assign(_rank=0)
         codes = self.la_codes.copy()
-        codes["_rank"] = (~codes["is_live"]).astype(int) + 1
-        codes = codes.sort_values(["_rank", "date_of_termination"], ascending=[True, False], kind="stable")
-        region_names = dict(zip(self.regions["region_code"], self.regions["region_name"], strict=True))
+        codes["_rank"] = (~codes["is_live"].astype(bool)).astype(int) + 1
         codes["region_name"] = codes["region_code"].map(region_names)
-        cols = ["new_la_code", "old_la_code", "la_name", "region_code", "region_name", "_rank"]
-        every = pd.concat([la[cols], codes[cols]], ignore_index=True)
+        codes = codes.sort_values(["_rank", "date_of_termination"], ascending=[True, False], kind="stable")
+        every = pd.concat([la[[*_LA_COLUMNS_OUT, "_rank"]], codes[[*_LA_COLUMNS_OUT, "_rank"]]],
+                          ignore_index=True)
         every["la_is_current"] = every["_rank"].eq(0)
-        self._by_number = every.dropna(subset=["old_la_code"]).drop_duplicates("old_la_code").set_index("old_la_code")
         every["_key"] = every["la_name"].map(name_key)
-        self._by_name = every.drop_duplicates("_key").set_index("_key")
-        self._by_code = every.drop_duplicates("new_la_code").set_index("new_la_code")
+        self._by_number = _index(every.dropna(subset=["old_la_code"]), "old_la_code")
+        self._by_code = _index(every, "new_la_code")
+        self._by_name = _index(every, "_key")
+        self._by_name_former = _index(every[every["_rank"].eq(2)], "_key")
+        # Names shared by different LAs over time (Dorset 835 until March 2019, Dorset 838 since): when each
+        # LA number existed, so a dated row picks the LA that existed then.
+        spans = codes.dropna(subset=["old_la_code"]).groupby("old_la_code").agg(
+            start=("date_of_operation", "min"), end=("date_of_termination", lambda d: d.max() if d.notna().all() else pd.NaT))
+        named = every.dropna(subset=["old_la_code"])[["_key", "old_la_code"]].drop_duplicates()
+        shared = named.groupby("_key")["old_la_code"].nunique()
+        named = named[named["_key"].isin(shared[shared > 1].index)]
+        self._dated_names = named.join(spans, on="old_la_code")
         self._region_by_name = {name_key(n): c for c, n in region_names.items()}
         self._region_names = region_names
 
@@ -249,55 +254,65 @@ class AreaResolver:
     def from_frames(cls, tables: dict[str, pd.DataFrame]) -> AreaResolver:
         return cls(tables["dim_la"], tables["dim_la_code"], tables["dim_region"])
 
-    def current_codes(self) -> set[str]:
-        return set(self.la["new_la_code"])
-
     def la_by_number(self, numbers: pd.Series) -> pd.DataFrame:
-        """3-digit LA numbers -> new_la_code, la_name, region_code, region_name, la_is_current (null if unknown)."""
-        keys = clean_la_number(numbers)
-        return self._lookup(self._by_number, keys, numbers.index)
+        """3-digit LA numbers -> new_la_code, old_la_code, la_name, region_code, region_name, la_is_current
+        (all null when the number is unknown)."""
+        return _lookup(self._by_number, clean_la_number(numbers))
 
     def la_by_code(self, codes: pd.Series) -> pd.DataFrame:
-        keys = codes.astype("string").str.strip()
-        out = self._lookup(self._by_code, keys, codes.index)
-        out["new_la_code"] = out["new_la_code"].where(out["new_la_code"].notna(), pd.NA)
+        """ONS codes -> the same columns. A code that ONS has replaced but whose LA DfE still publishes
+        under its own code (Buckinghamshire E06000060 -> E10000002, Barnsley E08000038 -> E08000016) becomes
+        the DfE code, so one LA has one code across every dataset."""
+        out = _lookup(self._by_code, codes.astype("string").str.strip())
+        current = _lookup(self._by_number, out["old_la_code"])
+        use = current["la_is_current"].fillna(False).astype(bool)
+        out.loc[use] = current.loc[use]
         return out
 
-    def la_by_name(self, names: pd.Series) -> pd.DataFrame:
+    def la_by_name(self, names: pd.Series, at: pd.Series | None = None) -> pd.DataFrame:
+        """Published LA names; a name marked `(Pre LG)` (before local government reorganisation) is looked
+        up among former LAs first. `at` (a date per row) picks, for a name that different LAs have had, the
+        LA that existed on that date."""
         keys = names.map(name_key).astype("string")
-        return self._lookup(self._by_name, keys, names.index)
-
-    def _lookup(self, table: pd.DataFrame, keys: pd.Series, index: pd.Index) -> pd.DataFrame:
-        found = table.reindex(keys.fillna("\0").to_numpy())
-        cols = ["new_la_code", "old_la_code", "la_name", "region_code", "region_name"]
-        if table.index.name == "old_la_code":
-            found = found.reset_index()
-        elif table.index.name == "new_la_code":
-            found = found.reset_index()
-        out = pd.DataFrame({c: found[c].to_numpy() for c in cols}, index=index).astype("string")
-        out["la_is_current"] = found["la_is_current"].to_numpy(dtype=object)
-        out["la_is_current"] = out["la_is_current"].astype("boolean")
+        out = _lookup(self._by_name, keys)
+        former = names.astype("string").str.contains(_PRE_LG, na=False)
+        if former.any():
+            hit = _lookup(self._by_name_former, keys[former])
+            use = hit["new_la_code"].notna()
+            out.loc[use[use].index] = hit[use]
+        if at is not None and len(self._dated_names):
+            dated = keys.isin(set(self._dated_names["_key"])) & ~former & at.notna()
+            if dated.any():
+                rows = pd.DataFrame({"_key": keys[dated], "at": pd.to_datetime(at[dated])})
+                rows["_i"] = rows.index
+                pairs = rows.merge(self._dated_names, on="_key")
+                alive = (pairs["start"].isna() | (pairs["start"] <= pairs["at"])) & (
+                    pairs["end"].isna() | (pairs["end"] >= pairs["at"]))
+                chosen = pairs[alive].drop_duplicates("_i").set_index("_i")["old_la_code"]
+                if len(chosen):
+                    hit = self.la_by_number(chosen)
+                    out.loc[hit.index] = hit
         return out
 
     def region_by_name(self, names: pd.Series) -> pd.Series:
-        keys = names.map(name_key)
-        return keys.map(self._region_by_name).astype("string")
+        return names.map(name_key).map(self._region_by_name).astype("string")
 
     def region_name(self, codes: pd.Series) -> pd.Series:
         return codes.map(self._region_names).astype("string")
 
     def areas(self, names: pd.Series, level: pd.Series | None = None, la_numbers: pd.Series | None = None,
-              la_codes: pd.Series | None = None) -> pd.DataFrame:
+              la_codes: pd.Series | None = None, at: pd.Series | None = None) -> pd.DataFrame:
         """Resolve rows of a published table to `geographic_level, area_code, area_name, old_la_code,
         region_code`. `level` (DfE geographic_level) is used when given, otherwise guessed: `England` is
-        National, a region name is Regional, anything else is a Local authority. Unresolved LAs keep their
-        published name and a null code."""
+        National, a region name is Regional, anything else is a Local authority. An LA is found by its code,
+        then its 3-digit number, then its name (on the date `at`, see `la_by_name`); an unresolved LA keeps
+        its published name and a null code."""
         index = names.index
         names = names.astype("string").str.strip()
         if level is None:
             level = pd.Series("Local authority", index=index, dtype="string")
+            level[self.region_by_name(names).notna()] = "Regional"
             level[names.map(name_key).eq("england")] = "National"
-            level[self.region_by_name(names).notna() & level.ne("National")] = "Regional"
         level = level.astype("string")
         out = pd.DataFrame({"geographic_level": level, "area_code": pd.NA, "area_name": names,
                             "old_la_code": pd.NA, "region_code": pd.NA}, index=index).astype("string")
@@ -305,29 +320,57 @@ class AreaResolver:
         out.loc[national, "area_code"] = ENGLAND_CODE
         out.loc[national, "area_name"] = ENGLAND_NAME
         regional = level.eq("Regional")
-        region_codes = self.region_by_name(names[regional])
-        out.loc[regional, "area_code"] = region_codes
-        out.loc[regional, "region_code"] = region_codes
-        out.loc[regional, "area_name"] = self.region_name(region_codes).fillna(names[regional])
+        if regional.any():
+            codes = self.region_by_name(names[regional])
+            out.loc[regional, "area_code"] = codes
+            out.loc[regional, "region_code"] = codes
+            out.loc[regional, "area_name"] = self.region_name(codes).fillna(names[regional])
         la = level.eq("Local authority")
-        found = pd.DataFrame(index=index[la], columns=["new_la_code"], dtype="string")
-        for source, how in ((la_codes, self.la_by_code), (la_numbers, self.la_by_number), (names, self.la_by_name)):
-            if source is None:
-                continue
-            todo = found["new_la_code"].isna()
-            if not todo.any():
-                break
-            hit = how(source[la][todo])
-            for column in hit.columns:
-                if column not in found.columns:
-                    found[column] = pd.Series(pd.NA, index=found.index, dtype=hit[column].dtype)
-                found.loc[todo, column] = hit[column]
-        if len(found):
+        if la.any():
+            found = None
+            dates = at[la] if at is not None else None
+
+            def by_name(n: pd.Series) -> pd.DataFrame:
+                return self.la_by_name(n, dates)
+
+            for source, how in ((la_codes, self.la_by_code), (la_numbers, self.la_by_number), (names, by_name)):
+                if source is None:
+                    continue
+                hit = how(source[la])
+                if found is None:
+                    found = hit
+                else:
+                    todo = found["new_la_code"].isna()
+                    found.loc[todo] = hit.loc[todo]
             out.loc[la, "area_code"] = found["new_la_code"]
             out.loc[la, "old_la_code"] = found["old_la_code"]
             out.loc[la, "region_code"] = found["region_code"]
             out.loc[la, "area_name"] = found["la_name"].fillna(names[la])
         return out
+
+
+def _index(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.drop_duplicates(key).set_index(key, drop=False).rename_axis(None)
+
+
+def _lookup(table: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    found = table.reindex(keys.fillna("\0").to_numpy())
+    out = pd.DataFrame({c: found[c].to_numpy() for c in _LA_COLUMNS_OUT}, index=keys.index).astype("string")
+    out["la_is_current"] = pd.Series(found["la_is_current"].to_numpy(), index=keys.index).astype("boolean")
+    return out
+
+
+def period_date(time_period: pd.Series, time_identifier: pd.Series) -> pd.Series:
+    """A date inside each DfE period, for picking the LA that existed then: 31 December of a calendar
+    year, 31 January (the census) of an academic year, 31 March (the year end) of a financial year."""
+    period = time_period.astype("string").str.strip()
+    kind = time_identifier.astype("string").str.lower().fillna("")
+    end_year = period.str[:4].astype("Float64") + period.str.len().eq(6).astype("Float64")
+    month_day = pd.Series("-12-31", index=period.index, dtype="string")
+    month_day[kind.str.startswith("academic")] = "-01-31"
+    month_day[kind.str.startswith("financial")] = "-03-31"
+    text = end_year.astype("Int64").astype("string") + month_day
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
 def resolver_from_sources(src: Path) -> tuple[AreaResolver, dict[str, pd.DataFrame]]:
