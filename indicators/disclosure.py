@@ -1,0 +1,250 @@
+"""Disclosure control for engine results: the rules of docs/QUALITY.md as one pure function.
+
+`protect(result, unit, audience, published)` takes one tidy result frame (RESULT_COLUMNS) and returns a
+frame with the same columns in which nothing the audience may not see survives:
+
+* published DfE figures and officers: unchanged;
+* partners: counts of 1-5 become `c` (zeros stay 0); secondary suppression so no `c` can be worked out
+  from a total and the other cells; a rate, percentage, mean or gap built on a suppressed count or a
+  count below 10 becomes `c`, and its numerator is hidden too so it cannot be recomputed;
+* public: counts below 10 (zero included) become `c`, the rest are rounded to the nearest 5, and
+  percentages and rates are recomputed from the rounded figures; the same secondary suppression.
+
+What is a "count" depends on the unit:
+
+* COUNT: the count is the numerator (value = numerator; a missing numerator is taken from value);
+* PERCENT and RATE_PER_10000: numerator and denominator are both counts of people;
+* MEAN_SCORE, GAP_POINTS, WEEKS and DAYS: the denominator is the number of children the figure is
+  averaged over (a count); the numerator is a sum of scores, weeks or days, not a count of people, so it
+  is never itself tested against the thresholds, but it is hidden whenever the value is (sum / count
+  would give the value back) and always for the public (with the exact sum and the value the exact
+  number of children could be recovered from behind the rounded denominator).
+
+Tables for secondary suppression: rows with the same period, area_code and breakdown form one additive
+table whose parts add up to its total. The all-children row (breakdown == TOTAL) is the total of every
+breakdown of its period and area; a row whose breakdown_value is TOTAL is the total of its own breakdown
+only. Numerators and denominators are protected as two separate additive relationships. When a table has
+no total row in the frame we still protect it as if the total were shown, because it usually is, on
+another tile. Tables whose parts do not add up exactly (children with an unknown ward, categories a child
+can be in twice) are protected the same way; that can only over-suppress, never leak.
+
+Rows whose status is not `value` (x, z, low, u) keep their status: it says why the source has no usable
+figure. Their counts still take part in the additive tables and are still hidden when they are small.
+
+Numeric columns come back as float64 with NaN for a hidden or missing figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from indicators.vocabulary import RESULT_COLUMNS, TOTAL, Audience, Status, Unit
+
+# Thresholds from QUALITY.md.
+PARTNER_SMALL_MAX = 5  # partner: counts 1..5 are suppressed
+RATE_BASE_MIN = 10  # a rate/percentage/mean needs numerator and denominator of at least 10
+PUBLIC_MIN = 10  # public: counts below 10 are suppressed
+PUBLIC_ROUND_TO = 5  # public: other counts rounded to the nearest 5
+
+_COUNT_NUMERATOR_UNITS = {Unit.COUNT, Unit.PERCENT, Unit.RATE_PER_10000}
+_SCALE = {Unit.PERCENT: 100.0, Unit.RATE_PER_10000: 10000.0}
+
+
+def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: bool) -> pd.DataFrame:
+    """Return `result` as the audience may see it (see the module docstring for the rules)."""
+    missing = [c for c in RESULT_COLUMNS if c not in result.columns]
+    if missing:
+        raise ValueError(f"result frame lacks columns {missing}")
+    unit, audience = Unit(unit), Audience(audience)
+    # DfE applies no suppression to SEN2 and officers see everything: hand back an untouched copy.
+    if published or audience is Audience.OFFICER:
+        return result.copy()
+
+    out = result.copy()
+    num = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    val = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    status = out["status"].astype(object).to_numpy()
+    value_row = status == Status.VALUE.value
+    num_is_count = unit in _COUNT_NUMERATOR_UNITS
+    if unit is Unit.COUNT:
+        num = np.where(np.isnan(num), val, num)  # counts are value = numerator
+
+    public = audience is Audience.PUBLIC
+    sup_num = _primary(num, public) if num_is_count else np.zeros(len(out), dtype=bool)
+    sup_den = _primary(den, public)
+    hide_val = np.zeros(len(out), dtype=bool)
+    hide_sum = np.zeros(len(out), dtype=bool)  # non-count numerators (sums) to blank
+
+    groups = _additive_groups(out)
+    while True:
+        before = (sup_num.sum(), sup_den.sum(), hide_val.sum())
+        if unit is Unit.COUNT:
+            hide_val |= sup_num
+        else:
+            hide_val |= _value_unsafe(num, den, sup_num, sup_den, num_is_count)
+            # A hidden value must not be recomputable from what is left: hide its numerator unless the
+            # denominator is already hidden. A true zero numerator stays 0 (QUALITY.md), which gives away
+            # only that the value is 0.
+            if num_is_count:
+                sup_num |= hide_val & ~sup_den & ~np.isnan(num) & (num != 0)
+            else:
+                hide_sum |= hide_val
+        if num_is_count:
+            sup_num = _secondary(num, sup_num, groups, zeros_shown=not public)
+        sup_den = _secondary(den, sup_den, groups, zeros_shown=not public)
+        if (sup_num.sum(), sup_den.sum(), hide_val.sum()) == before:
+            break
+
+    num_out = np.where(sup_num | hide_sum, np.nan, num)
+    den_out = np.where(sup_den, np.nan, den)
+    val_out = np.where(hide_val, np.nan, val)
+
+    if public:
+        num_out = _round_to(num_out, PUBLIC_ROUND_TO) if num_is_count else np.full(len(out), np.nan)
+        den_out = _round_to(den_out, PUBLIC_ROUND_TO)
+        if unit is Unit.COUNT:
+            val_out = np.where(hide_val, np.nan, num_out)
+        elif unit in _SCALE:
+            # Percentages and rates from the rounded figures, so the published figures agree with each other.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                recomputed = _SCALE[unit] * num_out / den_out
+            usable = ~hide_val & ~np.isnan(val) & ~np.isnan(num_out) & (den_out > 0)
+            val_out = np.where(usable, recomputed, val_out)
+    elif unit is Unit.COUNT:
+        val_out = np.where(hide_val, np.nan, num)
+
+    out["numerator"] = num_out
+    out["denominator"] = den_out
+    out["value"] = val_out
+    newly_c = hide_val & value_row
+    out["status"] = _like(np.where(newly_c, Status.SUPPRESSED.value, status), result["status"])
+    return out[list(result.columns)]
+
+
+def suppression_note(audience: Audience) -> str:
+    """Plain-English note for exports: what was suppressed for this audience, and why."""
+    audience = Audience(audience)
+    published = ("Figures published by the Department for Education are shown exactly as published; "
+                 "the department applies no suppression to these figures.")
+    if audience is Audience.OFFICER:
+        return ("Figures from local data are shown unsuppressed, including small numbers, because this copy "
+                "is for council officers only. Do not share it outside the council: small numbers can "
+                "identify children. " + published)
+    if audience is Audience.PARTNER:
+        return ("To protect children's privacy, counts from local data of 1 to 5 are replaced by 'c' "
+                "(confidential); zeros are shown as 0. Where a single hidden number could be worked out "
+                "by subtracting the others from a total, the next smallest number is hidden as well. A "
+                "percentage, rate or average is shown as 'c' when it is based on a hidden number or on "
+                "fewer than 10 children, and the count behind it is then hidden too. "
+                "'x' means not available, 'z' not applicable, 'u' low reliability and 'low' a figure "
+                "that rounds to zero. " + published)
+    return ("To protect children's privacy, counts from local data below 10 (including zero) are replaced "
+            "by 'c' (confidential) and all other counts are rounded to the nearest 5, so totals may not "
+            "equal the sum of their parts. Percentages and rates are calculated from the rounded counts. "
+            "Where a single hidden number could be worked out from a total, another number is hidden as "
+            "well, and a percentage, rate or average based on a hidden number or on fewer than 10 children "
+            "is shown as 'c'. 'x' means not available, 'z' not applicable, 'u' low reliability and 'low' "
+            "a figure that rounds to zero. " + published)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+def _primary(counts: np.ndarray, public: bool) -> np.ndarray:
+    """Primary suppression of counts; NaN (nothing shown) is never 'suppressed'."""
+    present = ~np.isnan(counts)
+    if public:
+        return present & (counts < PUBLIC_MIN)
+    # `> 0` and `< 6` rather than `in 1..5`, so a non-integer count (a weighted figure) is also caught.
+    return present & (counts > 0) & (counts < PARTNER_SMALL_MAX + 1)
+
+
+def _value_unsafe(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_den: np.ndarray,
+                  num_is_count: bool) -> np.ndarray:
+    """Rows whose rate/percentage/mean must become `c`.
+
+    A missing numerator or denominator cannot be tested, so the value is left as supplied (the local
+    aggregate template allows a value on its own).
+    """
+    unsafe = sup_den | (den < RATE_BASE_MIN)  # NaN < 10 is False
+    if num_is_count:
+        unsafe |= sup_num | (num < RATE_BASE_MIN)
+    return unsafe
+
+
+def _additive_groups(frame: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(part positions, total positions) for every additive table in the frame."""
+    breakdown = frame["breakdown"].astype(object).to_numpy()
+    bvalue = frame["breakdown_value"].astype(object).to_numpy()
+    # Keys as plain strings so a missing period or area still groups deterministically.
+    period = frame["period"].astype(object).map(str).to_numpy()
+    area = frame["area_code"].astype(object).map(str).to_numpy()
+    grand_total = breakdown == TOTAL
+    own_total = ~grand_total & (bvalue == TOTAL)
+    part = ~grand_total & ~own_total
+
+    grand_by_key: dict[tuple[str, str], list[int]] = {}
+    for i in np.flatnonzero(grand_total):
+        grand_by_key.setdefault((period[i], area[i]), []).append(i)
+    tables: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
+    for i in np.flatnonzero(part | own_total):
+        parts, totals = tables.setdefault((period[i], area[i], str(breakdown[i])), ([], []))
+        (parts if part[i] else totals).append(i)
+    groups = []
+    for (p, a, _b), (parts, totals) in tables.items():
+        totals = totals + grand_by_key.get((p, a), [])
+        groups.append((np.array(parts, dtype=int), np.array(totals, dtype=int)))
+    return groups
+
+
+def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]],
+               zeros_shown: bool) -> np.ndarray:
+    """Secondary suppression over additive tables, repeated until no table changes.
+
+    In each table (its parts plus its total, the total counted as one more cell of `total = sum of parts`)
+    the number of suppressed cells must be 0 or at least 2, so a single `c` cannot be recovered by
+    subtraction. When exactly one cell is suppressed, the smallest non-zero cell still shown is suppressed
+    too. Zeros are never chosen: they are never confidential.
+
+    One more recovery is closed when zeros are shown (partners): a suppressed count is then never 0, so if the
+    hidden parts of a table with a shown total are all 1, their sum equals their number and each would be
+    known to be 1. Another part is then hidden as well.
+    """
+    sup = sup.copy()
+    changed = True
+    while changed:
+        changed = False
+        for parts, totals in groups:
+            cells = np.concatenate([parts, totals])
+            cells = cells[~np.isnan(counts[cells])]  # a missing figure is not a shown cell
+            if cells.size == 0:
+                continue
+            hidden = cells[sup[cells]]
+            n_hidden = hidden.size
+            hidden_parts = parts[sup[parts]] if parts.size else parts
+            total_shown = totals.size == 0 or not sup[totals].any()
+            all_ones = (zeros_shown and n_hidden >= 2 and total_shown and hidden_parts.size == n_hidden
+                        and np.all(counts[hidden_parts] == 1))
+            if n_hidden != 1 and not all_ones:
+                continue
+            # The next smallest non-zero cell still shown, the total included; ties go to a part, then to the
+            # first row (argmin returns the first minimum), so the choice is deterministic.
+            candidates = cells[~sup[cells] & (counts[cells] > 0)]
+            if candidates.size:
+                sup[candidates[np.argmin(counts[candidates])]] = True
+                changed = True
+    return sup
+
+
+def _like(values: np.ndarray, template: pd.Series) -> pd.Series:
+    """Status values back in the caller's dtype where that can hold `c` (a categorical may not)."""
+    series = pd.Series(values, index=template.index)
+    if isinstance(template.dtype, pd.CategoricalDtype):
+        return series.astype("category")
+    return series.astype(template.dtype) if template.dtype != object else series
+
+
+def _round_to(values: np.ndarray, base: int) -> np.ndarray:
+    """Round to the nearest multiple of base (halves go up; counts are whole numbers so none arise)."""
+    return np.floor(values / base + 0.5) * base
