@@ -1,0 +1,150 @@
+"""The indicator catalogue: one YAML file per CDC theme in this folder, loaded into pydantic models and checked
+when the app or the command line starts.
+
+Checks beyond each entry's own validation: ids unique across files; every local query file exists and
+handles the measure the entry passes it; national and aggregate sources are well formed; every theme has a file.
+A broken catalogue stops start-up with a message naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from indicators.catalogue.model import (
+    BREAKDOWNS,
+    THEME_TITLES,
+    AggregateSource,
+    Indicator,
+    LocalSource,
+    NationalSource,
+    Theme,
+    ThemeFile,
+)
+
+CATALOGUE_DIR = Path(__file__).resolve().parent
+SQL_DIR = CATALOGUE_DIR.parent / "sql"
+LOCAL_SQL_DIR = SQL_DIR / "local"
+
+__all__ = ["BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
+           "LocalSource", "NationalSource", "Theme", "load_catalogue", "local_query_path"]
+
+
+class CatalogueError(ValueError):
+    """The catalogue files are inconsistent; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    indicators: dict[str, Indicator]
+    digest: str  # changes whenever any catalogue file changes (part of every cache key)
+    files: dict[Theme, Path] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators.values())
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self.indicators
+
+    def get(self, indicator_id: str) -> Indicator:
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            raise KeyError(f"unknown indicator '{indicator_id}'; valid ids: {', '.join(sorted(self.indicators))}") from None
+
+    def by_theme(self) -> dict[Theme, list[Indicator]]:
+        out: dict[Theme, list[Indicator]] = {theme: [] for theme in Theme}
+        for indicator in self:
+            out[indicator.theme].append(indicator)
+        return out
+
+
+def local_query_path(source: LocalSource) -> Path:
+    return LOCAL_SQL_DIR / f"{source.query}.sql"
+
+
+_MEASURE_LITERAL = re.compile(r"'([a-z0-9_]+)'")
+
+
+def _check_local(indicator: Indicator, where: str) -> None:
+    source = indicator.local
+    path = local_query_path(source)
+    if not path.is_file():
+        raise CatalogueError(f"{where}: {indicator.id}: query file {path.relative_to(CATALOGUE_DIR.parent)} "
+                             "does not exist")
+    text = path.read_text()
+    if "$measure" in text and source.measure not in _MEASURE_LITERAL.findall(text):
+        raise CatalogueError(f"{where}: {indicator.id}: {path.name} does not handle measure '{source.measure}'")
+
+
+def load_catalogue(folder: Path | str = CATALOGUE_DIR) -> Catalogue:
+    folder = Path(folder)
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise CatalogueError(f"no catalogue files (*.yaml) in {folder}")
+    digest = hashlib.sha256()
+    indicators: dict[str, Indicator] = {}
+    seen_in: dict[str, str] = {}
+    themes: dict[Theme, Path] = {}
+    for path in files:
+        raw_text = path.read_text(encoding="utf-8")
+        digest.update(path.name.encode() + b"\0" + raw_text.encode())
+        try:
+            raw = yaml.safe_load(raw_text) or {}
+        except yaml.YAMLError as exc:
+            raise CatalogueError(f"{path.name}: not valid YAML: {exc}") from exc
+        theme = raw.get("theme")
+        entries = raw.get("indicators") or []
+        for entry in entries:
+            if isinstance(entry, dict):
+                entry.setdefault("theme", theme)
+        try:
+            parsed = ThemeFile.model_validate({"theme": theme, "indicators": entries})
+        except ValidationError as exc:
+            raise CatalogueError(f"{path.name}: {_explain(exc, entries)}") from exc
+        if parsed.theme in themes:
+            raise CatalogueError(f"{path.name}: theme '{parsed.theme}' is also in {themes[parsed.theme].name}")
+        themes[parsed.theme] = path
+        for indicator in parsed.indicators:
+            if indicator.id in indicators:
+                raise CatalogueError(f"{path.name}: id '{indicator.id}' is also used in {seen_in[indicator.id]}")
+            if indicator.local:
+                _check_local(indicator, path.name)
+            indicators[indicator.id] = indicator
+            seen_in[indicator.id] = path.name
+    missing = [t.value for t in Theme if t not in themes]
+    if missing:
+        raise CatalogueError(f"no catalogue file for theme(s) {missing} in {folder}")
+    for sql in ("national.sql", "aggregate_measure.sql"):
+        if not (SQL_DIR / sql).is_file():
+            raise CatalogueError(f"query file indicators/sql/{sql} does not exist")
+    return Catalogue(indicators, digest.hexdigest()[:16], themes)
+
+
+def _explain(exc: ValidationError, entries: list) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        loc = list(error["loc"])
+        name = ""
+        if len(loc) >= 2 and loc[0] == "indicators" and isinstance(loc[1], int) and loc[1] < len(entries):
+            entry = entries[loc[1]]
+            name = f"{entry.get('id', f'entry {loc[1] + 1}')}: " if isinstance(entry, dict) else ""
+            loc = loc[2:]
+        parts.append(f"{name}{'.'.join(map(str, loc)) or 'entry'}: {error['msg']}")
+    return "; ".join(parts)
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    """The shipped catalogue, loaded once per process."""
+    return load_catalogue()

@@ -1,0 +1,271 @@
+"""The catalogue's shape: one pydantic model per indicator, with the allowlists every entry is checked against.
+
+An indicator has up to three sources, each optional but at least one required:
+
+* `local`: a family query in `indicators/sql/local/<query>.sql` over the child-level tables, with the family's
+  measure passed as the bound parameter `$measure`;
+* `national`: published DfE figures in `national_fact` (every LA, region and England), one or more releases;
+* `aggregate`: a partner's measure in `aggregate_measure`, by its `measure_code`.
+
+Names that end up in SQL (breakdowns, tables, datasets, measures) are only ever bound as values or matched
+against these allowlists; nothing from a caller is formatted into a query.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from indicators.vocabulary import Benchmark, Polarity, Unit
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{2,48}$")
+
+
+class Theme(StrEnum):
+    """The CDC logic model themes, one catalogue file each."""
+
+    GOVERNANCE = "governance"
+    LOCAL_PROFILE = "local_profile"
+    LEARNING_EMPLOYMENT = "learning_employment"
+    FRIENDS_COMMUNITY = "friends_community"
+    GOOD_HEALTH = "good_health"
+    INDEPENDENT_LIVING = "independent_living"
+
+
+THEME_TITLES = {
+    Theme.GOVERNANCE: "Governance and assurance",
+    Theme.LOCAL_PROFILE: "Local profile",
+    Theme.LEARNING_EMPLOYMENT: "Learning and employment",
+    Theme.FRIENDS_COMMUNITY: "Friends, relationships and community",
+    Theme.GOOD_HEALTH: "Good health",
+    Theme.INDEPENDENT_LIVING: "Independent living",
+}
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    TERMLY = "termly"
+    ANNUAL = "annual"
+
+
+class YearType(StrEnum):
+    CALENDAR = "calendar"
+    ACADEMIC = "academic"
+    FINANCIAL = "financial"
+
+
+# Breakdowns an indicator may offer, with the words a reader sees. `Total` is the all-children row.
+BREAKDOWNS: dict[str, str] = {
+    "ward": "Ward of residence",
+    "school": "School or setting attended",
+    "primary_need": "Primary need",
+    "setting": "Type of setting",
+    "phase": "Phase of education",
+    "age_band": "Age band",
+    "sex": "Sex",
+    "ethnicity": "Ethnic group",
+    "team": "SEND team",
+    "caseworker": "Caseworker",
+    "request_source": "Who made the request",
+    "cease_reason": "Reason the plan ceased",
+    "budget_type": "Type of personal budget",
+    "advice_type": "Type of advice",
+    "appeal_type": "Type of appeal",
+    "review_outcome": "Review outcome",
+    "social_care": "Social care status",
+    "sen_status": "SEN status",
+    "role": "Designated officer role",
+    "condition": "Condition",
+    "provider_type": "Type of provider",
+    "timeliness_band": "Time taken",
+}
+
+# Tables the catalogue may name as sources: the local data model plus the published national tables.
+NATIONAL_TABLES = {"national_fact", "stat_neighbour", "area_inspection", "lait_measure", "dim_la", "dim_ward",
+                   "dim_region", "dim_need_type"}
+LOCAL_TABLES = {"person", "request", "assessment", "named_plan", "plan_detail", "active_plan", "placement",
+                "sen_need", "review", "health_advice", "casework", "caseworker", "residence", "dim_school",
+                "sen_support", "dispute", "aggregate_measure"}
+KNOWN_TABLES = NATIONAL_TABLES | LOCAL_TABLES
+
+# How a national source turns its published measures into a value.
+Combine = Literal["published", "ratio", "difference", "count", "yes_no"]
+# How a local family's records become a value (see indicators/sql/local/_frame.sql).
+LocalValue = Literal["count", "percent", "share", "mean", "rate"]
+# How local event dates become periods.
+Granularity = Literal["calendar_year", "academic_year", "financial_year", "census"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Definition(Strict):
+    numerator: str
+    denominator: str | None = None
+    unit: Unit
+
+
+class MeasureMap(Strict):
+    """One output row of a national source: which published measures give its numerator, denominator, value."""
+
+    label: str = "Total"
+    numerator: str | None = None
+    denominator: str | None = None
+    value: str | None = None
+
+
+class NationalSource(Strict):
+    dataset: str
+    topic: str = "Total"  # the published breakdown_topic of the all-children figures
+    periods: list[str] | None = None  # only these published periods (None: all)
+    combine: Combine = "published"
+    scale: float = 1.0  # ratio: value = scale * numerator / denominator
+    measures: list[MeasureMap]
+    # Our breakdown -> published breakdown_topic (the published breakdown labels become breakdown values).
+    breakdowns: dict[str, str] = Field(default_factory=dict)
+    # Our breakdown whose values are the measures themselves (e.g. primary need from number_asd, number_hi...).
+    measure_breakdown: str | None = None
+    measure_breakdown_measures: list[MeasureMap] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> NationalSource:
+        if not self.measures:
+            raise ValueError("a national source needs its all-children measures (measures: [ ... ])")
+        labels = [m.label for m in [*self.measures, *self.measure_breakdown_measures]]
+        if self.combine not in ("count", "yes_no") and len(labels) != len(set(labels)):
+            raise ValueError(f"{self.dataset}: only counts and Yes/No answers may add several measures into one row")
+        if self.measure_breakdown and not self.measure_breakdown_measures:
+            raise ValueError("measure_breakdown needs measure_breakdown_measures")
+        for m in [*self.measures, *self.measure_breakdown_measures]:
+            if self.combine == "published" and not m.value:
+                raise ValueError(f"{self.dataset}: combine 'published' needs a value measure")
+            if self.combine in ("ratio", "difference") and not (m.numerator and m.denominator):
+                raise ValueError(f"{self.dataset}: combine '{self.combine}' needs numerator and denominator")
+            if self.combine == "count" and not m.numerator:
+                raise ValueError(f"{self.dataset}: combine 'count' needs a numerator measure")
+        return self
+
+
+class LocalSource(Strict):
+    query: str  # family file in indicators/sql/local/
+    measure: str
+    value: LocalValue
+    granularity: Granularity
+    monthly: bool = False  # also by month (census families: month-end snapshots)
+    tables: list[str]
+    breakdowns: list[str] = Field(default_factory=list)
+    scale: float = 1.0
+
+
+class AggregateSource(Strict):
+    measure_code: str
+    breakdowns: list[str] = Field(default_factory=list)
+
+
+class TemplateFill(Strict):
+    """What a council supplies to populate an indicator that its loaded data cannot."""
+
+    files: list[str]
+    note: str = ""
+
+
+class Indicator(Strict):
+    id: str
+    title: str
+    short_title: str
+    theme: Theme
+    outcome: str  # the logic-model outcome statement this indicator evidences
+    definition: Definition
+    polarity: Polarity
+    decimal_places: int = Field(ge=0, le=3)
+    source: str  # the publication or system the figures come from
+    publication: str | None = None  # URL of the published statistics, where there is one
+    frequency: Frequency
+    year_type: YearType
+    breakdowns: list[str] = Field(default_factory=list)
+    comparators: list[Benchmark] = Field(default_factory=list)
+    last_update: date | None = None
+    next_update: date | None = None
+    methodology: str = ""
+    forecast: bool = False
+    local: LocalSource | None = None
+    national: list[NationalSource] = Field(default_factory=list)
+    aggregate: AggregateSource | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"id '{value}' must be lower-case letters, digits and underscores (3-49 characters)")
+        return value
+
+    @field_validator("breakdowns")
+    @classmethod
+    def _breakdowns(cls, value: list[str]) -> list[str]:
+        unknown = [b for b in value if b not in BREAKDOWNS]
+        if unknown:
+            raise ValueError(f"breakdown(s) {unknown} are not in the allowlist: {sorted(BREAKDOWNS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _sources(self) -> Indicator:
+        if not (self.local or self.national or self.aggregate):
+            raise ValueError(f"{self.id}: give at least one of local, national, aggregate")
+        offered = set(self.breakdowns)
+        for name, listed in self.source_breakdowns().items():
+            extra = set(listed) - offered
+            if extra:
+                raise ValueError(f"{self.id}: {name} source offers breakdown(s) {sorted(extra)} not listed in "
+                                 f"the indicator's breakdowns")
+        if self.local:
+            unknown = set(self.local.tables) - KNOWN_TABLES
+            if unknown:
+                raise ValueError(f"{self.id}: unknown source table(s) {sorted(unknown)}")
+        if self.definition.unit == Unit.PERCENT and self.definition.denominator is None:
+            raise ValueError(f"{self.id}: a percentage needs a denominator")
+        if self.forecast and self.definition.unit != Unit.COUNT:
+            raise ValueError(f"{self.id}: forecasts are for counts only")
+        if Benchmark.STATISTICAL_NEIGHBOURS in self.comparators and not self.national:
+            raise ValueError(f"{self.id}: benchmarking against neighbours needs a national source")
+        return self
+
+    def source_breakdowns(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        if self.local:
+            out["local"] = list(self.local.breakdowns)
+        if self.national:
+            names: set[str] = set()
+            for n in self.national:
+                names |= set(n.breakdowns)
+                if n.measure_breakdown:
+                    names.add(n.measure_breakdown)
+            out["national"] = sorted(names)
+        if self.aggregate:
+            out["aggregate"] = list(self.aggregate.breakdowns)
+        return out
+
+    @property
+    def tables(self) -> list[str]:
+        tables = list(self.local.tables) if self.local else []
+        if self.national:
+            tables.append("national_fact")
+        if self.aggregate:
+            tables.append("aggregate_measure")
+        return tables
+
+
+class ThemeFile(Strict):
+    theme: Theme
+    indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _same_theme(self) -> ThemeFile:
+        wrong = [i.id for i in self.indicators if i.theme != self.theme]
+        if wrong:
+            raise ValueError(f"indicator(s) {wrong} name a theme other than the file's ({self.theme})")
+        return self
