@@ -16,9 +16,11 @@ What is a "count" depends on the unit:
 * PERCENT and RATE_PER_10000: numerator and denominator are both counts of people;
 * MEAN_SCORE, GAP_POINTS, WEEKS and DAYS: the denominator is the number of children the figure is
   averaged over (a count); the numerator is a sum of scores, weeks or days, not a count of people, so it
-  is never itself tested against the thresholds, but it is hidden whenever the value is (sum / count
-  would give the value back) and always for the public (with the exact sum and the value the exact
-  number of children could be recovered from behind the rounded denominator).
+  is never itself tested against the thresholds. The value is `c` when its count is hidden or below 10.
+  Sums add up across a table just as counts do, and a shown value times its shown count gives its sum,
+  so a hidden value hides its sum, and sums get the same secondary suppression (the value of a row whose
+  sum is chosen is hidden too). The public never sees sums: with the exact sum and the value the exact
+  number of children could be recovered from behind the rounded denominator.
 
 Tables for secondary suppression: rows with the same period, area_code and breakdown form one additive
 table whose parts add up to its total. The all-children row (breakdown == TOTAL) is the total of every
@@ -75,29 +77,30 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
     sup_num = _primary(num, public) if num_is_count else np.zeros(len(out), dtype=bool)
     sup_den = _primary(den, public)
     hide_val = np.zeros(len(out), dtype=bool)
-    hide_sum = np.zeros(len(out), dtype=bool)  # non-count numerators (sums) to blank
 
     groups = _additive_groups(out)
     while True:
         before = (sup_num.sum(), sup_den.sum(), hide_val.sum())
+        # Secondary suppression first, so the value rule below only hides what is still needed.
+        sup_num = _secondary(num, sup_num, groups, zeros_shown=num_is_count and not public)
+        sup_den = _secondary(den, sup_den, groups, zeros_shown=not public)
         if unit is Unit.COUNT:
             hide_val |= sup_num
-        else:
-            hide_val |= _value_unsafe(num, den, sup_num, sup_den, num_is_count)
+        elif num_is_count:
+            hide_val |= _value_unsafe(num, den, sup_num, sup_den)
             # A hidden value must not be recomputable from what is left: hide its numerator unless the
             # denominator is already hidden. A true zero numerator stays 0 (QUALITY.md), which gives away
             # only that the value is 0.
-            if num_is_count:
-                sup_num |= hide_val & ~sup_den & ~np.isnan(num) & (num != 0)
-            else:
-                hide_sum |= hide_val
-        if num_is_count:
-            sup_num = _secondary(num, sup_num, groups, zeros_shown=not public)
-        sup_den = _secondary(den, sup_den, groups, zeros_shown=not public)
+            sup_num |= hide_val & ~sup_den & ~np.isnan(num) & (num != 0)
+        else:
+            # Means, gaps, weeks, days: value x count gives the sum back, and sums add up across the table,
+            # so a hidden value means a hidden sum and a hidden sum (chosen as a secondary) a hidden value.
+            hide_val |= sup_num | sup_den | (den < RATE_BASE_MIN)
+            sup_num |= hide_val & ~np.isnan(num)
         if (sup_num.sum(), sup_den.sum(), hide_val.sum()) == before:
             break
 
-    num_out = np.where(sup_num | hide_sum, np.nan, num)
+    num_out = np.where(sup_num, np.nan, num)
     den_out = np.where(sup_den, np.nan, den)
     val_out = np.where(hide_val, np.nan, val)
 
@@ -160,17 +163,13 @@ def _primary(counts: np.ndarray, public: bool) -> np.ndarray:
     return present & (counts > 0) & (counts < PARTNER_SMALL_MAX + 1)
 
 
-def _value_unsafe(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_den: np.ndarray,
-                  num_is_count: bool) -> np.ndarray:
-    """Rows whose rate/percentage/mean must become `c`.
+def _value_unsafe(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_den: np.ndarray) -> np.ndarray:
+    """Rows whose rate or percentage must become `c`: a component hidden or below 10.
 
     A missing numerator or denominator cannot be tested, so the value is left as supplied (the local
     aggregate template allows a value on its own).
     """
-    unsafe = sup_den | (den < RATE_BASE_MIN)  # NaN < 10 is False
-    if num_is_count:
-        unsafe |= sup_num | (num < RATE_BASE_MIN)
-    return unsafe
+    return sup_num | sup_den | (num < RATE_BASE_MIN) | (den < RATE_BASE_MIN)  # NaN < 10 is False
 
 
 def _additive_groups(frame: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -205,7 +204,8 @@ def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarra
     In each table (its parts plus its total, the total counted as one more cell of `total = sum of parts`)
     the number of suppressed cells must be 0 or at least 2, so a single `c` cannot be recovered by
     subtraction. When exactly one cell is suppressed, the smallest non-zero cell still shown is suppressed
-    too. Zeros are never chosen: they are never confidential.
+    too. Zeros are never chosen: they are never confidential. (Sums behind a mean can be negative, for a
+    gap, so "smallest" means smallest in size.)
 
     One more recovery is closed when zeros are shown (partners): a suppressed count is then never 0, so if the
     hidden parts of a table with a shown total are all 1, their sum equals their number and each would be
@@ -230,9 +230,9 @@ def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarra
                 continue
             # The next smallest non-zero cell still shown, the total included; ties go to a part, then to the
             # first row (argmin returns the first minimum), so the choice is deterministic.
-            candidates = cells[~sup[cells] & (counts[cells] > 0)]
+            candidates = cells[~sup[cells] & (counts[cells] != 0)]
             if candidates.size:
-                sup[candidates[np.argmin(counts[candidates])]] = True
+                sup[candidates[np.argmin(np.abs(counts[candidates]))]] = True
                 changed = True
     return sup
 

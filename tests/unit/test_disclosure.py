@@ -1,0 +1,291 @@
+"""Disclosure control against hand-worked tables (expected outputs written out by hand, not computed)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from indicators.disclosure import protect, suppression_note
+from indicators.vocabulary import RESULT_COLUMNS, Audience, Unit
+
+C = None  # a suppressed or missing figure in the hand-written expectations
+
+
+def table(rows, period="2024", area="E06000023"):
+    """Rows of (breakdown, breakdown_value, numerator, denominator, value[, status]) as a result frame."""
+    records = []
+    for row in rows:
+        breakdown, bvalue, num, den, value, *status = row
+        records.append({"period": period, "area_code": area, "area_name": "Bristol, City of",
+                        "breakdown": breakdown, "breakdown_value": bvalue, "numerator": num,
+                        "denominator": den, "value": value, "status": status[0] if status else "value"})
+    frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
+    for col in ("numerator", "denominator", "value"):
+        frame[col] = frame[col].astype(float)
+    return frame
+
+
+def assert_table(actual: pd.DataFrame, expected_rows):
+    """Compare numerator, denominator, value and status with the hand-written rows."""
+    assert list(actual.columns) == RESULT_COLUMNS
+    assert len(actual) == len(expected_rows)
+    for (_, got), want in zip(actual.iterrows(), expected_rows, strict=True):
+        _b, bvalue, num, den, value, status = want
+        label = f"row {bvalue}"
+        for col, expect in (("numerator", num), ("denominator", den), ("value", value)):
+            if expect is None:
+                assert pd.isna(got[col]), f"{label}: {col} should be hidden, got {got[col]}"
+            else:
+                assert got[col] == pytest.approx(expect), f"{label}: {col}"
+        assert got["status"] == status, label
+
+
+# --- the brief's four-ward count table -------------------------------------------------------------------
+
+WARDS_COUNT = table([
+    ("ward", "Ashley", 3, None, 3),
+    ("ward", "Bedminster", 12, None, 12),
+    ("ward", "Clifton", 40, None, 40),
+    ("ward", "Easton", 7, None, 7),
+    ("Total", "Total", 62, None, 62),
+])
+
+
+def test_count_table_partner():
+    # 3 is 1-5: primary c. The ward margin (Ashley, Bedminster, Clifton, Easton, Total) then has exactly one
+    # c, and 3 = 62 - 12 - 40 - 7, so the next smallest non-zero cell, Easton's 7, is hidden as well.
+    assert_table(protect(WARDS_COUNT, Unit.COUNT, Audience.PARTNER, published=False), [
+        ("ward", "Ashley", C, C, C, "c"),
+        ("ward", "Bedminster", 12, C, 12, "value"),
+        ("ward", "Clifton", 40, C, 40, "value"),
+        ("ward", "Easton", C, C, C, "c"),
+        ("Total", "Total", 62, C, 62, "value"),
+    ])
+
+
+def test_count_table_public():
+    # Below 10: 3 and 7 are c (two cells, so no secondary needed). Rounded to the nearest 5:
+    # 12 -> 10, 40 -> 40, 62 -> 60.
+    assert_table(protect(WARDS_COUNT, Unit.COUNT, Audience.PUBLIC, published=False), [
+        ("ward", "Ashley", C, C, C, "c"),
+        ("ward", "Bedminster", 10, C, 10, "value"),
+        ("ward", "Clifton", 40, C, 40, "value"),
+        ("ward", "Easton", C, C, C, "c"),
+        ("Total", "Total", 60, C, 60, "value"),
+    ])
+
+
+# --- the same wards as a percentage ----------------------------------------------------------------------
+
+WARDS_PERCENT = table([
+    ("ward", "Ashley", 3, 21, 100 * 3 / 21),
+    ("ward", "Bedminster", 12, 33, 100 * 12 / 33),
+    ("ward", "Clifton", 40, 78, 100 * 40 / 78),
+    ("ward", "Easton", 7, 24, 100 * 7 / 24),
+    ("Total", "Total", 62, 156, 100 * 62 / 156),
+])
+
+
+def test_percent_table_partner():
+    # Numerators: 3 is c (1-5). Easton's 7 is not 1-5, but its percentage rests on a numerator below 10, so
+    # the percentage is c, and the 7 is hidden so 7/24 cannot be recomputed; that also gives the numerator
+    # margin its second c. Denominators are all 10 or more and stay. Shown percentages are unchanged:
+    # 12/33 = 36.36%, 40/78 = 51.28%, 62/156 = 39.74%.
+    assert_table(protect(WARDS_PERCENT, Unit.PERCENT, Audience.PARTNER, published=False), [
+        ("ward", "Ashley", C, 21, C, "c"),
+        ("ward", "Bedminster", 12, 33, 36.363636, "value"),
+        ("ward", "Clifton", 40, 78, 51.282051, "value"),
+        ("ward", "Easton", C, 24, C, "c"),
+        ("Total", "Total", 62, 156, 39.743590, "value"),
+    ])
+
+
+def test_percent_table_public():
+    # Numerators below 10 (3, 7) are c. Rounded: numerators 12 -> 10, 40 -> 40, 62 -> 60;
+    # denominators 21 -> 20, 33 -> 35, 78 -> 80, 24 -> 25, 156 -> 155.
+    # Percentages from the rounded figures: 10/35 = 28.571%, 40/80 = 50%, 60/155 = 38.710%.
+    assert_table(protect(WARDS_PERCENT, Unit.PERCENT, Audience.PUBLIC, published=False), [
+        ("ward", "Ashley", C, 20, C, "c"),
+        ("ward", "Bedminster", 10, 35, 28.571429, "value"),
+        ("ward", "Clifton", 40, 80, 50.0, "value"),
+        ("ward", "Easton", C, 25, C, "c"),
+        ("Total", "Total", 60, 155, 38.709677, "value"),
+    ])
+
+
+def test_rate_per_10000_public_recomputed_from_rounded():
+    # 23 per 4,012 -> rounded 25 per 4,010 -> 10000 * 25 / 4010 = 62.344 per 10,000.
+    # 48 per 5,996 -> 50 per 5,995 -> 83.403. Total 71 per 10,008 -> 70 per 10,010 -> 69.930.
+    frame = table([
+        ("ward", "Hartcliffe", 23, 4012, 10000 * 23 / 4012),
+        ("ward", "Lawrence Hill", 48, 5996, 10000 * 48 / 5996),
+        ("Total", "Total", 71, 10008, 10000 * 71 / 10008),
+    ])
+    assert_table(protect(frame, Unit.RATE_PER_10000, Audience.PUBLIC, published=False), [
+        ("ward", "Hartcliffe", 25, 4010, 62.344140, "value"),
+        ("ward", "Lawrence Hill", 50, 5995, 83.402836, "value"),
+        ("Total", "Total", 70, 10010, 69.930070, "value"),
+    ])
+
+
+# --- secondary suppression cases -------------------------------------------------------------------------
+
+def test_partner_zeros_stay_and_are_never_chosen_for_secondary():
+    # 4 is c; the next smallest NON-ZERO cell is 20 (the 0 is never confidential and stays 0).
+    frame = table([
+        ("ward", "A", 0, None, 0), ("ward", "B", 4, None, 4), ("ward", "C", 20, None, 20),
+        ("ward", "D", 30, None, 30), ("Total", "Total", 54, None, 54),
+    ])
+    assert_table(protect(frame, Unit.COUNT, Audience.PARTNER, published=False), [
+        ("ward", "A", 0, C, 0, "value"), ("ward", "B", C, C, C, "c"), ("ward", "C", C, C, C, "c"),
+        ("ward", "D", 30, C, 30, "value"), ("Total", "Total", 54, C, 54, "value"),
+    ])
+
+
+def test_partner_two_hidden_ones_are_not_left_recoverable():
+    # 1 and 1 are both c, but a partner knows a c is never 0 (zeros are shown): 52 - 20 - 30 = 2 hidden
+    # between two cells, so each would have to be 1. The next smallest non-zero cell, 20, is hidden too
+    # (now 22 is shared by three cells).
+    frame = table([
+        ("ward", "A", 1, None, 1), ("ward", "B", 1, None, 1), ("ward", "C", 20, None, 20),
+        ("ward", "D", 30, None, 30), ("Total", "Total", 52, None, 52),
+    ])
+    assert_table(protect(frame, Unit.COUNT, Audience.PARTNER, published=False), [
+        ("ward", "A", C, C, C, "c"), ("ward", "B", C, C, C, "c"), ("ward", "C", C, C, C, "c"),
+        ("ward", "D", 30, C, 30, "value"), ("Total", "Total", 52, C, 52, "value"),
+    ])
+
+
+def test_total_hidden_in_one_table_spreads_to_the_other_table_sharing_it():
+    # Ward parts do not add up to the total (20 children have no ward): 4 + 0 + 20 unknown = 24.
+    # Ward margin: 4 is c; the only other non-zero cell is the Total, 24 -> c.
+    # The Total is also the total of the sex table, which now has exactly one c: its smallest
+    # non-zero cell, Female 10, is hidden too.
+    frame = table([
+        ("ward", "A", 4, None, 4), ("ward", "B", 0, None, 0),
+        ("sex", "Female", 10, None, 10), ("sex", "Male", 14, None, 14),
+        ("Total", "Total", 24, None, 24),
+    ])
+    assert_table(protect(frame, Unit.COUNT, Audience.PARTNER, published=False), [
+        ("ward", "A", C, C, C, "c"), ("ward", "B", 0, C, 0, "value"),
+        ("sex", "Female", C, C, C, "c"), ("sex", "Male", 14, C, 14, "value"),
+        ("Total", "Total", C, C, C, "c"),
+    ])
+
+
+def test_partner_small_denominator_hides_the_value_and_its_numerator():
+    # A: 6/8 has a denominator below 10, so 75% is c; 6 is hidden so 6/8 cannot be recomputed. That is one c
+    # in the numerator margin (56 = 6 + 30 + 20), so the next smallest numerator, C's 20, is hidden; with a
+    # hidden numerator C's percentage is c too. Denominators 8, 50, 40, 98 are all shown (none is 1-5).
+    frame = table([
+        ("ward", "A", 6, 8, 75.0), ("ward", "B", 30, 50, 60.0), ("ward", "C", 20, 40, 50.0),
+        ("Total", "Total", 56, 98, 100 * 56 / 98),
+    ])
+    assert_table(protect(frame, Unit.PERCENT, Audience.PARTNER, published=False), [
+        ("ward", "A", C, 8, C, "c"), ("ward", "B", 30, 50, 60.0, "value"), ("ward", "C", C, 40, C, "c"),
+        ("Total", "Total", 56, 98, 57.142857, "value"),
+    ])
+
+
+def test_partner_small_denominator_secondary_in_denominator_margin():
+    # Denominators: A's 3 is c; the denominator margin then needs a second c: the smallest non-zero shown
+    # denominator is B's 12. A's numerator is 0 (a true zero, shown); B's 9/12 has a hidden denominator so its
+    # percentage is c, and its numerator 9 is below 10 anyway.
+    # Numerator margin: B's 9 is not hidden by the value rule (its denominator already is), so the numerator
+    # margin has no c and needs none.
+    frame = table([
+        ("ward", "A", 0, 3, 0.0), ("ward", "B", 9, 12, 75.0), ("ward", "C", 40, 60, 100 * 40 / 60),
+        ("Total", "Total", 49, 75, 100 * 49 / 75),
+    ])
+    assert_table(protect(frame, Unit.PERCENT, Audience.PARTNER, published=False), [
+        ("ward", "A", 0, C, C, "c"), ("ward", "B", 9, C, C, "c"), ("ward", "C", 40, 60, 66.666667, "value"),
+        ("Total", "Total", 49, 75, 65.333333, "value"),
+    ])
+
+
+def test_mean_weeks_hides_the_sum_with_the_value():
+    # Mean weeks to issue: numerator is the sum of weeks, denominator the number of plans.
+    # A: 7 plans (below 10) -> mean c, and its 140-week sum is hidden (140 / 7 = 20 would give it back).
+    # Sums add up: A's sum = 740 - B's sum, and B's sum = 24.0 x 25 = 600 from B's own mean and count. So the
+    # sum margin needs a second c: the smallest non-zero sum shown is B's 600 -> hidden, and B's mean with
+    # it. Denominators: none is 1-5, so all are shown. The total stays.
+    frame = table([
+        ("team", "A", 140, 7, 20.0), ("team", "B", 600, 25, 24.0), ("Total", "Total", 740, 32, 23.125),
+    ])
+    assert_table(protect(frame, Unit.WEEKS, Audience.PARTNER, published=False), [
+        ("team", "A", C, 7, C, "c"), ("team", "B", C, 25, C, "c"), ("Total", "Total", 740, 32, 23.125, "value"),
+    ])
+    # Public: 7 is below 10 -> c; the other counts rounded (25 -> 25, 32 -> 30); sums never shown; the one
+    # c in the denominator margin forces B's 25 to c as well, and with it B's mean.
+    assert_table(protect(frame, Unit.WEEKS, Audience.PUBLIC, published=False), [
+        ("team", "A", C, C, C, "c"), ("team", "B", C, C, C, "c"), ("Total", "Total", C, 30, 23.125, "value"),
+    ])
+
+
+def test_non_value_statuses_pass_through():
+    frame = table([
+        ("ward", "A", None, None, None, "x"), ("ward", "B", 0, 0, None, "z"),
+        ("ward", "C", 40, 50, 80.0), ("Total", "Total", 40, 50, 80.0),
+    ])
+    assert_table(protect(frame, Unit.PERCENT, Audience.PARTNER, published=False), [
+        ("ward", "A", C, C, C, "x"), ("ward", "B", 0, 0, C, "z"),
+        ("ward", "C", 40, 50, 80.0, "value"), ("Total", "Total", 40, 50, 80.0, "value"),
+    ])
+
+
+def test_periods_and_areas_are_separate_tables():
+    # The same small ward in two periods: each period's table gets its own secondary suppression.
+    frame = pd.concat([
+        table([("ward", "A", 2, None, 2), ("ward", "B", 30, None, 30), ("ward", "C", 40, None, 40),
+               ("Total", "Total", 72, None, 72)], period="2023"),
+        table([("ward", "A", 50, None, 50), ("ward", "B", 30, None, 30), ("ward", "C", 40, None, 40),
+               ("Total", "Total", 120, None, 120)], period="2024"),
+    ], ignore_index=True)
+    out = protect(frame, Unit.COUNT, Audience.PARTNER, published=False)
+    assert out["status"].tolist() == ["c", "c", "value", "value", "value", "value", "value", "value"]
+
+
+@pytest.mark.parametrize("unit", [Unit.COUNT, Unit.PERCENT])
+@pytest.mark.parametrize("audience", list(Audience))
+def test_published_figures_pass_through_for_every_audience(unit, audience):
+    out = protect(WARDS_PERCENT, unit, audience, published=True)
+    pd.testing.assert_frame_equal(out, WARDS_PERCENT)
+    assert out is not WARDS_PERCENT  # a copy: the caller's frame is never shared
+
+
+def test_officer_passthrough():
+    pd.testing.assert_frame_equal(protect(WARDS_COUNT, Unit.COUNT, Audience.OFFICER, published=False), WARDS_COUNT)
+
+
+def test_input_frame_is_not_modified():
+    before = WARDS_PERCENT.copy()
+    protect(WARDS_PERCENT, Unit.PERCENT, Audience.PUBLIC, published=False)
+    pd.testing.assert_frame_equal(WARDS_PERCENT, before)
+
+
+def test_missing_columns_are_refused():
+    with pytest.raises(ValueError, match="lacks columns"):
+        protect(WARDS_COUNT.drop(columns="status"), Unit.COUNT, Audience.PARTNER, published=False)
+
+
+def test_empty_frame():
+    empty = WARDS_COUNT.iloc[0:0]
+    assert protect(empty, Unit.COUNT, Audience.PUBLIC, published=False).empty
+
+
+def test_suppression_notes_are_plain_english_and_differ():
+    notes = {a: suppression_note(a) for a in Audience}
+    assert "1 to 5" in notes[Audience.PARTNER]
+    assert "below 10" in notes[Audience.PUBLIC] and "nearest 5" in notes[Audience.PUBLIC]
+    assert "unsuppressed" in notes[Audience.OFFICER]
+    assert len(set(notes.values())) == 3
+    assert all("Department for Education" in n for n in notes.values())
+
+
+def test_output_numbers_are_floats_with_nan_for_hidden():
+    out = protect(WARDS_COUNT, Unit.COUNT, Audience.PARTNER, published=False)
+    assert out["numerator"].dtype == np.float64
+    assert math.isnan(out.loc[0, "numerator"])
