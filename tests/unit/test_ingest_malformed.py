@@ -152,6 +152,11 @@ CASES: list[Case] = [
                           for line, symbol in ((3, "c"), (4, "x"), (5, "low"), (6, ":"))),
          bug=BUG_MEASURE_CODE + "; and each symbol row is also logged a second time as NO_VALUE on the same "
                                 "cell (see test_symbol_in_aggregate_value_is_one_quarantine_record)"),
+    Case("number_infinity", ("number_infinity/schools.csv",), loaded={"dim_school": 2},
+         quarantine=(("schools.csv", "dim_school", 3, "NUMBER_FORMAT", "number_on_roll", "inf", REJ),),
+         bug="BUG: parse_number passes 'inf' to pd.to_numeric, which reads it as infinity; the row passes "
+             "validation and the warehouse write then crashes with a DuckDB ConversionException (INT64 out of "
+             "range) instead of the row being quarantined"),
     # ---- loads: row-level rules -------------------------------------------------------------------------
     Case("duplicates", ("duplicates/person.csv",), loaded={"person": 3},
          quarantine=(("person.csv", "person", 4, "DUPLICATE", "person_id", "1", REJ),
