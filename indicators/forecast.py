@@ -20,6 +20,7 @@ forecast) and `level`. Counts cannot be negative, so forecast and bounds are flo
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -29,13 +30,15 @@ MIN_ANNUAL = 5
 MIN_MONTHLY = 24
 SEASONAL_MONTHLY = 36
 COLUMNS = ["period", "forecast", "lower", "upper"]
+_MONTH_LABEL = re.compile(r"\d{4}-\d{2}")  # the engine's local monthly periods, e.g. "2024-03"
 
 
 def forecast_counts(series: pd.Series, horizon: int, level: float = 0.95) -> pd.DataFrame:
     """Forecast the next `horizon` periods of an annual or monthly count series.
 
-    `series`: index = years (int like 2024, or DfE academic years like 202324), or period start dates
-    (a DatetimeIndex or PeriodIndex, monthly or yearly); values = counts. Periods must be consecutive with
+    `series`: index = years (int like 2024, or DfE academic years like 202324, as ints or text), months
+    as "2024-03" text, or period start dates (a DatetimeIndex or PeriodIndex, monthly or yearly);
+    values = counts. Future periods come back labelled the same way. Periods must be consecutive with
     no missing values. Returns the frame described in the module docstring; empty, with `attrs["reason"]`,
     when the series cannot support a forecast.
     """
@@ -43,6 +46,9 @@ def forecast_counts(series: pd.Series, horizon: int, level: float = 0.95) -> pd.
         raise ValueError("level must be between 0 and 1, e.g. 0.95")
     if int(horizon) < 1:
         return _empty("the horizon must be at least one period", level)
+    month_text = len(series) > 0 and all(isinstance(x, str) and _MONTH_LABEL.fullmatch(x) for x in series.index)
+    if month_text:
+        series = series.set_axis(pd.PeriodIndex(list(series.index), freq="M"))
     series = series.sort_index()
     frequency, reason = _frequency(series.index)
     if reason:
@@ -71,8 +77,9 @@ def forecast_counts(series: pd.Series, horizon: int, level: float = 0.95) -> pd.
     if not (np.isfinite(mean).all() and np.isfinite(lower).all() and np.isfinite(upper).all()):
         return _empty("the model gave no finite forecast for this series", level)
 
+    periods = _future_periods(series.index, frequency, steps)
     result = pd.DataFrame({
-        "period": _future_periods(series.index, frequency, steps),
+        "period": [str(p) for p in periods] if month_text else periods,
         "forecast": np.maximum(mean, 0.0),
         "lower": np.maximum(lower, 0.0),
         "upper": np.maximum(upper, 0.0),
@@ -133,7 +140,7 @@ def _frequency(index: pd.Index) -> tuple[str, str | None]:
         return "", "periods are not consecutive months or years (gaps or mixed spacing)"
     years = _years(index)
     if years is None:
-        return "", "the index is neither years nor period start dates"
+        return "", "the index is neither years, months nor period start dates (quarters are not forecast)"
     if (np.diff(years) != 1).any():
         return "", "years are not consecutive (a year is missing)"
     return "annual", None

@@ -96,11 +96,20 @@ def test_academic_year_labels_and_string_years():
     assert forecast_counts(yearly, 2)["period"].tolist() == [pd.Timestamp("2020-01-01"), pd.Timestamp("2021-01-01")]
 
 
+def test_month_labels_as_text():
+    labels = [str(p) for p in pd.period_range("2022-01", periods=30, freq="M")]  # "2022-01" .. "2024-06"
+    series = pd.Series(200 + 5 * np.arange(30) + np.resize(WOBBLE / 5, 30), index=labels)
+    assert forecast_counts(series, 2)["period"].tolist() == ["2024-07", "2024-08"]
+
+
 @pytest.mark.parametrize(("series", "reason"), [
     (pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], index=[2014, 2015, 2017, 2018, 2019, 2020]), "not consecutive"),
     (pd.Series([1.0, np.nan, 3.0, 4.0, 5.0, 6.0], index=range(2015, 2021)), "missing values"),
     (pd.Series([1.0, -2.0, 3.0, 4.0, 5.0, 6.0], index=range(2015, 2021)), "negative"),
-    (pd.Series([1.0] * 6, index=list("abcdef")), "neither years nor"),
+    (pd.Series([1.0] * 6, index=list("abcdef")), "neither years"),
+    (pd.Series([1.0] * 30, index=[f"{2020 + i // 4}-Q{i % 4 + 1}" for i in range(30)]), "neither years"),
+    (pd.Series([1.0] * 30, index=[str(p) for p in pd.period_range("2020-01", periods=31, freq="M")
+                                  if str(p) != "2021-05"]), "not consecutive"),
     (pd.Series(dtype=float), "empty"),
 ])
 def test_unusable_series_are_refused_with_a_reason(series, reason):
