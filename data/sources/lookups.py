@@ -110,7 +110,7 @@ def read_las(path: Path, current: pd.DataFrame | None = None) -> pd.DataFrame:
         "date_of_termination": parse_date(raw["date_of_termination"]),
         "status": raw["status"].str.strip().str.lower(),
     })
-    out["is_live"] = out["status"].eq("live") & out["date_of_termination"].isna()
+    out["is_live"] = (out["status"].eq("live") & out["date_of_termination"].isna()).astype(bool)
     known = set(current["new_la_code"]) if current is not None else set()
     out["in_dfe_lookup"] = out["new_la_code"].isin(known)
     out = out.drop_duplicates("new_la_code")

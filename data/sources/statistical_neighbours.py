@@ -94,7 +94,7 @@ def read_stat_neighbours_xlsx(path: Path, resolver: AreaResolver, model: str | N
         raise SourceError(path, f"is not a readable .xlsx workbook ({type(exc).__name__})",
                           "save it from Excel as .xlsx") from exc
     sheet = _pick_sheet(path, book.sheet_names)
-    grid = book.parse(sheet, header=None, dtype=object)
+    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     rows = grid.astype(object).where(grid.notna(), None).values.tolist()
     at = _find_header(rows)
     if at is None:
