@@ -68,7 +68,8 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
     den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     val = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     status = out["status"].astype(object).to_numpy()
-    value_row = status == Status.VALUE.value
+    # A missing status is read as a value, so a figure hidden here is always marked `c`.
+    value_row = out["status"].isna().to_numpy() | (out["status"].astype(object) == Status.VALUE.value).to_numpy()
     num_is_count = unit in _COUNT_NUMERATOR_UNITS
     if unit is Unit.COUNT:
         num = np.where(np.isnan(num), val, num)  # counts are value = numerator

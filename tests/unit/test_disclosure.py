@@ -289,3 +289,10 @@ def test_output_numbers_are_floats_with_nan_for_hidden():
     out = protect(WARDS_COUNT, Unit.COUNT, Audience.PARTNER, published=False)
     assert out["numerator"].dtype == np.float64
     assert math.isnan(out.loc[0, "numerator"])
+
+
+def test_missing_status_is_read_as_a_value_and_marked_c_when_hidden():
+    frame = WARDS_COUNT.assign(status=pd.array([pd.NA, "value", "value", "value", None], dtype="string"))
+    out = protect(frame, Unit.COUNT, Audience.PARTNER, published=False)
+    assert out["status"].iloc[0] == "c" and out["status"].iloc[3] == "c"
+    assert pd.isna(out["status"].iloc[4]) and out["value"].iloc[4] == 62
