@@ -109,7 +109,7 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
         num_out = _round_to(num_out, PUBLIC_ROUND_TO) if num_is_count else np.full(len(out), np.nan)
         den_out = _round_to(den_out, PUBLIC_ROUND_TO)
         if unit is Unit.COUNT:
-            val_out = np.where(hide_val, np.nan, num_out)
+            val_out = np.where(hide_val, np.nan, np.where(value_row, num_out, val_out))
         elif unit in _SCALE:
             # Percentages and rates from the rounded figures, so the published figures agree with each other.
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,7 +117,7 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
             usable = ~hide_val & ~np.isnan(val) & ~np.isnan(num_out) & (den_out > 0)
             val_out = np.where(usable, recomputed, val_out)
     elif unit is Unit.COUNT:
-        val_out = np.where(hide_val, np.nan, num)
+        val_out = np.where(hide_val, np.nan, np.where(value_row, num, val_out))  # x/z rows keep their value
 
     out["numerator"] = num_out
     out["denominator"] = den_out
