@@ -19,7 +19,9 @@ __all__ = ["GENERATOR_VERSION", "generate", "resolve_la"]
 def __getattr__(name: str):
     # Imported lazily so `data.synth.dates` and friends load without pulling in the whole generator.
     if name in ("generate", "resolve_la"):
-        from data.synth import generate as module
+        import importlib
+
+        module = importlib.import_module("data.synth.extract")
 
         return getattr(module, name)
     raise AttributeError(name)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from data.synth.generate import DEFAULT_REFERENCE_DATE
+from data.synth.extract import DEFAULT_REFERENCE_DATE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _one(job: tuple[str, int, str, str]) -> tuple[str, float, int]:
-    from data.synth.generate import generate
+    from data.synth.extract import generate
 
     code, seed, out, ref = job
     t0 = time.perf_counter()
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except UnknownLAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from data.synth.generate import generate
+    from data.synth.extract import generate
 
     out = Path(args.out) if args.out else Path("data/sample") / info["new_la_code"]
     counts = generate(info["new_la_code"], seed=args.seed, out=out, reference_date=args.reference_date)

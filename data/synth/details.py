@@ -130,9 +130,17 @@ def flags(t: Targets, X: dict, rng: np.random.Generator) -> dict[str, np.ndarray
     out = {k: np.zeros(n, dtype=np.int64) for k in
            ("req_med", "req_trib", "asmt_med", "asmt_trib", "oth_med", "oth_trib")}
     ry = D.years(R["received"])
-    for y in range(t.first_year, t.last_year + 1):
+    for y in range(t.first_year - 3, t.last_year + 1):
         in_year = ry == y
         fx = np.flatnonzero(in_year & (R["flag"] == 1))
+        if y < t.first_year:  # plans issued from early requests: only their own flags
+            yy = t.first_year
+            w = np.array([t.req_mediation[yy], t.req_tribunal[yy], t.asmt_mediation[yy], t.asmt_tribunal[yy]],
+                         float) + 1
+            kinds = rng.choice(4, size=len(fx), p=w / w.sum())
+            for k, key in enumerate(("req_med", "req_trib", "asmt_med", "asmt_trib")):
+                out[key][fx[kinds == k]] = 1
+            continue
         w = np.array([t.req_mediation[y], t.req_tribunal[y], t.asmt_mediation[y], t.asmt_tribunal[y]], float) + 1
         kinds = rng.choice(4, size=len(fx), p=w / w.sum())
         for k, key in enumerate(("req_med", "req_trib", "asmt_med", "asmt_trib")):

@@ -82,7 +82,7 @@ def make_schools(la: dict, la_index: int, wards: pd.DataFrame, pop_w: np.ndarray
     frame["number_on_roll"] = np.maximum(15, frame["roll"].round().astype(int))
     names, seen = [], set()
     ward_names = wards["ward_name"].to_numpy()
-    for i, r in frame.iterrows():
+    for _, r in frame.iterrows():
         nm = school_name(ward_names[r["ward_idx"]], r["phase"], r["school_type"], rng)
         k = 2
         base = nm

@@ -116,7 +116,7 @@ def _group(keys: np.ndarray, parts: list[str]) -> dict[int, str]:
 def write_xml(path: Path, text: dict[str, pd.DataFrame], raw: dict[str, pd.DataFrame], header: dict,
               version: str) -> None:
     """One SEN2 person-level message holding every record of the extract (element order as the schema)."""
-    i7, i8, i9, i10 = "\t" * 7, "\t" * 8, "\t" * 9, "\t" * 10
+    i7, i8, i9 = "\t" * 7, "\t" * 8, "\t" * 9
     pd_ = text["plandetail"]
     parts = []
     for u, uk, ss, so, rk, su, rp in zip(_txt(pd_, "urn"), _txt(pd_, "ukprn"), _txt(pd_, "sensetting"),
