@@ -120,6 +120,10 @@ def load_catalogue(folder: Path | str = CATALOGUE_DIR) -> Catalogue:
                 raise CatalogueError(f"{path.name}: id '{indicator.id}' is also used in {seen_in[indicator.id]}")
             if indicator.local:
                 _check_local(indicator, path.name)
+            for source in indicator.national:
+                if not (SQL_DIR / f"{source.query}.sql").is_file():
+                    raise CatalogueError(f"{path.name}: {indicator.id}: query file indicators/sql/{source.query}.sql "
+                                         "does not exist")
             indicators[indicator.id] = indicator
             seen_in[indicator.id] = path.name
     missing = [t.value for t in Theme if t not in themes]

@@ -81,6 +81,7 @@ BREAKDOWNS: dict[str, str] = {
     "role": "Designated officer role",
     "condition": "Condition",
     "provider_type": "Type of provider",
+    "partner": "Partner",
     "timeliness_band": "Time taken",
 }
 
@@ -121,6 +122,7 @@ class MeasureMap(Strict):
 
 class NationalSource(Strict):
     dataset: str
+    query: str = "national"  # file in indicators/sql/ taking national.sql's parameters
     topic: str = "Total"  # the published breakdown_topic of the all-children figures
     periods: list[str] | None = None  # only these published periods (None: all)
     combine: Combine = "published"

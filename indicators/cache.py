@@ -1,0 +1,86 @@
+"""Result caches. The engine needs only `get(key)` and `set(key, value)`.
+
+* In the app: flask-caching, on the file system by default, in Redis when `SEND_CACHE_REDIS_URL` is set, so
+  every worker process shares one cache (no per-process caches).
+* Without Flask (the command line, tests, the benchmark script): `SimpleCache`, a small in-process LRU.
+
+Keys always start with the warehouse version and the catalogue digest (see `Engine._key`), so loading a new
+warehouse or changing a catalogue file invalidates everything without a flush. Nothing expires otherwise.
+
+Settings (environment variables):
+  SEND_CACHE_REDIS_URL   redis://host:6379/0 to use Redis (default: not set, use the file system)
+  SEND_CACHE_DIR         folder for the file-system cache (default: <system temp>/send-dashboard-cache)
+  SEND_CACHE_THRESHOLD   most entries the file-system cache keeps (default 2000)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Cache(Protocol):
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any) -> Any: ...
+
+
+class SimpleCache:
+    """A thread-safe in-process LRU cache."""
+
+    def __init__(self, max_items: int = 1024) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def set(self, key: str, value: Any) -> bool:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class NoCache:
+    """Caches nothing: every call computes (used to time cold calls)."""
+
+    def get(self, key: str) -> Any:
+        return None
+
+    def set(self, key: str, value: Any) -> bool:
+        return False
+
+
+def cache_config() -> dict[str, Any]:
+    """flask-caching configuration from the environment (see the module docstring)."""
+    redis_url = os.environ.get("SEND_CACHE_REDIS_URL")
+    if redis_url:
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
+                "CACHE_KEY_PREFIX": "send-indicators:"}
+    folder = Path(os.environ.get("SEND_CACHE_DIR", Path(tempfile.gettempdir()) / "send-dashboard-cache"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder), "CACHE_DEFAULT_TIMEOUT": 0,
+            "CACHE_THRESHOLD": int(os.environ.get("SEND_CACHE_THRESHOLD", "2000"))}
+
+
+def flask_cache(server) -> Any:
+    """A flask-caching `Cache` bound to the Flask `server`, configured from the environment."""
+    from flask_caching import Cache as FlaskCache
+
+    return FlaskCache(server, config=cache_config())

@@ -1,0 +1,640 @@
+"""The indicator engine: the only code that runs SQL against the warehouse.
+
+Every public call takes the caller's audience (no default) and returns figures already protected for it
+(`indicators.disclosure.protect`), so pages, callbacks, downloads and the command line cannot show more than
+the audience may see. Areas, periods and breakdowns are checked against allowlists before any query runs;
+values are bound as DuckDB named parameters, never formatted into SQL.
+
+    engine = Engine("data/sample/warehouse.duckdb")
+    result = engine.result("ehcp_issued_20wk", "E06000023", Audience.PARTNER, breakdown="team")
+    result.frame          # period, area_code, area_name, breakdown, breakdown_value, numerator, ...
+    engine.benchmark("ehcp_issued_20wk", "E06000023", Audience.PARTNER)
+
+Sources: an indicator's `local` query computes from the child-level tables (the warehouse's own area only),
+`aggregate` reads a partner's template rows, `national` reads published DfE figures for every LA, region and
+England. For the local area the local figure is preferred and the published one is kept for comparison.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from indicators import benchmarks
+from indicators.cache import Cache, SimpleCache
+from indicators.catalogue import (
+    BREAKDOWNS,
+    SQL_DIR,
+    Catalogue,
+    Indicator,
+    default_catalogue,
+    local_query_path,
+)
+from indicators.catalogue.model import NationalSource
+from indicators.disclosure import protect
+from indicators.targets import AreaTargets, load_targets
+from indicators.vocabulary import RESULT_COLUMNS, TOTAL, Audience, Benchmark, Polarity, Status
+
+ENGLAND = "E92000001"
+SOURCES = ("local", "aggregate", "national")
+LOCAL_FRAME = SQL_DIR / "local" / "_frame.sql"
+FAMILY_MARKER = "-- FAMILY RECORDS --"
+AUDIT = logging.getLogger("indicators.audit")
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+# --- errors: each carries the valid choices so callers can list them --------------------------------------
+
+class EngineError(ValueError):
+    def __init__(self, message: str, choices: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.choices = choices or []
+
+
+class UnknownIndicator(EngineError):
+    pass
+
+
+class UnknownArea(EngineError):
+    pass
+
+
+class UnknownPeriod(EngineError):
+    pass
+
+
+class UnknownBreakdown(EngineError):
+    pass
+
+
+class NotAvailable(EngineError):
+    """The indicator has no source that can give figures for this area."""
+
+
+class NotPermitted(PermissionError):
+    """The audience may not see child-level records."""
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    level: str  # "Local authority" | "Regional" | "National"
+    old_la_code: str | None = None
+    region_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    indicator: Indicator
+    area: Area
+    audience: Audience
+    source: str
+    breakdown: str
+    monthly: bool
+    frame: pd.DataFrame = field(repr=False)
+
+    @property
+    def published(self) -> bool:
+        return self.source == "national"
+
+
+def indicator_metadata(indicator: Indicator) -> dict[str, Any]:
+    """The catalogue entry as plain data (for JSON, the data book's metadata sheet and the dictionary page)."""
+    meta = indicator.model_dump(mode="json", exclude={"local", "national", "aggregate"})
+    meta["unit"] = indicator.definition.unit.value
+    meta["breakdown_labels"] = {b: BREAKDOWNS[b] for b in indicator.breakdowns}
+    meta["sources"] = [s for s in SOURCES if _has_source(indicator, s)]
+    meta["tables"] = indicator.tables
+    return meta
+
+
+def _has_source(indicator: Indicator, source: str) -> bool:
+    return bool(getattr(indicator, source))
+
+
+def _round_half_up(values: pd.Series, places: int) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    factor = 10.0 ** places
+    return np.sign(numbers) * np.floor(np.abs(numbers) * factor + 0.5) / factor
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator", "value") else object)
+                         for c in RESULT_COLUMNS})
+
+
+class Engine:
+    """One warehouse, one catalogue, one cache. Safe to share between threads."""
+
+    def __init__(self, warehouse: str | Path | None = None, *, catalogue: Catalogue | None = None,
+                 cache: Cache | None = None) -> None:
+        from data import settings
+        from data.warehouse.connect import open_readonly, warehouse_info
+
+        self.path = Path(warehouse) if warehouse is not None else settings.warehouse_path()
+        self._con = open_readonly(self.path)
+        self._lock = threading.Lock()
+        self.info = warehouse_info(self._con)
+        self.version = self.info["version"]
+        self.catalogue = catalogue or default_catalogue()
+        self.cache: Cache = cache if cache is not None else SimpleCache()
+        self._sql: dict[Path, str] = {}
+        self._targets: dict[str, AreaTargets] = {}
+
+    def close(self) -> None:
+        self._con.close()
+
+    # --- queries -----------------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+        """Run one query with bound parameters (only those the text names), on a cursor of our own."""
+        names = set(_PARAM.findall(sql))
+        missing = names - set(params)
+        if missing:
+            raise RuntimeError(f"query needs parameter(s) {sorted(missing)}")
+        with self._lock:
+            cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, {k: v for k, v in params.items() if k in names}).df()
+        finally:
+            cursor.close()
+
+    def _read_sql(self, path: Path) -> str:
+        if path not in self._sql:
+            self._sql[path] = path.read_text(encoding="utf-8")
+        return self._sql[path]
+
+    @cached_property
+    def tables(self) -> dict[str, int]:
+        names = [r[0] for r in self._query("SELECT table_name FROM information_schema.tables", {}).itertuples(index=False)]
+        counts = {}
+        for name in names:
+            if re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                counts[name] = int(self._query(f'SELECT count(*) AS n FROM "{name}"', {})["n"].iat[0])  # noqa: S608
+        return counts
+
+    def _key(self, *parts: object) -> str:
+        return ":".join(["ind", self.version, self.catalogue.digest, *map(str, parts)])
+
+    def _cached(self, key: str, compute) -> Any:
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        self.cache.set(key, value)
+        return value
+
+    # --- areas ---------------------------------------------------------------------------------------------
+
+    @cached_property
+    def local_area(self) -> str | None:
+        return self.info.get("local_la_code") or None
+
+    @cached_property
+    def _areas(self) -> dict[str, Area]:
+        areas = {ENGLAND: Area(ENGLAND, "England", "National")}
+        if "dim_region" in self.tables:
+            for row in self._query("SELECT region_code, region_name FROM dim_region", {}).itertuples(index=False):
+                areas[row.region_code] = Area(row.region_code, row.region_name, "Regional")
+        if "dim_la" in self.tables:
+            las = self._query("SELECT new_la_code, old_la_code, la_name, region_code FROM dim_la", {})
+            for row in las.itertuples(index=False):
+                areas[row.new_la_code] = Area(row.new_la_code, row.la_name, "Local authority", row.old_la_code,
+                                              row.region_code)
+        if self.local_area and self.local_area not in areas:
+            areas[self.local_area] = Area(self.local_area, self.local_area, "Local authority")
+        return areas
+
+    def area(self, code: str) -> Area:
+        """A new or old LA code, a region code or E92000001 (England)."""
+        text = str(code).strip().upper()
+        if text in self._areas:
+            return self._areas[text]
+        if re.fullmatch(r"\d{1,3}", text):
+            for area in self._areas.values():
+                if area.old_la_code == text.zfill(3):
+                    return area
+        raise UnknownArea(f"unknown area '{code}': give a new LA code (E06000023), an old LA code (801), a region "
+                          "code (E12000009) or E92000001 for England", sorted(self._areas))
+
+    def areas(self) -> list[Area]:
+        return sorted(self._areas.values(), key=lambda a: ({"National": 0, "Regional": 1}.get(a.level, 2), a.name))
+
+    def area_name(self, code: str) -> str:
+        area = self._areas.get(code)
+        return area.name if area else code
+
+    # --- sources -------------------------------------------------------------------------------------------
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        if indicator_id not in self.catalogue:
+            raise UnknownIndicator(f"unknown indicator '{indicator_id}'", sorted(self.catalogue.indicators))
+        return self.catalogue.get(indicator_id)
+
+    def sources_for(self, indicator: Indicator, area: Area) -> list[str]:
+        """The sources that could give figures for this area, preferred first."""
+        out = []
+        if area.code == self.local_area:
+            out += [s for s in ("local", "aggregate") if _has_source(indicator, s)]
+        if indicator.national:
+            out.append("national")
+        return out
+
+    def _frame(self, indicator: Indicator, source: str, breakdown: str, monthly: bool) -> pd.DataFrame:
+        """Every area's and period's unprotected figures from one source (cached by warehouse version)."""
+        key = self._key("frame", indicator.id, source, breakdown, int(monthly))
+        return self._cached(key, lambda: self._compute(indicator, source, breakdown, monthly))
+
+    def _compute(self, indicator: Indicator, source: str, breakdown: str, monthly: bool) -> pd.DataFrame:
+        if source == "local":
+            frame = self._local(indicator, breakdown, monthly)
+        elif source == "aggregate":
+            frame = self._aggregate(indicator, breakdown)
+        else:
+            frame = self._national(indicator, breakdown)
+        if frame.empty:
+            return _empty_frame()
+        frame = frame[RESULT_COLUMNS].copy()
+        for column in ("numerator", "denominator", "value"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        frame["period"] = frame["period"].astype(str)
+        computed = source != "national" or any(n.combine != "published" for n in indicator.national)
+        if computed:
+            frame["value"] = _round_half_up(frame["value"], indicator.decimal_places)
+        frame["status"] = frame["status"].astype(str)
+        return frame.reset_index(drop=True)
+
+    def _local(self, indicator: Indicator, breakdown: str, monthly: bool) -> pd.DataFrame:
+        local = indicator.local
+        family = self._read_sql(local_query_path(local))
+        sql = self._read_sql(LOCAL_FRAME).replace(FAMILY_MARKER, family)
+        area = self._areas.get(self.local_area or "")
+        params = {
+            "measure": local.measure, "breakdown": breakdown, "granularity": local.granularity,
+            "monthly": monthly, "period": "", "value": local.value, "scale": float(local.scale),
+            "area_code": self.local_area or "", "area_name": area.name if area else (self.local_area or ""),
+            "reference_date": self.reference_date,
+        }
+        return self._query(sql, params)
+
+    @cached_property
+    def reference_date(self) -> date:
+        text = self.info.get("reference_date")
+        return date.fromisoformat(text) if text else date.today()
+
+    def _aggregate(self, indicator: Indicator, breakdown: str) -> pd.DataFrame:
+        sql = self._read_sql(SQL_DIR / "aggregate_measure.sql")
+        return self._query(sql, {"measure_code": indicator.aggregate.measure_code, "breakdown": breakdown,
+                                 "unit": indicator.definition.unit.value, "period": "", "area": ""})
+
+    def _national(self, indicator: Indicator, breakdown: str) -> pd.DataFrame:
+        frames, covered = [], set()
+        for source in indicator.national:
+            sql = self._read_sql(SQL_DIR / f"{source.query}.sql")
+            parts = []
+            for spec in _national_specs(source, breakdown):
+                params = {"dataset": source.dataset, "topic": spec["topic"], "periods": source.periods or [],
+                          "area": "", "labels": spec["labels"], "numerators": spec["numerators"],
+                          "denominators": spec["denominators"], "published": spec["published"],
+                          "combine": source.combine, "scale": float(source.scale), "breakdown": spec["breakdown"]}
+                parts.append(self._query(sql, params))
+            if not parts:
+                continue
+            frame = pd.concat(parts, ignore_index=True)
+            frame = frame[~frame["period"].isin(covered)]  # an earlier (newer) release wins a shared period
+            covered |= set(frame["period"])
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else _empty_frame()
+
+    # --- results -------------------------------------------------------------------------------------------
+
+    def _choose_source(self, indicator: Indicator, area: Area, source: str | None) -> str:
+        available = self.sources_for(indicator, area)
+        if source is not None:
+            if source not in available:
+                raise NotAvailable(f"{indicator.id} has no {source} figures for {area.name} ({area.code})", available)
+            return source
+        if not available:
+            raise NotAvailable(
+                f"{indicator.id} is computed from local data, which this warehouse holds for "
+                f"{self.local_area or 'no area'} only; it has no figures for {area.name} ({area.code})",
+                [self.local_area] if self.local_area else [])
+        for candidate in available:  # the preferred source that has figures for the area
+            if self._has_rows(indicator, candidate, area):
+                return candidate
+        return available[0]
+
+    def _has_rows(self, indicator: Indicator, source: str, area: Area) -> bool:
+        frame = self._frame(indicator, source, TOTAL, False)
+        rows = frame[frame["area_code"] == area.code]
+        return bool((rows["status"] == Status.VALUE.value).any())
+
+    def breakdowns_for(self, indicator: Indicator, source: str) -> list[str]:
+        return [TOTAL, *indicator.source_breakdowns().get(source, [])]
+
+    def result(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
+               breakdown: str | None = None, source: str | None = None, monthly: bool = False) -> Result:
+        """One indicator for one area, protected for `audience`.
+
+        period: a DfE period (`2023`, `202425`), a month (`2024-03`) or None for every period.
+        breakdown: None or `Total` for the all-children row only; otherwise the all-children row plus one row
+        per value of the breakdown (so suppression can see the whole table).
+        source: `local`, `aggregate` or `national`; by default the local figure for the warehouse's own area.
+        """
+        audience = Audience(audience)
+        indicator = self.indicator(indicator_id)
+        where = self.area(area)
+        chosen = self._choose_source(indicator, where, source)
+        breakdown = TOTAL if breakdown in (None, "", "total", TOTAL) else breakdown
+        valid = self.breakdowns_for(indicator, chosen)
+        if breakdown not in valid:
+            raise UnknownBreakdown(f"{indicator.id} ({chosen} figures) has no breakdown '{breakdown}'", valid)
+        if period is not None and _MONTH.match(str(period)) and chosen == "local":
+            monthly = True
+        if monthly and chosen != "local":
+            monthly = False  # published and partner figures come at their own frequency
+        frame = self._frame(indicator, chosen, breakdown, monthly)
+        rows = frame[frame["area_code"] == where.code]
+        if period is not None:
+            periods = sorted(rows["period"].unique())
+            if str(period) not in periods:
+                raise UnknownPeriod(f"{indicator.id} has no period '{period}' for {where.name} ({chosen} figures)",
+                                    periods)
+            rows = rows[rows["period"] == str(period)]
+        rows = rows.sort_values(["period", "breakdown", "breakdown_value"], key=_total_first).reset_index(drop=True)
+        protected = protect(rows, indicator.definition.unit, audience, published=chosen == "national")
+        return Result(indicator, where, audience, chosen, breakdown, monthly, protected.reset_index(drop=True))
+
+    def periods(self, indicator_id: str, area: str, audience: Audience, *, source: str | None = None,
+                monthly: bool = False) -> list[str]:
+        return sorted(self.result(indicator_id, area, audience, source=source, monthly=monthly).frame["period"].unique())
+
+    # --- benchmarks ----------------------------------------------------------------------------------------
+
+    def benchmark(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
+                  source: str | None = None) -> dict[str, Any]:
+        """Where the area stands: its own trend, target and, from the published figures, its statistical
+        neighbours, region, England, rank and quartile band. Every figure is protected for `audience`."""
+        audience = Audience(audience)
+        indicator = self.indicator(indicator_id)
+        where = self.area(area)
+        own = self.result(indicator_id, where.code, audience, source=source)
+        unit, polarity = indicator.definition.unit, indicator.polarity
+        totals = own.frame[own.frame["breakdown"] == TOTAL].sort_values("period", key=_period_order)
+        out: dict[str, Any] = {"source": own.source, "area_code": where.code, "area_name": where.name}
+        if period is not None and period not in set(totals["period"]):
+            raise UnknownPeriod(f"{indicator.id} has no period '{period}' for {where.name}", sorted(totals["period"]))
+        current = totals[totals["period"] == period] if period else totals.tail(1)
+        out["period"] = current["period"].iat[0] if len(current) else None
+        out["value"] = _num(current["value"].iat[0]) if len(current) else None
+        out["status"] = current["status"].iat[0] if len(current) else None
+        if len(current):
+            position = list(totals["period"]).index(out["period"])
+            previous = totals.iloc[position - 1] if position > 0 else None
+            out["previous_period"] = None if previous is None else previous["period"]
+            out["previous_value"] = None if previous is None else _num(previous["value"])
+            out["direction_of_travel"] = benchmarks.direction_of_travel(
+                current.iloc[0], previous, unit, polarity)
+        out["target"] = self._target_block(indicator, where, out.get("value"))
+        if indicator.national and where.level == "Local authority":
+            out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
+            comparators = out["published"]
+            if comparators.get("sn_mean") is not None:
+                out["rag_against_neighbours"] = benchmarks.rag_against_comparator(
+                    out.get("value"), comparators["sn_mean"], polarity)
+            if comparators.get("england_value") is not None:
+                out["rag_against_england"] = benchmarks.rag_against_comparator(
+                    out.get("value"), comparators["england_value"], polarity)
+        elif indicator.national:
+            out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
+        if indicator.forecast:
+            out["forecast"] = self._forecast(totals)
+        return out
+
+    def _target_block(self, indicator: Indicator, area: Area, value: float | None) -> dict[str, Any] | None:
+        if area.code not in self._targets:
+            self._targets[area.code] = load_targets(area.code, set(self.catalogue.indicators))
+        target = self._targets[area.code].targets.get(indicator.id)
+        if target is None:
+            return None
+        block = target.model_dump()
+        block["rag"] = (benchmarks.rag_against_target(value, target.target, indicator.polarity, target.tolerance)
+                        if target.target is not None else None)
+        return block
+
+    def _published_block(self, indicator: Indicator, area: Area, period: str | None, source: str) -> dict[str, Any]:
+        frame = self._frame(indicator, "national", TOTAL, False)
+        frame = frame[frame["breakdown"] == TOTAL]
+        periods = sorted(frame["period"].unique(), key=_period_key)
+        if period not in periods:  # a local month or a year not yet published: compare with the latest
+            candidates = [p for p in periods if period is None or _period_key(p) <= _period_key(period)]
+            period = candidates[-1] if candidates else (periods[-1] if periods else None)
+        block: dict[str, Any] = {"period": period}
+        if period is None:
+            return block
+        year = frame[frame["period"] == period]
+        las = year[year["area_code"].isin(self._la_codes)]
+        by_code = year.set_index("area_code")
+        block["la_value"] = _num(by_code["value"].get(area.code))
+        region = area.region_code
+        if region and region in by_code.index:
+            block["region_code"] = region
+            block["region_name"] = self.area_name(region)
+            block["region_value"] = _num(by_code.at[region, "value"])
+        block["england_value"] = _num(by_code["value"].get(ENGLAND))
+        if area.level == "Local authority" and Benchmark.STATISTICAL_NEIGHBOURS in indicator.comparators:
+            block.update({k: v for k, v in benchmarks.neighbour_summary(
+                las, area.code, self.neighbours(area.code)).items() if k != "la_code"})
+        if area.level == "Local authority" and Benchmark.ALL_LAS in indicator.comparators:
+            position, out_of = benchmarks.rank(las, area.code, indicator.polarity)
+            block["rank"], block["rank_out_of"] = position, out_of
+            block["rank_order"] = ("highest to lowest" if indicator.polarity == Polarity.NO_JUDGEMENT
+                                   else "1 is best")
+            block["quartile_band"] = benchmarks.quartile_band(las, area.code, indicator.polarity)
+            cuts = benchmarks.quartile_cut_points(las)
+            block["quartile_cut_points"] = list(cuts) if cuts else None
+        return block
+
+    @cached_property
+    def _la_codes(self) -> set[str]:
+        return {a.code for a in self._areas.values() if a.level == "Local authority"}
+
+    def neighbours(self, la_code: str) -> list[str]:
+        """The LA's statistical neighbours (DfE's latest model) in rank order."""
+        if "stat_neighbour" not in self.tables:
+            return []
+        key = self._key("neighbours", la_code)
+        return self._cached(key, lambda: list(self._query(
+            """SELECT sn_new_la_code FROM stat_neighbour
+               WHERE new_la_code = $la AND model = (SELECT max(model) FROM stat_neighbour)
+               ORDER BY sn_rank""", {"la": la_code})["sn_new_la_code"]))
+
+    def _forecast(self, totals: pd.DataFrame) -> dict[str, Any] | None:
+        try:
+            from indicators.forecast import forecast_counts
+        except ImportError:  # the forecasting module is not installed in this build
+            return None
+        usable = totals[totals["status"] == Status.VALUE.value]
+        if len(usable) < 3:
+            return None
+        series = pd.Series(usable["value"].to_numpy(dtype=float), index=list(usable["period"]))
+        forecast = forecast_counts(series, 3)
+        if isinstance(forecast, pd.DataFrame):
+            return {"rows": forecast.reset_index().to_dict("records")}
+        return forecast
+
+    # --- coverage ------------------------------------------------------------------------------------------
+
+    def populated(self, indicator_id: str, area: str) -> tuple[bool, str | None]:
+        """(whether the loaded data gives the indicator a figure for the area, from which source)."""
+        indicator = self.indicator(indicator_id)
+        where = self.area(area)
+        for source in self.sources_for(indicator, where):
+            if self._has_rows(indicator, source, where):
+                return True, source
+        return False, None
+
+    def coverage(self, area: str) -> list[dict[str, Any]]:
+        where = self.area(area)
+        rows = []
+        for indicator in self.catalogue:
+            ok, source = self.populated(indicator.id, where.code)
+            rows.append({"id": indicator.id, "title": indicator.title, "theme": indicator.theme.value,
+                         "populated": ok, "source": source,
+                         "to_fill": None if ok else self.how_to_fill(indicator, where)})
+        return rows
+
+    def how_to_fill(self, indicator: Indicator, area: Area) -> str:
+        parts = []
+        if indicator.local:
+            files = sorted({_TEMPLATE_FILES.get(t, f"{t}.csv") for t in indicator.local.tables if t in _TEMPLATE_FILES})
+            parts.append(f"local extract: {', '.join(files)} (see data/DICTIONARY.md)")
+        if indicator.aggregate:
+            parts.append(f"aggregate_measures.csv rows with measure_code '{indicator.aggregate.measure_code}' "
+                         "(template in data/DICTIONARY.md)")
+        if indicator.national:
+            datasets = ", ".join(sorted({n.dataset for n in indicator.national}))
+            parts.append(f"the published DfE file(s) {datasets} (load with `python -m data ingest`)")
+        if area.code != self.local_area and not indicator.national:
+            parts.append(f"local figures are only computed for the warehouse's own area ({self.local_area})")
+        return "; or ".join(parts)
+
+    # --- child-level records (officers only) ---------------------------------------------------------------
+
+    def case_list(self, audience: Audience, *, user: str, kind: str = "open_cases",
+                  team: str | None = None, caseworker: str | None = None) -> pd.DataFrame:
+        """Open cases against their statutory clocks. Child-level: officers only, and every call is audited."""
+        audience = Audience(audience)
+        if audience is not Audience.OFFICER:
+            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+        if kind not in CASE_LISTS:
+            raise EngineError(f"unknown case list '{kind}'", sorted(CASE_LISTS))
+        frame = self._query(self._read_sql(SQL_DIR / CASE_LISTS[kind]),
+                            {"reference_date": self.reference_date, "team": team or "", "caseworker": caseworker or ""})
+        AUDIT.info("case_list user=%s kind=%s team=%s caseworker=%s rows=%d warehouse=%s", user, kind, team,
+                   caseworker, len(frame), self.version)
+        return frame
+
+    # --- the one-object answer the command line and the API print -----------------------------------------
+
+    def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
+             breakdown: str | None = None, source: str | None = None) -> dict[str, Any]:
+        result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source)
+        meta = indicator_metadata(result.indicator)
+        meta["source_used"] = result.source
+        rows = [_row(r) for r in result.frame.to_dict("records")]
+        try:
+            bench = self.benchmark(indicator_id, area, audience, period=period if period and not _MONTH.match(period)
+                                   else None, source=result.source)
+        except UnknownPeriod:
+            bench = {}
+        return {"indicator": meta, "area": {"code": result.area.code, "name": result.area.name,
+                                            "level": result.area.level},
+                "audience": result.audience.value, "rows": rows, "benchmark": bench}
+
+
+CASE_LISTS = {"open_cases": "case_list.sql"}
+_TEMPLATE_FILES = {
+    "person": "person.csv", "request": "requests.csv", "assessment": "assessment.csv", "named_plan": "namedplan.csv",
+    "plan_detail": "plandetail.csv", "active_plan": "activeplans.csv", "placement": "placementdetail.csv",
+    "sen_need": "senneed.csv", "review": "reviews.csv", "health_advice": "health_advice.csv",
+    "casework": "casework.csv", "caseworker": "caseworkers.csv", "residence": "residence.csv",
+    "dim_school": "schools.csv", "sen_support": "sen_support.csv", "dispute": "disputes.csv",
+    "aggregate_measure": "aggregate_measures.csv",
+}
+
+
+def _national_specs(source: NationalSource, breakdown: str) -> list[dict[str, Any]]:
+    """The national.sql parameter sets for one breakdown: always the all-children rows, plus the breakdown's."""
+    def lists(measures, topic, label_override=None, out_breakdown=TOTAL):
+        return {"topic": topic, "breakdown": out_breakdown,
+                "labels": [label_override if label_override is not None else m.label for m in measures],
+                "numerators": [m.numerator or "" for m in measures],
+                "denominators": [m.denominator or "" for m in measures],
+                "published": [m.value or "" for m in measures]}
+
+    specs = [lists(source.measures, source.topic)]
+    if breakdown == TOTAL:
+        return specs
+    if breakdown in source.breakdowns:
+        specs.append(lists(source.measures, source.breakdowns[breakdown], "", breakdown))
+    elif breakdown == source.measure_breakdown:
+        specs.append(lists(source.measure_breakdown_measures, source.topic, None, breakdown))
+    else:
+        return []  # this release does not publish the breakdown
+    return specs
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for column in RESULT_COLUMNS:
+        value = record.get(column)
+        out[column] = _num(value) if column in ("numerator", "denominator", "value") else value
+    return out
+
+
+def _period_key(period: str) -> tuple[int, int]:
+    """Order periods in time: `2024`, `202425`, `2024-03`, `2024-Q1` compare by their start."""
+    text = str(period)
+    digits = re.sub(r"\D", "", text)
+    year = int(digits[:4]) if len(digits) >= 4 else 0
+    if _MONTH.match(text):
+        return year, int(text[5:7])
+    if re.fullmatch(r"\d{4}-Q\d", text):
+        return year, 3 * int(text[-1]) - 2
+    if len(digits) == 6:
+        return year, 9  # an academic (or financial) year starts after the calendar year's start
+    return year, 1
+
+
+def _period_order(series: pd.Series) -> pd.Series:
+    return series.map(_period_key)
+
+
+def _total_first(series: pd.Series) -> pd.Series:
+    if series.name == "period":
+        return series.map(_period_key)
+    return series.map(lambda v: (0, "") if v == TOTAL else (1, str(v)))

@@ -1,0 +1,162 @@
+-- The tidy result of one local indicator family.
+--
+-- The engine puts one family file of this folder (a trusted file, never caller text) where the marker
+-- line below is. A family yields `records`: one row per child-level event or snapshot, with
+--   event_date  the date that places the row in a period
+--   numerator, denominator  what the row adds to each (denominator NULL for plain counts)
+--   birth_date, age_on  the child's age band is taken on `age_on` (request date, census date, ...)
+--   need_code (SEN2 primary need code), sex (M/F/U), ethnicity (DfE code), ward, school, setting, phase, team, caseworker, detail
+-- where `detail` is the family's own breakdown (cease reason, budget type, ...) chosen by $breakdown.
+-- The shared lookups below (`people`, `owners`, `needs`, `settings`) give families the child- and case-level columns.
+--
+-- Bound parameters: $breakdown ('Total' or an allowlisted name), $granularity, $monthly, $period ('' = all),
+-- $value (count | percent | share | mean | rate), $scale, $area_code, $area_name, plus the family's own.
+WITH people AS (
+    SELECT p.person_id, p.birth_date, p.sex, p.ethnicity,
+           coalesce(w.ward_name, 'Unknown') AS ward,
+           coalesce(s.school_name, 'Unknown') AS school,
+           coalesce(r.looked_after, 0) AS looked_after,
+           coalesce(r.child_in_need, 0) AS child_in_need
+    FROM person p
+    LEFT JOIN residence r ON r.person_id = p.person_id
+    LEFT JOIN (SELECT DISTINCT ON (ward_code) ward_code, ward_name FROM dim_ward) w ON w.ward_code = r.ward_code
+    LEFT JOIN dim_school s ON s.urn = r.school_urn
+),
+owners AS (  -- the caseworker who holds (or last held) each case
+    SELECT c.request_id, arg_max(k.caseworker_name, c.assigned_date) AS caseworker,
+           arg_max(k.team, c.assigned_date) AS team
+    FROM casework c JOIN caseworker k ON k.caseworker_id = c.caseworker_id
+    GROUP BY c.request_id
+),
+needs AS (  -- primary need code (SENtypeRank 1) of each case's plan
+    SELECT a.request_id, min(n.sen_type) AS need_code
+    FROM active_plan a JOIN sen_need n ON n.active_plan_id = a.active_plan_id
+    WHERE n.sen_type_rank = '1'
+    GROUP BY a.request_id
+),
+settings AS (  -- every placement held under a plan, and every setting named at issue, with DfE's setting group
+    SELECT x.kind, x.owner_id, x.placement_rank, x.entry_date, x.leaving_date, x.residential, x.work_based,
+           x.sen_setting, x.urn, s.school_name, s.phase, s.ward_code AS school_ward_code,
+           CASE
+               WHEN x.sen_setting IN ('EHE', 'OLA', 'OPA', 'OTH', 'NEET', 'NIEC', 'NIEO') THEN 'Educated elsewhere'
+               WHEN x.sen_setting = 'EYP' THEN 'Non-maintained early years'
+               WHEN s.phase = 'Special' THEN 'Special school'
+               WHEN s.phase = 'Alternative provision' THEN 'Alternative provision or pupil referral unit'
+               WHEN s.phase = 'Post-16' OR (x.urn IS NULL AND x.ukprn IS NOT NULL) THEN 'Further education'
+               WHEN s.phase IS NOT NULL THEN 'Mainstream school'
+               WHEN x.urn IS NOT NULL THEN 'School outside the area'
+               ELSE 'Not recorded'
+           END AS setting
+    FROM (
+        SELECT 'placement' AS kind, active_plan_id AS owner_id, placement_rank, entry_date, leaving_date,
+               residential, work_based, sen_setting, urn, ukprn
+        FROM placement
+        UNION ALL
+        SELECT 'named', plan_id, placement_rank, NULL, NULL, NULL, NULL, sen_setting, urn, ukprn
+        FROM plan_detail
+    ) x
+    LEFT JOIN dim_school s ON s.urn = x.urn
+),
+records AS (
+-- FAMILY RECORDS --
+),
+aged AS (  -- codes to the words readers see, in one place
+    SELECT * REPLACE (
+           CASE sex WHEN 'F' THEN 'Female' WHEN 'M' THEN 'Male' ELSE 'Unknown' END AS sex,
+           CASE
+               WHEN ethnicity IN ('REFU', 'NOBT') OR ethnicity IS NULL THEN 'Unclassified'
+               WHEN ethnicity = 'CHNE' THEN 'Asian or Asian British'
+               WHEN ethnicity LIKE 'W%' THEN 'White'
+               WHEN ethnicity LIKE 'M%' THEN 'Mixed or multiple ethnic groups'
+               WHEN ethnicity LIKE 'A%' THEN 'Asian or Asian British'
+               WHEN ethnicity LIKE 'B%' THEN 'Black, Black British, Caribbean or African'
+               ELSE 'Other ethnic group'
+           END AS ethnicity),
+           CASE
+               WHEN birth_date IS NULL OR age_on IS NULL THEN 'Unknown'
+               WHEN date_sub('year', birth_date, age_on) < 5 THEN 'Under 5'
+               WHEN date_sub('year', birth_date, age_on) < 11 THEN '5 to 10'
+               WHEN date_sub('year', birth_date, age_on) < 16 THEN '11 to 15'
+               WHEN date_sub('year', birth_date, age_on) < 20 THEN '16 to 19'
+               ELSE '20 to 25'
+           END AS age_band,
+           CASE need_code
+               WHEN 'ASD' THEN 'Autistic spectrum disorder'
+               WHEN 'HI' THEN 'Hearing impairment'
+               WHEN 'MLD' THEN 'Moderate learning difficulty'
+               WHEN 'MSI' THEN 'Multi-sensory impairment'
+               WHEN 'PD' THEN 'Physical disability'
+               WHEN 'PMLD' THEN 'Profound and multiple learning difficulty'
+               WHEN 'SEMH' THEN 'Social, emotional and mental health'
+               WHEN 'SLCN' THEN 'Speech, language and communication needs'
+               WHEN 'SLD' THEN 'Severe learning difficulty'
+               WHEN 'SPLD' THEN 'Specific learning difficulty'
+               WHEN 'VI' THEN 'Vision impairment'
+               WHEN 'NSA' THEN 'No specialist assessment of need'
+               WHEN 'OTH' THEN 'Other difficulty or disability'
+               WHEN 'DS' THEN 'Other difficulty or disability'  -- published under "other"
+               ELSE 'Unknown'
+           END AS primary_need
+    FROM records
+),
+periods AS (
+    SELECT *,
+           CASE
+               WHEN $monthly THEN strftime(event_date, '%Y-%m')
+               WHEN $granularity = 'calendar_year' THEN strftime(event_date, '%Y')
+               WHEN $granularity = 'financial_year' THEN
+                   CAST(year(event_date) - (month(event_date) < 4)::INT AS VARCHAR)
+                   || lpad(CAST((year(event_date) - (month(event_date) < 4)::INT + 1) % 100 AS VARCHAR), 2, '0')
+               ELSE  -- academic year (a January census belongs to the academic year it falls in)
+                   CAST(year(event_date) - (month(event_date) < 9)::INT AS VARCHAR)
+                   || lpad(CAST((year(event_date) - (month(event_date) < 9)::INT + 1) % 100 AS VARCHAR), 2, '0')
+           END AS period,
+           CASE $breakdown
+               WHEN 'Total' THEN 'Total'
+               WHEN 'sex' THEN sex
+               WHEN 'ethnicity' THEN ethnicity
+               WHEN 'ward' THEN ward
+               WHEN 'school' THEN school
+               WHEN 'age_band' THEN age_band
+               WHEN 'primary_need' THEN primary_need
+               WHEN 'setting' THEN setting
+               WHEN 'phase' THEN phase
+               WHEN 'team' THEN team
+               WHEN 'caseworker' THEN caseworker
+               ELSE detail
+           END AS breakdown_value
+    FROM aged
+    WHERE event_date IS NOT NULL
+),
+grouped AS (
+    SELECT period, grouping(breakdown_value) AS is_total, breakdown_value,
+           sum(numerator) AS num, sum(denominator) AS den
+    FROM periods
+    WHERE $period = '' OR period = $period
+    GROUP BY GROUPING SETS ((period), (period, breakdown_value))
+),
+shared AS (
+    SELECT *, max(num) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_total
+    FROM grouped
+    WHERE is_total = 1 OR $breakdown <> 'Total'
+)
+SELECT period,
+       $area_code AS area_code,
+       $area_name AS area_name,
+       CASE WHEN is_total = 1 THEN 'Total' ELSE $breakdown END AS breakdown,
+       CASE WHEN is_total = 1 THEN 'Total' ELSE coalesce(breakdown_value, 'Unknown') END AS breakdown_value,
+       num AS numerator,
+       CASE $value WHEN 'count' THEN NULL WHEN 'share' THEN period_total ELSE den END AS denominator,
+       CASE $value
+           WHEN 'count' THEN num
+           WHEN 'share' THEN CASE WHEN period_total > 0 THEN 100.0 * num / period_total END
+           WHEN 'percent' THEN CASE WHEN den > 0 THEN 100.0 * num / den END
+           WHEN 'mean' THEN CASE WHEN den > 0 THEN num / den END
+           WHEN 'rate' THEN CASE WHEN den > 0 THEN $scale * num / den END
+       END AS value,
+       CASE
+           WHEN $value IN ('percent', 'mean', 'rate') AND coalesce(den, 0) = 0 THEN 'z'
+           ELSE 'value'
+       END AS status
+FROM shared
+ORDER BY period, is_total DESC, breakdown_value

@@ -1,0 +1,107 @@
+-- EHC plans active at a snapshot: each January census (the academic year it falls in), or each month end
+-- when $monthly. A plan is active when StartDate <= snapshot and it has not ceased before it (SEN2 guidance).
+-- Snapshots run from the first January census the extract fully covers (the year of its earliest recorded
+-- cessation, or of its earliest plan) to the warehouse's reference date. The placement is the rank-1
+-- placement open on the snapshot date.
+-- $measure:
+--   all                    every active plan (a count; or each breakdown's share of the total)
+--   mainstream             % of active plans whose placement is a mainstream school (unplaced plans count
+--                          in the denominator, as in DfE's mainstream_total_pc)
+--   no_placement           plans with no open placement recorded (awaiting a placement)
+--   residential            plans with a residential placement (38-51 or 52 weeks)
+--   out_of_area            plans placed at a school outside the area's list of schools
+--   neet                   young people whose plan records them not in education, employment or training
+--   personal_budget        plans with a personal budget (detail: its type)
+--   supported_internship   plans with a supported internship (work-based placement S)
+--   social_care            children with a plan who are looked after or in need (detail: which)
+--   per_population         plans per head of the 0-25 population: plans at the census in January of year Y+1
+--                          over the area's mid-year Y estimate (aggregate measure population_0_25), in total
+--                          or by ward of residence (the ward estimates then make up the total's denominator)
+WITH bounds AS (
+    SELECT coalesce(year(min(cease_date)), year(min(start_date))) AS first_year FROM named_plan
+),
+snapshots AS (
+    SELECT DISTINCT
+           CASE WHEN $monthly THEN last_day(make_date(CAST(y.range AS INT), CAST(m.range AS INT), 1))
+                ELSE CAST(make_date(CAST(y.range AS INT), 1, 1)
+                          + to_days(CAST((4 - dayofweek(make_date(CAST(y.range AS INT), 1, 1)) + 7) % 7 + 14 AS INT))
+                          AS DATE)
+           END AS snapshot
+    FROM bounds, range(bounds.first_year, year(CAST($reference_date AS DATE)) + 1) y, range(1, 13) m
+    WHERE $monthly OR m.range = 1
+),
+plans AS (
+    SELECT np.plan_id, np.start_date, np.cease_date, np.personal_budget, np.direct_payment,
+           np.work_based AS plan_work_based, a.request_id, r.person_id
+    FROM named_plan np
+    JOIN assessment a ON a.assessment_id = np.assessment_id
+    JOIN request r ON r.request_id = a.request_id
+),
+active AS (
+    SELECT s.snapshot, p.*
+    FROM plans p
+    JOIN snapshots s ON p.start_date <= s.snapshot AND (p.cease_date IS NULL OR p.cease_date >= s.snapshot)
+    WHERE s.snapshot <= CAST($reference_date AS DATE)
+),
+placed AS (
+    SELECT a.snapshot, a.plan_id,
+           arg_min(x.setting, x.placement_rank) AS setting,
+           arg_min(x.sen_setting, x.placement_rank) AS sen_setting,
+           arg_min(x.phase, x.placement_rank) AS phase,
+           arg_min(x.residential, x.placement_rank) AS residential,
+           arg_min(x.work_based, x.placement_rank) AS work_based,
+           arg_min(x.school_name, x.placement_rank) AS school_name
+    FROM active a
+    JOIN active_plan ap ON ap.request_id = a.request_id
+    JOIN settings x ON x.kind = 'placement' AND x.owner_id = ap.active_plan_id
+                   AND coalesce(x.entry_date, a.snapshot) <= a.snapshot
+                   AND (x.leaving_date IS NULL OR x.leaving_date >= a.snapshot)
+    GROUP BY a.snapshot, a.plan_id
+),
+marked AS (
+    SELECT a.*, pl.setting, pl.sen_setting, pl.phase, pl.residential, pl.school_name AS placed_school,
+           coalesce(pl.work_based, a.plan_work_based) AS work_based, pl.plan_id IS NULL AS unplaced,
+           p.birth_date, p.sex, p.ethnicity, p.ward, p.school, p.looked_after, p.child_in_need
+    FROM active a
+    JOIN people p ON p.person_id = a.person_id
+    LEFT JOIN placed pl ON pl.snapshot = a.snapshot AND pl.plan_id = a.plan_id
+)
+SELECT m.snapshot AS event_date,
+       CASE $measure WHEN 'mainstream' THEN coalesce(m.setting = 'Mainstream school', FALSE)::INT ELSE 1 END AS numerator,
+       CASE $measure WHEN 'mainstream' THEN 1 WHEN 'per_population' THEN 0 END AS denominator,
+       m.birth_date, m.snapshot AS age_on, n.need_code, m.sex, m.ethnicity, m.ward,
+       coalesce(m.placed_school, m.school) AS school,
+       coalesce(m.setting, 'Not recorded') AS setting, m.phase, o.team, o.caseworker,
+       CASE $measure
+           WHEN 'personal_budget' THEN CASE m.direct_payment
+               WHEN 'E' THEN 'Education' WHEN 'S' THEN 'Social care' WHEN 'H' THEN 'Health'
+               WHEN 'I' THEN 'Integrated' ELSE 'Not a direct payment' END
+           WHEN 'social_care' THEN CASE WHEN m.looked_after = 1 THEN 'Looked after' ELSE 'Child in need' END
+       END AS detail
+FROM marked m
+LEFT JOIN owners o ON o.request_id = m.request_id
+LEFT JOIN needs n ON n.request_id = m.request_id
+WHERE CASE $measure
+          WHEN 'all' THEN TRUE
+          WHEN 'per_population' THEN NOT $monthly
+          WHEN 'mainstream' THEN TRUE
+          WHEN 'no_placement' THEN m.unplaced
+          WHEN 'residential' THEN coalesce(m.residential, '') IN ('A', 'B')
+          WHEN 'out_of_area' THEN m.setting = 'School outside the area'
+          WHEN 'neet' THEN m.sen_setting IN ('NEET', 'NIEC', 'NIEO')
+          WHEN 'personal_budget' THEN m.personal_budget = 1
+          WHEN 'supported_internship' THEN m.work_based = 'S'
+          WHEN 'social_care' THEN m.looked_after = 1 OR m.child_in_need = 1
+      END
+UNION ALL
+SELECT s.snapshot, 0, coalesce(g.value, g.numerator), NULL, NULL, NULL, NULL, NULL,
+       CASE WHEN g.breakdown = 'ward' THEN coalesce(w.ward_name, g.breakdown_value) END,
+       NULL, NULL, NULL, NULL, NULL, NULL
+FROM aggregate_measure g
+JOIN snapshots s ON year(s.snapshot) = CAST(g.period AS INT) + 1
+LEFT JOIN (SELECT DISTINCT ON (ward_code) ward_code, ward_name FROM dim_ward) w ON w.ward_code = g.breakdown_value
+WHERE $measure = 'per_population' AND NOT $monthly AND g.measure_code = 'population_0_25'
+  AND regexp_matches(g.period, '^\d{4}$')
+  AND s.snapshot <= CAST($reference_date AS DATE)
+  AND CASE WHEN $breakdown = 'ward' THEN g.breakdown = 'ward'
+           ELSE coalesce(nullif(trim(g.breakdown), ''), 'Total') = 'Total' END
