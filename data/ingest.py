@@ -20,7 +20,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from data.errors import SourceError
-from data.parsing import normalise_column, read_csv_text, read_xlsx_text
+from data.parsing import list_sheets, normalise_column, read_csv_text, read_xlsx_text
 from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
 from data.schemas.validate import QUARANTINE_COLUMNS, Validated, validate
@@ -98,10 +98,25 @@ def _local_kind(path: Path, columns: list[str]) -> FileKind | None:
     return best if best_share >= 0.6 else None
 
 
+EXPECTED_COLUMNS = {a for kind in LOCAL_KINDS for f in kind.fields for a in f.source_names}
+
+
+def _best_sheet(path: Path, sheets: list[str]) -> str:
+    """The sheet of a workbook holding the data: the one whose header matches the most known columns
+    (a 'Guide' or 'Notes' sheet before the 'Data' sheet is skipped)."""
+    def score(sheet: str) -> int:
+        raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
+        return len(EXPECTED_COLUMNS & set(raw.columns))
+    return max(sheets, key=lambda s: (score(s), -sheets.index(s)))
+
+
 def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, pd.DataFrame]:
-    expected = {a for kind in LOCAL_KINDS for f in kind.fields for a in f.source_names}
-    raw = read_xlsx_text(path, sheet, expected) if path.suffix.lower() == ".xlsx" else read_csv_text(path, expected)
-    kind = _local_kind(Path(sheet) if sheet else path, [c for c in raw.columns if c != "_row"])
+    if path.suffix.lower() == ".xlsx":
+        raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
+    else:
+        raw = read_csv_text(path, EXPECTED_COLUMNS)
+    named_by = Path(sheet) if sheet and normalise_column(sheet) in KIND_BY_STEM else path
+    kind = _local_kind(named_by, [c for c in raw.columns if c != "_row"])
     if kind is None:
         raise SourceError(path, "is not a file this product recognises (no known file name or columns)",
                           "name it after its module (e.g. person.csv, requests.csv, schools.csv) or use the templates "
@@ -121,6 +136,9 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
             for column in raw.columns:
                 if column.endswith("tableid"):
                     raw[column] = prefix + "-" + raw[column]
+            for f in KIND_BY_MODULE[module].fields:  # in XML an absent element is a blank value, not a missing column
+                if not any(a in raw.columns for a in f.source_names):
+                    raw[f.source_names[0]] = pd.Series(pd.NA, index=raw.index, dtype="string")
             loaded.validated[KIND_BY_MODULE[module].table] = validate(KIND_BY_MODULE[module], raw, path, today)
         loaded.warnings += _header_warnings(loaded.header)
         return loaded
@@ -129,9 +147,9 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
         loaded.kind, loaded.tables = "national", national
         return loaded
     if path.suffix.lower() == ".xlsx":
-        sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+        sheets = list_sheets(path)
         named = [s for s in sheets if normalise_column(s) in KIND_BY_STEM]
-        for sheet in named or [None]:
+        for sheet in named or [_best_sheet(path, sheets)]:
             kind, raw = _read_local_table(path, sheet)
             loaded.validated[kind.table] = validate(kind, raw, path, today)
         loaded.kind = "local"
@@ -147,6 +165,29 @@ def _header_warnings(header: dict[str, str]) -> list[str]:
     if year and reference and not reference.startswith(year):
         return [f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from ReferenceDate"]
     return []
+
+
+def check_duplicates_across_files(files: list[LoadedFile]) -> None:
+    """A key already loaded from an earlier file of the same load is a duplicate too (rule DUPLICATE)."""
+    seen: dict[str, set] = {}
+    for loaded in files:
+        for table, result in loaded.validated.items():
+            key = list(LOCAL_TABLES[table].key)
+            if not key:
+                continue
+            keys = seen.setdefault(table, set())
+            tuples = list(result.frame[key].astype("string").itertuples(index=False, name=None))
+            repeat = pd.Series([t in keys for t in tuples], index=result.frame.index)
+            if repeat.any():
+                bad = result.frame[repeat]
+                extra = pd.DataFrame({
+                    "source_file": str(loaded.path), "row_number": bad["_row"].to_numpy(), "table_name": table,
+                    "rule": "DUPLICATE", "field": key[0], "value": bad[key[0]].astype("string").to_numpy(),
+                    "reason": f"duplicate of a row with the same {', '.join(key)} in an earlier file of this load",
+                    "action": "row_rejected"})
+                result.quarantine = pd.concat([result.quarantine, extra], ignore_index=True)[QUARANTINE_COLUMNS]
+                result.frame = result.frame[~repeat]
+            keys.update(t for t, r in zip(tuples, repeat, strict=True) if not r)
 
 
 def check_references(files: list[LoadedFile]) -> None:
@@ -290,6 +331,7 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         today = today or pd.Timestamp(manifest.get("reference_date") or pd.Timestamp.today()).normalize()
         loaded = [read_source(path, today) for path in tqdm(files, desc="Reading sources", unit="file",
                                                              disable=not progress if progress is not None else None)]
+        check_duplicates_across_files(loaded)
         check_references(loaded)
         national, bundle_hashes = {}, []
         if bundle:

@@ -51,6 +51,7 @@ def parse_measure(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = raw.astype("string").str.strip()
     lowered = text.str.lower().fillna("")
     value = pd.to_numeric(text.str.replace(_NUMBER_JUNK, "", regex=True), errors="coerce").astype("float64")
+    value = value.where(np.isfinite(value))
     status = pd.Series(np.where(value.notna(), "value", "x"), index=raw.index, dtype="object")
     symbol = lowered.map(SYMBOL_STATUS)
     status = status.where(symbol.isna() | value.notna(), symbol)
@@ -60,7 +61,8 @@ def parse_measure(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_number(raw: pd.Series) -> pd.Series:
     """Local numeric fields: `1,234`, ` 56 `, `12.5%` -> float; anything else -> NaN (the caller quarantines)."""
     text = raw.astype("string").str.strip()
-    return pd.to_numeric(text.str.replace(_NUMBER_JUNK, "", regex=True), errors="coerce").astype("float64")
+    number = pd.to_numeric(text.str.replace(_NUMBER_JUNK, "", regex=True), errors="coerce").astype("float64")
+    return number.where(np.isfinite(number))  # 'inf' and 'nan' are words, not numbers
 
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -97,7 +99,7 @@ def parse_date(raw: pd.Series) -> pd.Series:
     if todo.any():  # Excel serial day numbers (1990-2100)
         serial = pd.to_numeric(text[todo], errors="coerce")
         ok = serial.between(32874, 73050)
-        out.loc[ok[ok].index] = _EXCEL_EPOCH + pd.to_timedelta(serial[ok].round(), unit="D")
+        out.loc[ok[ok].index] = _EXCEL_EPOCH + pd.to_timedelta(np.floor(serial[ok]), unit="D")  # the day, not the time
     return out.dt.normalize()
 
 
@@ -152,6 +154,7 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
     header = [normalise_column(c) for c in rows[header_at]]
     while header and header[-1] == "":
         header.pop()
+    _refuse_repeated_columns(path, header)
     width = len(header)
     body, line_numbers = [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
@@ -163,6 +166,22 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
     frame = frame.replace(r"^\s*$", pd.NA, regex=True)
     frame["_row"] = line_numbers
     return frame
+
+
+def _refuse_repeated_columns(path: Path, header: list[str]) -> None:
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise SourceError(path, f"the column(s) {', '.join(repr(h) for h in repeated)} appear more than once in the header",
+                          "keep one column of each name")
+
+
+def list_sheets(path: Path) -> list[str]:
+    """Sheet names of a workbook, or a SourceError when the file is not a real .xlsx (e.g. a renamed CSV)."""
+    try:
+        return pd.ExcelFile(path, engine="openpyxl").sheet_names
+    except Exception as exc:  # openpyxl raises many types for a bad zip or a non-workbook
+        raise SourceError(path, f"is not a readable .xlsx workbook ({type(exc).__name__})",
+                          "open it in Excel and save it as .xlsx, or give it the .csv extension it really has") from exc
 
 
 def _find_header(rows: list[list[str]], expected: set[str] | None, max_title_rows: int) -> int | None:
@@ -181,11 +200,8 @@ def _find_header(rows: list[list[str]], expected: set[str] | None, max_title_row
 
 def read_xlsx_text(path: Path, sheet: str | None, expected: set[str] | None = None) -> pd.DataFrame:
     """Read one sheet of a workbook as strings with the same header detection as CSV."""
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for a bad zip or a non-workbook
-        raise SourceError(path, f"is not a readable .xlsx workbook ({type(exc).__name__})", "save it from Excel as .xlsx") from exc
-    names = book.sheet_names
+    names = list_sheets(path)
+    book = pd.ExcelFile(path, engine="openpyxl")
     chosen = _pick_sheet(names, sheet)
     if chosen is None:
         raise SourceError(path, f"has no sheet named '{sheet}' (sheets: {', '.join(names)})", f"rename the data sheet to '{sheet}'")
@@ -196,6 +212,7 @@ def read_xlsx_text(path: Path, sheet: str | None, expected: set[str] | None = No
         raise SourceError(path, f"sheet '{chosen}' has no header row", "put the column names in the first non-blank row")
     header = [normalise_column(c) for c in rows[header_at]]
     keep = [i for i, h in enumerate(header) if h]
+    _refuse_repeated_columns(path, [header[i] for i in keep])
     body, line_numbers = [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if any(str(row[j]).strip() for j in keep):

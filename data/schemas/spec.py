@@ -24,6 +24,7 @@ class Field:
     pattern: str | None = None  # regular expression a text value must match
     minimum: float | None = None
     maximum: float | None = None
+    case: str | None = None  # "upper" or "lower": how text is normalised before its pattern is checked
     on_error: str = REJECT
     help: str = ""  # what the field means, for the data dictionary and messages
 

@@ -38,17 +38,19 @@ class Validated:
 def map_columns(kind: FileKind, raw: pd.DataFrame, path: Path) -> dict[str, str]:
     """Field name -> source column. A missing required column stops the load with a rename hint."""
     present = [c for c in raw.columns if c != "_row"]
+    squashed = {c.replace("_", ""): c for c in present}  # 'person_birth_date' is 'personbirthdate'
     mapping, missing = {}, []
     for f in kind.fields:
-        found = next((a for a in f.source_names if a in present), None)
+        found = next((squashed[a.replace("_", "")] for a in f.source_names if a.replace("_", "") in squashed), None)
         if found:
             mapping[f.name] = found
         elif f.required:
             missing.append(f)
+    unmapped = [c for c in present if c not in mapping.values()]
     if missing:
         parts = []
         for f in missing:
-            close = difflib.get_close_matches(f.source_names[0], present, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(f.source_names[0], unmapped, n=1, cutoff=0.6)
             hint = f" (found '{close[0]}': rename it to '{f.source_names[0]}')" if close else ""
             parts.append(f"'{f.source_names[0]}'{hint}")
         raise SourceError(
@@ -73,8 +75,10 @@ def _typed(f: Field, raw: pd.Series) -> pd.Series:
             upper = upper.replace(FLAG_RECODE)
         canonical = {c.upper(): c for c in f.codes}
         return upper.map(lambda v: canonical.get(v, v) if isinstance(v, str) else v).astype("string")
-    if f.pattern:  # identifiers such as UPN and postcode are compared in upper case
+    if f.case == "upper":  # identifiers such as UPN and postcode
         return text.str.upper()
+    if f.case == "lower":
+        return text.str.lower()
     return text
 
 
@@ -168,6 +172,8 @@ def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp)
     for rule in kind.rules:
         bad = rule.bad(typed).fillna(False)
         for index in bad[bad].index:
+            if index in rejected and (index, rule.field) in seen:  # already logged for this cell
+                continue
             records.append((index, rule.code, rule.field, raw_values.at[index, rule.field], rule.reason, "row_rejected"))
             rejected.add(index)
     typed = typed.drop(columns="_today")

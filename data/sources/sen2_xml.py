@@ -74,8 +74,7 @@ def read_sen2_xml(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
                 continue
             if module == "person" and name == "activeplans":
                 # Some exports put ActivePlans beside Requests: attach it to the person's latest request.
-                if last_request is None:
-                    continue
+                # With no request before it, it loads with a blank request id and is quarantined (REQUIRED).
                 walk(child, name, last_request, "requeststableid")
             else:
                 child_id = walk(child, name, record[own_key], own_key)
