@@ -201,7 +201,17 @@ class Engine:
 
     @cached_property
     def local_area(self) -> str | None:
-        return self.info.get("local_la_code") or None
+        """The council the local extract belongs to: as recorded at load, else the one LA the partner
+        template names (an extract loaded without `--la` and without an LA in its manifest or headers)."""
+        recorded = self.info.get("local_la_code")
+        if recorded:
+            return recorded
+        if self.tables.get("aggregate_measure") and "dim_la" in self.tables:
+            found = self._query("""SELECT DISTINCT a.area_code FROM aggregate_measure a
+                                   JOIN dim_la l ON l.new_la_code = a.area_code""", {})
+            if len(found) == 1:
+                return str(found["area_code"].iat[0])
+        return None
 
     @cached_property
     def _areas(self) -> dict[str, Area]:

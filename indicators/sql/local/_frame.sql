@@ -6,8 +6,9 @@
 --   numerator, denominator  what the row adds to each (denominator NULL for plain counts)
 --   birth_date, age_on  the child's age band is taken on `age_on` (request date, census date, ...)
 --   need_code (SEN2 primary need code), sex (M/F/U), ethnicity (DfE code), ward, school, setting, phase, team, caseworker, detail
--- where `detail` is the family's own breakdown (cease reason, budget type, ...) chosen by $breakdown.
--- The shared lookups below (`people`, `owners`, `needs`, `settings`) give families the child- and case-level columns.
+-- where `detail` is the family's own breakdown (cease reason, budget type, ...); a family may keep rows that
+-- add nothing to its numerator so true zeros show, and marks them with a NULL detail.
+-- The shared lookups below (`people`, `owners`, `needs`, `settings`, `coverage`) give families the child- and case-level columns.
 --
 -- Bound parameters: $breakdown ('Total' or an allowlisted name), $granularity, $monthly, $period ('' = all),
 -- $value (count | percent | share | mean | rate), $scale, $area_code, $area_name, plus the family's own.
@@ -56,6 +57,10 @@ settings AS (  -- every placement held under a plan, and every setting named at 
         FROM plan_detail
     ) x
     LEFT JOIN dim_school s ON s.urn = x.urn
+),
+coverage AS (  -- SEN2 history is complete from the first year with a recorded cessation: earlier years hold
+              -- only the plans that were still open then, so SEN2 families count from its 1 January
+    SELECT make_date(coalesce(year(min(cease_date)), 1900), 1, 1) AS first_day FROM named_plan
 ),
 records AS (
 -- FAMILY RECORDS --
@@ -138,7 +143,8 @@ grouped AS (
 shared AS (
     SELECT *, max(num) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_total
     FROM grouped
-    WHERE is_total = 1 OR $breakdown <> 'Total'
+    WHERE is_total = 1
+       OR ($breakdown <> 'Total' AND (breakdown_value IS NOT NULL OR num <> 0))  -- not the rows a measure leaves out
 )
 SELECT period,
        $area_code AS area_code,

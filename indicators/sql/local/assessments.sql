@@ -17,7 +17,7 @@ WITH cases AS (
            date_diff('day', r.received_date, a.outcome_date) AS days
     FROM assessment a
     JOIN request r ON r.request_id = a.request_id
-    WHERE a.outcome_date IS NOT NULL
+    WHERE a.outcome_date IS NOT NULL AND a.outcome_date >= (SELECT first_day FROM coverage)
 ),
 named AS (  -- the setting named in the plan when it was issued (placement rank 1)
     SELECT np.assessment_id, arg_min(x.setting, x.placement_rank) AS setting,

@@ -17,7 +17,7 @@
 --   per_population         plans per head of the 0-25 population: plans at the census in January of year Y+1
 --                          over the area's mid-year Y estimate (aggregate measure population_0_25), in total
 --                          or by ward of residence (the ward estimates then make up the total's denominator)
-WITH bounds AS (
+WITH bounds AS (  -- the first census the extract covers (see `coverage`), else the year of its first plan
     SELECT coalesce(year(min(cease_date)), year(min(start_date))) AS first_year FROM named_plan
 ),
 snapshots AS (
@@ -67,32 +67,42 @@ marked AS (
     LEFT JOIN placed pl ON pl.snapshot = a.snapshot AND pl.plan_id = a.plan_id
 )
 SELECT m.snapshot AS event_date,
-       CASE $measure WHEN 'mainstream' THEN coalesce(m.setting = 'Mainstream school', FALSE)::INT ELSE 1 END AS numerator,
+       CASE $measure
+           WHEN 'all' THEN 1
+           WHEN 'per_population' THEN 1
+           WHEN 'mainstream' THEN coalesce(m.setting = 'Mainstream school', FALSE)::INT
+           ELSE m.included::INT
+       END AS numerator,
        CASE $measure WHEN 'mainstream' THEN 1 WHEN 'per_population' THEN 0 END AS denominator,
        m.birth_date, m.snapshot AS age_on, n.need_code, m.sex, m.ethnicity, m.ward,
        coalesce(m.placed_school, m.school) AS school,
        coalesce(m.setting, 'Not recorded') AS setting, m.phase, o.team, o.caseworker,
-       CASE $measure
-           WHEN 'personal_budget' THEN CASE m.direct_payment
-               WHEN 'E' THEN 'Education' WHEN 'S' THEN 'Social care' WHEN 'H' THEN 'Health'
-               WHEN 'I' THEN 'Integrated' ELSE 'Not a direct payment' END
-           WHEN 'social_care' THEN CASE WHEN m.looked_after = 1 THEN 'Looked after' ELSE 'Child in need' END
+       CASE WHEN m.included THEN
+           CASE $measure
+               WHEN 'personal_budget' THEN CASE m.direct_payment
+                   WHEN 'E' THEN 'Education' WHEN 'S' THEN 'Social care' WHEN 'H' THEN 'Health'
+                   WHEN 'I' THEN 'Integrated' ELSE 'Not a direct payment' END
+               WHEN 'social_care' THEN CASE WHEN m.looked_after = 1 THEN 'Looked after' ELSE 'Child in need' END
+           END
        END AS detail
-FROM marked m
+FROM (
+    SELECT *,
+           coalesce(CASE $measure  -- whether the plan counts towards a count measure (every plan is a row,
+                                   -- so a true zero is still a row)
+               WHEN 'no_placement' THEN unplaced
+               WHEN 'residential' THEN coalesce(residential, '') IN ('A', 'B')
+               WHEN 'out_of_area' THEN setting = 'School outside the area'
+               WHEN 'neet' THEN sen_setting IN ('NEET', 'NIEC', 'NIEO')
+               WHEN 'personal_budget' THEN personal_budget = 1
+               WHEN 'supported_internship' THEN work_based = 'S'
+               WHEN 'social_care' THEN looked_after = 1 OR child_in_need = 1
+               ELSE TRUE
+           END, FALSE) AS included
+    FROM marked
+) m
 LEFT JOIN owners o ON o.request_id = m.request_id
 LEFT JOIN needs n ON n.request_id = m.request_id
-WHERE CASE $measure
-          WHEN 'all' THEN TRUE
-          WHEN 'per_population' THEN NOT $monthly
-          WHEN 'mainstream' THEN TRUE
-          WHEN 'no_placement' THEN m.unplaced
-          WHEN 'residential' THEN coalesce(m.residential, '') IN ('A', 'B')
-          WHEN 'out_of_area' THEN m.setting = 'School outside the area'
-          WHEN 'neet' THEN m.sen_setting IN ('NEET', 'NIEC', 'NIEO')
-          WHEN 'personal_budget' THEN m.personal_budget = 1
-          WHEN 'supported_internship' THEN m.work_based = 'S'
-          WHEN 'social_care' THEN m.looked_after = 1 OR m.child_in_need = 1
-      END
+WHERE $measure <> 'per_population' OR NOT $monthly
 UNION ALL
 SELECT s.snapshot, 0, coalesce(g.value, g.numerator), NULL, NULL, NULL, NULL, NULL,
        CASE WHEN g.breakdown = 'ward' THEN coalesce(w.ward_name, g.breakdown_value) END,

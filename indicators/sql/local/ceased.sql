@@ -21,4 +21,4 @@ JOIN request r ON r.request_id = a.request_id
 JOIN people p ON p.person_id = r.person_id
 LEFT JOIN owners o ON o.request_id = r.request_id
 LEFT JOIN needs n ON n.request_id = r.request_id
-WHERE np.cease_date IS NOT NULL AND $measure = 'ceased'
+WHERE np.cease_date >= (SELECT first_day FROM coverage) AND $measure = 'ceased'

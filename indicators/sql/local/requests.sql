@@ -25,5 +25,6 @@ FROM request r
 JOIN people p ON p.person_id = r.person_id
 LEFT JOIN owners o ON o.request_id = r.request_id
 LEFT JOIN needs n ON n.request_id = r.request_id
-WHERE $measure IN ('received', 'agreed')
-   OR ($measure = 'decided_6wk' AND r.outcome IN ('Y', 'N') AND r.outcome_date IS NOT NULL)
+WHERE ($measure IN ('received', 'agreed')
+   OR ($measure = 'decided_6wk' AND r.outcome IN ('Y', 'N') AND r.outcome_date IS NOT NULL))
+  AND r.received_date >= (SELECT first_day FROM coverage)
