@@ -6,12 +6,14 @@ follows DfE's tidy rules: the code column depends on `geographic_level`.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import normalise_column, parse_measure, read_csv_text
+from data.parsing import _find_header, decode_file, normalise_column, parse_measure
 
 FACT_COLUMNS = [
     "dataset", "time_period", "time_identifier", "geographic_level", "area_code", "old_la_code", "area_name",
@@ -34,7 +36,7 @@ def dataset_name(path: Path) -> str:
 
 def read_dfe_tidy(path: Path, dataset: str | None = None) -> pd.DataFrame:
     dataset = dataset or dataset_name(path)
-    raw = read_csv_text(path, expected=TIME_COLUMNS | {"new_la_code", "breakdown"})
+    raw = read_tidy_text(path, expected=TIME_COLUMNS | {"new_la_code", "breakdown"})
     missing = sorted(TIME_COLUMNS - set(raw.columns))
     if missing:
         raise SourceError(path, f"is not a DfE tidy file: missing column(s) {', '.join(missing)}",
@@ -69,6 +71,44 @@ def read_dfe_tidy(path: Path, dataset: str | None = None) -> pd.DataFrame:
     long["dataset"] = dataset
     long["measure"] = long["measure"].str.lower()
     return long[FACT_COLUMNS].reset_index(drop=True)
+
+
+def read_tidy_text(path: Path, expected: set[str]) -> pd.DataFrame:
+    """Like `data.parsing.read_csv_text` (strings, title rows skipped, `_row` line numbers), but a column
+    that DfE publishes twice with the same values is kept once: the 2025 `annual_reviews.csv` repeats
+    `review_meeting_prior_24`, and melting both copies would count every value twice. Two columns with
+    one name and different values are a broken file."""
+    text, _ = decode_file(path)
+    try:
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    header_at = _find_header(rows, expected, 15)
+    if header_at is None:
+        raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
+    header = [normalise_column(c) for c in rows[header_at]]
+    while header and header[-1] == "":
+        header.pop()
+    width = len(header)
+    body, line_numbers = [], []
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        if any(cell.strip() for cell in row):
+            body.append((row + [""] * width)[:width])
+            line_numbers.append(i)
+    keep = []
+    for position, name in enumerate(header):
+        first = header.index(name)
+        if first == position or not name:
+            keep.append(position)
+        elif any(r[first] != r[position] for r in body):
+            raise SourceError(path, f"has two different columns named '{name}'",
+                              "supply the file as published, or rename one of the two columns")
+    frame = pd.DataFrame([[r[j] for j in keep] for r in body], columns=[header[j] for j in keep], dtype="string")
+    for column in frame.columns:  # blank cells -> null (column by column: far quicker than a regex replace)
+        frame[column] = frame[column].mask(frame[column].str.strip().eq(""))
+    frame["_row"] = line_numbers
+    return frame
 
 
 def _by_level(raw: pd.DataFrame, columns: dict[str, str]) -> pd.Series:

@@ -80,6 +80,8 @@ FACT_SPECS = {
         {"discontinued_schoolage": "discontinued_schoolage", "discontinued_older": "discontinued_older"},
         la_code="new_la_code", old_la_code="old_la_code"),
 }
+LEVELS = {"national": "National", "country": "National", "regional": "Regional", "region": "Regional",
+          "local authority": "Local authority", "la": "Local authority"}
 SYMBOLS = {"-", "x", "z", "c", "low", "u", ":", "..", "~", "na", "n/a"}
 
 
@@ -127,7 +129,14 @@ def read_inclusion_facts(path: Path, resolver: AreaResolver, spec: FactSpec | No
         raise SourceError(path, f"has period(s) that are not years: {', '.join(bad)} (column {spec.period})",
                           "use 2024, 2023/24, 2023-24 or 202324")
 
-    level = raw[spec.level] if spec.level and spec.level in raw else None
+    level = None
+    if spec.level and spec.level in raw:
+        level = raw[spec.level].astype("string").str.strip().str.lower().map(LEVELS).astype("string")
+        if level.isna().all():
+            raise SourceError(path, f"has no National, Regional or Local authority rows (column {spec.level})",
+                              "supply the file with all geographic levels, as published")
+        keep = level.notna()  # other levels (e.g. parliamentary constituency) are not read, as for DfE files
+        raw, level, period, identifier = raw[keep], level[keep], period[keep], identifier[keep]
     names = raw[spec.la_name] if spec.la_name in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
     if level is not None and spec.region_name and spec.region_name in raw:
         names = names.where(level.eq("Local authority"), raw[spec.region_name])

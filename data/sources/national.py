@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import decode_file, normalise_column
+from data.parsing import decode_file, normalise_column, read_csv_text
 from data.sources import inclusion, lait, lookups, statistical_neighbours
 from data.sources.dfe_tidy import read_dfe_tidy
 
@@ -255,9 +255,8 @@ def _read_la_lookup(path: Path) -> dict[str, pd.DataFrame]:
     """The EES LA lookup (one row per current LA) and region_la_hierarchy.csv share their columns; the
     hierarchy has old codes and `z` rows, so an LA number appears more than once or codes are not ONS codes."""
     hierarchy = lookups.read_region_la_hierarchy(path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    raw.columns = [normalise_column(c) for c in raw.columns]
-    not_codes = ~raw["new_la_code"].str.fullmatch(r"E\d{8}")
+    raw = read_csv_text(path, expected=lookups.LA_COLUMNS)
+    not_codes = ~raw["new_la_code"].str.fullmatch(r"E\d{8}").fillna(False).astype(bool)
     if not_codes.any() or hierarchy["old_la_code"].dropna().duplicated().any():
         return {"dim_la_region_history": hierarchy}
     return {"dim_la": lookups.read_la_lookup(path)}

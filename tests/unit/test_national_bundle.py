@@ -66,6 +66,11 @@ def test_symbols_are_never_zero(tables):
     assert facts["dataset"].notna().all() and facts["area_code"].notna().all()
 
 
+def test_one_row_per_dataset_period_area_breakdown_and_measure(tables):
+    keys = ["dataset", "time_period", "time_identifier", "area_code", "breakdown_topic", "breakdown", "measure"]
+    assert not tables["national_fact"].duplicated(keys).any()
+
+
 def test_every_fact_is_on_a_known_area(tables):
     facts = tables["national_fact"]
     known = set(tables["dim_la_code"]["new_la_code"]) | set(tables["dim_la"]["new_la_code"]) | set(

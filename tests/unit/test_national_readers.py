@@ -49,6 +49,31 @@ def test_england_caseload_202425_is_the_published_total():
     assert row["area_code"].tolist() == ["E92000001"]
 
 
+@published
+def test_annual_reviews_are_not_double_counted():
+    facts = read_national(PUBLISHED / "national/ehcp_2025/annual_reviews.csv")["national_fact"]
+    assert not facts.duplicated(["time_period", "area_code", "breakdown_topic", "breakdown", "measure"]).any()
+
+
+TIDY_HEAD = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+             "new_la_code,old_la_code,la_name,breakdown_topic,breakdown,")
+
+
+def test_a_column_published_twice_with_the_same_values_is_counted_once(tmp_path):
+    # annual_reviews.csv (2025) repeats review_meeting_prior_24; both copies hold the same numbers.
+    path = write_csv(tmp_path / "annual_reviews.csv", TIDY_HEAD + "reviews,review_meeting_prior_24,review_meeting_prior_24\n"
+                     "2024,Calendar year,National,E92000001,England,,,,,,Total,Total,10,4,4\n", bom=True)
+    facts = read_national(path)["national_fact"]
+    assert sorted(facts["measure"]) == ["review_meeting_prior_24", "reviews"]
+
+
+def test_a_column_published_twice_with_different_values_is_refused(tmp_path):
+    path = write_csv(tmp_path / "annual_reviews.csv", TIDY_HEAD + "reviews,reviews\n"
+                     "2024,Calendar year,National,E92000001,England,,,,,,Total,Total,10,11\n")
+    with pytest.raises(SourceError, match="two different columns named 'reviews'"):
+        read_national(path)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Statistical neighbours
 
@@ -367,6 +392,17 @@ def test_la_name_variants_map_to_one_code(tmp_path, resolver):
     facts = inclusion.read_inclusion_facts(path, resolver)
     assert facts["area_code"].tolist() == ["E06000023"] * 3 + ["E06000020", "E08000013", "E06000047", "E06000010",
                                                              "E06000019", "E92000001"]
+
+
+def test_levels_are_normalised_and_other_levels_left_out(tmp_path, resolver):
+    path = write_csv(tmp_path / "dsg.csv", (
+        "time_period,geographic_level,region_name,la_name,deficit,DSG cumulative balance as a % of the total income\n"
+        "202122,NATIONAL,England,,2.26,-2.26\n"
+        "202122,local authority,South West,\"Bristol, City of\",1.5,-1.5\n"
+        "202122,Parliamentary constituency,South West,Bristol West,9,-9\n"))
+    facts = inclusion.read_inclusion_facts(path, resolver)
+    assert sorted(set(facts["area_code"])) == ["E06000023", "E92000001"]
+    assert set(facts["geographic_level"]) == {"National", "Local authority"}
 
 
 def test_unknown_la_name_is_refused_with_the_name(tmp_path, resolver):
