@@ -407,7 +407,11 @@ class Engine:
         out: dict[str, Any] = {"source": own.source, "area_code": where.code, "area_name": where.name}
         if period is not None and period not in set(totals["period"]):
             raise UnknownPeriod(f"{indicator.id} has no period '{period}' for {where.name}", sorted(totals["period"]))
-        current = totals[totals["period"] == period] if period else totals.tail(1)
+        if period:
+            current = totals[totals["period"] == period]
+        else:  # the latest period that has ended (a year to date is shown, but not benchmarked)
+            ended = totals[[self.period_end(indicator, own.source, p) <= self.reference_date for p in totals["period"]]]
+            current = (ended if len(ended) else totals).tail(1)
         out["period"] = current["period"].iat[0] if len(current) else None
         out["value"] = _num(current["value"].iat[0]) if len(current) else None
         out["status"] = current["status"].iat[0] if len(current) else None
@@ -431,8 +435,28 @@ class Engine:
         elif indicator.national:
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
         if indicator.forecast:
-            out["forecast"] = self._forecast(totals)
+            out["forecast"] = self._forecast(indicator, own.source, totals)
         return out
+
+    def period_end(self, indicator: Indicator, source: str, period: str) -> date:
+        """The last day a period covers (a census period ends on its census day: it is complete once taken)."""
+        text = str(period)
+        if _MONTH.match(text):
+            year, month = int(text[:4]), int(text[5:7])
+            return (pd.Timestamp(year, month, 1) + pd.offsets.MonthEnd(0)).date()
+        if re.fullmatch(r"\d{4}-Q[1-4]", text):
+            year, quarter = int(text[:4]), int(text[-1])
+            return (pd.Timestamp(year, 3 * quarter, 1) + pd.offsets.MonthEnd(0)).date()
+        if re.fullmatch(r"\d{4}", text):
+            return date(int(text), 12, 31)
+        if re.fullmatch(r"\d{6}", text):
+            end_year = int(text[:4]) + 1
+            if source == "local" and indicator.local and indicator.local.granularity == "census":
+                return date(end_year, 1, 1)  # a snapshot in January: only ever present once taken
+            if indicator.year_type.value == "financial":
+                return date(end_year, 3, 31)
+            return date(end_year, 8, 31)
+        return date.min
 
     def _target_block(self, indicator: Indicator, area: Area, value: float | None) -> dict[str, Any] | None:
         if area.code not in self._targets:
@@ -492,19 +516,19 @@ class Engine:
                WHERE new_la_code = $la AND model = (SELECT max(model) FROM stat_neighbour)
                ORDER BY sn_rank""", {"la": la_code})["sn_new_la_code"]))
 
-    def _forecast(self, totals: pd.DataFrame) -> dict[str, Any] | None:
-        try:
-            from indicators.forecast import forecast_counts
-        except ImportError:  # the forecasting module is not installed in this build
-            return None
-        usable = totals[totals["status"] == Status.VALUE.value]
-        if len(usable) < 3:
-            return None
-        series = pd.Series(usable["value"].to_numpy(dtype=float), index=list(usable["period"]))
-        forecast = forecast_counts(series, 3)
-        if isinstance(forecast, pd.DataFrame):
-            return {"rows": forecast.reset_index().to_dict("records")}
-        return forecast
+    def _forecast(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> dict[str, Any]:
+        """Demand forecast for a count: the next three periods with a prediction interval
+        (`indicators.forecast.forecast_counts`), from the periods that have ended."""
+        from indicators.forecast import forecast_counts
+
+        ended = totals[[self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]]
+        series = pd.Series(ended["value"].to_numpy(dtype=float), index=list(ended["period"]))
+        frame = forecast_counts(series, 3)
+        return {"method": frame.attrs.get("method"), "level": frame.attrs.get("level"),
+                "reason": frame.attrs.get("reason"), "note": frame.attrs.get("note"),
+                "based_on": list(ended["period"]),
+                "rows": [{"period": str(r["period"]), "forecast": _num(r["forecast"]), "lower": _num(r["lower"]),
+                          "upper": _num(r["upper"])} for r in frame.to_dict("records")]}
 
     # --- coverage ------------------------------------------------------------------------------------------
 
