@@ -1,0 +1,141 @@
+"""The catalogue loads, covers the product's indicator list, and refuses inconsistent entries at start-up."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indicators.catalogue import CATALOGUE_DIR, CatalogueError, Theme, load_catalogue, local_query_path
+from indicators.catalogue.model import BREAKDOWNS, KNOWN_TABLES
+from indicators.targets import TargetsError, load_targets
+from indicators.vocabulary import Polarity, Unit
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def test_every_theme_has_indicators_and_ids_are_unique(catalogue):
+    by_theme = catalogue.by_theme()
+    assert set(by_theme) == set(Theme)
+    assert all(by_theme[t] for t in Theme)
+    assert len(catalogue) >= 70
+    assert len({i.id for i in catalogue}) == len(catalogue)
+
+
+def test_the_four_named_indicators_have_the_agreed_definitions(catalogue):
+    timely = catalogue.get("ehcp_issued_20wk")
+    assert timely.definition.unit is Unit.PERCENT and timely.polarity is Polarity.HIGH_IS_GOOD
+    assert timely.local.measure == "issued_20wk" and "including exceptions" in timely.title
+    ex = catalogue.get("ehcp_issued_20wk_ex")
+    assert ex.local.measure == "issued_20wk_ex" and "excluding exceptions" in ex.title
+    caseload = catalogue.get("ehcp_caseload")
+    assert caseload.definition.unit is Unit.COUNT and "January" in caseload.title
+    requests = catalogue.get("ehcp_requests")
+    assert requests.definition.unit is Unit.COUNT and requests.year_type.value == "calendar"
+    for indicator in (timely, ex, caseload, requests):  # local figure and published equivalent both available
+        assert indicator.local and indicator.national
+
+
+# Every indicator the product brief lists, by a word or phrase that must appear in some catalogue title.
+PRODUCT_LIST = [
+    "within 20 weeks, including", "within 20 weeks, excluding", "within 6 weeks", "advice returned within 6 weeks",
+    "reviews of EHC plans held", "communicated within 4 weeks", "Requests for an EHC needs assessment",
+    "agreed to assess", "at the January census", "per 10,000 residents aged 0-25", "plans ceased",
+    "awaiting a placement", "SEND Tribunal", "Mediation", "personal budget", "Personal health budgets",
+    "notifications", "graduated approach", "care-plan review", "felt listened", "co-production",
+    "local offer", "360 review", "Designated medical", "good or outstanding by Ofsted",
+    "providers rated good or outstanding", "special measures", "Area SEND inspection",
+    "SEN support", "primary need", "type of setting", "children in need", "looked after",
+    "early help", "Youth justice", "outside the area", "residential", "dynamic support", "continuing care",
+    "CAMHS caseload", "CAMHS referral", "hospital admissions", "short breaks", "Young carers",
+    "learning disability register", "annual health check", "mainstream schools", "good level of development",
+    "phonics", "key stage 1", "KS2 reading, writing and maths", "KS2 reading progress", "Attainment 8",
+    "Progress 8", "grade 5", "level 2", "level 3", "after key stage 4", "after 16-18 study",
+    "16 and 17 year olds with SEN in education", "not in education, employment or training",
+    "absence", "persistently absent", "Suspensions", "permanently excluded", "leisure activities",
+    "confident navigating", "own home or with family", "Gap in", "% of pupils on roll",
+]
+
+
+@pytest.mark.parametrize("phrase", PRODUCT_LIST)
+def test_product_indicator_has_an_entry(catalogue, phrase):
+    titles = [i.title.lower() for i in catalogue]
+    assert any(phrase.lower() in t for t in titles), phrase
+
+
+def test_entries_use_only_allowlisted_names(catalogue):
+    for indicator in catalogue:
+        assert set(indicator.breakdowns) <= set(BREAKDOWNS)
+        assert set(indicator.tables) <= KNOWN_TABLES
+        if indicator.local:
+            assert local_query_path(indicator.local).is_file()
+            assert set(indicator.local.tables) <= KNOWN_TABLES
+        assert 0 <= indicator.decimal_places <= 3
+
+
+def _copy_catalogue(tmp_path: Path) -> Path:
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    for path in CATALOGUE_DIR.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _edit(folder: Path, name: str, change) -> None:
+    path = folder / name
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["indicators"].append(dict(d["indicators"][0])), "also used"),
+    (lambda d: d["indicators"][0].update(breakdowns=["postcode"]), "allowlist"),
+    (lambda d: d["indicators"][0].update(polarity="up_is_good"), "polarity"),
+    (lambda d: d["indicators"][0].update(decimal_places=7), "decimal_places"),
+    (lambda d: d["indicators"][0]["definition"].update(unit="furlongs"), "unit"),
+    (lambda d: d["indicators"][0]["local"].update(query="no_such_family"), "does not exist"),
+    (lambda d: d["indicators"][0]["local"].update(measure="no_such_measure"), "does not handle measure"),
+    (lambda d: d["indicators"][0]["local"].update(tables=["request", "child_secrets"]), "unknown source table"),
+    (lambda d: d["indicators"][0].update(comparators=["galaxy"]), "comparators"),
+    (lambda d: d["indicators"][0].pop("outcome"), "outcome"),
+])
+def test_a_broken_entry_stops_start_up_with_a_named_message(tmp_path, change, message):
+    folder = _copy_catalogue(tmp_path)
+    _edit(folder, "governance.yaml", change)
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(folder)
+    assert "governance.yaml" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_a_missing_theme_file_is_refused(tmp_path):
+    folder = _copy_catalogue(tmp_path)
+    (folder / "good_health.yaml").unlink()
+    with pytest.raises(CatalogueError, match="good_health"):
+        load_catalogue(folder)
+
+
+def test_digest_changes_with_the_files(tmp_path):
+    folder = _copy_catalogue(tmp_path)
+    before = load_catalogue(folder).digest
+    _edit(folder, "good_health.yaml", lambda d: d["indicators"][0].update(short_title="Confidence"))
+    assert load_catalogue(folder).digest != before
+
+
+def test_targets_come_from_the_area_file_or_the_environment(tmp_path, monkeypatch, catalogue):
+    shipped = load_targets("E06000023", set(catalogue.indicators))
+    assert shipped.targets["ehcp_issued_20wk"].target == 60
+    assert load_targets("E09000001").targets == {}
+    own = tmp_path / "targets.yaml"
+    own.write_text("area_code: E06000023\ntargets:\n  ehcp_caseload: {target: 5000}\n")
+    monkeypatch.setenv("SEND_TARGETS", str(own))
+    assert load_targets("E06000023", set(catalogue.indicators)).targets["ehcp_caseload"].target == 5000
+    own.write_text("area_code: E06000023\ntargets:\n  not_an_indicator: {target: 1}\n")
+    with pytest.raises(TargetsError, match="not_an_indicator"):
+        load_targets("E06000023", set(catalogue.indicators))
