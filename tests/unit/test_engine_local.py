@@ -1,0 +1,309 @@
+"""Local indicators against figures worked out by hand from the fixture extract.
+
+The extract (tests/fixtures/indicators/local/, reference date 30 June 2025) has ten invented children:
+
+  request  child  received    decision (days)   assessment outcome (days from request)   notes
+  R1       P1 F   2024-01-10  Y 2024-02-15 (36)  Y 2024-05-20 (131)   plan N1, ASD, Ashley Primary, PB education
+  R2       P2 M   2024-02-01  Y 2024-03-20 (48)  Y 2024-08-01 (182)   Week20 exception; N2 SEMH, special school
+  R3       P3 M   2024-03-01  Y 2024-04-01 (31)  Y 2024-07-15 (136)   assessment mediation; N3 ASD, URN 999999
+                                                                      (not on the schools list), residential B
+  R4       P4 F   2024-04-10  Y 2024-06-01 (52)  Y 2024-10-01 (174)   N4 SLCN, no placement; child in need
+  R5       P5 M   2021-05-01  Y                  Y 2021-09-01         N5 DS; college (UKPRN, internship) to
+                                                                      30/6/2024, then NEET
+  R6       P6 F   2022-01-01  Y                  Y 2022-05-01         N6 MLD at Ashley Primary, ceased
+                                                                      2024-09-30 (needs met) -> coverage from 2024
+  R7       P7 M   2024-06-01  N 2024-07-01 (30)
+  R8       P8 F   2025-03-01  A (pending)                             open case, Alice (North)
+  R9       P9 M   2024-05-01  Y 2024-06-05 (35)  N 2024-08-01 (92)
+  R10      P10 F  2024-07-01  Y 2024-08-01 (31)  N 2024-12-01 (153)
+
+Censuses in range: 18 Jan 2024 (N5, N6 open) and 16 Jan 2025 (N1-N5 open).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from indicators.cache import SimpleCache
+from indicators.engine import (
+    Engine,
+    NotAvailable,
+    NotPermitted,
+    UnknownArea,
+    UnknownBreakdown,
+    UnknownIndicator,
+    UnknownPeriod,
+)
+from indicators.testing import fixture_warehouse
+from indicators.vocabulary import Audience
+
+LA = "E06000023"
+
+# (indicator, period, breakdown, breakdown value, numerator, denominator, value) worked out by hand.
+EXPECTED = [
+    # 20 weeks: A1 timely; A2, A4 late; A3 left out (mediation before issue)
+    ("ehcp_issued_20wk", "2024", "Total", "Total", 1, 3, 33.3),
+    ("ehcp_issued_20wk", "2024", "sex", "Female", 1, 2, 50.0),  # A1, A4
+    ("ehcp_issued_20wk", "2024", "sex", "Male", 0, 1, 0.0),  # A2
+    ("ehcp_issued_20wk", "2024", "team", "South", 1, 2, 50.0),  # R1 (reassigned to Bob), R4
+    ("ehcp_issued_20wk", "2024", "team", "North", 0, 1, 0.0),  # R2
+    ("ehcp_issued_20wk", "2024", "primary_need", "Autistic spectrum disorder", 1, 1, 100.0),
+    ("ehcp_issued_20wk", "2024-05", "Total", "Total", 1, 1, 100.0),
+    ("ehcp_issued_20wk", "2024-08", "Total", "Total", 0, 1, 0.0),
+    ("ehcp_issued_20wk_ex", "2024", "Total", "Total", 1, 2, 50.0),  # A2 (exception) also out
+    ("ehcp_new_plans", "2024", "Total", "Total", 4, None, 4),
+    ("ehcp_new_plans", "2024", "timeliness_band", "Within 20 weeks", 2, None, 2),  # A1, A3
+    ("ehcp_new_plans", "2024", "timeliness_band", "Over 20 weeks, within a year", 2, None, 2),  # A2, A4
+    ("ehcp_requests", "2024", "Total", "Total", 7, None, 7),  # R5, R6 are before coverage
+    ("ehcp_requests", "2025", "Total", "Total", 1, None, 1),
+    ("ehcp_requests", "2024", "request_source", "School or setting", 4, None, 4),  # R2, R3, R9, R10
+    ("ehcp_requests", "2024", "ward", "Ashley", 4, None, 4),  # P1, P2, P7, P10
+    ("requests_agreed", "2024", "Total", "Total", 6, 7, 85.7),
+    ("requests_agreed", "2025", "Total", "Total", 0, 1, 0.0),
+    ("requests_decided_6wk", "2024", "Total", "Total", 5, 7, 71.4),  # R2 (48) and R4 (52) late
+    ("assessments_not_issued_16wk", "2024", "Total", "Total", 1, 2, 50.0),  # A9 92 days, A10 153
+    ("health_advice_6wk", "2024", "Total", "Total", 1, 3, 33.3),  # H1 36 days; H2 55; H3 never; H4 not due
+    ("health_advice_6wk", "2024", "advice_type", "Health", 1, 1, 100.0),
+    ("annual_reviews_held", "2024", "Total", "Total", 1, 2, 50.0),  # V1 held, V2 not
+    ("annual_reviews_held", "2025", "Total", "Total", 1, 1, 100.0),  # V3; V4 not yet due
+    ("annual_reviews_4wk", "2024", "Total", "Total", 1, 1, 100.0),  # V1 decided in 21 days
+    ("annual_reviews_4wk", "2025", "Total", "Total", 0, 1, 0.0),  # V3 in 41 days
+    ("families_listened", "2024", "Total", "Total", 1, 1, 100.0),
+    ("families_listened", "2025", "Total", "Total", 0, 1, 0.0),
+    ("ehcp_caseload", "202324", "Total", "Total", 2, None, 2),
+    ("ehcp_caseload", "202425", "Total", "Total", 5, None, 5),
+    ("ehcp_caseload", "202425", "ward", "Bedminster", 3, None, 3),  # P3, P4, P5
+    ("ehcp_caseload", "202425", "age_band", "16 to 19", 2, None, 2),  # P3 (17), P5 (18)
+    ("ehcp_caseload", "2024-06", "Total", "Total", 3, None, 3),  # 30 June 2024: N1, N5, N6
+    ("ehcp_caseload", "2024-10", "Total", "Total", 5, None, 5),  # N6 ceased, N4 started
+    ("ehcp_rate_0_25", "202324", "Total", "Total", 2, 48000, 0.4),
+    ("ehcp_rate_0_25", "202425", "Total", "Total", 5, 50000, 1.0),
+    ("ehcp_rate_0_25", "202425", "ward", "Ashley", 2, 10000, 2.0),
+    ("ehcp_rate_0_25", "202425", "ward", "Bedminster", 3, 40000, 0.8),  # 0.75 rounds half up
+    ("ehcp_ceased", "2024", "Total", "Total", 1, None, 1),
+    ("ehcp_ceased", "2024", "cease_reason", "Needs met without a plan", 1, None, 1),
+    ("awaiting_placement", "202425", "Total", "Total", 1, None, 1),  # N4
+    ("awaiting_placement", "202324", "Total", "Total", 0, None, 0),
+    ("send_appeals", "2024", "Total", "Total", 2, None, 2),
+    ("send_appeals", "2025", "Total", "Total", 1, None, 1),
+    ("send_appeals", "2024", "appeal_type", "Refusal to issue a plan", 1, None, 1),
+    ("send_appeals_rate", "2024", "Total", "Total", 2, 50000, 0.4),
+    ("mediation_cases", "2024", "Total", "Total", 1, None, 1),
+    ("personal_budgets", "202425", "Total", "Total", 2, None, 2),
+    ("personal_budgets", "202425", "budget_type", "Education", 1, None, 1),
+    ("personal_budgets", "202324", "Total", "Total", 0, None, 0),
+    ("settings_good_outstanding", "202425", "Total", "Total", 2, 4, 50.0),
+    ("settings_good_outstanding", "202425", "phase", "Special", 1, 1, 100.0),
+    ("sen_support_pupils", "202425", "Total", "Total", 3, None, 3),
+    ("sen_support_pupils", "202425", "phase", "Primary", 2, None, 2),
+    ("sen_support_pupils", "202425", "primary_need", "Specific learning difficulty", 1, None, 1),
+    ("sen_prevalence_school", "202425", "Total", "Total", 5, 1900, 0.3),
+    ("sen_prevalence_school", "202425", "school", "Ashley Primary (test)", 3, 300, 1.0),  # 2 support + N1
+    ("sen_prevalence_school", "202425", "school", "Bedminster Secondary (test)", 1, 1000, 0.1),
+    ("ehcp_primary_need", "202425", "primary_need", "Autistic spectrum disorder", 2, 5, 40.0),
+    ("ehcp_primary_need", "202425", "primary_need", "Other difficulty or disability", 1, 5, 20.0),  # DS
+    ("ehcp_setting_mix", "202425", "setting", "Special school", 1, 5, 20.0),
+    ("ehcp_setting_mix", "202425", "setting", "School outside the area", 1, 5, 20.0),
+    ("ehcp_setting_mix", "202425", "setting", "Educated elsewhere", 1, 5, 20.0),  # N5 NEET
+    ("ehcp_setting_mix", "202324", "setting", "Further education", 1, 2, 50.0),  # N5 at college
+    ("ehcp_social_care", "202425", "Total", "Total", 2, None, 2),
+    ("ehcp_social_care", "202425", "social_care", "Looked after", 1, None, 1),
+    ("out_of_area_placements", "202425", "Total", "Total", 1, None, 1),
+    ("residential_placements", "202425", "Total", "Total", 1, None, 1),
+    ("send_in_mainstream", "202425", "Total", "Total", 1, 5, 20.0),
+    ("send_in_mainstream", "202324", "Total", "Total", 1, 2, 50.0),
+    ("ehcp_neet", "202425", "Total", "Total", 1, None, 1),
+    ("ehcp_neet", "202324", "Total", "Total", 0, None, 0),
+    ("supported_internships", "202324", "Total", "Total", 1, None, 1),
+    ("supported_internships", "202425", "Total", "Total", 0, None, 0),
+]
+
+# Partner template rows (aggregate_measures.csv), worked out by hand: (indicator, period, breakdown value, value).
+AGGREGATE = [
+    ("personal_health_budgets", "2024-Q1", "Total", 12),
+    ("nhs_notifications_0_5", "2024-Q2", "Total", 30),  # value blank: the numerator
+    ("graduated_approach", "202324", "Total", 75.0),  # 45 / 60; 2023/24 -> 202324
+    ("graduated_approach", "202324", "Secondary", 62.5),  # 15 / 24
+    ("lac_review_aligned", "2024-Q1", "Total", 75.0),
+    ("pcf_coproduction", "202324", "Total", 3.5),  # 3.45 to one place, half up; 2023-24 -> 202324
+    ("local_offer_rating", "2024-Q3", "Total", 55.0),  # 33 / 60
+    ("relationships_360", "202324", "Total", 3.5),  # no total supplied: mean of 3.0 and 4.0
+    ("providers_good_outstanding", "2024-Q1", "Total", 77.3),  # (8 + 9) / (10 + 12)
+    ("settings_special_measures", "2024-Q1", "Total", 2),
+    ("early_help_send", "2024-Q1", "Total", 150),
+    ("yjs_send_caseload", "2024-Q1", "Total", 8),
+    ("dynamic_support_register", "2024-03", "Total", 12),  # 7 (0-18) + 5 (18-25)
+    ("continuing_care", "2024-Q1", "Total", 6),
+    ("camhs_caseload_sen", "2024-03", "Total", 140),
+    ("camhs_wait_weeks", "2024-03", "Total", 12.3),  # 12.25 half up
+    ("hospital_admissions", "202324", "Total", 26.0),  # 18.8 + 7.2
+    ("short_breaks", "2024-Q1", "Total", 210),
+    ("young_carers", "2024-Q1", "Total", 450),
+    ("gp_ld_register", "202324", "Total", 275),
+    ("ld_health_checks", "202324", "Total", 72.0),  # 198 / 275
+    ("neet_16_17_send", "2024-03", "Total", 7.5),  # 9 / 120
+    ("leisure_participation", "202324", "Total", 52.0),
+    ("parent_carer_confidence", "202324", "Total", 50.0),
+    ("adults_ld_settled_home", "202324", "Total", 80.0),
+    ("permanent_exclusions_ehcp", "202324", "Total", 4),
+    ("absence_send", "202324", "Total", 9.0),  # 900 / 10000
+    ("absence_send", "202324", "EHC plan", 12.5),  # 500 / 4000
+    ("persistent_absence_send", "202324", "Total", 30.0),
+    ("suspensions_send", "202324", "Total", 5.0),
+    ("ks1_expected_send", "202324", "Total", 25.0),
+    ("ks4_grade5_em_send", "202324", "Total", 12.0),
+    ("ks5_destinations_send", "202324", "Total", 70.0),
+]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    engine = Engine(fixture_warehouse(), cache=SimpleCache())
+    yield engine
+    engine.close()
+
+
+def _row(frame, period, breakdown, value):
+    rows = frame[(frame["period"] == period) & (frame["breakdown"] == breakdown)
+                 & (frame["breakdown_value"] == value)]
+    assert len(rows) == 1, f"expected one row for {period} {breakdown}={value}, got\n{frame}"
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("indicator, period, breakdown, value_label, numerator, denominator, value", EXPECTED)
+def test_local_indicator_matches_hand_worked_figure(engine, indicator, period, breakdown, value_label, numerator,
+                                                    denominator, value):
+    result = engine.result(indicator, LA, Audience.OFFICER, period=period,
+                           breakdown=None if breakdown == "Total" else breakdown)
+    assert result.source == "local"
+    row = _row(result.frame, period, breakdown, value_label)
+    assert row["numerator"] == numerator
+    if denominator is None:
+        assert row["denominator"] != row["denominator"]  # NaN: a count has no denominator
+    else:
+        assert row["denominator"] == denominator
+    assert row["value"] == pytest.approx(value)
+    assert row["status"] == "value"
+
+
+@pytest.mark.parametrize("indicator, period, value_label, value", AGGREGATE)
+def test_partner_measure_matches_the_template(engine, indicator, period, value_label, value):
+    breakdown = None
+    if value_label != "Total":
+        breakdown = engine.indicator(indicator).aggregate.breakdowns[0]
+    result = engine.result(indicator, LA, Audience.OFFICER, period=period, breakdown=breakdown)
+    assert result.source == "aggregate"
+    row = _row(result.frame, period, breakdown or "Total", value_label)
+    assert row["value"] == pytest.approx(value)
+
+
+def test_every_local_and_partner_indicator_has_a_hand_worked_check(engine):
+    checked = {e[0] for e in EXPECTED} | {a[0] for a in AGGREGATE}
+    local_or_partner = {i.id for i in engine.catalogue if i.local or i.aggregate}
+    assert local_or_partner - checked == set()
+
+
+def test_a_rate_without_a_population_is_not_applicable(engine):
+    row = _row(engine.result("send_appeals_rate", LA, Audience.OFFICER).frame, "2025", "Total", "Total")
+    assert row["status"] == "z" and row["value"] != row["value"]
+
+
+# --- disclosure inside the engine -----------------------------------------------------------------------------
+
+def test_partner_sees_small_local_counts_suppressed(engine):
+    officer = _row(engine.result("ehcp_caseload", LA, Audience.OFFICER, period="202425").frame, "202425", "Total",
+                   "Total")
+    partner = _row(engine.result("ehcp_caseload", LA, Audience.PARTNER, period="202425").frame, "202425", "Total",
+                   "Total")
+    assert officer["value"] == 5
+    assert partner["status"] == "c" and partner["value"] != partner["value"]
+
+
+def test_partner_true_zero_stays_zero(engine):
+    row = _row(engine.result("awaiting_placement", LA, Audience.PARTNER, period="202324").frame, "202324", "Total",
+               "Total")
+    assert row["value"] == 0 and row["status"] == "value"
+
+
+def test_public_counts_are_rounded_to_five(engine):
+    row = _row(engine.result("personal_health_budgets", LA, Audience.PUBLIC).frame, "2024-Q1", "Total", "Total")
+    assert row["value"] == 10  # 12 to the nearest 5
+
+
+def test_published_figures_pass_through_for_every_audience(engine):
+    frames = [engine.result("ehcp_caseload", LA, a, period="202425", source="national").frame for a in Audience]
+    for frame in frames:
+        assert _row(frame, "202425", "Total", "Total")["value"] == 4931  # caseload.csv, Bristol, January 2025
+
+
+# --- the rules of the engine ----------------------------------------------------------------------------------
+
+def test_audience_is_required_and_checked(engine):
+    with pytest.raises(TypeError):
+        engine.result("ehcp_caseload", LA)  # type: ignore[call-arg]
+    with pytest.raises(ValueError):
+        engine.result("ehcp_caseload", LA, "mayor")
+
+
+@pytest.mark.parametrize("call, error, choice", [
+    (lambda e: e.result("no_such_indicator", LA, Audience.OFFICER), UnknownIndicator, "ehcp_caseload"),
+    (lambda e: e.result("ehcp_caseload", "E99999999", Audience.OFFICER), UnknownArea, "E06000023"),
+    (lambda e: e.result("ehcp_caseload", LA, Audience.OFFICER, period="1999"), UnknownPeriod, "202425"),
+    (lambda e: e.result("ehcp_caseload", LA, Audience.OFFICER, breakdown="sex; DROP TABLE person"),
+     UnknownBreakdown, "ward"),
+    (lambda e: e.result("health_advice_6wk", "E92000001", Audience.OFFICER), NotAvailable, LA),
+])
+def test_unknown_choices_are_refused_before_any_query(engine, call, error, choice):
+    with pytest.raises(error) as raised:
+        call(engine)
+    assert choice in raised.value.choices
+
+
+def test_old_la_codes_are_accepted(engine):
+    assert engine.area("801").code == LA
+
+
+def test_case_list_is_for_officers_only_and_audited(engine, caplog):
+    for audience in (Audience.PARTNER, Audience.PUBLIC):
+        with pytest.raises(NotPermitted):
+            engine.case_list(audience, user="someone")
+    with caplog.at_level(logging.INFO, logger="indicators.audit"):
+        cases = engine.case_list(Audience.OFFICER, user="officer.one")
+    assert list(cases["request_id"]) == ["R8"]
+    case = cases.iloc[0]
+    assert case["stage"] == "Awaiting decision to assess"
+    assert str(case["due_date"])[:10] == "2025-04-12"  # 1 March + 42 days
+    assert case["days_open"] == 121 and case["clock"] == "Breached"
+    assert case["team"] == "North" and case["caseworker"] == "Alice Test"
+    assert any("officer.one" in r.getMessage() for r in caplog.records)
+    assert engine.case_list(Audience.OFFICER, user="officer.one", team="South").empty
+
+
+def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
+    calls = []
+    original = Engine._compute
+
+    def counting(self, *args):
+        calls.append(args[0].id)
+        return original(self, *args)
+
+    monkeypatch.setattr(Engine, "_compute", counting)
+    fresh = Engine(fixture_warehouse(), cache=SimpleCache())
+    fresh.result("ehcp_requests", LA, Audience.PUBLIC)
+    fresh.result("ehcp_requests", LA, Audience.PARTNER, period="2024")
+    assert calls == ["ehcp_requests"]
+    key = fresh._key("frame", "ehcp_requests")
+    assert fresh.version in key and fresh.catalogue.digest in key
+    fresh.close()
+
+
+def test_benchmark_has_direction_target_and_forecast(engine):
+    block = engine.benchmark("ehcp_requests", LA, Audience.OFFICER)
+    assert block["period"] == "2024"  # 2025 has not ended on 30 June 2025
+    assert block["value"] == 7
+    timely = engine.benchmark("ehcp_issued_20wk", LA, Audience.OFFICER)
+    assert timely["target"]["target"] == 60 and timely["target"]["rag"] == "red"  # 33.3 misses 60 by > 10
+    assert timely["published"]["la_value"] == 17.3  # Bristol 2024, timeliness_20_week.csv
+    assert "forecast" in block
