@@ -81,7 +81,10 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     primary, secondary = details.primary_needs(pub, P, _rng(seed, li, 6))
 
     wards = ward_dim()
-    wards = wards[wards["new_la_code"] == code].sort_values("ward_code", kind="stable").reset_index(drop=True)
+    own = wards[wards["new_la_code"] == code]
+    if own.empty:  # LA whose wards are listed under its successor code (Buckinghamshire, North Yorkshire, Somerset)
+        own = wards[wards["la_name"] == info["la_name"]]
+    wards = own.sort_values("ward_code", kind="stable").reset_index(drop=True)
     if wards.empty:
         raise ValueError(f"No current wards found for {code} in data/national/dims/ward.parquet")
     pop_w, need_w = local.ward_weights(wards, _rng(seed, li, 7))

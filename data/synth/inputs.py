@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 NATIONAL = Path(__file__).resolve().parents[1] / "national"
 ENGLAND = "E92000001"
@@ -64,11 +64,17 @@ def ward_dim() -> pd.DataFrame:
     )
 
 
-@cache
-def table(dataset: str) -> pd.DataFrame:
-    tb = pq.read_table(NATIONAL / "facts" / f"{dataset}.parquet", columns=COLUMNS,
-                       filters=[("breakdown_topic", "in", TOPICS[dataset])])
-    frame = tb.to_pandas()
+def table(dataset: str, la: dict) -> pd.DataFrame:
+    """Rows of a published dataset for the LA (any ONS code with its old code), its region and England."""
+    path = (NATIONAL / "facts" / f"{dataset}.parquet").as_posix()
+    query = (
+        "SELECT time_period, geographic_level, area_code, old_la_code, breakdown_topic, breakdown, measure, value, "
+        "value_text FROM read_parquet(?) WHERE list_contains(?, breakdown_topic) AND (list_contains(?, area_code) "
+        "OR (old_la_code = ? AND geographic_level = 'Local authority'))"
+    )
+    params = [path, TOPICS[dataset], [la["new_la_code"], la["region_code"], ENGLAND], la["old_la_code"]]
+    with duckdb.connect() as con:
+        frame = con.execute(query, params).df()[COLUMNS]
     for col in COLUMNS:
         if col != "value":
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
@@ -142,11 +148,8 @@ class _Frame:
     """Rows of one dataset for the LA, its region and England."""
 
     def __init__(self, dataset: str, la: dict):
-        t = table(dataset)
         self.la = la
-        codes = {la["new_la_code"], la["region_code"], ENGLAND}
-        same_old = (t["old_la_code"] == la["old_la_code"]) & (t["geographic_level"] == "Local authority")
-        self.rows = t[t["area_code"].isin(codes) | same_old]
+        self.rows = table(dataset, la)
 
     def topic(self, topic: str | None):
         r = self.rows

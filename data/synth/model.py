@@ -333,6 +333,35 @@ def build_core(pub: Published, t: Targets, rng: np.random.Generator) -> dict[str
     repair_request_years(t, plans, rng)
     n_plan = len(plans["issue"])
 
+    # Requests still undecided when the last figures were published (and in later years) become
+    # assessments that issue plans the following year, rather than extra refusals.
+    extra = {"received": [], "issue": []}
+    ryear = D.years(plans["received"])
+    for y in range(CAL_YEARS[-1], t.last_year):
+        r = t.requests[y]
+        m_y = r - int((ryear == y).sum())
+        expected = (t.refused_share[y] + t.not_issued_share[y] + t.withdrawn_share[y] + 0.008) * r
+        n_extra = int(round(m_y - 1.05 * expected))
+        if n_extra <= 0:
+            continue
+        rec = random_days_in_year(rng, y, n_extra)
+        dur = 150 + np.floor(rng.gamma(2.0, 60.0, n_extra)).astype(np.int64)
+        jan1 = D.day(y + 1, 1, 1)
+        iss = np.maximum(rec + dur, jan1 + np.floor(rng.random(n_extra) * 60).astype(np.int64))
+        iss = np.minimum(iss, D.day(y + 1, 12, 31))
+        extra["received"].append(rec)
+        extra["issue"].append(iss)
+    if extra["received"]:
+        rec = np.concatenate(extra["received"])
+        iss = np.concatenate(extra["issue"])
+        n = len(rec)
+        plans = {"issue": np.concatenate([plans["issue"], iss]), "dur": np.concatenate([plans["dur"], iss - rec]),
+                 "week20": np.concatenate([plans["week20"], np.zeros(n, np.int64)]),
+                 "flag": np.concatenate([plans["flag"], np.zeros(n, np.int64)]),
+                 "year": np.concatenate([plans["year"], D.years(iss)]),
+                 "received": np.concatenate([plans["received"], rec])}
+        n_plan = len(plans["issue"])
+
     # Non-plan requests per request year.
     ryear = D.years(plans["received"])
     nonplan = {"received": [], "kind": []}
@@ -404,7 +433,7 @@ def build_core(pub: Published, t: Targets, rng: np.random.Generator) -> dict[str
             "flag": flag, "within6": within}
 
 
-CEASE_AGE_WEIGHT = np.array([0.5] * 5 + [0.3] * 6 + [0.45] * 5 + [1.2, 2.2, 4.0, 6.0, 6.5, 7.0, 7.5, 8.0, 10.0, 12.0])
+CEASE_AGE_WEIGHT = np.array([0.5] * 5 + [0.3] * 6 + [0.45] * 5 + [1.0, 1.6, 2.4, 2.6, 2.6, 2.8, 3.0, 3.4, 5.0, 8.0])
 
 
 def reason_matrix() -> np.ndarray:
@@ -477,29 +506,42 @@ def stock_and_flows(pub: Published, t: Targets, core: dict[str, np.ndarray], rng
         return s, birth_for_age(rng, a, s)
 
     def cease(act_idx, k_cease, lo, hi, forced_mask):
-        """Pick k_cease of act_idx to cease in (lo, hi]; returns nothing, edits arrays."""
+        """Pick k_cease of act_idx to cease in (lo, hi]; edits the plan arrays in place."""
         ages_lo = D.age_on(p_birth[act_idx], lo)
         deadline = max_age_deadline(p_birth[act_idx])
-        forced = forced_mask
-        f_idx = np.flatnonzero(forced)
+        f_idx = np.flatnonzero(forced_mask)
         if len(f_idx) > k_cease:
             f_idx = f_idx[np.argsort(deadline[f_idx], kind="stable")[:k_cease]]
-        others = np.flatnonzero(~forced)
-        w = CEASE_AGE_WEIGHT[np.clip(ages_lo[others], 0, 25)]
-        o_idx = others[top_k(rng, w, k_cease - len(f_idx))]
-        # forced: max age, just before the deadline
+        # forced: maximum age, just before the deadline
         fi = act_idx[f_idx]
         dl = np.minimum(deadline[f_idx], hi)
         p_cease[fi] = np.maximum(lo + 1, dl - np.floor(rng.random(len(fi)) * 40).astype(np.int64))
         p_reason[fi] = 1
+        # the others: reason counts from the published mix, each reason taking children of a suitable age
+        a_all = np.clip(ages_lo, 0, 25)
+        k = k_cease - len(f_idx)
+        counts = allocate(k_cease, mix[1:10])
+        counts[0] = max(0, counts[0] - len(f_idx))
+        counts = allocate(k, counts) if counts.sum() else allocate(k, np.ones(9))
+        free = ~forced_mask.copy()
+        free[f_idx] = False
+        chosen, reasons_of = [], []
+        short = 0
+        for r in (1, 3, 4, 6, 2, 8, 7, 9, 5):
+            # reasons tied to age prefer older young people; moving away or other reasons happen at any age
+            want = int(counts[r - 1]) + (short if r == 5 else 0)
+            cand = np.flatnonzero(free & (reasons[a_all, r] > 0))
+            aw = CEASE_AGE_WEIGHT[a_all[cand]]
+            w = reasons[a_all[cand], r] * (aw if r in (1, 2, 3, 4, 6) else np.sqrt(aw))
+            pick = cand[top_k(rng, w, want)]
+            short += want - len(pick)  # what a reason could not take goes to "moved to another LA"
+            free[pick] = False
+            chosen.append(pick)
+            reasons_of.append(np.full(len(pick), r, dtype=np.int64))
+        o_idx = np.concatenate(chosen)
+        r = np.concatenate(reasons_of)
         oi = act_idx[o_idx]
-        a = np.clip(ages_lo[o_idx], 0, 25)
-        probs = reasons[a] * mix
-        probs[probs.sum(axis=1) == 0, 5] = 1.0
-        probs = probs / probs.sum(axis=1, keepdims=True)
-        cum = probs.cumsum(axis=1)
-        r = (rng.random(len(oi))[:, None] > cum).sum(axis=1)
-        r = np.clip(r, 1, 9)
+        a = a_all[o_idx]
         p_reason[oi] = r
         uniform = lo + 1 + np.floor(rng.random(len(oi)) * (hi - lo)).astype(np.int64)
         y = int(D.years(np.array([lo]))[0])

@@ -78,8 +78,7 @@ def _to_text(frame: pd.DataFrame, columns: list[str], date_style: str) -> pd.Dat
                           for x in v], dtype=object)
             out[col] = s
         else:
-            out[col] = np.array(["" if (x is None or (isinstance(x, float) and np.isnan(x))) else str(x) for x in v],
-                                dtype=object)
+            out[col] = pd.Series(v, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
     return pd.DataFrame(out, columns=columns)
 
 
@@ -95,15 +94,20 @@ def _esc(s: str) -> str:
 
 
 def _el(tag: str, value: str, indent: str) -> str:
-    return f"{indent}<{tag}>{_esc(value)}</{tag}>\n" if value != "" else ""
+    # values are codes, numbers, dates or text escaped up front (see _txt)
+    return f"{indent}<{tag}>{value}</{tag}>\n" if value else ""
 
 
 def _iso(frame: pd.DataFrame, col: str) -> list[str]:
     return list(D.fmt_iso(frame[col].to_numpy()))
 
 
+FREE_TEXT = {"surname", "forename", "postcode", "sensettingother"}
+
+
 def _txt(frame: pd.DataFrame, col: str) -> list[str]:
-    return list(frame[col].to_numpy())
+    values = frame[col].tolist()
+    return [_esc(v) for v in values] if col in FREE_TEXT else values
 
 
 def _group(keys: np.ndarray, parts: list[str]) -> dict[int, str]:
