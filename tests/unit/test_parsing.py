@@ -63,15 +63,14 @@ def test_parse_number_local_fields():
     assert out.dtype == "float64"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: parse_number('inf') and 'nan'-like words go through pd.to_numeric, so "
-                                       "'inf'/'Infinity' become float infinity instead of NaN (to be quarantined); "
-                                       "an 'inf' in an int column then crashes the warehouse write with a DuckDB "
-                                       "ConversionException")
+# regression (fixed in 8310fae): 'inf' used to become float infinity and crash an int column's write
 def test_parse_number_infinity_is_not_a_number():
-    assert parse_number(pd.Series(["inf", "-Infinity"])).isna().all()
+    assert parse_number(pd.Series(["inf", "-Infinity", "nan", "NaN"])).isna().all()
+    value, status = parse_measure(pd.Series(["inf"]))
+    assert np.isnan(value.iat[0]) and status.iat[0] == "x"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(min_value=-10**12, max_value=10**12))
 def test_thousands_separators_round_trip(number: int):
     assert parse_number(pd.Series([f"{number:,}"])).iat[0] == number
@@ -79,13 +78,13 @@ def test_thousands_separators_round_trip(number: int):
     assert value.iat[0] == number and status.iat[0] == "value"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.decimals(min_value=0, max_value=100, places=1))
 def test_percent_sign_is_dropped_not_scaled(percent):
     assert parse_number(pd.Series([f"{percent}%"])).iat[0] == pytest.approx(float(percent))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(sorted(SYMBOL_STATUS) + ["C", "X", "LOW", " c ", "N/A"]), min_size=1, max_size=20))
 def test_symbols_never_become_numbers(texts: list[str]):
     value, status = parse_measure(pd.Series(texts))
@@ -146,16 +145,13 @@ def test_excel_serials_and_time_of_day_normalised():
                             pd.Timestamp("2099-12-31"), pd.Timestamp("2023-03-15"), pd.Timestamp("2023-01-05")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: parse_date rounds an Excel serial to the nearest day "
-                                       "(serial.round()), so a date-time serial after midday moves to the NEXT day: "
-                                       "45000.75 (15/03/2023 18:00) reads as 2023-03-16, while the text "
-                                       "'2023-03-15 18:00:00' reads as 2023-03-15; it should take the whole day")
+# regression (fixed in 8310fae): serials used to be rounded, moving afternoon times to the next day
 def test_excel_serial_with_an_afternoon_time_keeps_its_day():
     out = parse_date(pd.Series(["45000.75", "45000.5", "2023-03-15 18:00:00"]))
     assert out.tolist() == [pd.Timestamp("2023-03-15")] * 3
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31)))
 def test_any_date_in_every_format_reads_back(day: dt.date):
     serial = (day - dt.date(1899, 12, 30)).days
@@ -164,7 +160,7 @@ def test_any_date_in_every_format_reads_back(day: dt.date):
     assert parse_date(pd.Series(texts)).tolist() == [pd.Timestamp(day)] * len(texts)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31)).filter(lambda d: d.day > 12))
 def test_us_order_is_never_silently_swapped(day: dt.date):
     assert pd.isna(parse_date(pd.Series([day.strftime("%m/%d/%Y")])).iat[0])
@@ -288,4 +284,4 @@ def test_xlsx_that_is_not_a_workbook(tmp_path: Path):
     with pytest.raises(SourceError) as caught:
         read_xlsx_text(path, None, EXPECTED)
     assert caught.value.problem == "is not a readable .xlsx workbook (BadZipFile)"
-    assert caught.value.fix == "save it from Excel as .xlsx"
+    assert caught.value.fix == "open it in Excel and save it as .xlsx, or give it the .csv extension it really has"
