@@ -6,7 +6,9 @@ frame with the same columns in which nothing the audience may not see survives:
 * published DfE figures and officers: unchanged;
 * partners: counts of 1-5 become `c` (zeros stay 0); secondary suppression so no `c` can be worked out
   from a total and the other cells; a rate, percentage, mean or gap built on a suppressed count or a
-  count below 10 becomes `c`, and its numerator is hidden too so it cannot be recomputed;
+  count below 10 becomes `c`, and its numerator is hidden too so it cannot be recomputed; then an audit
+  hides more where a `c` could still be pinned down by reasoning with bounds (a `c` is never 0, a
+  numerator is never above its denominator), see `_close_exposures`;
 * public: counts below 10 (zero included) become `c`, the rest are rounded to the nearest 5, and
   percentages and rates are recomputed from the rounded figures; the same secondary suppression.
 
@@ -83,8 +85,8 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
     while True:
         before = (sup_num.sum(), sup_den.sum(), hide_val.sum())
         # Secondary suppression first, so the value rule below only hides what is still needed.
-        sup_num = _secondary(num, sup_num, groups, zeros_shown=num_is_count and not public)
-        sup_den = _secondary(den, sup_den, groups, zeros_shown=not public)
+        sup_num = _secondary(num, sup_num, groups)
+        sup_den = _secondary(den, sup_den, groups)
         if unit is Unit.COUNT:
             hide_val |= sup_num
         elif num_is_count:
@@ -98,7 +100,11 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
             # so a hidden value means a hidden sum and a hidden sum (chosen as a secondary) a hidden value.
             hide_val |= sup_num | sup_den | (den < RATE_BASE_MIN)
             sup_num |= hide_val & ~np.isnan(num)
-        if (sup_num.sum(), sup_den.sum(), hide_val.sum()) == before:
+        if (sup_num.sum(), sup_den.sum(), hide_val.sum()) != before:
+            continue
+        # Only once the simple rules are settled: the audit is the costlier step. It hides cells in place.
+        if public or not _close_exposures(num, den, sup_num, sup_den, groups, num_is_count,
+                                          num_le_den=unit in _SCALE):
             break
 
     num_out = np.where(sup_num, np.nan, num)
@@ -138,8 +144,8 @@ def suppression_note(audience: Audience) -> str:
                 "identify children. " + published)
     if audience is Audience.PARTNER:
         return ("To protect children's privacy, counts from local data of 1 to 5 are replaced by 'c' "
-                "(confidential); zeros are shown as 0. Where a single hidden number could be worked out "
-                "by subtracting the others from a total, the next smallest number is hidden as well. A "
+                "(confidential); zeros are shown as 0. Where a hidden number could be worked out from a "
+                "total and the other figures, the next smallest number is hidden as well. A "
                 "percentage, rate or average is shown as 'c' when it is based on a hidden number or on "
                 "fewer than 10 children, and the count behind it is then hidden too. "
                 "'x' means not available, 'z' not applicable, 'u' low reliability and 'low' a figure "
@@ -198,8 +204,7 @@ def _additive_groups(frame: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]
     return groups
 
 
-def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]],
-               zeros_shown: bool) -> np.ndarray:
+def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """Secondary suppression over additive tables, repeated until no table changes.
 
     In each table (its parts plus its total, the total counted as one more cell of `total = sum of parts`)
@@ -207,10 +212,6 @@ def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarra
     subtraction. When exactly one cell is suppressed, the smallest non-zero cell still shown is suppressed
     too. Zeros are never chosen: they are never confidential. (Sums behind a mean can be negative, for a
     gap, so "smallest" means smallest in size.)
-
-    One more recovery is closed when zeros are shown (partners): a suppressed count is then never 0, so if the
-    hidden parts of a table with a shown total are all 1, their sum equals their number and each would be
-    known to be 1. Another part is then hidden as well.
     """
     sup = sup.copy()
     changed = True
@@ -219,23 +220,138 @@ def _secondary(counts: np.ndarray, sup: np.ndarray, groups: list[tuple[np.ndarra
         for parts, totals in groups:
             cells = np.concatenate([parts, totals])
             cells = cells[~np.isnan(counts[cells])]  # a missing figure is not a shown cell
-            if cells.size == 0:
+            if cells.size == 0 or sup[cells].sum() != 1:
                 continue
-            hidden = cells[sup[cells]]
-            n_hidden = hidden.size
-            hidden_parts = parts[sup[parts]] if parts.size else parts
-            total_shown = totals.size == 0 or not sup[totals].any()
-            all_ones = (zeros_shown and n_hidden >= 2 and total_shown and hidden_parts.size == n_hidden
-                        and np.all(counts[hidden_parts] == 1))
-            if n_hidden != 1 and not all_ones:
-                continue
-            # The next smallest non-zero cell still shown, the total included; ties go to a part, then to the
-            # first row (argmin returns the first minimum), so the choice is deterministic.
-            candidates = cells[~sup[cells] & (counts[cells] != 0)]
-            if candidates.size:
-                sup[candidates[np.argmin(np.abs(counts[candidates]))]] = True
+            if _hide_next_smallest(counts, sup, cells):
                 changed = True
     return sup
+
+
+def _hide_next_smallest(counts: np.ndarray, sup: np.ndarray, cells: np.ndarray) -> bool:
+    """Hide the smallest non-zero cell still shown among `cells` (in place); False if there is none.
+
+    Ties go to a part (parts come first in `cells`), then to the first row: argmin returns the first
+    minimum, so the choice is deterministic.
+    """
+    candidates = cells[~sup[cells] & ~np.isnan(counts[cells]) & (counts[cells] != 0)]
+    if candidates.size == 0:
+        return False
+    sup[candidates[np.argmin(np.abs(counts[candidates]))]] = True
+    return True
+
+
+_UNBOUNDED = 1e12  # "no upper bound known"; finite so interval arithmetic never meets inf - inf
+
+
+def _close_exposures(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_den: np.ndarray,
+                     groups: list[tuple[np.ndarray, np.ndarray]], num_is_count: bool,
+                     num_le_den: bool) -> bool:
+    """Hide more cells where a partner could still pin a `c` down exactly; True if anything was hidden.
+
+    "At least two `c` per table" is not enough on its own. A partner also knows that a `c` is at least 1
+    (zeros are shown), that a numerator is at most its denominator, and that every table adds up. For
+    example with denominators c, 12, c and total 20, and the first row's numerator 7 shown, the two
+    hidden denominators add to 8 and the first is at least 7: both are known (7 and 1). This audit
+    propagates those bounds through every table until nothing changes (interval constraint propagation,
+    in whole numbers); any hidden count whose lowest and highest possible values meet is exposed, and the
+    smallest non-zero cell still shown in the table that pins it is hidden as well (or, failing that, the
+    other half of its own row). The caller repeats until no cell is exposed.
+    Only for partners: the public sees every figure rounded to 5, which blurs every table by at least 2
+    a cell, so exact recovery from a margin is not possible.
+    """
+    arrays = {"num": (num, sup_num), "den": (den, sup_den)}
+    kinds = ["num", "den"] if num_is_count else ["den"]
+    keys: list[tuple[str, int]] = []
+    for kind in kinds:
+        counts, sup = arrays[kind]
+        keys += [(kind, int(i)) for i in np.flatnonzero(sup & ~np.isnan(counts))]
+    if not keys:
+        return False
+    var = {key: v for v, key in enumerate(keys)}
+    lo = np.ones(len(keys))
+    hi = np.full(len(keys), _UNBOUNDED)
+    pairs = []  # (numerator variable, denominator variable) of one row, both hidden
+    if num_le_den:
+        for v, (kind, i) in enumerate(keys):
+            if kind == "num" and not sup_den[i] and not np.isnan(den[i]):
+                hi[v] = den[i]  # a hidden numerator is at most its shown denominator
+            elif kind == "num" and ("den", i) in var:
+                pairs.append((v, var[("den", i)]))
+            elif kind == "den" and not sup_num[i] and not np.isnan(num[i]):
+                lo[v] = max(1.0, num[i])  # a hidden denominator is at least its shown numerator
+
+    # One equation per table and total row: sum of hidden parts - hidden total = shown total - shown parts.
+    equations = []  # (variables, coefficients, constant, group number, kind)
+    for g, (parts, totals) in enumerate(groups):
+        for kind in kinds:
+            counts, sup = arrays[kind]
+            if parts.size == 0 or np.isnan(counts[parts]).any():
+                continue  # a missing part is an unknown with no bounds: the table pins nothing
+            hidden_parts = [var[(kind, int(i))] for i in parts if sup[i]]
+            shown_sum = counts[parts][~sup[parts]].sum()
+            total_rows = [int(t) for t in totals if not np.isnan(counts[t])] or [None]
+            for t in total_rows:
+                if t is not None and abs(counts[parts].sum() - counts[t]) > 1e-9:
+                    continue  # parts that do not add up to this total (unknowns, overlaps): no exact sum
+                if t is None:  # no total row here, but the total is usually shown elsewhere: assume known
+                    variables, coefs, constant = hidden_parts, [1.0] * len(hidden_parts), counts[parts].sum()
+                elif sup[t]:
+                    variables = hidden_parts + [var[(kind, t)]]
+                    coefs, constant = [1.0] * len(hidden_parts) + [-1.0], 0.0
+                else:
+                    variables, coefs, constant = hidden_parts, [1.0] * len(hidden_parts), counts[t]
+                if variables:
+                    equations.append((np.array(variables), np.array(coefs), constant - shown_sum, g, kind))
+
+    for _ in range(100):
+        changed = False
+        for variables, coefs, constant, _g, _k in equations:
+            low, high = lo[variables], hi[variables]
+            mins = np.where(coefs > 0, low, -high)
+            maxs = np.where(coefs > 0, high, -low)
+            # coef_j * x_j = constant - (sum over the others), so it lies between these:
+            term_lo = constant - (maxs.sum() - maxs)
+            term_hi = constant - (mins.sum() - mins)
+            new_lo = np.ceil(np.where(coefs > 0, term_lo, -term_hi) - 1e-9)
+            new_hi = np.floor(np.where(coefs > 0, term_hi, -term_lo) + 1e-9)
+            tighter_lo, tighter_hi = np.maximum(low, new_lo), np.minimum(high, new_hi)
+            if (tighter_lo != low).any() or (tighter_hi != high).any():
+                lo[variables], hi[variables] = tighter_lo, tighter_hi
+                changed = True
+        for n_var, d_var in pairs:
+            if lo[d_var] < lo[n_var] or hi[n_var] > hi[d_var]:
+                lo[d_var], hi[n_var] = max(lo[d_var], lo[n_var]), min(hi[n_var], hi[d_var])
+                changed = True
+        if not changed:
+            break
+    if (lo > hi).any():
+        return False  # only possible with fractional "counts", where whole-number reasoning does not hold
+
+    # Widen one table at a time (one more cell per table per round): a single extra `c` usually frees
+    # every cell the table pinned, and the caller audits again.
+    widened: set[tuple[int, str]] = set()
+    hid_any = False
+    for v in np.flatnonzero(lo == hi):
+        kind, row = keys[v]
+        counts, sup = arrays[kind]
+        pinning = [(g, k) for variables, _coefs, _constant, g, k in equations if k == kind and v in variables]
+        if any(key in widened for key in pinning):
+            continue
+        for g, k in pinning:
+            parts, totals = groups[g]
+            if _hide_next_smallest(counts, sup, np.concatenate([parts, totals])):
+                widened.add((g, k))
+                hid_any = True
+                break
+        else:
+            # Every cell of its tables is hidden already: hide the other half of its own row instead.
+            other = "den" if kind == "num" else "num"
+            if other in kinds:
+                o_counts, o_sup = arrays[other]
+                if not o_sup[row] and not np.isnan(o_counts[row]) and o_counts[row] != 0:
+                    o_sup[row] = True
+                    hid_any = True
+    return hid_any
 
 
 def _like(values: np.ndarray, template: pd.Series) -> pd.Series:

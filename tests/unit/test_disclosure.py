@@ -206,6 +206,24 @@ def test_partner_small_denominator_secondary_in_denominator_margin():
     ])
 
 
+def test_partner_bounds_cannot_pin_a_hidden_denominator():
+    # Denominators: C's 1 is c; its table then needs a second c: A's 7 (smallest non-zero).
+    # Percentages: A (numerator 7 < 10, denominator hidden) and C (denominator hidden) are c; A's numerator
+    # stays, as its denominator is already hidden; C's numerator is a true zero and stays.
+    # But a partner can still reason: hidden denominators A + C = 20 - 12 = 8, A is at least its numerator
+    # 7, C is at least 1 (a c is never 0), so A = 7 and C = 1 exactly. The audit sees both pinned and hides
+    # the next smallest denominator, B's 12 (B's percentage goes with it): now A + B + C = 20 with A >= 7,
+    # B >= 10, C >= 1 leaves A in 7..9, B in 10..12, C in 1..3.
+    frame = table([
+        ("ward", "A", 7, 7, 100.0), ("ward", "B", 10, 12, 100 * 10 / 12), ("ward", "C", 0, 1, 0.0),
+        ("Total", "Total", 17, 20, 85.0),
+    ])
+    assert_table(protect(frame, Unit.PERCENT, Audience.PARTNER, published=False), [
+        ("ward", "A", 7, C, C, "c"), ("ward", "B", 10, C, C, "c"), ("ward", "C", 0, C, C, "c"),
+        ("Total", "Total", 17, 20, 85.0, "value"),
+    ])
+
+
 def test_mean_weeks_hides_the_sum_with_the_value():
     # Mean weeks to issue: numerator is the sum of weeks, denominator the number of plans.
     # A: 7 plans (below 10) -> mean c, and its 140-week sum is hidden (140 / 7 = 20 would give it back).

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from indicators.disclosure import protect
 from indicators.vocabulary import RESULT_COLUMNS, TOTAL, Audience, Unit
@@ -140,6 +141,68 @@ def test_status_and_shape_are_consistent(tab, unit, audience):
     assert list(out.columns) == RESULT_COLUMNS and len(out) == len(frame)
     assert (out["status"] == "c").eq(frame["status"].eq("value") & out["value"].isna()).all()
     assert (out.loc[frame["status"] == "z", "status"] == "z").all()  # non-value statuses pass through
-    # Protection is idempotent: protecting a protected frame changes nothing further for partners.
-    if audience is Audience.PARTNER:
-        pd.testing.assert_frame_equal(protect(out, unit, audience, published=False), out)
+
+
+def attacker_ranges(frame: pd.DataFrame, out: pd.DataFrame, unit: Unit) -> dict[tuple[str, int], tuple[float, float]]:
+    """Lowest and highest value a partner could deduce for every hidden count, by linear programming.
+
+    Independent of the code under test: the attacker knows what is shown, that every table adds up, that a
+    hidden count is at least 1 (partners see zeros as 0) and that a numerator is at most its denominator.
+    """
+    cols = ["numerator"] + (["denominator"] if unit is not Unit.COUNT else [])
+    cells = [(col, i) for col in cols for i in range(len(frame))
+             if pd.notna(frame.at[i, col]) and pd.isna(out.at[i, col])]
+    if not cells:
+        return {}
+    index = {cell: k for k, cell in enumerate(cells)}
+    n = len(cells)
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+    for col in cols:
+        for margin in margins(frame):
+            *parts, total = margin
+            row, rhs = np.zeros(n), 0.0
+            for i, sign in [(p, 1.0) for p in parts] + [(total, -1.0)]:
+                if (col, i) in index:
+                    row[index[(col, i)]] += sign
+                else:
+                    rhs -= sign * out.at[i, col]
+            if row.any():
+                a_eq.append(row)
+                b_eq.append(rhs)
+    bounds = [(1.0, None)] * n
+    if unit is not Unit.COUNT:  # numerator <= denominator in every row
+        for i in range(len(frame)):
+            num, den = ("numerator", i) in index, ("denominator", i) in index
+            if num and den:
+                row = np.zeros(n)
+                row[index[("numerator", i)]], row[index[("denominator", i)]] = 1.0, -1.0
+                a_ub.append(row)
+                b_ub.append(0.0)
+            elif num:
+                bounds[index[("numerator", i)]] = (1.0, out.at[i, "denominator"])
+            elif den:
+                bounds[index[("denominator", i)]] = (max(1.0, out.at[i, "numerator"]), None)
+    ranges = {}
+    for cell, k in index.items():
+        c = np.zeros(n)
+        c[k] = 1.0
+        ends = []
+        for sense in (1.0, -1.0):
+            res = linprog(sense * c, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
+                          A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=bounds,
+                          method="highs")
+            assert res.status in (0, 3), res.message  # 3: unbounded above, fine
+            ends.append(sense * res.fun if res.status == 0 else np.inf)
+        ranges[cell] = (ends[0], ends[1])
+    return ranges
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crosstab(), units)
+def test_partner_cannot_pin_down_any_hidden_count(tab, unit):
+    """Beyond 'two c per table': no hidden count has only one possible whole-number value."""
+    frame = to_result(*tab, unit)
+    out = protect(frame, unit, Audience.PARTNER, published=False)
+    for cell, (low, high) in attacker_ranges(frame, out, unit).items():
+        possible = np.floor(high + 1e-6) - np.ceil(low - 1e-6) + 1
+        assert possible >= 2, f"{cell} can only be {low:g}..{high:g} (true {frame.at[cell[1], cell[0]]:g})"
