@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from data.errors import SourceError
 from data.parsing import list_sheets, normalise_column, read_csv_text, read_xlsx_text
+from data.schemas import local as local_schemas
 from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
 from data.schemas.validate import QUARANTINE_COLUMNS, Validated, validate
@@ -30,8 +31,6 @@ from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_dd
 SUPPORTED = {".csv", ".xlsx", ".xml"}
 KIND_BY_STEM = {stem: kind for kind in LOCAL_KINDS for stem in kind.stems}
 KIND_BY_MODULE = {kind.stems[0]: kind for kind in LOCAL_KINDS}  # SEN2 XML module name -> kind
-# Replacing bundled national rows with a newer supplied file happens per this key.
-NATIONAL_REPLACE_KEY = {"national_fact": "dataset", "stat_neighbour": "model"}
 
 
 @dataclass
@@ -226,38 +225,67 @@ def check_references(files: list[LoadedFile]) -> None:
                     loaded.warnings.append(f"{table} was loaded without {parent_table}, so its links were not checked")
 
 
-def merge_national(bundle: dict[str, pd.DataFrame], files: list[LoadedFile]) -> dict[str, pd.DataFrame]:
-    tables = dict(bundle)
+@dataclass
+class NationalPlan:
+    """Which national rows go in: bundled Parquet files (read by DuckDB directly, fast) minus what a supplied
+    newer file replaces, plus the supplied frames."""
+
+    bundle: dict[str, list[Path]] = field(default_factory=dict)
+    supplied: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+    def tables(self) -> list[str]:
+        return sorted(set(self.bundle) | set(self.supplied))
+
+
+def plan_national(files: list[LoadedFile], bundle: dict[str, list[Path]]) -> NationalPlan:
+    plan = NationalPlan(bundle=dict(bundle))
     for loaded in files:
         for table, frame in loaded.tables.items():
-            key = NATIONAL_REPLACE_KEY.get(table)
-            if table in tables and key:
-                tables[table] = pd.concat([tables[table][~tables[table][key].isin(frame[key].unique())], frame],
-                                          ignore_index=True)
-            else:
-                tables[table] = frame
-    return tables
+            plan.supplied.setdefault(table, []).append(frame)
+    return plan
+
+
+def _create_national(con: duckdb.DuckDBPyConnection, table: str, plan: NationalPlan) -> None:
+    from data.sources.national import NATIONAL_REPLACE_KEY
+
+    files, frames = plan.bundle.get(table, []), plan.supplied.get(table, [])
+    key = NATIONAL_REPLACE_KEY.get(table)
+    # Table names come from our own bundle layout and readers, never from user text.
+    if files and (key or not frames):
+        replaced = sorted({v for f in frames for v in f[key].dropna().unique()}) if key and frames else []
+        where = f"WHERE NOT list_contains($replaced, {key})" if replaced else ""
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet($files, union_by_name = true) {where}",  # noqa: S608
+                    {"files": [str(f) for f in files], **({"replaced": replaced} if replaced else {})})
+        inserts = frames
+    else:
+        con.register("incoming", frames[0])
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM incoming")  # noqa: S608
+        con.unregister("incoming")
+        inserts = frames[1:]
+    for frame in inserts:
+        con.register("incoming", frame)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # noqa: S608
+        con.unregister("incoming")
 
 
 def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str]) -> str:
     digest = hashlib.sha256(f"model {MODEL_VERSION}\n".encode())
+    digest.update(Path(local_schemas.__file__).read_bytes())  # a changed rule gives a new version
     for value in sorted(bundle_hashes) + [f.sha256 for f in files]:
         digest.update(value.encode())
     return digest.hexdigest()[:16]
 
 
-def write_warehouse(target: Path, national: dict[str, pd.DataFrame], files: list[LoadedFile], info: dict[str, str],
-                    raw_dir: Path | None) -> dict[str, int]:
+def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile], info: dict[str, str],
+                    raw_dir: Path | None, lea: str | None = None) -> dict[str, int]:
     con = duckdb.connect(str(target))
     try:
         for ddl in META_DDL.values():
             con.execute(ddl)
         for kind in LOCAL_TABLES.values():
             con.execute(local_ddl(kind))
-        for table, frame in sorted(national.items()):
-            con.register("incoming", frame)
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM incoming")  # noqa: S608 - table names are ours
-            con.unregister("incoming")
+        for table in national.tables():
+            _create_national(con, table, national)
         quarantine_frames, files_rows = [], []
         for number, loaded in enumerate(files, start=1):
             raw_copy = None
@@ -297,6 +325,9 @@ def write_warehouse(target: Path, national: dict[str, pd.DataFrame], files: list
             con.register("incoming", q)
             con.execute("INSERT INTO quarantine SELECT * FROM incoming")
             con.unregister("incoming")
+        if not info["local_la_code"] and lea and "dim_la" in national.tables():  # the SEN2 header's LA number
+            found = con.execute("SELECT new_la_code FROM dim_la WHERE old_la_code = ?", [lea]).fetchone()
+            info = {**info, "local_la_code": found[0] if found else ""}
         con.executemany("INSERT INTO warehouse_info VALUES (?, ?)", sorted(info.items()))
         con.execute("CHECKPOINT")
         tables = [row[0] for row in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
@@ -333,24 +364,27 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
                                                              disable=not progress if progress is not None else None)]
         check_duplicates_across_files(loaded)
         check_references(loaded)
-        national, bundle_hashes = {}, []
+        bundled, bundle_hashes = {}, []
         if bundle:
+            from data.sources.national import bundle_files, table_name
             from data.sources.national import bundle_hashes as hashes
-            from data.sources.national import load_bundle
 
-            national, bundle_hashes = load_bundle(), hashes()
-        national = merge_national(national, loaded)
+            for path in bundle_files():
+                bundled.setdefault(table_name(path), []).append(path)
+            bundle_hashes = hashes()
+        national = plan_national(loaded, bundled)
         version = warehouse_version(loaded, bundle_hashes)
         info = {
             "version": version,
             "model_version": MODEL_VERSION,
-            "local_la_code": la or manifest.get("new_la_code") or _la_from_headers(loaded, national) or "",
+            "local_la_code": la or manifest.get("new_la_code") or "",
             "synthetic_local_data": "true" if manifest.get("synthetic") else "false",
             "reference_date": str(today.date()),
             "source_files": str(len(loaded)),
         }
         building.unlink(missing_ok=True)
-        tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw")
+        lea = next((f.header.get("lea") for f in loaded if f.header.get("lea")), None)
+        tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw", lea)
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
         swap_in(building, warehouse)
     finally:
@@ -360,11 +394,3 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         report_files = con.execute("SELECT * FROM source_file ORDER BY source_file_id").df().to_dict("records")
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE action = 'row_rejected'").fetchone()[0]
     return LoadReport(warehouse, version, report_files, tables, quarantined)
-
-
-def _la_from_headers(files: list[LoadedFile], national: dict[str, pd.DataFrame]) -> str | None:
-    lea = next((f.header.get("lea") for f in files if f.header.get("lea")), None)
-    if lea and "dim_la" in national:
-        match = national["dim_la"].loc[national["dim_la"]["old_la_code"] == lea, "new_la_code"]
-        return match.iat[0] if len(match) else None
-    return None

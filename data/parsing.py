@@ -160,10 +160,9 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing blank rows
-        body.append((row + [""] * width)[:width])
+        body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:width]])
         line_numbers.append(i)
     frame = pd.DataFrame(body, columns=header, dtype="string")
-    frame = frame.replace(r"^\s*$", pd.NA, regex=True)
     frame["_row"] = line_numbers
     return frame
 
@@ -205,7 +204,7 @@ def read_xlsx_text(path: Path, sheet: str | None, expected: set[str] | None = No
     chosen = _pick_sheet(names, sheet)
     if chosen is None:
         raise SourceError(path, f"has no sheet named '{sheet}' (sheets: {', '.join(names)})", f"rename the data sheet to '{sheet}'")
-    grid = book.parse(chosen, header=None, dtype=str).fillna("")
+    grid = pd.read_excel(book, sheet_name=chosen, header=None, dtype=str).fillna("")
     rows = grid.astype(str).values.tolist()
     header_at = _find_header(rows, expected, 15)
     if header_at is None:
@@ -216,10 +215,9 @@ def read_xlsx_text(path: Path, sheet: str | None, expected: set[str] | None = No
     body, line_numbers = [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if any(str(row[j]).strip() for j in keep):
-            body.append([row[j] for j in keep])
+            body.append([row[j] if str(row[j]).strip() else None for j in keep])
             line_numbers.append(i)
     frame = pd.DataFrame(body, columns=[header[j] for j in keep], dtype="string")
-    frame = frame.replace(r"^\s*$", pd.NA, regex=True)
     frame["_row"] = line_numbers
     return frame
 

@@ -58,8 +58,9 @@ REQUEST = FileKind(
     (
         _id("request_id", "requeststableid", "request_id"),
         _ref("person_id", "persontableid", "person_id"),
-        Field("received_date", "date", ("receiveddate", "received_date"), required=True,
-              help="Date the request for an EHC needs assessment was received: starts the 20-week clock"),
+        Field("received_date", "date", ("receiveddate", "received_date"),
+              help="Date the request for an EHC needs assessment was received: starts the 20-week clock; "
+                   "may be blank only for a historical request (outcome H, e.g. a plan transferred in)"),
         Field("request_source", "code", ("requestsource",), codes=("1", "2", "3", "4", "5")),
         Field("rya", "flag", ("rya",), codes=FLAG),
         Field("outcome_date", "date", ("requestoutcomedate", "outcome_date")),
@@ -71,7 +72,9 @@ REQUEST = FileKind(
     key=("request_id",),
     parents=(("person_id", "person", "person_id"),),
     rules=(RowRule("DATE_ORDER", "outcome_date", "decision date is before the request was received",
-                   _before("outcome_date", "received_date")),),
+                   _before("outcome_date", "received_date")),
+           RowRule("REQUIRED", "received_date", "receiveddate is blank and the request is not historical (outcome H)",
+                   lambda f: f["received_date"].isna() & (f["outcome"].fillna("") != "H"))),
     description="SEN2 module 2: requests for an EHC needs assessment",
 )
 
