@@ -153,6 +153,7 @@ class Engine:
         self.cache: Cache = cache if cache is not None else SimpleCache()
         self._sql: dict[Path, str] = {}
         self._targets: dict[str, AreaTargets] = {}
+        self._con.execute("SET enable_progress_bar = false")
 
     def close(self) -> None:
         self._con.close()
@@ -401,6 +402,12 @@ class Engine:
         audience = Audience(audience)
         indicator = self.indicator(indicator_id)
         where = self.area(area)
+        key = self._key("benchmark", indicator.id, where.code, audience.value, period, source)
+        return self._cached(key, lambda: self._benchmark(indicator, where, audience, period, source))
+
+    def _benchmark(self, indicator: Indicator, where: Area, audience: Audience, period: str | None,
+                   source: str | None) -> dict[str, Any]:
+        indicator_id = indicator.id
         own = self.result(indicator_id, where.code, audience, source=source)
         unit, polarity = indicator.definition.unit, indicator.polarity
         totals = own.frame[own.frame["breakdown"] == TOTAL].sort_values("period", key=_period_order)
@@ -523,12 +530,28 @@ class Engine:
 
         ended = totals[[self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]]
         series = pd.Series(ended["value"].to_numpy(dtype=float), index=list(ended["period"]))
-        frame = forecast_counts(series, 3)
+        # Fitting is the slowest step of a cold call: keyed by the series itself, so every audience that
+        # sees the same figures shares one fit (and one that sees suppressed figures gets its own).
+        key = self._key("forecast", *(f"{p}={v}" for p, v in series.items()))
+        frame = self._cached(key, lambda: forecast_counts(series, 3))
         return {"method": frame.attrs.get("method"), "level": frame.attrs.get("level"),
                 "reason": frame.attrs.get("reason"), "note": frame.attrs.get("note"),
                 "based_on": list(ended["period"]),
                 "rows": [{"period": str(r["period"]), "forecast": _num(r["forecast"]), "lower": _num(r["lower"]),
                           "upper": _num(r["upper"])} for r in frame.to_dict("records")]}
+
+    def warm(self, indicator_ids: list[str] | None = None) -> int:
+        """Compute every indicator's all-children figures for every source and area into the cache (e.g. in a
+        background thread after start-up or a new load), so first page views do not wait for queries."""
+        done = 0
+        for indicator in self.catalogue:
+            if indicator_ids is not None and indicator.id not in indicator_ids:
+                continue
+            for source in SOURCES:
+                if _has_source(indicator, source):
+                    self._frame(indicator, source, TOTAL, False)
+                    done += 1
+        return done
 
     # --- coverage ------------------------------------------------------------------------------------------
 
@@ -586,7 +609,20 @@ class Engine:
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
              breakdown: str | None = None, source: str | None = None) -> dict[str, Any]:
+        """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached)."""
+        audience = Audience(audience)
+        # Only a valid request is ever stored, so a hit needs no further checks; a miss validates in result().
+        key = self._key("show", indicator_id, self.area(area).code, audience.value, period, breakdown, source)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
         result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source)
+        answer = self._show(result, period)
+        self.cache.set(key, answer)
+        return answer
+
+    def _show(self, result: Result, period: str | None) -> dict[str, Any]:
+        indicator_id, area, audience = result.indicator.id, result.area.code, result.audience
         meta = indicator_metadata(result.indicator)
         meta["source_used"] = result.source
         rows = [_row(r) for r in result.frame.to_dict("records")]
@@ -598,6 +634,38 @@ class Engine:
         return {"indicator": meta, "area": {"code": result.area.code, "name": result.area.name,
                                             "level": result.area.level},
                 "audience": result.audience.value, "rows": rows, "benchmark": bench}
+
+
+_shared: dict[str, tuple[tuple[int, int], Engine]] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> Engine:
+    """The process's engine for the warehouse, for the app's callbacks and routes.
+
+    With a Flask `server` results are cached through flask-caching (file system, or Redis when configured; see
+    `indicators.cache`), shared by every worker. When a new load swaps a new warehouse file in, the next call
+    opens it (the file's identity is checked on every call), and the new version keys a fresh set of results.
+    """
+    from data import settings
+
+    path = Path(warehouse) if warehouse is not None else settings.warehouse_path()
+    stat = path.stat()
+    identity = (stat.st_ino, stat.st_mtime_ns)
+    with _shared_lock:
+        known = _shared.get(str(path))
+        if known is None or known[0] != identity:
+            cache = None
+            if server is not None:
+                from indicators.cache import flask_cache
+
+                cache = getattr(server, "_indicator_cache", None) or flask_cache(server)
+                server._indicator_cache = cache
+            engine = Engine(path, cache=cache)
+            if known is not None:
+                known[1].close()
+            _shared[str(path)] = (identity, engine)
+        return _shared[str(path)][1]
 
 
 CASE_LISTS = {"open_cases": "case_list.sql"}
