@@ -377,7 +377,7 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         info = {
             "version": version,
             "model_version": MODEL_VERSION,
-            "local_la_code": la or manifest.get("new_la_code") or "",
+            "local_la_code": la or manifest.get("la", {}).get("new_la_code") or manifest.get("new_la_code") or "",
             "synthetic_local_data": "true" if manifest.get("synthetic") else "false",
             "reference_date": str(today.date()),
             "source_files": str(len(loaded)),
