@@ -6,6 +6,7 @@ import dash
 from dash import html
 
 from dashboard import warehouse
+from dashboard.format import format_period
 from data.warehouse.status import TABLE_GROUPS, summarise
 
 dash.register_page(__name__, path="/", name="Home", title="Local area SEND dashboard", order=0)
@@ -54,7 +55,7 @@ def layout(**_query) -> html.Div:
         html.Caption("Published datasets and the periods they cover"),
         html.Thead(html.Tr([html.Th("Dataset", scope="col"), html.Th("First period", scope="col"),
                             html.Th("Latest period", scope="col")])),
-        html.Tbody([html.Tr([html.Td(d.replace("_", " ")), html.Td(first), html.Td(last)])
+        html.Tbody([html.Tr([html.Td(d.replace("_", " ")), html.Td(format_period(first)), html.Td(format_period(last))])
                     for d, first, last in summary.national_datasets]),
     ], className="table")
     return html.Div([

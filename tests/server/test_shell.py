@@ -1,0 +1,79 @@
+"""The app shell: read-only warehouse, clear messages when it is missing or corrupt, accessible frame."""
+
+from __future__ import annotations
+
+import importlib
+
+import duckdb
+import pytest
+
+from dashboard import warehouse
+
+
+def _text(component) -> str:
+    """All the text a Dash component tree would render."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+@pytest.fixture()
+def app_on(monkeypatch):
+    def point(path):
+        monkeypatch.setenv("SEND_WAREHOUSE", str(path))
+        warehouse.reset()
+        import app
+
+        return importlib.reload(app)
+
+    yield point
+    warehouse.reset()
+
+
+def test_page_frame_is_english_with_skip_link(app_on, samples_warehouse):
+    module = app_on(samples_warehouse)
+    client = module.server.test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en-GB">' in html
+    frame = _text(module.app.layout())
+    assert "Skip to main content" in frame
+    assert "Open Government Licence v3.0" in frame
+
+
+def test_home_lists_what_is_loaded(app_on, samples_warehouse):
+    app_on(samples_warehouse)
+    from dashboard.pages import home
+
+    text = _text(home.layout())
+    # The four SEN2 samples hold 9 persons and 12 requests once their bad rows are set aside.
+    assert "Children and young people 9" in text
+    assert "Requests for assessment 12" in text
+    assert "row(s) were set aside" in text
+
+
+def test_warehouse_is_opened_read_only(app_on, samples_warehouse):
+    app_on(samples_warehouse)
+    with warehouse.cursor() as con, pytest.raises(duckdb.Error):
+        con.execute("CREATE TABLE sneaky (x INTEGER)")
+
+
+def test_missing_warehouse_gives_a_clear_message(app_on, tmp_path):
+    app_on(tmp_path / "nowhere.duckdb")
+    from dashboard.pages import home
+
+    text = _text(home.layout())
+    assert "No warehouse at" in text and "python -m data sample" in text
+
+
+def test_corrupt_warehouse_is_refused_with_a_clear_message(app_on, tmp_path, samples_warehouse):
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(samples_warehouse.read_bytes()[:5000])  # truncated copy
+    app_on(broken)
+    from dashboard.pages import home
+
+    text = _text(home.layout())
+    assert "corrupt" in text and "previous" in text
