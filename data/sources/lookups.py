@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import normalise_column, parse_date, read_csv_text
+from data.parsing import parse_date, read_csv_text
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -58,9 +58,6 @@ def require_columns(path: Path, frame: pd.DataFrame, needed: set[str], what: str
         raise SourceError(path, f"is not {what}: missing column(s) {', '.join(missing)}",
                           f"supply the published {what} with its original column names "
                           f"({', '.join(sorted(needed))})")
-
-
-_require = require_columns  # kept for callers of the original private name
 
 
 def clean_la_number(raw: pd.Series) -> pd.Series:
@@ -376,7 +373,10 @@ def period_date(time_period: pd.Series, time_identifier: pd.Series) -> pd.Series
 def resolver_from_sources(src: Path) -> tuple[AreaResolver, dict[str, pd.DataFrame]]:
     """Build the resolver (and the geography dimensions) from the published lookups under `src/lookups`."""
     lookups = src / "lookups"
-    la = read_la_lookup(lookups / "la_lookup_202425_from_ees.csv")
+    ees = sorted(lookups.glob("la_lookup_*_from_ees.csv"))
+    if not ees:
+        raise SourceError(lookups / "la_lookup_*_from_ees.csv", "is missing", "copy DfE's EES LA lookup into lookups/")
+    la = read_la_lookup(ees[-1])
     tables = {
         "dim_la": la,
         "dim_la_code": read_las(lookups / "las.csv", current=la),
@@ -384,6 +384,3 @@ def resolver_from_sources(src: Path) -> tuple[AreaResolver, dict[str, pd.DataFra
     }
     return AreaResolver.from_frames(tables), tables
 
-
-def normalised_columns(columns: list[str]) -> set[str]:
-    return {normalise_column(c) for c in columns}
