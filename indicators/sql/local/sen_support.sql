@@ -16,7 +16,7 @@ support AS (
 placed AS (  -- EHC plans placed at each school on each census date (prevalence only)
     SELECT c.census_date, 1 AS numerator, pl.urn
     FROM censuses c
-    JOIN named_plan np ON np.start_date <= c.census_date AND (np.cease_date IS NULL OR np.cease_date >= c.census_date)
+    JOIN named_plan np ON np.start_date <= c.census_date AND (np.cease_date IS NULL OR np.cease_date > c.census_date)
     JOIN assessment a ON a.assessment_id = np.assessment_id
     JOIN active_plan ap ON ap.request_id = a.request_id
     JOIN placement pl ON pl.active_plan_id = ap.active_plan_id AND pl.placement_rank = '1'
