@@ -4,7 +4,8 @@
 
 Prints the catalogue's size by theme, then p50 and p95 times of `Engine.show` (rows, metadata and benchmark
 block, as the command line and the pages use it) for three indicators:
-  cold     a new, empty cache each time: every query runs
+  cold     a new, empty cache each time: every query runs (and the forecast is fitted)
+  no-fc    cold, without the demand forecast (what a dashboard tile asks for)
   cached   the in-process cache (the command line's) already holding the answer
   flask    flask-caching's file-system cache (the app's default) already holding the answer
 and, for comparison, a plain pandas implementation of the same three all-children series computed from
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
 
     baseline = pandas_baseline(args.warehouse)
-    print(f"\n{'indicator':<20}{'cold p50':>10}{'cold p95':>10}{'cached p50':>12}{'cached p95':>12}"
+    print(f"\n{'indicator':<20}{'cold p50':>10}{'cold p95':>10}{'no-fc p50':>11}{'no-fc p95':>11}"
+          f"{'cached p50':>12}{'cached p95':>12}"
           f"{'flask p50':>11}{'flask p95':>11}{'pandas p50':>12}{'cold/pandas':>13}")
     for indicator in INDICATORS:
         def cold(i=indicator):
@@ -128,15 +130,22 @@ def main(argv: list[str] | None = None) -> int:
             engine.show(i, args.area, audience)
 
         cold_p50, cold_p95 = timings(cold, args.repeat)
+
+        def cold_no_forecast(i=indicator):
+            engine.cache = SimpleCache()
+            engine.show(i, args.area, audience, forecast=False)
+
+        nf50, nf95 = timings(cold_no_forecast, args.repeat)
         engine.cache = SimpleCache()
         engine.show(indicator, args.area, audience)
         warm_p50, warm_p95 = timings(lambda i=indicator: engine.show(i, args.area, audience), args.repeat)
         pandas_p50, _ = timings(baseline[indicator], args.repeat)
         f50, f95 = flask_timings.get(indicator, (float("nan"), float("nan")))
-        print(f"{indicator:<20}{cold_p50:>8.1f}ms{cold_p95:>8.1f}ms{warm_p50:>10.2f}ms{warm_p95:>10.2f}ms"
+        print(f"{indicator:<20}{cold_p50:>8.1f}ms{cold_p95:>8.1f}ms{nf50:>9.1f}ms{nf95:>9.1f}ms"
+              f"{warm_p50:>10.2f}ms{warm_p95:>10.2f}ms"
               f"{f50:>9.2f}ms{f95:>9.2f}ms{pandas_p50:>10.1f}ms{cold_p50 / pandas_p50:>12.1f}x")
-    print("\ncold = empty cache (every query runs, benchmark block included); pandas = the all-children series "
-          "only, from tables already in memory")
+    print("\ncold = empty cache (every query runs, benchmark block and demand forecast included); no-fc = cold "
+          "without the forecast;\npandas = the all-children series only, from tables already in memory")
     engine.close()
     return 0
 

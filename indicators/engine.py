@@ -396,17 +396,18 @@ class Engine:
     # --- benchmarks ----------------------------------------------------------------------------------------
 
     def benchmark(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
-                  source: str | None = None) -> dict[str, Any]:
+                  source: str | None = None, forecast: bool = True) -> dict[str, Any]:
         """Where the area stands: its own trend, target and, from the published figures, its statistical
-        neighbours, region, England, rank and quartile band. Every figure is protected for `audience`."""
+        neighbours, region, England, rank and quartile band; for counts, a demand forecast (the slowest part:
+        a tile can leave it out with forecast=False). Every figure is protected for `audience`."""
         audience = Audience(audience)
         indicator = self.indicator(indicator_id)
         where = self.area(area)
-        key = self._key("benchmark", indicator.id, where.code, audience.value, period, source)
-        return self._cached(key, lambda: self._benchmark(indicator, where, audience, period, source))
+        key = self._key("benchmark", indicator.id, where.code, audience.value, period, source, int(forecast))
+        return self._cached(key, lambda: self._benchmark(indicator, where, audience, period, source, forecast))
 
     def _benchmark(self, indicator: Indicator, where: Area, audience: Audience, period: str | None,
-                   source: str | None) -> dict[str, Any]:
+                   source: str | None, forecast: bool) -> dict[str, Any]:
         indicator_id = indicator.id
         own = self.result(indicator_id, where.code, audience, source=source)
         unit, polarity = indicator.definition.unit, indicator.polarity
@@ -441,7 +442,7 @@ class Engine:
                     out.get("value"), comparators["england_value"], polarity)
         elif indicator.national:
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
-        if indicator.forecast:
+        if indicator.forecast and forecast:
             out["forecast"] = self._forecast(indicator, own.source, totals)
         return out
 
@@ -608,27 +609,28 @@ class Engine:
     # --- the one-object answer the command line and the API print -----------------------------------------
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
-             breakdown: str | None = None, source: str | None = None) -> dict[str, Any]:
+             breakdown: str | None = None, source: str | None = None, forecast: bool = True) -> dict[str, Any]:
         """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached)."""
         audience = Audience(audience)
         # Only a valid request is ever stored, so a hit needs no further checks; a miss validates in result().
-        key = self._key("show", indicator_id, self.area(area).code, audience.value, period, breakdown, source)
+        key = self._key("show", indicator_id, self.area(area).code, audience.value, period, breakdown, source,
+                        int(forecast))
         hit = self.cache.get(key)
         if hit is not None:
             return hit
         result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source)
-        answer = self._show(result, period)
+        answer = self._show(result, period, forecast)
         self.cache.set(key, answer)
         return answer
 
-    def _show(self, result: Result, period: str | None) -> dict[str, Any]:
+    def _show(self, result: Result, period: str | None, forecast: bool = True) -> dict[str, Any]:
         indicator_id, area, audience = result.indicator.id, result.area.code, result.audience
         meta = indicator_metadata(result.indicator)
         meta["source_used"] = result.source
         rows = [_row(r) for r in result.frame.to_dict("records")]
         try:
             bench = self.benchmark(indicator_id, area, audience, period=period if period and not _MONTH.match(period)
-                                   else None, source=result.source)
+                                   else None, source=result.source, forecast=forecast)
         except UnknownPeriod:
             bench = {}
         return {"indicator": meta, "area": {"code": result.area.code, "name": result.area.name,
