@@ -144,8 +144,14 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     wbp = np.full(m, "", dtype=object)
     appr = ep["setting"] == "UKRLP"
     n_app = max(1, int((appr & on_c25).sum()))
-    p_app = min(1.0, (pub.wbp.get("open_apprentice", 0) + pub.wbp.get("open_trainee", 0)) / n_app)
+    app_target = pub.wbp.get("open_apprentice", 0) + pub.wbp.get("open_trainee", 0)
+    p_app = min(1.0, app_target / n_app)
     wbp[appr & (rng.random(m) < p_app)] = "A"
+    # not enough training-provider placements: the rest are apprentices registered at an FE college
+    short = max(0.0, app_target - int((appr & on_c25).sum()))
+    fe16 = (ep["setting"] == "FE") & (ep["age"] >= 16)
+    p_fe = min(1.0, short / max(1, int((fe16 & on_c25).sum())))
+    wbp[fe16 & (rng.random(m) < p_fe)] = "A"
     wbp[appr & (wbp == "A") & (rng.random(m) < 0.05)] = "T"
     intern_ok = (ep["setting"] == "FE") & (ep["age"] >= 18)
     p_int = min(1.0, pub.wbp.get("open_supp_intern", 0) / max(1, int((intern_ok & on_c25).sum())))

@@ -143,10 +143,22 @@ class Targets:
         rates = {k: (getattr(self, k)[last] + getattr(self, k)[last - 1])
                  / max(self.den[last] + self.den[last - 1], 1) for k in ("den_ex", "within", "within_ex")}
         extra_rate = (self.extra[last] + self.extra[last - 1]) / max(self.den[last] + self.den[last - 1], 1)
+        # Future plans follow the requests agreed (published for the last year, then at that year's rate).
+        agreed_last = pub.agreed.get(last)
+        conv = 0.93
+        if agreed_last and self.requests.get(last):
+            agreed_share = float(np.clip(agreed_last / self.requests[last], 0.3, 0.95))
+        else:
+            agreed_share = float(np.clip(issued[last] / conv / max(self.requests[last], 1), 0.3, 0.95))
+        agreed = {y: agreed_share * self.requests[y] for y in yrs}
+        if agreed_last:
+            agreed[last] = agreed_last
         for y in yrs:
             if y in self.den:
                 continue
-            n = int(round(issued[last] * g_iss ** (y - last)))
+            trend = issued[last] * g_iss ** (y - last)
+            from_agreed = conv * (0.5 * agreed[y - 1] + 0.5 * agreed[y])
+            n = int(round(float(np.clip(from_agreed, 0.7 * trend, 1.4 * trend))))
             den = int(round(n / (1 + extra_rate)))
             den_ex = int(round(den * rates["den_ex"]))
             within_ex = int(round(den * rates["within_ex"]))

@@ -66,9 +66,9 @@ def test_same_seed_gives_identical_files(extracts, tmp_path):
 
 
 def test_old_code_and_default_reference_date(tmp_path):
-    from data.synth.cli import add_arguments, run
-
     import argparse
+
+    from data.synth.cli import add_arguments, run
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
@@ -80,10 +80,10 @@ def test_old_code_and_default_reference_date(tmp_path):
 
 
 def test_unknown_la_is_a_clear_error(capsys):
+    import argparse
+
     from data.synth import resolve_la
     from data.synth.cli import add_arguments, run
-
-    import argparse
 
     with pytest.raises(ValueError, match="la.parquet"):
         resolve_la("E99999999")
