@@ -85,6 +85,16 @@ CASES: list[Case] = [
          error=("person.csv", "is a sen2_person file but the required column(s) 'personbirthdate' "
                 "(found 'personbrithdate': rename it to 'personbirthdate') are missing",
                 f"add or rename the column(s); expected columns are {PERSON_COLUMNS}")),
+    Case("misspelt_received_date", ("misspelt_received_date/requests.csv",),
+         error=("requests.csv", "is a sen2_requests file but the required column(s) 'receiveddate' "
+                "(found 'recieveddate': rename it to 'receiveddate') are missing",
+                "add or rename the column(s); expected columns are requeststableid, persontableid, receiveddate, "
+                "requestsource, rya, requestoutcomedate, requestoutcome, requestmediation, requesttribunal, exported"),
+         bug="BUG (since f1649c6 made receiveddate optional for historical requests): a requests file whose "
+             "receiveddate COLUMN is missing or misspelt ('recieveddate') no longer stops the load; the column is "
+             "ignored and every non-historical row is quarantined as REQUIRED 'receiveddate is blank', although "
+             "QUALITY.md says missing columns are a file-level problem. Blank values may be allowed for H; the "
+             "column should still be required"),
     Case("missing_birth_date_column", ("missing_birth_date_column/person.csv",),
          error=("person.csv", "is a sen2_person file but the required column(s) 'personbirthdate' are missing",
                 f"add or rename the column(s); expected columns are {PERSON_COLUMNS}")),
@@ -167,6 +177,9 @@ CASES: list[Case] = [
     Case("number_infinity", ("number_infinity/schools.csv",), loaded={"dim_school": 2},
          quarantine=(("schools.csv", "dim_school", 3, "NUMBER_FORMAT", "number_on_roll", "inf", REJ),)),
     # ---- loads: row-level rules -------------------------------------------------------------------------
+    # receiveddate may be blank only for a historical request (outcome H, any case)
+    Case("historical_request", ("historical_request/requests.csv",), loaded={"request": 3},
+         quarantine=(("requests.csv", "request", 3, "REQUIRED", "received_date", None, REJ),)),
     Case("duplicates", ("duplicates/person.csv",), loaded={"person": 3},
          quarantine=(("person.csv", "person", 4, "DUPLICATE", "person_id", "1", REJ),
                      ("person.csv", "person", 6, "DUPLICATE", "person_id", "2", REJ))),
