@@ -713,10 +713,15 @@ def _num(value: Any) -> float | None:
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
+    """One result row as plain data: numbers or None (whole numbers as integers), text as text."""
     out = {}
     for column in RESULT_COLUMNS:
         value = record.get(column)
-        out[column] = _num(value) if column in ("numerator", "denominator", "value") else value
+        if column in ("numerator", "denominator", "value"):
+            value = _num(value)
+            if value is not None and value.is_integer():
+                value = int(value)
+        out[column] = value
     return out
 
 

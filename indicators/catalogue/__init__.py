@@ -132,7 +132,9 @@ def load_catalogue(folder: Path | str = CATALOGUE_DIR) -> Catalogue:
     for sql in ("national.sql", "aggregate_measure.sql"):
         if not (SQL_DIR / sql).is_file():
             raise CatalogueError(f"query file indicators/sql/{sql} does not exist")
-    return Catalogue(indicators, digest.hexdigest()[:16], themes)
+    order = {theme: position for position, theme in enumerate(Theme)}
+    ordered = dict(sorted(indicators.items(), key=lambda item: order[item[1].theme]))  # stable within a theme
+    return Catalogue(ordered, digest.hexdigest()[:16], themes)
 
 
 def _explain(exc: ValidationError, entries: list) -> str:
