@@ -48,7 +48,7 @@ def cmd_list(args) -> int:
     for indicator in engine.catalogue:
         if args.theme and indicator.theme.value != args.theme:
             continue
-        populated, source = engine.populated(indicator.id, area)
+        populated, source = engine.populated(indicator.id, area, Audience.PUBLIC)
         rows.append((indicator.id, indicator.title, indicator.theme.value, _sources(indicator),
                      f"yes ({source})" if populated else "no"))
     widths = [max(len(str(r[i])) for r in rows + [("id", "title", "theme", "source", "populated")]) for i in range(5)]
@@ -66,7 +66,7 @@ def cmd_list(args) -> int:
 def cmd_coverage(args) -> int:
     engine = _engine(args)
     area = engine.area(args.area)
-    rows = engine.coverage(area.code)
+    rows = engine.coverage(area.code, Audience.PUBLIC)
     print(f"Coverage for {area.name} ({area.code}), warehouse version {engine.version}")
     by_theme: dict[str, list[dict]] = {}
     for row in rows:

@@ -556,8 +556,10 @@ class Engine:
 
     # --- coverage ------------------------------------------------------------------------------------------
 
-    def populated(self, indicator_id: str, area: str) -> tuple[bool, str | None]:
-        """(whether the loaded data gives the indicator a figure for the area, from which source)."""
+    def populated(self, indicator_id: str, area: str, audience: Audience) -> tuple[bool, str | None]:
+        """(whether the loaded data gives the indicator a figure for the area, from which source). Says
+        nothing about the figure itself, so it is the same for every audience."""
+        Audience(audience)
         indicator = self.indicator(indicator_id)
         where = self.area(area)
         for source in self.sources_for(indicator, where):
@@ -565,11 +567,12 @@ class Engine:
                 return True, source
         return False, None
 
-    def coverage(self, area: str) -> list[dict[str, Any]]:
+    def coverage(self, area: str, audience: Audience) -> list[dict[str, Any]]:
+        """For every indicator: whether the area can show it, from which source, and what would fill it."""
         where = self.area(area)
         rows = []
         for indicator in self.catalogue:
-            ok, source = self.populated(indicator.id, where.code)
+            ok, source = self.populated(indicator.id, where.code, audience)
             rows.append({"id": indicator.id, "title": indicator.title, "theme": indicator.theme.value,
                          "populated": ok, "source": source,
                          "to_fill": None if ok else self.how_to_fill(indicator, where)})
