@@ -20,7 +20,7 @@ EXTENDED_ETHNICITY = {  # main code -> [(extended code, share of the main code)]
     "WBRI": [("WENG", 0.08), ("WSCO", 0.01), ("WWEL", 0.01), ("WOWB", 0.01), ("WCOR", 0.003)],
     "BAFR": [("BSOM", 0.2), ("BNGN", 0.15), ("BGHA", 0.08), ("BAOF", 0.05)],
     "APKN": [("AMPK", 0.15), ("AKPA", 0.05)],
-    "WOTH": [("WPOL", 0.2), ("WALB", 0.05), ("WEEU", 0.1), ("WROM", 0.02)],
+    "WOTH": [("WEEU", 0.25), ("WALB", 0.05), ("WWEU", 0.05), ("WTUR", 0.03)],
     "OOTH": [("OAFG", 0.1), ("OARA", 0.1), ("OKRD", 0.05)],
     "NOBT": [("REFU", 0.4)],
 }

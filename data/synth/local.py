@@ -306,6 +306,9 @@ def sen_support(la: dict, schools: pd.DataFrame, wards: pd.DataFrame, pop_w: np.
         cur = cur.assign(census_date=D.fmt_iso(np.array([D.census_date(y)]))[0])
         frames.append(cur)
         prev = cur.drop(columns=["census_date"])
+    if not frames:
+        return pd.DataFrame(columns=["census_date", "pupil_ref", "urn", "ncyear", "sex", "ethnicity", "primary_need",
+                                     "ward_code", "fsm"])
     out = pd.concat(frames, ignore_index=True)
     return out[["census_date", "pupil_ref", "urn", "ncyear", "sex", "ethnicity", "primary_need", "ward_code",
                 "fsm"]]
