@@ -387,6 +387,8 @@ class Engine:
             rows = rows[rows["period"] == str(period)]
         rows = rows.sort_values(["period", "breakdown", "breakdown_value"], key=_total_first).reset_index(drop=True)
         protected = protect(rows, indicator.definition.unit, audience, published=chosen == "national")
+        if chosen != "national":  # a public rate recomputed from rounded counts, to the indicator's places
+            protected["value"] = _round_half_up(protected["value"], indicator.decimal_places)
         return Result(indicator, where, audience, chosen, breakdown, monthly, protected.reset_index(drop=True))
 
     def periods(self, indicator_id: str, area: str, audience: Audience, *, source: str | None = None,

@@ -1,8 +1,8 @@
 -- Open cases against their statutory clocks on the reference date. CHILD-LEVEL: the engine returns this to
 -- officers only and audits every call.
 -- One row per request still open: awaiting the decision to assess (due 6 weeks after the request), or being
--- assessed with no outcome yet (the plan is due 20 weeks after the request). Filters: $team, $caseworker
--- ('' = all).
+-- assessed with no outcome yet (the plan is due 20 weeks after the request). A case nobody holds on the
+-- reference date is 'Unallocated'. Filters: $team, $caseworker ('' = all).
 WITH owners AS (
     SELECT c.request_id, arg_max(k.caseworker_name, c.assigned_date) AS caseworker,
            arg_max(k.team, c.assigned_date) AS team
@@ -32,9 +32,10 @@ SELECT c.request_id, c.person_id, p.forename, p.surname, p.birth_date, c.receive
            WHEN c.due_date < CAST($reference_date AS DATE) + INTERVAL 35 DAY THEN 'Due in the next four weeks'
            ELSE 'On track'
        END AS clock,
-       o.team, o.caseworker
+       coalesce(o.team, 'Unallocated') AS team, coalesce(o.caseworker, 'Unallocated') AS caseworker
 FROM open_cases c
 JOIN person p ON p.person_id = c.person_id
 LEFT JOIN owners o ON o.request_id = c.request_id
-WHERE ($team = '' OR o.team = $team) AND ($caseworker = '' OR o.caseworker = $caseworker)
+WHERE ($team = '' OR coalesce(o.team, 'Unallocated') = $team)
+  AND ($caseworker = '' OR coalesce(o.caseworker, 'Unallocated') = $caseworker)
 ORDER BY c.due_date, c.request_id
