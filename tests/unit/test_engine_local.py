@@ -307,3 +307,35 @@ def test_benchmark_has_direction_target_and_forecast(engine):
     assert timely["target"]["target"] == 60 and timely["target"]["rag"] == "red"  # 33.3 misses 60 by > 10
     assert timely["published"]["la_value"] == 17.3  # Bristol 2024, timeliness_20_week.csv
     assert "forecast" in block
+
+
+def test_the_app_engine_uses_flask_caching_and_follows_a_new_load(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from flask import Flask
+
+    from indicators.engine import shared_engine
+
+    monkeypatch.setenv("SEND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SEND_CACHE_REDIS_URL", raising=False)
+    live = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(fixture_warehouse(), live)
+    app = Flask("test")
+    engine = shared_engine(app, live)
+    assert type(engine.cache).__name__ == "Cache"  # flask-caching, file system by default
+    first = engine.show("ehcp_requests", LA, Audience.PARTNER)
+    assert any((tmp_path / "cache").iterdir())
+    assert shared_engine(app, live) is engine
+    assert engine.show("ehcp_requests", LA, Audience.PARTNER) == first  # served from the file cache
+    replacement = tmp_path / "new.duckdb"  # a new load is swapped in under the same name
+    shutil.copyfile(fixture_warehouse(), replacement)
+    os.replace(replacement, live)
+    assert shared_engine(app, live) is not engine
+
+
+def test_warm_fills_the_cache_for_every_source(engine):
+    fresh = Engine(fixture_warehouse(), cache=SimpleCache())
+    assert fresh.warm(["ehcp_caseload", "graduated_approach"]) == 3  # local + national, aggregate
+    assert fresh.cache.get(fresh._key("frame", "ehcp_caseload", "national", "Total", 0)) is not None
+    fresh.close()
