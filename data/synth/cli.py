@@ -37,12 +37,12 @@ def run(args: argparse.Namespace) -> int:
     from data.synth.inputs import UnknownLAError, la_dim, resolve_la
 
     t0 = time.perf_counter()
-    if args.all:
+    if getattr(args, "all", False):
         out = Path(args.out or "build/national_synth")
         codes = list(la_dim()["new_la_code"])
         jobs = [(c, args.seed, str(out / c), args.reference_date) for c in codes]
         ctx = mp.get_context("fork") if sys.platform != "win32" else mp.get_context("spawn")
-        with ctx.Pool(max(1, int(args.workers))) as pool:
+        with ctx.Pool(max(1, int(getattr(args, "workers", 2)))) as pool:
             for code, secs, persons in pool.imap_unordered(_one, jobs):
                 print(f"{code}: {persons} persons in {secs:.1f}s", flush=True)
         print(f"{len(codes)} LAs written to {out} in {time.perf_counter() - t0:.1f}s")

@@ -70,10 +70,11 @@ def table(dataset: str, la: dict) -> pd.DataFrame:
     query = (
         "SELECT time_period, geographic_level, area_code, old_la_code, breakdown_topic, breakdown, measure, value, "
         "value_text FROM read_parquet(?) WHERE list_contains(?, breakdown_topic) AND (list_contains(?, area_code) "
-        "OR (old_la_code = ? AND geographic_level = 'Local authority'))"
+        "OR (old_la_code = ? AND geographic_level = 'Local authority')) "
+        "ORDER BY area_code, time_period, breakdown_topic, breakdown, measure, value_text, value"
     )
     params = [path, TOPICS[dataset], [la["new_la_code"], la["region_code"], ENGLAND], la["old_la_code"]]
-    with duckdb.connect() as con:
+    with duckdb.connect() as con:  # ordered: row order feeds averages and category order, so determinism
         frame = con.execute(query, params).df()[COLUMNS]
     for col in COLUMNS:
         if col != "value":

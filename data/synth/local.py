@@ -181,7 +181,7 @@ def caseworkers(la: dict, wards: pd.DataFrame, caseload: int, requests: float, r
     if caseload >= 6000 and len(lads) >= 3:
         k = min(6, len(lads))
         groups = [lads[i::k] for i in range(k)]
-        area_teams = [" and ".join(g[:2]) + (" and others" if len(g) > 2 else "") + " area team" for g in groups]
+        area_teams = [", ".join(g[:2]) + (" and others" if len(g) > 2 else "") + " area team" for g in groups]
         lad_team = {lad: area_teams[i] for i, g in enumerate(groups) for lad in g}
         teams = ["Early years"] + area_teams + ["Post-16"]
     else:
