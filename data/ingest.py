@@ -69,19 +69,31 @@ def expand_sources(sources: Iterable[str | Path]) -> tuple[list[Path], dict]:
             raise SourceError(source, "does not exist", "check the path; give files or folders of files")
         if source.is_dir():
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                if path.name.startswith(("~$", ".")):
+                    continue  # Office lock files and hidden files are not data
                 if path.name == "MANIFEST.json":
-                    manifest.update(json.loads(path.read_text()))
+                    manifest.update(_read_manifest(path))
                 elif path.suffix.lower() in SUPPORTED:
                     files.append(path)
         elif source.suffix.lower() in SUPPORTED:
             files.append(source)
         elif source.name == "MANIFEST.json":
-            manifest.update(json.loads(source.read_text()))
+            manifest.update(_read_manifest(source))
         else:
             raise SourceError(source, f"has an unsupported type '{source.suffix}'", "supply .csv, .xlsx or SEN2 .xml files")
     if not files:
         raise SourceError(", ".join(map(str, sources)), "no .csv, .xlsx or .xml files were found", "point at the extract folder or its files")
     return files, manifest
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(path, f"is not valid JSON ({exc})", "fix the JSON (e.g. a trailing comma) or remove the file") from exc
+    if not isinstance(manifest, dict):
+        raise SourceError(path, "is not a JSON object", "the manifest must be an object such as {\"synthetic\": true}")
+    return manifest
 
 
 def _local_kind(path: Path, columns: list[str]) -> FileKind | None:
@@ -104,7 +116,10 @@ def _best_sheet(path: Path, sheets: list[str]) -> str:
     """The sheet of a workbook holding the data: the one whose header matches the most known columns
     (a 'Guide' or 'Notes' sheet before the 'Data' sheet is skipped)."""
     def score(sheet: str) -> int:
-        raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
+        try:
+            raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
+        except SourceError:  # a cover or blank sheet has no header: not the data
+            return 0
         return len(EXPECTED_COLUMNS & set(raw.columns))
     return max(sheets, key=lambda s: (score(s), -sheets.index(s)))
 
@@ -148,8 +163,21 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
     if path.suffix.lower() == ".xlsx":
         sheets = list_sheets(path)
         named = [s for s in sheets if normalise_column(s) in KIND_BY_STEM]
-        for sheet in named or [_best_sheet(path, sheets)]:
+        if not named:
+            kind, raw = _read_local_table(path, _best_sheet(path, sheets))
+            loaded.validated[kind.table] = validate(kind, raw, path, today)
+        for sheet in named:
             kind, raw = _read_local_table(path, sheet)
+            loaded.validated[kind.table] = validate(kind, raw, path, today)
+        for sheet in (s for s in sheets if named and s not in named):  # other sheets: by their columns
+            try:
+                kind, raw = _read_local_table(path, sheet)
+            except SourceError:
+                loaded.warnings.append(f"sheet '{sheet}' was not loaded: its columns match no known file kind")
+                continue
+            if kind.table in loaded.validated:
+                loaded.warnings.append(f"sheet '{sheet}' was not loaded: {kind.table} already came from another sheet")
+                continue
             loaded.validated[kind.table] = validate(kind, raw, path, today)
         loaded.kind = "local"
         return loaded

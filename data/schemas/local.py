@@ -58,7 +58,7 @@ REQUEST = FileKind(
     (
         _id("request_id", "requeststableid", "request_id"),
         _ref("person_id", "persontableid", "person_id"),
-        Field("received_date", "date", ("receiveddate", "received_date"),
+        Field("received_date", "date", ("receiveddate", "received_date"), column_required=True,
               help="Date the request for an EHC needs assessment was received: starts the 20-week clock; "
                    "may be blank only for a historical request (outcome H, e.g. a plan transferred in)"),
         Field("request_source", "code", ("requestsource",), codes=("1", "2", "3", "4", "5")),

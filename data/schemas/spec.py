@@ -18,7 +18,8 @@ class Field:
     name: str  # warehouse column
     kind: str  # id | text | code | flag | int | float | date
     aliases: tuple[str, ...] = ()  # normalised source column names, first is the canonical SEN2 / template name
-    required: bool = False
+    required: bool = False  # the value may not be blank (and so the column must exist)
+    column_required: bool = False  # the column must exist even though some values may be blank
     codes: tuple[str, ...] = ()  # allowed values after upper-casing (code fields)
     recode: dict[str, str] = field(default_factory=dict)  # source value -> code (e.g. GenderCurrent 1 -> M)
     pattern: str | None = None  # regular expression a text value must match

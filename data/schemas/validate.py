@@ -44,7 +44,7 @@ def map_columns(kind: FileKind, raw: pd.DataFrame, path: Path) -> dict[str, str]
         found = next((squashed[a.replace("_", "")] for a in f.source_names if a.replace("_", "") in squashed), None)
         if found:
             mapping[f.name] = found
-        elif f.required:
+        elif f.required or f.column_required:
             missing.append(f)
     unmapped = [c for c in present if c not in mapping.values()]
     if missing:

@@ -63,9 +63,6 @@ def xml_key(rel: str, number: int) -> str:
     return f"{hashlib.sha256((MALFORMED / rel).read_bytes()).hexdigest()[:8]}-{number}"
 
 
-BUG_SHEET_SCORE = ("BUG: ingest._best_sheet scores every sheet with read_xlsx_text, which raises SourceError "
-                   "\"sheet 'Cover' has no header row\" for a cover sheet of one-cell text lines or an empty "
-                   "first sheet, so the whole load stops although the 'Data' sheet is fine")
 
 CASES: list[Case] = [
     # ---- file level: the load stops, nothing changes -------------------------------------------------
@@ -85,16 +82,12 @@ CASES: list[Case] = [
          error=("person.csv", "is a sen2_person file but the required column(s) 'personbirthdate' "
                 "(found 'personbrithdate': rename it to 'personbirthdate') are missing",
                 f"add or rename the column(s); expected columns are {PERSON_COLUMNS}")),
+    # regression: fixed after the corpus found it
     Case("misspelt_received_date", ("misspelt_received_date/requests.csv",),
          error=("requests.csv", "is a sen2_requests file but the required column(s) 'receiveddate' "
                 "(found 'recieveddate': rename it to 'receiveddate') are missing",
                 "add or rename the column(s); expected columns are requeststableid, persontableid, receiveddate, "
-                "requestsource, rya, requestoutcomedate, requestoutcome, requestmediation, requesttribunal, exported"),
-         bug="BUG (since f1649c6 made receiveddate optional for historical requests): a requests file whose "
-             "receiveddate COLUMN is missing or misspelt ('recieveddate') no longer stops the load; the column is "
-             "ignored and every non-historical row is quarantined as REQUIRED 'receiveddate is blank', although "
-             "QUALITY.md says missing columns are a file-level problem. Blank values may be allowed for H; the "
-             "column should still be required"),
+                "requestsource, rya, requestoutcomedate, requestoutcome, requestmediation, requesttribunal, exported")),
     Case("missing_birth_date_column", ("missing_birth_date_column/person.csv",),
          error=("person.csv", "is a sen2_person file but the required column(s) 'personbirthdate' are missing",
                 f"add or rename the column(s); expected columns are {PERSON_COLUMNS}")),
@@ -120,10 +113,9 @@ CASES: list[Case] = [
     Case("xml_unclosed_tag", ("xml_unclosed_tag/sen2.xml",),
          error=("sen2.xml", "is not well-formed XML (Opening and ending tag mismatch: PlanWBP line 52 and "
                 "NamedPlan, line 55", XML_FIX), fragment=True),
+    # regression: fixed after the corpus found it
     Case("manifest_malformed", ("manifest_malformed/MANIFEST.json", "manifest_malformed/person.csv"),
-         error=("MANIFEST.json", "", ""), fragment=True,
-         bug="BUG: ingest.expand_sources reads MANIFEST.json with json.loads unguarded, so a trailing comma raises "
-             "json.JSONDecodeError instead of a SourceError naming MANIFEST.json (the CLI prints a traceback)"),
+         error=("MANIFEST.json", "", ""), fragment=True),
     Case("xml_no_person", ("xml_no_person/sen2.xml",),
          error=("sen2.xml", "holds no <Person> records",
                 "check this is the SEN2 person-level return, not its header only")),
@@ -147,18 +139,15 @@ CASES: list[Case] = [
                      ("sen2_extract.xlsx", "assessment", 3, "ORPHAN", "request_id", "13", REJ))),
     # regression: the first sheet ('Guide') used to be read instead of 'Data'
     Case("xlsx_data_second_sheet", ("xlsx_data_second_sheet/schools.xlsx",), loaded={"dim_school": 2}),
-    Case("xlsx_cover_sheet", ("xlsx_cover_sheet/schools.xlsx",), loaded={"dim_school": 2}, bug=BUG_SHEET_SCORE),
-    Case("xlsx_blank_first_sheet", ("xlsx_blank_first_sheet/schools.xlsx",), loaded={"dim_school": 2},
-         bug=BUG_SHEET_SCORE),
+    # regression: fixed after the corpus found it
+    Case("xlsx_cover_sheet", ("xlsx_cover_sheet/schools.xlsx",), loaded={"dim_school": 2}),
+    # regression: fixed after the corpus found it
+    Case("xlsx_blank_first_sheet", ("xlsx_blank_first_sheet/schools.xlsx",), loaded={"dim_school": 2}),
+    # regression: fixed after the corpus found it
     Case("xlsx_unnamed_module_sheet", ("xlsx_unnamed_module_sheet/sen2_extract.xlsx",),
-         loaded={"person": 3, "sen_need": 2},
-         bug="BUG: when one sheet of a workbook is named after a file kind ('Person'), ingest.read_source reads "
-             "only the named sheets and silently skips the rest: the 'SEN needs' sheet (senneed columns) is "
-             "neither loaded (by its columns, as an unknown CSV name would be) nor reported"),
-    Case("excel_lock_file", ("excel_lock_file",), loaded={"person": 5}, loaded_files=("person.csv",),
-         bug="BUG: ingest.expand_sources takes every *.xlsx of a folder, including the '~$schools.xlsx' owner "
-             "file Excel leaves while a workbook is open, so the whole load stops ('is not a readable .xlsx "
-             "workbook') instead of skipping Office lock files"),
+         loaded={"person": 3, "sen_need": 2}),
+    # regression: fixed after the corpus found it
+    Case("excel_lock_file", ("excel_lock_file",), loaded={"person": 5}, loaded_files=("person.csv",)),
     Case("dates_mixed_formats", ("dates_mixed_formats/requests.csv",), loaded={"request": 4}),
     Case("impossible_date", ("impossible_date/requests.csv",), loaded={"request": 1},
          quarantine=(("requests.csv", "request", 3, "DATE_FORMAT", "received_date", "31/02/2023", REJ),
