@@ -23,11 +23,15 @@ from typing import Any
 
 from indicators.vocabulary import RESULT_COLUMNS, Audience
 
+_open: list = []
+
 
 def _engine(args):
     from indicators.engine import Engine
 
-    return Engine(args.warehouse) if args.warehouse else Engine()
+    engine = Engine(args.warehouse) if args.warehouse else Engine()
+    _open.append(engine)
+    return engine
 
 
 def _sources(indicator) -> str:
@@ -157,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     except (WarehouseUnavailable, CatalogueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        while _open:
+            _open.pop().close()
 
 
 if __name__ == "__main__":

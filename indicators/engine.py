@@ -17,6 +17,7 @@ England. For the local area the local figure is preferred and the published one 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 import threading
@@ -645,6 +646,13 @@ class Engine:
 
 _shared: dict[str, tuple[tuple[int, int], Engine]] = {}
 _shared_lock = threading.Lock()
+
+
+@atexit.register
+def _close_shared() -> None:
+    for _, engine in _shared.values():
+        engine.close()
+    _shared.clear()
 
 
 def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> Engine:
