@@ -3,7 +3,8 @@
     python -m indicators list [--theme THEME] [--warehouse PATH]
     python -m indicators coverage --area CODE [--warehouse PATH]
     python -m indicators show ID --area CODE [--period P] [--breakdown B] [--source local|aggregate|national]
-                              [--audience officer|partner|public] [--format json|csv] [--warehouse PATH]
+                              [--monthly] [--audience officer|partner|public] [--format json|csv]
+                              [--warehouse PATH]
 
 CODE is a new or old LA code (E06000023 or 801), a region code (E12000009) or E92000001 for England. P is a
 DfE period: `2023` for a calendar year, `202425` for an academic or financial year, `2024-03` for a month;
@@ -106,7 +107,7 @@ def _clean(value: Any) -> Any:
 def cmd_show(args) -> int:
     engine = _engine(args)
     answer = engine.show(args.id, args.area, Audience(args.audience), period=args.period, breakdown=args.breakdown,
-                         source=args.source)
+                         source=args.source, monthly=args.monthly)
     if args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=RESULT_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--period")
     p.add_argument("--breakdown")
     p.add_argument("--source", choices=["local", "aggregate", "national"])
+    p.add_argument("--monthly", action="store_true", help="every month instead of every year (local figures)")
     p.add_argument("--audience", choices=[a.value for a in Audience], default=Audience.PUBLIC.value)
     p.add_argument("--format", choices=["json", "csv"], default="json")
     warehouse(p)

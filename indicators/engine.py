@@ -615,16 +615,19 @@ class Engine:
     # --- the one-object answer the command line and the API print -----------------------------------------
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
-             breakdown: str | None = None, source: str | None = None, forecast: bool = True) -> dict[str, Any]:
-        """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached)."""
+             breakdown: str | None = None, source: str | None = None, forecast: bool = True,
+             monthly: bool = False) -> dict[str, Any]:
+        """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached).
+        monthly: every month's rows instead of every year's (local figures that run by month)."""
         audience = Audience(audience)
         # Only a valid request is ever stored, so a hit needs no further checks; a miss validates in result().
         key = self._key("show", indicator_id, self.area(area).code, audience.value, period, breakdown, source,
-                        int(forecast))
+                        int(forecast), int(monthly))
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source)
+        result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source,
+                             monthly=monthly)
         answer = self._show(result, period, forecast)
         self.cache.set(key, answer)
         return answer
