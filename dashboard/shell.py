@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Dash, html
 
-from dashboard import warehouse
+from dashboard import routes, warehouse
 from dashboard.theme import branding
 
 OGL_TEXT = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -74,4 +74,5 @@ def create_app() -> Dash:
     )
     app.index_string = INDEX
     app.layout = frame
+    routes.register(app.server)
     return app
