@@ -301,6 +301,13 @@ def repair_request_years(t: Targets, plans: dict[str, np.ndarray], rng: np.rando
             for i in cand:
                 shift = jan1 - plans["received"][i] + int(rng.integers(0, 30))
                 if plans["issue"][i] + shift > dec31:
+                    # issue years after the published ones are not calibrated: shorten the duration instead
+                    if y + 1 > CAL_YEARS[-1] and plans["issue"][i] - 63 >= jan1:
+                        plans["received"][i] = jan1 + int(rng.integers(0, max(1, plans["issue"][i] - 63 - jan1)))
+                        plans["dur"][i] = plans["issue"][i] - plans["received"][i]
+                        moved += 1
+                        if moved >= excess:
+                            break
                     continue
                 plans["issue"][i] += shift
                 plans["received"][i] += shift
