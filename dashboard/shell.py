@@ -1,15 +1,28 @@
-"""The page shell every view shares: skip link, header, navigation, footer with sources and licence."""
+"""The page shell every view shares: skip link, header with the council's branding, the audience entry points
+and the themes, the synthetic-data label, and a footer with sources, licence and the accessibility statement.
+
+The shell holds the one `dcc.Location` the pickers and drill-down callbacks write to (`refresh="callback-nav"`:
+the URL changes and Dash rebuilds the page from `layout(**query)` without a full reload). Navigation links carry
+the chosen area and period, so moving between views keeps them.
+"""
 
 from __future__ import annotations
 
-import dash
-from dash import Dash, html
+import re
 
-from dashboard import routes, warehouse
+import dash
+from dash import ALL, Dash, Input, Output, dcc, html
+
+from dashboard import filters, routes
 from dashboard.theme import branding
 
 OGL_TEXT = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+DEFAULT_PRIMARY = "#1d4f91"
+NAV_LINK = "nav-link"  # pattern-matching id type: {"type": NAV_LINK, "path": "/board"}
+THEME_LINK = "theme-link"
+FOOTER_FROM = 80  # pages ordered from here on are linked from the footer, not the main navigation
+CARRIED = ("area", "period", "audience")  # what navigation keeps from the current URL
 
 INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -18,48 +31,128 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def _synthetic_banner() -> html.Div | None:
+# --- branding ----------------------------------------------------------------------------------------------
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def safe_primary(colour: str | None) -> str:
+    """The council's colour if it is a #rrggbb colour white text can sit on at 4.5:1 (WCAG AA); else the
+    accessible default. A council's colour never makes the header unreadable."""
+    if not colour or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour.strip()):
+        return DEFAULT_PRIMARY
+    colour = colour.strip()
+    contrast = 1.05 / (_luminance(colour) + 0.05)
+    return colour if contrast >= 4.5 else DEFAULT_PRIMARY
+
+
+def _synthetic() -> bool:
+    from dashboard import views
+
     try:
-        with warehouse.cursor() as con:
-            flag = con.execute("SELECT value FROM warehouse_info WHERE key = 'synthetic_local_data'").fetchone()
-    except warehouse.WarehouseUnavailable:
+        return views.get_engine().info.get("synthetic_local_data") == "true"
+    except (views.Problem, Exception):  # noqa: BLE001 - the shell must render even with no warehouse
+        return False
+
+
+def _synthetic_banner() -> html.Div | None:
+    if not _synthetic():
         return None
-    if flag and flag[0] == "true":
-        return html.Div(
-            [html.Strong("Synthetic local data. "),
-             "The child-level records in this dashboard are generated for demonstration; "
-             "they describe no real child. National figures are real published statistics."],
-            className="banner banner--synthetic", role="note")
-    return None
+    return html.Div(
+        [html.Strong("Synthetic local data. "),
+         "The child-level records in this dashboard are generated for demonstration; "
+         "they describe no real child. National figures are real published statistics."],
+        className="banner banner--synthetic", role="note")
+
+
+# --- navigation --------------------------------------------------------------------------------------------
+
+def _pages(footer: bool) -> list[dict]:
+    pages = [p for p in dash.page_registry.values() if p.get("order") is not None and not p.get("hidden")]
+    pages = [p for p in pages if (p["order"] >= FOOTER_FROM) == footer]
+    return sorted(pages, key=lambda p: p["order"])
+
+
+def _nav_link(path: str, text: str, kind: str = NAV_LINK) -> html.Li:
+    return html.Li(html.A(text, href=path, id={"type": kind, "path": path}, className="nav__link"))
+
+
+def _theme_nav() -> html.Nav:
+    from dashboard import views
+
+    links = [_nav_link(f"/theme/{slug}", title, THEME_LINK) for slug, title in views.themes()]
+    return html.Nav([html.Span("Themes:", className="themes__label", id="themes-label"),
+                     html.Ul(links, className="themes__list")],
+                    className="themes", **{"aria-labelledby": "themes-label"})
 
 
 def frame() -> html.Div:
     brand = branding()
-    nav = [html.Li(html.A(page["name"], href=page["relative_path"], className="nav__link"))
-           for page in dash.page_registry.values() if page.get("order") is not None and not page.get("hidden")]
+    nav = [_nav_link(page["relative_path"], page["name"]) for page in _pages(footer=False)]
+    footer_links = []
+    for page in _pages(footer=True):
+        footer_links += [html.A(page["name"], href=page["relative_path"]), " · "]
+    synthetic = _synthetic()
     return html.Div([
+        dcc.Location(id=filters.URL, refresh="callback-nav"),
         html.A("Skip to main content", href="#main", className="skip-link"),
         html.Header([
             html.Div([
-                html.Img(src=dash.get_asset_url(brand.logo), alt=f"{brand.council_name} logo", className="header__logo")
-                if brand.logo else None,
+                html.Img(src=dash.get_asset_url(brand.logo), alt=f"{brand.council_name or 'Council'} logo",
+                         className="header__logo") if brand.logo else None,
                 html.Span(brand.council_name, className="header__council") if brand.council_name else None,
                 html.A(brand.service_name, href="/", className="header__service"),
+                html.Span("Synthetic local data", className="header__tag") if synthetic else None,
             ], className="header__inner"),
             html.Nav(html.Ul(nav, className="nav__list"), className="nav", **{"aria-label": "Main"}),
+            _theme_nav(),
         ], className="header"),
         _synthetic_banner(),
         html.Main(dash.page_container, id="main", className="main", tabIndex="-1"),
         html.Footer([
             html.P([
                 "Sources: Department for Education, SEN2 'Education, health and care plans' and Local Authority "
-                "Interactive Tool; DfE statistical neighbours; ONS geography lookups. ",
+                "Interactive Tool; DfE statistical neighbours; ONS geography lookups; the council's own records. ",
                 html.A("Data sources and provenance", href="/about-the-data"), " · ",
+                html.A("Indicator dictionary", href="/dictionary"), " · ",
                 html.A("Accessibility statement", href="/accessibility"),
             ]),
+            html.P(["Local figures on this copy are ", html.Strong("synthetic sample data"),
+                    ": they describe no real child."]) if synthetic else None,
             html.P([OGL_TEXT, " ", html.A("Open Government Licence v3.0", href=OGL_URL, rel="license")]),
+            html.P(footer_links[:-1], className="footer__links") if footer_links else None,
         ], className="footer"),
-    ], className="page")
+    ], className="page", style={"--primary": safe_primary(brand.primary_colour)})
+
+
+# --- the callback: navigation keeps the area and period, and marks the current page --------------------------
+
+def carry_state(pathname: object, search: object, ids: list[dict]) -> tuple[list[str], list[str | None]]:
+    """Each navigation link's href with the current area and period, and aria-current on the page shown."""
+    params = filters.parse_search(search)
+    params["audience"] = filters.audience_param(filters.clean_audience(params.get("audience")))
+    kept = {k: params[k] for k in CARRIED if params.get(k)}
+    current = pathname if isinstance(pathname, str) else ""
+    hrefs, currents = [], []
+    for item in ids:
+        path = item.get("path") if isinstance(item, dict) else None
+        path = path if isinstance(path, str) and path.startswith("/") else "/"
+        hrefs.append(filters.href(path, kept))
+        currents.append("page" if current == path else None)
+    return hrefs, currents
+
+
+def _register_callbacks(app: Dash) -> None:
+    for kind in (NAV_LINK, THEME_LINK):
+        app.callback(
+            Output({"type": kind, "path": ALL}, "href"),
+            Output({"type": kind, "path": ALL}, "aria-current"),
+            Input(filters.URL, "pathname"), Input(filters.URL, "search"),
+            Input({"type": kind, "path": ALL}, "id"),
+        )(carry_state)
 
 
 def create_app() -> Dash:
@@ -74,5 +167,6 @@ def create_app() -> Dash:
     )
     app.index_string = INDEX
     app.layout = frame
+    _register_callbacks(app)
     routes.register(app.server)
     return app

@@ -1,0 +1,442 @@
+"""Page-level assembly: turn a URL's query into engine calls and plain data the pages lay out.
+
+No SQL and no business rules live here: values, benchmarks, RAG, direction of travel, suppression and
+forecasts all come from the engine (`indicators.engine`). This module only checks what a URL asks for against
+the engine's allowlists, chooses which calls to make, and turns engine errors into `Problem`s a page can
+explain in plain words.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dashboard import filters
+from dashboard.access import engine as shared_engine
+from dashboard.format import format_period
+from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
+from indicators.engine import (
+    Area,
+    Engine,
+    EngineError,
+    NotAvailable,
+    UnknownArea,
+    UnknownBreakdown,
+    UnknownIndicator,
+    UnknownPeriod,
+)
+from indicators.vocabulary import TOTAL, Audience
+
+LOG = logging.getLogger(__name__)
+KPI_FILE = Path(__file__).resolve().parent / "kpis.yaml"
+LA_LEVEL = "Local authority"
+
+
+class Problem(Exception):
+    """Something a reader asked for that cannot be shown, with what to do instead (shown on the page)."""
+
+    def __init__(self, title: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.title, self.message, self.hint = title, message, hint
+
+
+# --- engine and areas ----------------------------------------------------------------------------------------
+
+def get_engine() -> Engine:
+    """The app's shared engine, or a Problem saying why the data cannot be read."""
+    from data.warehouse.connect import WarehouseUnavailable
+
+    try:
+        return shared_engine()
+    except WarehouseUnavailable as exc:
+        raise Problem("The data is not available", str(exc)) from None
+    except FileNotFoundError:
+        raise Problem("The data is not available",
+                      "No warehouse has been loaded yet.",
+                      "An administrator can build the sample with `python -m data sample`.") from None
+    except OSError as exc:
+        LOG.warning("engine unavailable: %s", exc)
+        raise Problem("The data is not available", "The warehouse could not be opened.",
+                      "Try again in a minute; if it persists, tell the team that runs this dashboard.") from None
+
+
+def council_choices() -> list[tuple[str, str]]:
+    """(code, name) of every council, by name: the area picker's options and allowlist."""
+    engine = get_engine()
+    return [(a.code, a.name) for a in engine.areas() if a.level == LA_LEVEL]
+
+
+def resolve_area(engine: Engine, value: object) -> Area:
+    """A council from a URL value: its new code, its old three-digit code or its exact name. The default is the
+    warehouse's own area. Anything else is a Problem that says how to pick."""
+    text = filters.one(value)
+    if text is None and value in (None, ""):
+        return default_area(engine)
+    if text is not None:
+        try:
+            area = engine.area(text)
+        except UnknownArea:
+            area = next((a for a in engine.areas() if a.level == LA_LEVEL and a.name.casefold() == text.casefold()),
+                        None)
+        if area is not None and area.level == LA_LEVEL:
+            return area
+    raise Problem("We could not find that area",
+                  "The link asks for an area this dashboard does not know.",
+                  "Choose a council from the Area list above: type part of its name (for example Bristol) or its "
+                  "code (for example E06000023), then press Show.")
+
+
+def default_area(engine: Engine) -> Area:
+    if engine.local_area:
+        try:
+            return engine.area(engine.local_area)
+        except UnknownArea:
+            pass
+    councils = [a for a in engine.areas() if a.level == LA_LEVEL]
+    if not councils:
+        raise Problem("The data is not available", "The warehouse holds no councils.",
+                      "Load the published national files with `python -m data ingest`.")
+    return councils[0]
+
+
+# --- the view context: one per page build -------------------------------------------------------------------
+
+@dataclass
+class Context:
+    engine: Engine
+    audience: Audience
+    area: Area
+    period: str | None  # a calendar year or an indicator's period code from the URL, None for the latest
+    params: dict[str, str]  # the cleaned query, for building links
+    notes: list[str] = field(default_factory=list)  # things the reader should know (an ignored period, ...)
+
+    @property
+    def is_local(self) -> bool:
+        return self.area.code == self.engine.local_area
+
+    @property
+    def synthetic(self) -> bool:
+        return self.engine.info.get("synthetic_local_data") == "true"
+
+    @property
+    def last_year(self) -> int:
+        return self.engine.reference_date.year
+
+    def link(self, path: str, **changes: object) -> str:
+        return filters.href(path, self.params, **changes)
+
+
+def context(query: Mapping[str, Any], *, period_is_code: bool = False) -> Context:
+    """Check a page's query and build its context. Raises Problem for an unknown area (nothing sensible can be
+    shown); an unusable period is noted and the latest figures are shown instead."""
+    engine = get_engine()
+    audience = filters.clean_audience(query.get("audience"))
+    area = resolve_area(engine, query.get("area"))
+    params: dict[str, str] = {"area": area.code}
+    notes = []
+    period = None
+    raw_period = query.get("period")
+    if raw_period not in (None, ""):
+        text = filters.one(raw_period)
+        year = filters.clean_year(text, engine.reference_date.year)
+        if year is not None:
+            period = year
+        elif period_is_code and text is not None and _looks_like_period(text):
+            period = text  # checked against the indicator's own periods by the page
+        else:
+            notes.append("The period in the link is not one this dashboard offers, so the latest figures are shown.")
+    if period:
+        params["period"] = period
+    wanted = filters.audience_param(audience)
+    if wanted:
+        params["audience"] = wanted
+    return Context(engine, audience, area, period, params, notes)
+
+
+def _looks_like_period(text: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"\d{4}|\d{6}|\d{4}-\d{2}|\d{4}-Q[1-4]", text))
+
+
+# --- periods -------------------------------------------------------------------------------------------------
+
+def period_for(ctx: Context, indicator_id: str, source: str, periods: list[str]) -> str | None:
+    """The indicator's period a view's period means: the period itself when the indicator has it; for a year,
+    the latest period that had ended by the end of that year (the engine says when each period ends); None for
+    the latest (the engine's own choice). `periods` are in time order."""
+    if ctx.period is None:
+        return None
+    if ctx.period in periods:
+        return ctx.period
+    if len(ctx.period) != 4:
+        return None
+    indicator = ctx.engine.indicator(indicator_id)
+    end = date(int(ctx.period), 12, 31)
+    ended = [p for p in periods if ctx.engine.period_end(indicator, source, p) <= end]
+    return ended[-1] if ended else ""  # "" = nothing had been published by then
+
+
+def totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The all-children rows, in the engine's (time) order."""
+    return [r for r in rows if r.get("breakdown") == TOTAL]
+
+
+# --- one indicator's headline: what a tile or a theme row shows ---------------------------------------------
+
+@dataclass
+class Headline:
+    indicator_id: str
+    meta: dict[str, Any]
+    series: list[dict[str, Any]]  # all-children rows, every period
+    benchmark: dict[str, Any]
+    period: str | None
+    problem: str | None = None  # why there is no figure (plain words)
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("short_title") or self.meta.get("title") or "Indicator"
+
+
+def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Headline:
+    """The indicator's all-children series and its benchmark block for the view's period."""
+    engine = ctx.engine
+    try:
+        answer = engine.show(indicator_id, ctx.area.code, ctx.audience, forecast=forecast)
+    except UnknownIndicator:
+        raise
+    except NotAvailable:
+        indicator = engine.indicator(indicator_id)
+        meta = {"id": indicator.id, "title": indicator.title, "short_title": indicator.short_title,
+                "theme": indicator.theme.value, "unit": indicator.definition.unit.value,
+                "polarity": indicator.polarity.value, "decimal_places": indicator.decimal_places}
+        return Headline(indicator_id, meta, [], {}, None,
+                        f"No figures for {ctx.area.name}: this measure comes from data held locally by each "
+                        "council, and only one council's local data is loaded here.")
+    except EngineError as exc:
+        LOG.warning("headline %s: %s", indicator_id, exc)
+        indicator = engine.indicator(indicator_id)
+        meta = {"id": indicator.id, "title": indicator.title, "short_title": indicator.short_title,
+                "theme": indicator.theme.value, "unit": indicator.definition.unit.value}
+        return Headline(indicator_id, meta, [], {}, None, "The figures could not be read for this area.")
+    meta = answer["indicator"]
+    series = totals(answer["rows"])
+    source = meta.get("source_used", "national")
+    chosen = period_for(ctx, indicator_id, source, [r["period"] for r in series])
+    bench = answer.get("benchmark") or {}
+    if chosen == "":
+        return Headline(indicator_id, meta, series, {}, None,
+                        f"No figures had been published by the end of {ctx.period}.")
+    if chosen and chosen != bench.get("period"):
+        try:
+            bench = engine.benchmark(indicator_id, ctx.area.code, ctx.audience, period=chosen, source=source,
+                                     forecast=forecast)
+        except UnknownPeriod:
+            bench = {}
+    series = [r for r in series if chosen is None or _not_after(r["period"], bench.get("period"), series)]
+    if not bench or bench.get("period") is None:
+        return Headline(indicator_id, meta, series, bench, None, "No figures yet for this area.")
+    return Headline(indicator_id, meta, series, bench, bench.get("period"))
+
+
+def _not_after(period: str, last: str | None, series: list[dict[str, Any]]) -> bool:
+    """Whether `period` comes no later than `last` in the series' own (time) order."""
+    if last is None:
+        return True
+    order = [r["period"] for r in series]
+    return last not in order or order.index(period) <= order.index(last)
+
+
+# --- configuration: the board's KPI set ----------------------------------------------------------------------
+
+def kpi_ids(engine: Engine) -> tuple[list[str], list[str]]:
+    """The board's KPIs (catalogue ids, in order) and notes on any configured id the catalogue lacks.
+
+    SEND_KPIS may name a YAML file (a list of ids, or {kpis: [...]}) or give the ids comma-separated;
+    otherwise dashboard/kpis.yaml.
+    """
+    setting = os.environ.get("SEND_KPIS", "").strip()
+    notes = []
+    ids: list[str] = []
+    try:
+        if setting and Path(setting).is_file():
+            ids = _read_kpi_file(Path(setting))
+        elif setting:
+            ids = [part.strip() for part in setting.split(",") if part.strip()]
+        else:
+            ids = _read_kpi_file(KPI_FILE)
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        LOG.warning("KPI configuration unreadable: %s", exc)
+        notes.append("The board's list of measures could not be read, so the standard set is shown.")
+        ids = _read_kpi_file(KPI_FILE)
+    known = [i for i in dict.fromkeys(ids) if i in engine.catalogue]
+    if len(known) < len(dict.fromkeys(ids)):
+        notes.append(f"{len(dict.fromkeys(ids)) - len(known)} measure(s) in the board's configuration are not in "
+                     "the indicator catalogue and are left out.")
+    return known, notes
+
+
+def _read_kpi_file(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data.get("kpis")
+    if not isinstance(data, list):
+        raise ValueError(f"{path.name}: expected a list of indicator ids")
+    return [str(item) for item in data if isinstance(item, str | int)]
+
+
+# --- themes and indicators -----------------------------------------------------------------------------------
+
+THEME_SLUGS = {theme.value.replace("_", "-"): theme for theme in Theme}
+
+
+def theme_slug(theme: Theme | str) -> str:
+    return Theme(theme).value.replace("_", "-")
+
+
+def theme_title(theme: Theme | str) -> str:
+    return THEME_TITLES[Theme(theme)]
+
+
+def resolve_theme(value: object) -> Theme:
+    text = filters.one(value)
+    if text is not None:
+        key = text.lower().replace("_", "-")
+        if key in THEME_SLUGS:
+            return THEME_SLUGS[key]
+    raise Problem("We could not find that theme",
+                  "The link asks for a theme this dashboard does not have.",
+                  "Choose one of the six themes listed below.")
+
+
+def themes() -> list[tuple[str, str]]:
+    """(slug, title) of every CDC theme, in the logic model's order."""
+    return [(theme_slug(t), THEME_TITLES[t]) for t in Theme]
+
+
+def theme_indicators(engine: Engine, theme: Theme) -> list[str]:
+    return [i.id for i in engine.catalogue.by_theme()[theme]]
+
+
+def resolve_indicator(engine: Engine, value: object) -> str:
+    text = filters.one(value)
+    if text is not None and text in engine.catalogue:
+        return text
+    raise Problem("We could not find that indicator",
+                  "The link asks for an indicator this dashboard does not have.",
+                  "Choose a theme below to find the indicator you want, or look it up in the indicator dictionary.")
+
+
+def breakdown_label(key: str) -> str:
+    return BREAKDOWNS.get(key, "All children") if key != TOTAL else "All children"
+
+
+def period_label(period: str | None) -> str:
+    return format_period(period) if period else "no period"
+
+
+# --- one indicator page's data ------------------------------------------------------------------------------
+
+@dataclass
+class IndicatorView:
+    meta: dict[str, Any]
+    headline: Headline
+    yearly: list[dict[str, Any]]
+    monthly: list[dict[str, Any]]
+    breakdowns: list[str]  # the breakdowns the chosen source offers (not Total), in catalogue order
+    breakdown: str | None  # the chosen one
+    breakdown_rows: list[dict[str, Any]]  # the chosen breakdown's rows, every period
+    period: str | None  # the period the breakdown shows
+    periods: list[str]  # every yearly period, in time order
+    ranked: list[dict[str, Any]]  # every council's published value for the benchmark period
+    notes: list[str]
+
+
+def indicator_view(ctx: Context, indicator_id: str, breakdown: object = None) -> IndicatorView:
+    engine = ctx.engine
+    notes = list(ctx.notes)
+    head = headline(ctx, indicator_id, forecast=True)
+    indicator = engine.indicator(indicator_id)
+    meta = head.meta
+    if head.problem and not head.series:
+        return IndicatorView(meta, head, [], [], [], None, [], None, [], [], notes)
+    source = meta.get("source_used", "national")
+    yearly = head.series if ctx.period is None else totals(
+        engine.show(indicator_id, ctx.area.code, ctx.audience, forecast=False)["rows"])
+    periods = [r["period"] for r in yearly]
+    monthly: list[dict[str, Any]] = []
+    if source == "local" and indicator.local is not None and indicator.local.monthly:
+        try:
+            monthly = totals(engine.show(indicator_id, ctx.area.code, ctx.audience, monthly=True,
+                                         forecast=False)["rows"])
+        except EngineError as exc:
+            LOG.warning("monthly %s: %s", indicator_id, exc)
+    offered = [b for b in engine.breakdowns_for(indicator, source) if b != TOTAL]
+    offered = [b for b in indicator.breakdowns if b in offered] + [b for b in offered if b not in indicator.breakdowns]
+    chosen = filters.clean_choice(breakdown, offered) if breakdown not in (None, "") else None
+    if breakdown not in (None, "") and chosen is None:
+        notes.append("The breakdown in the link is not one this indicator has; choose one from the list.")
+    if chosen is None and offered:
+        chosen = "ward" if "ward" in offered else offered[0]
+    rows: list[dict[str, Any]] = []
+    if chosen:
+        try:
+            answer = engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=chosen, forecast=False)
+            rows = [r for r in answer["rows"] if r["breakdown"] == chosen]
+        except UnknownBreakdown:
+            chosen = None
+    ranked = ranked_councils(ctx, indicator_id, head.benchmark)
+    return IndicatorView(meta, head, yearly, monthly, offered, chosen, rows, head.period, periods, ranked, notes)
+
+
+def ranked_councils(ctx: Context, indicator_id: str, bench: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every council's published value for the benchmark's published period (for the ranked view), with the
+    area and its statistical neighbours marked. Empty when the indicator has no published figures."""
+    published = bench.get("published") or {}
+    period = published.get("period")
+    if not period:
+        return []
+    engine = ctx.engine
+    neighbours = set(engine.neighbours(ctx.area.code))
+    out = []
+    for code, name in council_choices():
+        try:
+            result = engine.result(indicator_id, code, ctx.audience, period=period, source="national")
+        except EngineError:
+            continue
+        frame = result.frame[result.frame["breakdown"] == TOTAL]
+        if frame.empty:
+            continue
+        row = frame.iloc[0]
+        value = row["value"]
+        if value != value or row["status"] != "value":  # NaN or a symbol: not ranked
+            continue
+        out.append({"area_code": code, "area_name": name, "value": float(value),
+                    "is_area": code == ctx.area.code, "is_neighbour": code in neighbours})
+    return out
+
+
+def breakdown_values(rows: list[dict[str, Any]]) -> list[str]:
+    """The distinct values of a breakdown's rows (the allowlist for a drill-down choice)."""
+    return list(dict.fromkeys(str(r["breakdown_value"]) for r in rows if r.get("breakdown_value") not in (None, "")))
+
+
+def rows_for_period(rows: list[dict[str, Any]], period: str | None) -> list[dict[str, Any]]:
+    """The rows of one period; the latest period in the rows when `period` is None or absent."""
+    periods = list(dict.fromkeys(r["period"] for r in rows))
+    if not periods:
+        return []
+    chosen = period if period in periods else periods[-1]
+    return [r for r in rows if r["period"] == chosen]
+
+
+def series_of(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
+    """One breakdown value's rows over time (e.g. one ward's trend)."""
+    return [r for r in rows if str(r.get("breakdown_value")) == value]
