@@ -131,6 +131,23 @@ def build(la: dict, ref: int, caseload: int, pop_0_25: int, ward_codes: np.ndarr
            denom=max(20, 0.004 * pop_0_25))
     series("neet_16_17_send_pc", 8.5 * lvl(0.7, 1.4), -0.03, 0.08, "percent", "month", 1, 30,
            denom=max(20, 0.11 * caseload))
+    # Attendance, exclusions and attainment by SEN status (DfE publishes these by LA, but the bundle lacks them):
+    # the total row is pupils with SEND (EHC plan or SEN support); the breakdown adds each status and no SEN.
+    pupils_ehc = max(20, 0.85 * caseload)
+    status_pupils = {"EHC plan": pupils_ehc, "SEN support": 2.7 * pupils_ehc, "No SEN": 16 * pupils_ehc}
+    for mcode, levels, cohort, lo, hi in (
+        ("absence_send_pc", {"EHC plan": 10.5, "SEN support": 9.0, "No SEN": 6.1, "": 9.4}, 1, 2, 25),
+        ("persistent_absence_send_pc", {"EHC plan": 32, "SEN support": 28, "No SEN": 17, "": 29}, 1, 5, 60),
+        ("suspensions_send_rate", {"EHC plan": 15, "SEN support": 20, "No SEN": 4, "": 18.5}, 1, 0, 60),
+        ("ks1_expected_send_pc", {"EHC plan": 9, "SEN support": 23, "No SEN": 66, "": 19}, 13, 0, 100),
+        ("ks4_grade5_em_send_pc", {"EHC plan": 7, "SEN support": 18, "No SEN": 52, "": 15}, 13, 0, 100),
+        ("ks5_destinations_send_pc", {"EHC plan": 80, "SEN support": 84, "No SEN": 90, "": 83}, 13, 40, 100),
+    ):
+        shared = lvl(0.85, 1.15)  # one area effect for every status, so the gaps stay realistic
+        for status, base in levels.items():
+            pupils = (status_pupils[status] if status else status_pupils["EHC plan"] + status_pupils["SEN support"])
+            series(mcode, base * shared, -0.01, 0.03, "percent", "academic_year", lo, hi,
+                   "sen_status" if status else "", status, denom=max(10, pupils / cohort))
     # Population 0–25: the LA and each ward, calendar years (mid-year estimate style).
     for label, tt in _periods("calendar_year", ref):
         growth = (1.004) ** tt
