@@ -151,7 +151,7 @@ def status_text(status: str | None) -> str:
 
 
 def breakdown_label(name: str) -> str:
-    return "All children and young people" if name == TOTAL else BREAKDOWNS.get(name, name.replace("_", " "))
+    return "Total" if name == TOTAL else BREAKDOWNS.get(name, name.replace("_", " "))
 
 
 def join_words(items: Iterable[str], words: dict[str, str] | None = None) -> str:
