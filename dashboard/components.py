@@ -1,0 +1,237 @@
+"""Small shared components every page uses: the accessible chart wrapper, badges, values with their symbols,
+the symbols legend, breadcrumbs and the loading state.
+
+Nothing here renders data as HTML: every value from data becomes text in a Dash component, so it is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.figures import SYMBOL_EXPLANATIONS, SYMBOLS, format_value, symbol_text
+
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+
+RAG_WORDS = {
+    "target": {"green": "on target", "amber": "close to target", "red": "off target", None: "no target set"},
+    "neighbours": {"green": "better than statistical neighbours", "amber": "similar to statistical neighbours",
+                   "red": "worse than statistical neighbours", None: "no comparison"},
+    "england": {"green": "better than England", "amber": "similar to England", "red": "worse than England",
+                None: "no comparison"},
+}
+RAG_NAMES = {"green": "Green", "amber": "Amber", "red": "Red", None: "Not rated"}
+
+# Arrow shape (the direction the number moved) and words (the judgement), for every direction of travel.
+DIRECTIONS = {
+    "improving": "Improving",
+    "worsening": "Getting worse",
+    "no significant change": "No significant change",
+    "not assessed": "Change not assessed",
+    "increasing": "Increasing",
+    "decreasing": "Decreasing",
+}
+
+
+def _id_part(id: Any, part: str) -> Any:
+    if id is None:
+        return None
+    if isinstance(id, Mapping):
+        return {**id, "part": part}
+    return f"{id}-{part}"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def cell_text(value: Any) -> str:
+    """Any cell as text a reader can use: symbols with their meaning, numbers with thousands separators,
+    missing values as `x (not available)`; never "None", "NaN" or "nan"."""
+    if _is_missing(value):
+        return symbol_text("x")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return symbol_text("x")
+        if value.is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    text = str(value)
+    if text.strip() in SYMBOLS:
+        return symbol_text(text.strip())
+    if text.strip().lower() in ("none", "nan", "nat", "null", "<na>"):
+        return symbol_text("x")
+    return text
+
+
+def _numeric_column(series: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return True
+    texts = [str(v) for v in series if not _is_missing(v)]
+    if not texts:
+        return False
+    numeric = sum(1 for t in texts if t.replace(",", "").replace("%", "").replace(".", "", 1).lstrip("-").isdigit())
+    return numeric / len(texts) >= 0.6
+
+
+def data_table(table: pd.DataFrame, caption: str, *, row_headers: bool = True, id: Any = None) -> html.Table:
+    """A proper HTML table: a caption, column headers with scope="col", the first column as row headers
+    (scope="row"), numbers right-aligned, every cell as readable text (`cell_text`)."""
+    columns = [str(c) for c in table.columns]
+    numeric = {c: _numeric_column(table[c]) for c in table.columns}
+    head = html.Thead(html.Tr([html.Th(c, scope="col", className="num" if numeric[col] and i else None)
+                               for i, (c, col) in enumerate(zip(columns, table.columns, strict=True))]))
+    body = []
+    for record in table.itertuples(index=False, name=None):
+        cells = []
+        for i, (value, col) in enumerate(zip(record, table.columns, strict=True)):
+            text = cell_text(value)
+            cls = "num" if numeric[col] and i else None
+            if i == 0 and row_headers:
+                cells.append(html.Th(text, scope="row", className=cls))
+            else:
+                cells.append(html.Td(text, className=cls))
+        body.append(html.Tr(cells))
+    kwargs = {"id": id} if id is not None else {}
+    return html.Table([html.Caption(caption), head, html.Tbody(body)], className="table data-table", **kwargs)
+
+
+def empty_state(reason: str, *, title: str | None = None) -> html.Div:
+    """An explained empty state: what is missing and why, in words."""
+    return html.Div([
+        html.P(html.Strong(title or "No data to show")),
+        html.P(reason),
+    ], className="empty-state", role="note")
+
+
+def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.DataFrame | None,
+          table_caption: str, id: Any = None, empty_reason: str | None = None, graph_id: Any = None,
+          heading_level: int = 3, height: int | None = None) -> html.Figure:
+    """An accessible chart: `<figure>` with a `<figcaption>` (the title stating the finding, and the caption),
+    the plain-English summary, the graph (no mode bar; a described image for assistive technology) and a
+    keyboard-operable "View as table" (`<details>`) holding the same numbers as a proper table.
+
+    When `empty_reason` is set, or the table is empty, the graph and table are replaced by an explained
+    empty state. graph_id: the dcc.Graph's id for callbacks (e.g. drill-down on click); by default
+    `<id>-graph` (or `{**id, "part": "graph"}` for a pattern-matching id).
+    """
+    heading = getattr(html, f"H{min(max(int(heading_level), 2), 6)}")
+    summary_id = _id_part(id, "summary") if isinstance(id, str) else None
+    children: list[Any] = [html.Figcaption([
+        heading(title, className="chart__title"),
+        html.P(caption, className="chart__caption") if caption else None,
+    ], className="chart__caption-block")]
+    is_empty = empty_reason is not None or table is None or len(table) == 0
+    if is_empty:
+        children.append(empty_state(empty_reason or "There are no figures for this selection."))
+        return html.Figure(children, className="chart chart--empty", **({"id": id} if id is not None else {}))
+    children.append(html.P(summary, className="chart__summary", **({"id": summary_id} if summary_id else {})))
+    graph_kwargs: dict[str, Any] = {"figure": figure, "config": GRAPH_CONFIG, "className": "chart__graph"}
+    gid = graph_id if graph_id is not None else _id_part(id, "graph")
+    if gid is not None:
+        graph_kwargs["id"] = gid
+    if height:
+        graph_kwargs["style"] = {"height": f"{int(height)}px"}
+    described = {"aria-describedby": summary_id} if summary_id else {}
+    children.append(html.Div(dcc.Graph(**graph_kwargs), role="img", className="chart__plot",
+                             **{"aria-label": f"Chart: {title}. {summary}"}, **described))
+    children.append(html.Details([
+        html.Summary("View as table", className="chart__toggle"),
+        html.Div(data_table(table, table_caption), className="table-scroll", tabIndex="0", role="region",
+                 **{"aria-label": table_caption}),
+    ], className="chart__table"))
+    return html.Figure(children, className="chart", **({"id": id} if id is not None else {}))
+
+
+def rag_badge(rag: str | None, *, against: str = "target") -> html.Strong:
+    """A RAG rating in colour and words, e.g. "Green — on target" (against: target, neighbours or england)."""
+    key = rag if rag in ("green", "amber", "red") else None
+    words = RAG_WORDS.get(against, RAG_WORDS["target"])[key]
+    text = f"{RAG_NAMES[key]} — {words}" if key else words[0].upper() + words[1:]
+    return html.Strong(text, className=f"badge badge--{key or 'none'}")
+
+
+def direction_badge(direction: str | None, polarity: str | None = None) -> html.Span:
+    """Direction of travel as an arrow shape (which way the number moved) and words (what that means).
+
+    Improving with higher-is-better is an up arrow; improving with lower-is-better a down arrow; no
+    significant change a flat arrow; not assessed a dash. The words always say it, so the arrow is a help,
+    not the message.
+    """
+    direction = direction if direction in DIRECTIONS else "not assessed"
+    polarity = str(getattr(polarity, "value", polarity) or "no_judgement")
+    up = {"improving": polarity != "low_is_good", "worsening": polarity == "low_is_good",
+          "increasing": True, "decreasing": False}.get(direction)
+    arrow = "▲" if up is True else "▼" if up is False else "▶" if direction == "no significant change" else "–"
+    tone = {"improving": "good", "worsening": "bad"}.get(direction, "neutral")
+    return html.Span([html.Span(arrow, className="direction__arrow", **{"aria-hidden": "true"}),
+                      " ", DIRECTIONS[direction]], className=f"direction direction--{tone}")
+
+
+def value_text(value: Any, status: str | None = "value", unit: str = "count", places: int = 0) -> html.Span:
+    """A figure as text: formatted by unit (`17.3%`, `1,234`), or its symbol with the meaning
+    (`c (suppressed)`), never "None" or "NaN"."""
+    status = None if _is_missing(status) else str(status)
+    text = format_value(value, unit, places, status or "value")
+    symbol = status if status and status != "value" else (None if not _is_missing(value) else "x")
+    if symbol:
+        return html.Span(text, className="value value--symbol", title=SYMBOL_EXPLANATIONS.get(symbol, ""))
+    return html.Span(text, className="value")
+
+
+def symbols_legend(symbols: Sequence[str] | None = None) -> html.Details:
+    """What the symbols mean (c, x, z, low, u), as a description list in a details element."""
+    keys = list(symbols) if symbols else list(SYMBOLS)
+    items = []
+    for key in keys:
+        items += [html.Dt(html.Code(key)), html.Dd(SYMBOL_EXPLANATIONS.get(key, SYMBOLS.get(key, "")))]
+    return html.Details([html.Summary("What the symbols mean"), html.Dl(items, className="symbols")],
+                        className="symbols-legend")
+
+
+def breadcrumbs(items: Sequence[tuple[str, str | None]] | Sequence[Mapping[str, Any]]) -> html.Nav:
+    """Breadcrumbs: [(label, href), ...]; the last item is the current page (aria-current="page", no link)."""
+    pairs = [(i.get("label"), i.get("href")) if isinstance(i, Mapping) else (i[0], i[1]) for i in items]
+    lis = []
+    for n, (label, href) in enumerate(pairs):
+        if n == len(pairs) - 1:
+            lis.append(html.Li(html.Span(label, **{"aria-current": "page"}), className="breadcrumbs__item"))
+        else:
+            lis.append(html.Li(html.A(label, href=href or "/", className="breadcrumbs__link"),
+                               className="breadcrumbs__item"))
+    return html.Nav(html.Ol(lis, className="breadcrumbs__list"), className="breadcrumbs",
+                    **{"aria-label": "Breadcrumb"})
+
+
+def loading(children: Any, *, id: Any = None) -> dcc.Loading:
+    """Slow content with a loading state (announced politely to screen readers)."""
+    kwargs = {"id": id} if id is not None else {}
+    return dcc.Loading(html.Div(children, **{"aria-live": "polite", "aria-busy": "false"}), type="default",
+                       color="#1d4f91", className="loading", delay_show=200, **kwargs)
+
+
+def narrative_list(sentences: Sequence[Any], *, heading: str, empty: str, id: Any = None,
+                   heading_level: int = 2) -> html.Section:
+    """One list of the generated narrative (`dashboard.narrative.Sentence`s), each with its evidence link."""
+    tag = getattr(html, f"H{min(max(int(heading_level), 2), 6)}")
+    if sentences:
+        body: Any = html.Ul([html.Li([s.text, " ", html.A(["See the evidence", html.Span(
+            f" for {s.title}", className="visually-hidden")], href=s.href)]) for s in sentences],
+            className="narrative__list")
+    else:
+        body = html.P(empty, className="narrative__empty")
+    return html.Section([tag(heading), body], className="narrative",
+                        **({"id": id} if id is not None else {}))
