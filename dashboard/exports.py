@@ -62,6 +62,7 @@ YEAR_TYPE_WORDS = {"calendar": "Calendar year (January to December)",
 SOURCE_WORDS = {"local": "Local records (the council's case-management extract)",
                 "aggregate": "Partner returns (aggregate measures template)",
                 "national": "Published national statistics (Department for Education)"}
+SOURCE_SHORT = {"local": "Local records", "aggregate": "Partner returns", "national": "Published (DfE)"}
 COMPARATOR_WORDS = {"statistical_neighbours": "Statistical neighbours", "region": "Region",
                     "england": "England", "all_las": "All local authorities"}
 AUDIENCE_WORDS = {"officer": "Council officers (unsuppressed)",
@@ -308,11 +309,11 @@ def metadata_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
         meta.get("source"), meta.get("publication") or "Not published nationally",
         FREQUENCY_WORDS.get(meta.get("frequency") or "", meta.get("frequency")),
         YEAR_TYPE_WORDS.get(meta.get("year_type") or "", meta.get("year_type")), "; ".join(breakdowns),
-        join_words(meta.get("comparators") or [], COMPARATOR_WORDS) or "None",
+        join_words(meta.get("comparators") or [], COMPARATOR_WORDS) or "Not benchmarked",
         SOURCE_WORDS.get(meta.get("source_used") or "", "") or
         join_words(meta.get("sources") or [], SOURCE_WORDS),
         _date_text(meta.get("last_update")), _date_text(meta.get("next_update")),
-        meta.get("methodology") or "None recorded",
+        meta.get("methodology") or "Not recorded",
     ]
     return [(label, plain(v) or "Not recorded") for label, v in zip(METADATA_FIELDS, values, strict=True)]
 
