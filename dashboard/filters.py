@@ -5,8 +5,9 @@ rebuilds the same view. Everything read from a URL or a callback input passes th
 here: a value is either on an allowlist (from the engine) or dropped, never passed on as typed.
 
 The pickers do not navigate by themselves (a change of context on input would surprise keyboard and screen
-reader users): the reader chooses, then presses "Show". The callback only rewrites the query string of the
-shell's `dcc.Location`, and Dash rebuilds the page from `layout(**query)`.
+reader users): the reader chooses, then presses "Show", which loads the page's URL with the new query, and Dash
+builds the page from `layout(**query)`. Drill-down clicks on charts write the query through the shell's
+`dcc.Location` instead (see `dashboard.views.drill_search`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-import dash
-from dash import Input, Output, State, dcc, html
+from dash import dcc, html
 
 from dashboard.access import audience_for, granted_audience
 from dashboard.format import format_period
@@ -27,6 +27,7 @@ from indicators.vocabulary import Audience
 URL = "url"  # the shell's dcc.Location (refresh="callback-nav")
 AREA = "filter-area"
 PERIOD = "filter-period"
+AREA_LIST = "filter-area-list"
 APPLY = "filter-apply"
 FORM = "filter-form"
 
@@ -114,69 +115,41 @@ def year_choices(last_year: int) -> list[str]:
 # --- the picker bar ----------------------------------------------------------------------------------------
 
 def picker_bar(areas: list[tuple[str, str]], area_code: str, period: str | None,
-               periods: list[str] | None = None, *, period_label: str = "Figures to the end of") -> html.Form:
-    """The area and period pickers with a "Show" button. `areas` is [(code, name)] for every council;
-    `periods` the period codes to offer (default: calendar years, newest first)."""
-    options = [{"label": name, "value": code, "search": f"{name} {code}"} for code, name in areas]
-    period_options = [{"label": "Latest figures", "value": LATEST}]
+               periods: list[str] | None = None, *, last_year: int | None = None,
+               keep: Mapping[str, object] | None = None, period_label: str = "Figures to the end of") -> html.Form:
+    """The area and period pickers as a plain GET form: choosing and pressing "Show" loads the same page with
+    `?area=..&period=..` (plus the `keep` parameters, e.g. the breakdown), so the URL always holds the view.
+
+    Native controls, because they work with every keyboard and screen reader: the area is a text box with a
+    list of every council (type part of a name or a code: the browser filters the list), the period a select.
+    `areas` is [(code, name)]; `periods` the period codes to offer (default: calendar years, newest first).
+    """
+    names = dict(areas)
+    period_options = [("", "Latest figures")]
     if periods is None:
-        period_options += [{"label": f"{period_label} {y}", "value": y} for y in year_choices(date.today().year)]
+        period_options += [(y, f"{period_label} {y}") for y in year_choices(last_year or date.today().year)]
     else:
-        period_options += [{"label": format_period(p), "value": p} for p in periods]
+        period_options += [(p, format_period(p)) for p in periods]
+    if period and period not in {v for v, _ in period_options}:
+        period_options.append((period, format_period(period)))
+    hidden = [dcc.Input(type="hidden", name=key, value=str(value), id=f"filter-keep-{key}")
+              for key, value in (keep or {}).items() if key in KEYS and key not in ("area", "period") and value]
     return html.Form([
         html.Div([
-            html.Label("Area", htmlFor=AREA, className="filters__label"),
-            html.Span("Type a council's name or code to search", id=f"{AREA}-hint", className="filters__hint"),
-            dcc.Dropdown(id=AREA, options=options, value=area_code, clearable=False, searchable=True,
-                         className="filters__dropdown filters__dropdown--area"),
+            html.Label([html.Span("Area", className="filters__label"),
+                        html.Span("Type part of a council's name or its code, then choose from the list",
+                                  className="filters__hint")], htmlFor=AREA),
+            dcc.Input(id=AREA, name="area", type="text", list=AREA_LIST, value=names.get(area_code, area_code),
+                      autoComplete="off", spellCheck=False, className="filters__input", debounce=True),
+            html.Datalist([html.Option(code, value=name) for code, name in areas], id=AREA_LIST),
         ], className="filters__field"),
         html.Div([
-            html.Label("Period", htmlFor=PERIOD, className="filters__label"),
-            html.Span("The latest figures, or those available at the end of a year", id=f"{PERIOD}-hint",
-                      className="filters__hint"),
-            dcc.Dropdown(id=PERIOD, options=period_options, value=period or LATEST, clearable=False,
-                         searchable=False, className="filters__dropdown"),
+            html.Label([html.Span("Period", className="filters__label"),
+                        html.Span("The latest figures, or those available at the end of a year",
+                                  className="filters__hint")], htmlFor=PERIOD),
+            html.Select([html.Option(label, value=value, selected=(value == (period or "")))
+                         for value, label in period_options], id=PERIOD, name="period", className="filters__select"),
         ], className="filters__field"),
-        html.Button("Show", id=APPLY, type="button", n_clicks=0, className="button filters__apply"),
-    ], id=FORM, className="filters", role="search", **{"aria-label": "Choose area and period"})
-
-
-# --- the callback: thin, and safe with any values a client sends ---------------------------------------------
-
-def apply_filters(n_clicks: object, area: object, period: object, search: object) -> str:
-    """The new query string for the chosen area and period; the current one when an input is not allowed."""
-    if not isinstance(n_clicks, int) or n_clicks < 1:
-        return dash.no_update
-    params = parse_search(search)
-    params["audience"] = audience_param(clean_audience(params.get("audience")))
-    known = _area_codes()
-    chosen = clean_choice(area, known)
-    if chosen is None:
-        return dash.no_update  # not a council we know: leave the view as it is
-    if chosen != params.get("area"):
-        for key in DRILL_KEYS:
-            params.pop(key, None)
-    params["area"] = chosen
-    period_text = one(period)
-    if period_text is None or period_text == LATEST:
-        params.pop("period", None)
-    elif re.fullmatch(r"\d{4}|\d{6}|\d{4}-\d{2}", period_text):
-        params["period"] = period_text  # its meaning is checked by the page against the indicator's periods
-    else:
-        return dash.no_update
-    return query_string(params)
-
-
-def _area_codes() -> list[str]:
-    """Every council's code (the allowlist the area picker offers)."""
-    from dashboard import views
-
-    try:
-        return [code for code, _ in views.council_choices()]
-    except views.Problem:
-        return []
-
-
-dash.callback(Output(URL, "search", allow_duplicate=True), Input(APPLY, "n_clicks"),
-              State(AREA, "value"), State(PERIOD, "value"), State(URL, "search"),
-              prevent_initial_call=True)(apply_filters)
+        *hidden,
+        html.Button("Show", id=APPLY, type="submit", className="button filters__apply"),
+    ], id=FORM, method="get", className="filters", role="search", **{"aria-label": "Choose area and period"})

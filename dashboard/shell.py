@@ -132,8 +132,17 @@ def frame() -> html.Div:
 
 def carry_state(pathname: object, search: object, ids: list[dict]) -> tuple[list[str], list[str | None]]:
     """Each navigation link's href with the current area and period, and aria-current on the page shown."""
+    from dashboard import views
+
     params = filters.parse_search(search)
     params["audience"] = filters.audience_param(filters.clean_audience(params.get("audience")))
+    if params.get("area"):
+        try:
+            params["area"] = views.resolve_area(views.get_engine(), params["area"]).code
+        except views.Problem:
+            params.pop("area")
+    if params.get("period") and not views.looks_like_period(params["period"]):
+        params.pop("period")
     kept = {k: params[k] for k in CARRIED if params.get(k)}
     current = pathname if isinstance(pathname, str) else ""
     hrefs, currents = [], []

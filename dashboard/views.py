@@ -8,15 +8,18 @@ explain in plain words.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from dash import html
 
 from dashboard import filters
 from dashboard.access import engine as shared_engine
@@ -42,9 +45,11 @@ LA_LEVEL = "Local authority"
 class Problem(Exception):
     """Something a reader asked for that cannot be shown, with what to do instead (shown on the page)."""
 
-    def __init__(self, title: str, message: str, hint: str = "") -> None:
+    def __init__(self, title: str, message: str, hint: str = "",
+                 choices: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message)
         self.title, self.message, self.hint = title, message, hint
+        self.choices = choices or []  # (area code, name) a reader may pick instead
 
 
 # --- engine and areas ----------------------------------------------------------------------------------------
@@ -74,22 +79,34 @@ def council_choices() -> list[tuple[str, str]]:
 
 
 def resolve_area(engine: Engine, value: object) -> Area:
-    """A council from a URL value: its new code, its old three-digit code or its exact name. The default is the
-    warehouse's own area. Anything else is a Problem that says how to pick."""
+    """A council from a URL value: its new code, its old three-digit code or its name (exact, or the only name
+    that contains the text). The default is the warehouse's own area. Anything else is a Problem that says how
+    to pick, listing the councils whose names match when there are a few."""
     text = filters.one(value)
     if text is None and value in (None, ""):
         return default_area(engine)
+    councils = [a for a in engine.areas() if a.level == LA_LEVEL]
+    matches: list[Area] = []
     if text is not None:
         try:
             area = engine.area(text)
+            if area.level == LA_LEVEL:
+                return area
         except UnknownArea:
-            area = next((a for a in engine.areas() if a.level == LA_LEVEL and a.name.casefold() == text.casefold()),
-                        None)
-        if area is not None and area.level == LA_LEVEL:
-            return area
+            pass
+        folded = text.casefold()
+        exact = [a for a in councils if a.name.casefold() == folded]
+        if exact:
+            return exact[0]
+        matches = [a for a in councils if folded in a.name.casefold()]
+        if len(matches) == 1:
+            return matches[0]
+    if 1 < len(matches) <= 12:
+        raise Problem("Several councils match", f"{len(matches)} councils have that in their name.",
+                      "Choose one:", choices=[(a.code, a.name) for a in matches])
     raise Problem("We could not find that area",
                   "The link asks for an area this dashboard does not know.",
-                  "Choose a council from the Area list above: type part of its name (for example Bristol) or its "
+                  "Choose a council from the Area box: type part of its name (for example Bristol) or its "
                   "code (for example E06000023), then press Show.")
 
 
@@ -148,7 +165,7 @@ def context(query: Mapping[str, Any], *, period_is_code: bool = False) -> Contex
         year = filters.clean_year(text, engine.reference_date.year)
         if year is not None:
             period = year
-        elif period_is_code and text is not None and _looks_like_period(text):
+        elif period_is_code and text is not None and looks_like_period(text):
             period = text  # checked against the indicator's own periods by the page
         else:
             notes.append("The period in the link is not one this dashboard offers, so the latest figures are shown.")
@@ -160,9 +177,8 @@ def context(query: Mapping[str, Any], *, period_is_code: bool = False) -> Contex
     return Context(engine, audience, area, period, params, notes)
 
 
-def _looks_like_period(text: str) -> bool:
-    import re
-
+def looks_like_period(text: str) -> bool:
+    """A year, an academic or financial year, a month or a quarter, as the engine writes periods."""
     return bool(re.fullmatch(r"\d{4}|\d{6}|\d{4}-\d{2}|\d{4}-Q[1-4]", text))
 
 
@@ -440,3 +456,124 @@ def rows_for_period(rows: list[dict[str, Any]], period: str | None) -> list[dict
 def series_of(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
     """One breakdown value's rows over time (e.g. one ward's trend)."""
     return [r for r in rows if str(r.get("breakdown_value")) == value]
+
+
+# --- drill-down: ward -> its schools -> need types ---------------------------------------------------------------
+
+DRILL_BREAKDOWN = {"ward": "ward", "school": "school", "need": "primary_need"}
+NEXT_BREAKDOWN = {None: "ward", "ward": "school", "school": "primary_need"}
+
+
+def drill_allowlist(ctx: Context, indicator_id: str, key: str) -> list[str]:
+    """The values a drill-down key may take for this indicator and area: the engine's breakdown values (ward
+    names, school names, need types). Empty when the indicator has no such breakdown."""
+    breakdown = DRILL_BREAKDOWN.get(key)
+    if breakdown is None:
+        return []
+    try:
+        answer = ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False)
+    except EngineError:
+        return []
+    return breakdown_values([r for r in answer["rows"] if r["breakdown"] == breakdown])
+
+
+def clicked_values(click: object) -> list[str]:
+    """Every text a plotly click carries for its first point (customdata, location, labels), for matching
+    against an allowlist; nothing else from the click is used."""
+    if not isinstance(click, dict):
+        return []
+    points = click.get("points")
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        return []
+    point = points[0]
+    found = []
+    custom = point.get("customdata")
+    for item in custom if isinstance(custom, list) else [custom]:
+        if isinstance(item, str | int):
+            found.append(str(item))
+    for name in ("location", "y", "x", "label", "text", "hovertext"):
+        value = point.get(name)
+        if isinstance(value, str | int):
+            found.append(str(value))
+    return [v for v in found if filters.one(v) is not None]
+
+
+def drill_search(key: str, click: object, pathname: object, search: object) -> str | None:
+    """The query string after clicking a ward, school or need type on an indicator page, or None when the click
+    does not name an allowed value (the view then stays as it is)."""
+    if key not in DRILL_BREAKDOWN or not isinstance(pathname, str) or not pathname.startswith("/indicator/"):
+        return None
+    indicator_id = pathname.removeprefix("/indicator/").strip("/")
+    params = filters.parse_search(search)
+    try:
+        engine = get_engine()
+        resolve_indicator(engine, indicator_id)
+        ctx = context(params, period_is_code=True)
+    except Problem:
+        return None
+    allowed = drill_allowlist(ctx, indicator_id, key)
+    chosen = next((v for v in clicked_values(click) if v in allowed), None)
+    if chosen is None:
+        return None
+    params = dict(ctx.params)
+    for k in ("ward", "school", "need"):
+        if k in filters.parse_search(search):
+            params[k] = filters.parse_search(search)[k]
+    params[key] = chosen
+    if key == "ward":
+        params.pop("school", None)
+        params.pop("need", None)
+    if key == "school":
+        params.pop("need", None)
+    params["breakdown"] = NEXT_BREAKDOWN.get(key, params.get("breakdown"))
+    if key == "need":
+        params.pop("breakdown", None)
+    return filters.query_string(params)
+
+
+# --- page pieces every view shares ----------------------------------------------------------------------------
+
+def notes(items: list[str]) -> html.Div | None:
+    """Things the reader should know about this view (an ignored period, a KPI left out), or nothing."""
+    if not items:
+        return None
+    return html.Div([html.P(text) for text in dict.fromkeys(items)], className="notice notice--info", role="note")
+
+
+def problem_page(problem: Problem, heading: str) -> html.Div:
+    """A friendly page for a view that cannot be shown: what went wrong, what to do, and the pickers (with the
+    default area) when the data can be read at all."""
+    picker = None
+    try:
+        engine = get_engine()
+        picker = filters.picker_bar(council_choices(), default_area(engine).code, None)
+    except Problem:
+        pass
+    return html.Div([
+        html.H1(heading),
+        html.Div([html.H2(problem.title), html.P(problem.message), html.P(problem.hint) if problem.hint else None,
+                  html.Ul([html.Li(html.A(name, href=filters.query_string({"area": code})))
+                           for code, name in problem.choices]) if problem.choices else None],
+                 className="notice notice--error", role="alert"),
+        picker,
+        html.P([html.A("Go to the start page", href="/"), " to choose a view."]),
+    ])
+
+
+def guarded(heading: str) -> Callable:
+    """Wrap a page's layout so that nothing but a friendly page ever reaches a reader: a Problem becomes its
+    explanation, anything unexpected a plain apology (and a log entry with the details for the team)."""
+    def wrap(build: Callable[..., html.Div]) -> Callable[..., html.Div]:
+        @functools.wraps(build)
+        def layout(**query):
+            try:
+                return build(**query)
+            except Problem as problem:
+                return problem_page(problem, heading)
+            except Exception:  # noqa: BLE001 - a reader never sees a traceback
+                LOG.exception("page %s failed for query %r", heading, query)
+                return problem_page(Problem("Something went wrong",
+                                            "This view could not be drawn. The team that runs the dashboard has "
+                                            "been told.", "Try another area or period, or go back."), heading)
+        return layout
+    return wrap

@@ -109,7 +109,7 @@ def layout(**query) -> html.Div:
         ctx = views.context(query)
         params = ctx.params
         area_name = ctx.area.name
-        picker = filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period)
+        picker = filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year)
     except views.Problem as problem:
         notice = html.Div([html.H2(problem.title), html.P(problem.message), html.P(problem.hint)],
                           className="notice notice--error", role="alert")
