@@ -230,8 +230,8 @@ def narrative_list(sentences: Sequence[Any], *, heading: str, empty: str, id: An
     if sentences:
         body: Any = html.Ul([html.Li([s.text, " ", html.A(["See the evidence", html.Span(
             f" for {s.title}", className="visually-hidden")], href=s.href)]) for s in sentences],
-            className="narrative__list")
+            className="narrative-list__items")
     else:
-        body = html.P(empty, className="narrative__empty")
-    return html.Section([tag(heading), body], className="narrative",
+        body = html.P(empty, className="narrative-list__empty")
+    return html.Section([tag(heading), body], className="narrative-list",
                         **({"id": id} if id is not None else {}))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -192,11 +193,21 @@ def symbol_text(status: str | None) -> str:
     return f"{status} ({SYMBOLS.get(status, 'not available')})"
 
 
+def _fixed(number: float, places: int) -> str:
+    """`number` to `places` decimals, halves rounded away from zero (as DfE publishes: 17.25 -> 17.3),
+    with thousands separators; never "-0"."""
+    places = max(0, int(places))
+    rounded = Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    return f"{rounded:,.{places}f}"
+
+
 def format_number(value: Any, places: int = 0) -> str:
     number = _number(value)
     if number is None:
         return symbol_text("x")
-    return f"{number:,.{max(0, int(places))}f}"
+    return _fixed(number, places)
 
 
 def format_value(value: Any, unit: str = "count", places: int = 1, status: str | None = "value") -> str:
@@ -211,7 +222,7 @@ def format_value(value: Any, unit: str = "count", places: int = 1, status: str |
     if number is None:
         return symbol_text("x")
     unit = str(getattr(unit, "value", unit))
-    text = f"{number:,.{max(0, int(places))}f}"
+    text = _fixed(number, places)
     if unit == "percent":
         return f"{text}%"
     if unit == "rate_per_10000":
@@ -227,8 +238,7 @@ def format_value(value: Any, unit: str = "count", places: int = 1, status: str |
 
 def format_change(difference: float, unit: str, places: int) -> str:
     """A difference between two values: `9.1 percentage points`, `120`, `2.0 weeks`."""
-    magnitude = abs(difference)
-    text = f"{magnitude:,.{places}f}"
+    text = _fixed(abs(difference), places)
     word = _UNIT_WORDS.get(unit, "")
     return f"{text} {word}".strip()
 
@@ -288,8 +298,11 @@ def _gap_note(df: pd.DataFrame) -> str:
         return ""
     parts = []
     for status, group in missing.groupby("status", sort=True):
-        periods = ", ".join(format_period(p) for p in group["period"])
-        parts.append(f"{periods}: {symbol_text(status)}")
+        if len(group) > 4:
+            parts.append(f"{len(group)} periods between {format_period(group['period'].iat[0])} and "
+                         f"{format_period(group['period'].iat[-1])}: {symbol_text(status)}")
+        else:
+            parts.append(f"{', '.join(format_period(p) for p in group['period'])}: {symbol_text(status)}")
     return "No figure shown for " + "; ".join(parts) + "."
 
 
@@ -332,10 +345,10 @@ def _is_partial(period: str, complete_to: str | None) -> bool:
     """Whether `period` comes after the last complete period (a year or month still in progress)."""
     if not complete_to:
         return False
-    complete = str(complete_to)
-    if len(str(period)) != len(complete) and "-" in str(period) and "-" not in complete:
-        return int(str(period)[:4]) > int(complete[:4])  # a month of a year after the last complete year
-    return _period_key(period) > _period_key(complete)
+    text, complete = str(period), str(complete_to)
+    if len(text) != len(complete) or ("-" in text) != ("-" in complete):
+        return False  # a month against a year (or a quarter): pass the last complete period of the same kind
+    return _period_key(text) > _period_key(complete)
 
 
 def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None, forecast: Any = None,
@@ -346,7 +359,8 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     rows: `show()`'s dict or its rows (only the all-children `Total` rows are drawn). target: a number or the
     benchmark's `target` block (whose `baseline` is used when `baseline` is not given). forecast: the
     benchmark's `forecast` block or its rows (period, forecast, lower, upper). complete_to: the last period
-    that has ended (the benchmark's `period`); later periods are drawn as hollow "so far" points, dotted.
+    that has ended (the benchmark's `period` for years; the last full month for `monthly`); later periods
+    are drawn as hollow "so far" points, not joined to the line.
     Suppressed or missing periods are gaps in the line, listed in a note under the chart.
     """
     m = meta(indicator)
@@ -367,15 +381,13 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
         line={"color": PALETTE[0], "width": 3}, marker={"size": 8 if not monthly else 5, "color": PALETTE[0]},
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
     if any(partial):
-        first = partial.index(True)
-        join = first - 1 if first > 0 and values[first - 1] is not None else first
+        idx = [i for i, part in enumerate(partial) if part and values[i] is not None]
         fig.add_trace(go.Scatter(
-            x=labels[join:], y=values[join:], name="So far (period not finished)", mode="lines+markers",
-            connectgaps=False, line={"color": PALETTE[0], "width": 2, "dash": "dot"},
-            marker={"size": [8 if not monthly else 5] * (first - join) + [9] * (len(labels) - first),
-                    "symbol": ["circle"] * (first - join) + ["circle-open"] * (len(labels) - first),
-                    "color": PALETTE[0], "line": {"width": 2}},
-            hovertext=hover[join:], hovertemplate="%{hovertext}<extra></extra>"))
+            x=[labels[i] for i in idx], y=[values[i] for i in idx], name="So far (period not finished)",
+            mode="markers+text", text=["so far" for _ in idx], textposition="top center",
+            textfont={"size": 12, "color": MUTED_COLOUR},
+            marker={"size": 10, "symbol": "circle-open", "color": PALETTE[0], "line": {"width": 2}},
+            hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
     categories = list(labels)
     if fc:
         fc_labels = [format_period(r["period"]) for r in fc]
@@ -417,7 +429,11 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
                                  line={"color": PALETTE[4], "width": 2, "dash": "dot"},
                                  hovertext=[text] * len(categories), hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=categories, title=None,
-                     showgrid=False)
+                     showgrid=False, tickangle=0)
+    if len(categories) > 16:  # many months: label every January (or every sixth point) only
+        ticks = [c for c in categories if c.startswith("Jan ")] or categories[::6]
+        fig.update_xaxes(tickvals=ticks, ticktext=ticks)
+    fig.update_layout(legend={"traceorder": "normal"})
     fig.update_yaxes(title=_axis_title(m), rangemode="tozero", **_axis_format(m))
     if m.unit == "percent":
         top = max([v for v in values if v is not None] + [r["upper"] or r["forecast"] for r in fc]
@@ -435,7 +451,7 @@ def sparkline(rows: Any, indicator: Any, *, complete_to: str | None = None) -> g
     (periods after `complete_to` are left off: a tile shows finished periods only)."""
     m = meta(indicator)
     df = _totals(rows)
-    df = df[[not _is_partial(p, complete_to) for p in df["period"]]]
+    df = df.loc[np.array([not _is_partial(p, complete_to) for p in df["period"]], dtype=bool)]
     fig = _base(height=60)
     fig.update_layout(margin={"l": 4, "r": 8, "t": 6, "b": 6}, showlegend=False,
                       xaxis={"visible": False, "fixedrange": True}, yaxis={"visible": False, "fixedrange": True})
@@ -775,6 +791,7 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
             name = f"{part['area_name'].iat[0]} (this area)"
         fig.add_trace(go.Bar(
             x=part["position"], y=part["value"], name=name, marker={"color": colour, "line": {"width": 0}},
+            width=0.8,
             customdata=part["area_code"],
             hovertext=[f"{nm}: {format_value(v, m.unit, m.places)}{when}, ranked {ordinal(int(r))} of {n}{rank_word}"
                        for nm, v, r in zip(part["area_name"], part["value"], part["rank"], strict=True)],
@@ -786,7 +803,8 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
             fill = BAND_FILLS.get(letter, "rgba(80, 90, 95, 0.06)")
             fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=band["y0"], y1=band["y1"],
                           fillcolor=fill, line={"width": 0}, layer="below", name=f"Band {letter}")
-            label = f"Band {letter}" if len(letter) == 1 else letter
+            label = ({"A": "Band A: best quarter", "D": "Band D: worst quarter"}.get(letter, f"Band {letter}")
+                     if len(letter) == 1 else letter)
             fig.add_annotation(x=1, xref="paper", xanchor="right", y=(band["y0"] + band["y1"]) / 2, yref="y",
                                text=label, showarrow=False, font={"size": 12, "color": TEXT_COLOUR},
                                bgcolor="rgba(255,255,255,0.8)")
@@ -803,9 +821,14 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
             bordercolor=HIGHLIGHT, borderwidth=2)
     fig.update_layout(barmode="overlay", bargap=0.1)
     order = "best (1) to worst" if m.judged else "highest to lowest"
+    ticks = [1] + list(range(25, n + 1, 25))
+    if n - ticks[-1] >= 8:
+        ticks.append(n)
     fig.update_xaxes(title=f"Councils in England ranked from {order}", range=[0, n + 1], showgrid=False,
-                     tickvals=[1] + list(range(25, n + 1, 25)) + ([n] if n % 25 else []))
+                     tickvals=ticks, tickangle=0)
     top = high * 1.2 if high > 0 else 1
+    if m.unit == "percent" and high <= 100:
+        top = min(top, 105)
     fig.update_yaxes(title=f"{_axis_title(m)}{when}", range=[low, top], **_axis_format(m))
     return fig
 
@@ -921,7 +944,7 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
     if hidden:
         fig.add_trace(go.Scatter(
             x=[0] * len(hidden), y=[e["name"] for e in hidden], mode="text", showlegend=False, name="No figure",
-            text=[symbol_text(e["status"]) for e in hidden], textposition="middle right",
+            text=["  " + symbol_text(e["status"]) for e in hidden], textposition="middle right",
             textfont={"color": MUTED_COLOUR}, customdata=[e["name"] for e in hidden],
             hovertext=[f"{e['name']}: {symbol_text(e['status'])}" for e in hidden],
             hovertemplate="%{hovertext}<extra></extra>"))
@@ -1184,8 +1207,9 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
             fill = _to_hex(sample_colorscale(scale, [(e["value"] - lo) / (hi - lo)])[0])
             label = format_value(e["value"], m.unit, m.places)
         x, y = centres[e["code"]]
-        fig.add_shape(type="path", path=_hex_path(x, y), fillcolor=fill, line={"color": "#ffffff", "width": 2},
-                      layer="below")
+        edge = {"color": "#b1b4b6", "width": 1} if e["value"] is None else {"color": "#ffffff", "width": 2}
+        fig.add_shape(type="path", path=_hex_path(x, y, 0.95 if e["value"] is None else 0.97), fillcolor=fill,
+                      line=edge, layer="below")
         fills.append(fill)
         colours.append(text_colour_for(fill))
         texts.append(f"{short_name(e['name'])}<br><b>{label}</b>")
@@ -1326,7 +1350,7 @@ def funnel_plot(rows: Any, indicator: Any, *, schools: Any = None, period: str |
         names = part["breakdown_value"].tolist()
         fig.add_trace(go.Scatter(
             x=part["denominator"], y=part["value"], mode="markers" if cls == "within" else "markers+text",
-            name=name, text=None if cls == "within" else names, textposition="top center",
+            name=name, text=None if cls == "within" else names, textposition="middle right", cliponaxis=False,
             textfont={"size": 11, "color": TEXT_COLOUR},
             marker={"color": colour, "symbol": symbol, "size": 9 if cls == "within" else 12,
                     "line": {"color": "#ffffff", "width": 1}},
