@@ -31,7 +31,6 @@ from indicators.engine import (
     EngineError,
     NotAvailable,
     UnknownArea,
-    UnknownBreakdown,
     UnknownIndicator,
     UnknownPeriod,
 )
@@ -347,7 +346,8 @@ def resolve_indicator(engine: Engine, value: object) -> str:
         return text
     raise Problem("We could not find that indicator",
                   "The link asks for an indicator this dashboard does not have.",
-                  "Choose a theme below to find the indicator you want, or look it up in the indicator dictionary.")
+                  "Choose a theme from the list at the top of the page to find the measure you want, or look it "
+                  "up in the indicator dictionary.")
 
 
 def breakdown_label(key: str) -> str:
@@ -360,71 +360,105 @@ def period_label(period: str | None) -> str:
 
 # --- one indicator page's data ------------------------------------------------------------------------------
 
-@dataclass
-class IndicatorView:
-    meta: dict[str, Any]
-    headline: Headline
-    yearly: list[dict[str, Any]]
-    monthly: list[dict[str, Any]]
-    breakdowns: list[str]  # the breakdowns the chosen source offers (not Total), in catalogue order
-    breakdown: str | None  # the chosen one
-    breakdown_rows: list[dict[str, Any]]  # the chosen breakdown's rows, every period
-    period: str | None  # the period the breakdown shows
-    periods: list[str]  # every yearly period, in time order
-    ranked: list[dict[str, Any]]  # every council's published value for the benchmark period
-    notes: list[str]
+def source_of(head: Headline) -> str:
+    return head.meta.get("source_used", "national")
 
 
-def indicator_view(ctx: Context, indicator_id: str, breakdown: object = None) -> IndicatorView:
-    engine = ctx.engine
-    notes = list(ctx.notes)
-    head = headline(ctx, indicator_id, forecast=True)
-    indicator = engine.indicator(indicator_id)
-    meta = head.meta
-    if head.problem and not head.series:
-        return IndicatorView(meta, head, [], [], [], None, [], None, [], [], notes)
-    source = meta.get("source_used", "national")
-    yearly = head.series if ctx.period is None else totals(
-        engine.show(indicator_id, ctx.area.code, ctx.audience, forecast=False)["rows"])
-    periods = [r["period"] for r in yearly]
-    monthly: list[dict[str, Any]] = []
-    if source == "local" and indicator.local is not None and indicator.local.monthly:
-        try:
-            monthly = totals(engine.show(indicator_id, ctx.area.code, ctx.audience, monthly=True,
-                                         forecast=False)["rows"])
-        except EngineError as exc:
-            LOG.warning("monthly %s: %s", indicator_id, exc)
-    offered = [b for b in engine.breakdowns_for(indicator, source) if b != TOTAL]
-    offered = [b for b in indicator.breakdowns if b in offered] + [b for b in offered if b not in indicator.breakdowns]
-    chosen = filters.clean_choice(breakdown, offered) if breakdown not in (None, "") else None
-    if breakdown not in (None, "") and chosen is None:
-        notes.append("The breakdown in the link is not one this indicator has; choose one from the list.")
-    if chosen is None and offered:
-        chosen = "ward" if "ward" in offered else offered[0]
-    rows: list[dict[str, Any]] = []
-    if chosen:
-        try:
-            answer = engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=chosen, forecast=False)
-            rows = [r for r in answer["rows"] if r["breakdown"] == chosen]
-        except UnknownBreakdown:
-            chosen = None
-    ranked = ranked_councils(ctx, indicator_id, head.benchmark)
-    return IndicatorView(meta, head, yearly, monthly, offered, chosen, rows, head.period, periods, ranked, notes)
+def yearly_rows(ctx: Context, indicator_id: str, head: Headline) -> list[dict[str, Any]]:
+    """The all-children rows by year up to the view's period (the headline's own series)."""
+    return head.series
+
+
+def monthly_rows(ctx: Context, indicator_id: str, head: Headline) -> list[dict[str, Any]]:
+    """The all-children rows by month, for local figures that run by month (else empty)."""
+    indicator = ctx.engine.indicator(indicator_id)
+    if source_of(head) != "local" or indicator.local is None or not indicator.local.monthly:
+        return []
+    try:
+        rows = totals(ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, monthly=True, forecast=False)["rows"])
+    except EngineError as exc:
+        LOG.warning("monthly %s: %s", indicator_id, exc)
+        return []
+    if ctx.period and head.period:  # a chosen period: the months up to its end
+        end = ctx.engine.period_end(indicator, "local", head.period)
+        rows = [r for r in rows if ctx.engine.period_end(indicator, "local", r["period"]) <= end]
+    return rows
+
+
+def last_ended(ctx: Context, indicator_id: str, source: str, rows: list[dict[str, Any]]) -> str | None:
+    """The last of the rows' periods that had ended by the warehouse's reference date (the engine says when a
+    period ends): later ones are shown as "so far"."""
+    indicator = ctx.engine.indicator(indicator_id)
+    ended = [r["period"] for r in rows if ctx.engine.period_end(indicator, source, r["period"]) <= ctx.engine.reference_date]
+    return ended[-1] if ended else None
+
+
+def offered_breakdowns(ctx: Context, indicator_id: str, head: Headline) -> list[str]:
+    """The breakdowns the indicator's figures for this area offer (not the all-children row), catalogue order."""
+    indicator = ctx.engine.indicator(indicator_id)
+    offered = [b for b in ctx.engine.breakdowns_for(indicator, source_of(head)) if b != TOTAL]
+    return [b for b in indicator.breakdowns if b in offered] + [b for b in offered if b not in indicator.breakdowns]
+
+
+def breakdown_rows(ctx: Context, indicator_id: str, breakdown: str) -> list[dict[str, Any]]:
+    """Every period's all-children rows and the breakdown's rows (empty when the engine has none)."""
+    try:
+        return ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False)["rows"]
+    except EngineError as exc:
+        LOG.info("breakdown %s %s: %s", indicator_id, breakdown, exc)
+        return []
+
+
+def ward_geojson() -> dict[str, Any] | None:
+    """Ward boundaries for the ward map, when a council supplies them: SEND_WARD_GEOJSON names a GeoJSON file
+    whose features carry the ward code or name (as `id` or a property). None: the generated hex tile map."""
+    setting = os.environ.get("SEND_WARD_GEOJSON", "").strip()
+    if not setting:
+        return None
+    path = Path(setting)
+    try:
+        return _read_geojson(str(path.resolve()), path.stat().st_mtime_ns)
+    except OSError as exc:
+        LOG.warning("ward boundaries unreadable (%s): %s", setting, exc)
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _read_geojson(path: str, _mtime: int) -> dict[str, Any] | None:
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        LOG.warning("ward boundaries unreadable (%s): %s", path, exc)
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("features"), list) else None
+
+
+def as_series(rows: list[dict[str, Any]], value: str, name: str) -> list[dict[str, Any]]:
+    """One breakdown value's rows over time as an all-children style series named `name` (so a trend chart
+    can draw a ward's or a school's own line)."""
+    return [{**r, "breakdown": TOTAL, "breakdown_value": TOTAL, "area_name": name}
+            for r in rows if str(r.get("breakdown_value")) == value and r.get("breakdown") != TOTAL]
 
 
 def ranked_councils(ctx: Context, indicator_id: str, bench: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every council's published value for the benchmark's published period (for the ranked view), with the
-    area and its statistical neighbours marked. Empty when the indicator has no published figures."""
+    """Every council's published value for the benchmark's published period (for the ranked view). Empty when
+    the indicator has no published figures. One engine call per council, so the answer is kept per warehouse
+    version, indicator, period and audience."""
     published = bench.get("published") or {}
     period = published.get("period")
     if not period:
         return []
-    engine = ctx.engine
-    neighbours = set(engine.neighbours(ctx.area.code))
+    return list(_ranked(ctx.engine, ctx.engine.version, indicator_id, str(period), ctx.audience))
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked(engine: Engine, version: str, indicator_id: str, period: str, audience: Audience) -> tuple[dict, ...]:
     out = []
-    for code, name in council_choices():
+    for code, name in [(a.code, a.name) for a in engine.areas() if a.level == LA_LEVEL]:
         try:
-            result = engine.result(indicator_id, code, ctx.audience, period=period, source="national")
+            result = engine.result(indicator_id, code, audience, period=period, source="national")
         except EngineError:
             continue
         frame = result.frame[result.frame["breakdown"] == TOTAL]
@@ -434,9 +468,8 @@ def ranked_councils(ctx: Context, indicator_id: str, bench: Mapping[str, Any]) -
         value = row["value"]
         if value != value or row["status"] != "value":  # NaN or a symbol: not ranked
             continue
-        out.append({"area_code": code, "area_name": name, "value": float(value),
-                    "is_area": code == ctx.area.code, "is_neighbour": code in neighbours})
-    return out
+        out.append({"area_code": code, "area_name": name, "value": float(value), "status": "value"})
+    return tuple(out)
 
 
 def breakdown_values(rows: list[dict[str, Any]]) -> list[str]:
