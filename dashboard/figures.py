@@ -18,8 +18,10 @@ alternative) and `table_*` gives the numbers as a table of readable strings (the
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -271,6 +273,50 @@ def _better_word(m: Meta) -> str:
 
 # --- figure scaffolding ------------------------------------------------------------------------------------
 
+# Plotly reads a subset of HTML in text, hover text, legend names and tick labels. Names come from data (wards,
+# schools, councils), so any tag other than the few these functions write themselves is shown as text.
+_ALLOWED_TAG = re.compile(r"<(?=(?:/?b|br|/?extra)>)")
+_TRACE_TEXT = ("text", "hovertext", "name", "x", "y")
+_AXIS_TEXT = ("categoryarray", "ticktext", "tickvals")
+
+
+def _escape_markup(text: str) -> str:
+    return _ALLOWED_TAG.sub("\x00", text).replace("<", "&lt;").replace("\x00", "<")
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return _escape_markup(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind != "O":
+        return value  # numbers
+    if isinstance(value, list | tuple | np.ndarray):
+        if not any(isinstance(v, str) for v in value):
+            return value
+        return [_escape_markup(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def safe_text(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Decorator: no markup from data reaches plotly's text rendering (see `_escape_markup`). Custom data
+    (codes for drill-down) is left exactly as it was."""
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> go.Figure:
+        fig = build(*args, **kwargs)
+        for trace in fig.data:
+            for key in _TRACE_TEXT:
+                if key in trace and trace[key] is not None:
+                    trace[key] = _escaped(trace[key])
+        for note in fig.layout.annotations:
+            note.text = _escaped(note.text)
+        for name in ("xaxis", "yaxis"):
+            axis = fig.layout[name]
+            for key in _AXIS_TEXT:
+                if axis[key] is not None:
+                    axis[key] = _escaped(axis[key])
+        return fig
+    return wrapper
+
+
 def _base(height: int | None = None, **layout: Any) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(template=TEMPLATE, hovermode="closest", **({"height": height} if height else {}), **layout)
@@ -351,6 +397,7 @@ def _is_partial(period: str, complete_to: str | None) -> bool:
     return _period_key(text) > _period_key(complete)
 
 
+@safe_text
 def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None, forecast: Any = None,
           monthly: bool = False, complete_to: str | None = None) -> go.Figure:
     """The all-children series by year (or by month), with the target and local baseline as labelled lines
@@ -446,6 +493,7 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     return fig
 
 
+@safe_text
 def sparkline(rows: Any, indicator: Any, *, complete_to: str | None = None) -> go.Figure:
     """A tiny all-children trend for a headline tile: no axes, no legend, the latest complete point marked
     (periods after `complete_to` are left off: a tile shows finished periods only)."""
@@ -592,6 +640,7 @@ def _sort_best_first(items: list[dict[str, Any]], m: Meta, key: str = "value") -
     return valued + missing
 
 
+@safe_text
 def benchmark_bars(benchmark: Mapping[str, Any] | None, indicator: Any) -> go.Figure:
     """The area beside each of its statistical neighbours, their average, the region and England.
 
@@ -759,6 +808,7 @@ def quartile_bands(cuts: Sequence[float], low: float, high: float, polarity: str
     return [{"band": letter, "y0": y0, "y1": y1} for letter, (y0, y1) in zip(letters, edges, strict=True)]
 
 
+@safe_text
 def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: str, neighbours: Sequence[str],
                    indicator: Any, quartile_cuts: Sequence[float] | None = None, *, period: str | None = None
                    ) -> go.Figure:
@@ -907,6 +957,7 @@ def _label(value: str, labels: Mapping[str, str] | None) -> str:
     return value or "Not recorded"
 
 
+@safe_text
 def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | None = None,
                    labels: Mapping[str, str] | None = None, breakdown_label: str | None = None) -> go.Figure:
     """Ranked horizontal bars for one breakdown (ward, primary need, setting, age, sex, ethnicity, team...)
@@ -1148,6 +1199,7 @@ def _geo_key(geojson: Mapping[str, Any], codes: set[str]) -> str | None:
     return None
 
 
+@safe_text
 def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str, Any] | None = None, *,
              period: str | None = None) -> go.Figure:
     """The indicator by ward: a choropleth when a ward GeoJSON is given (features keyed by ward code),
@@ -1301,6 +1353,7 @@ def _classify(p: float, n: np.ndarray, x: np.ndarray) -> list[str]:
     return out
 
 
+@safe_text
 def funnel_plot(rows: Any, indicator: Any, *, schools: Any = None, period: str | None = None,
                 breakdown: str = "school") -> go.Figure:
     """Schools' percentages against their denominators, with 95% and 99.8% control limits around the
@@ -1460,6 +1513,7 @@ def _gaps(part: pd.DataFrame, periods: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+@safe_text
 def equity_gap(rows: Any, indicator: Any, breakdown: str | None = None, *, groups: Sequence[str] | None = None,
                periods: int = 8) -> go.Figure:
     """The gap between groups of a breakdown (e.g. SEN status: EHC plan, SEN support, no identified SEN) as

@@ -29,18 +29,19 @@ def row(period, value, status="value", breakdown="Total", breakdown_value="Total
 BAD_WORDS = re.compile(r"\b(None|nan|NaN|null|undefined)\b")
 
 
-def strings(obj):
-    """Every string anywhere in a figure's JSON (data and layout)."""
+def strings(obj, skip=()):
+    """Every string anywhere in a figure's JSON (data and layout), leaving out the keys in `skip`."""
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, dict):
-        for value in obj.values():
-            yield from strings(value)
+        for key, value in obj.items():
+            if key not in skip:
+                yield from strings(value, skip)
     elif isinstance(obj, list | tuple):
         for value in obj:
-            yield from strings(value)
+            yield from strings(value, skip)
     elif hasattr(obj, "tolist"):
-        yield from strings(obj.tolist())
+        yield from strings(obj.tolist(), skip)
 
 
 def assert_clean(fig: go.Figure) -> None:
@@ -390,3 +391,27 @@ def test_every_figure_uses_the_one_template():
 
     expected = pio.templates[TEMPLATE].layout.font.family
     assert all(f.layout.template.layout.font.family == expected for f in figs)
+
+
+def test_markup_in_names_from_data_is_shown_as_text_not_rendered():
+    evil = "<a href='javascript:alert(1)'>Evil</a>"
+    rows = [row("2024", 20.0, numerator=20, denominator=100),
+            row("2024", 30.0, breakdown="ward", breakdown_value="<img src=x onerror=alert(1)>", numerator=30,
+                denominator=100),
+            row("2024", 45.0, breakdown="school", breakdown_value=evil, numerator=45, denominator=100)]
+    for r in rows:
+        r["area_name"] = "<i>Council</i>"
+    benchmark = bench(neighbours=((evil, 10.0),))
+    benchmark["area_name"] = "<script>x</script>"
+    values = pd.DataFrame({"area_code": ["A", "B"], "area_name": [evil, "Fine"], "value": [1.0, 2.0]})
+    figs = [F.trend(rows, PCT, target=50), F.breakdown_bars(rows, PCT, "ward"), F.ward_map(rows, PCT, None),
+            F.funnel_plot(rows, PCT), F.benchmark_bars(benchmark, PCT), F.ranked_all_las(values, "A", ["B"], PCT),
+            F.equity_gap(rows + [row("2024", 1.0, breakdown="ward", breakdown_value="Plain")], PCT, "ward"),
+            F.sparkline(rows, PCT)]
+    only_our_tags = re.compile(r"<(?!/?b>|br>|/?extra>)")
+    for fig in figs:
+        rendered = [s for s in strings(fig.to_plotly_json(), skip=("customdata",)) if only_our_tags.search(s)]
+        assert rendered == [], rendered
+    # Codes for drill-down are untouched: the ward tile still carries the name it came with.
+    tiles = [t for t in figs[2].data if isinstance(t, go.Scatter)][0]
+    assert tiles.customdata[0][1] == "<img src=x onerror=alert(1)>"
