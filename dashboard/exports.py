@@ -312,13 +312,13 @@ def metadata_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
         join_words(meta.get("comparators") or [], COMPARATOR_WORDS) or "Not benchmarked",
         SOURCE_WORDS.get(meta.get("source_used") or "", "") or
         join_words(meta.get("sources") or [], SOURCE_WORDS),
-        _date_text(meta.get("last_update")), _date_text(meta.get("next_update")),
+        date_text(meta.get("last_update")), date_text(meta.get("next_update")),
         meta.get("methodology") or "Not recorded",
     ]
     return [(label, plain(v) or "Not recorded") for label, v in zip(METADATA_FIELDS, values, strict=True)]
 
 
-def _date_text(value: Any) -> str:
+def date_text(value: Any) -> str:
     if not value:
         return "Not recorded"
     try:
@@ -337,7 +337,7 @@ def about_fields(context: Context, tables: Sequence[Table]) -> list[tuple[str, s
         ("Audience", AUDIENCE_WORDS.get(context.audience, context.audience)),
         ("Suppression", context.suppression_note),
         ("Generated", f"{context.generated.day} {context.generated:%B %Y at %H:%M}"),
-        ("Data to", _date_text(context.reference_date) if context.reference_date else "Not recorded"),
+        ("Data to", date_text(context.reference_date) if context.reference_date else "Not recorded"),
         ("Warehouse version", context.warehouse_version),
     ]
     if context.synthetic and any(t.meta.get("source_used") in ("local", "aggregate") for t in tables):

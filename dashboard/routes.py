@@ -270,9 +270,40 @@ def download_all() -> Response:
     return _many([i.id for i in engine.catalogue], "SEND data book: every indicator", "send-data-book")
 
 
+# --- the board pack PDF ------------------------------------------------------------------------------------
+
+def board_pack_pdf() -> Response:
+    from dashboard import filters, pdf, views
+
+    args = _args()
+    engine = _engine()
+    area = _area(engine, args["area"])
+    if engine.area(area).level != "Local authority":
+        raise BadRequest(400, "The board pack is for one council: give a council's code (for example E06000023).")
+    if args["period"] is not None and filters.clean_year(args["period"], engine.reference_date.year) is None:
+        raise BadRequest(400, f"The period must be a year from {filters.FIRST_YEAR} to "
+                              f"{engine.reference_date.year} (the pack shows the figures available at its end), or "
+                              "left out for the latest figures.")
+    try:
+        ctx = views.context({"area": area, "period": args["period"], "audience": args["audience"]})
+    except views.Problem as exc:
+        raise BadRequest(400, f"{exc.message} {exc.hint}".strip()) from None
+    document = pdf.pack_document(ctx, base_url=request.host_url)
+    try:
+        body = pdf.render_pdf(document, footer=pdf.footer_text(ctx))
+    except pdf.ChromiumMissing as exc:
+        return _plain(503, str(exc))
+    except pdf.RenderFailed as exc:
+        return _plain(503, str(exc))
+    response = _attachment(body, "application/pdf", pdf.file_name(ctx))
+    response.headers["Content-Disposition"] = f'inline; filename="{pdf.file_name(ctx)}"'
+    return response
+
+
 def register(server: Flask) -> None:
     """Attach the routes to the app's Flask server."""
     server.add_url_rule("/download/<indicator_id>.csv", "download_csv", guarded(download_csv))
     server.add_url_rule("/download/<indicator_id>.xlsx", "download_xlsx", guarded(download_xlsx))
     server.add_url_rule("/download/theme/<theme>.xlsx", "download_theme", guarded(download_theme))
     server.add_url_rule("/download/all-indicators.xlsx", "download_all", guarded(download_all))
+    server.add_url_rule("/board-pack.pdf", "board_pack_pdf", guarded(board_pack_pdf))
