@@ -32,7 +32,7 @@ APPLY = "filter-apply"
 FORM = "filter-form"
 
 # Query keys a view may carry, in the order they are written back into a URL.
-KEYS = ("area", "period", "breakdown", "ward", "school", "need", "audience")
+KEYS = ("area", "period", "indicator", "breakdown", "ward", "school", "need", "audience")
 # Keys that belong to one area: a new area starts its drill-down from the top again.
 DRILL_KEYS = ("ward", "school", "need")
 MAX_TEXT = 120  # longer values are not codes, names or periods: refused before any lookup
