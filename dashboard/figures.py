@@ -333,8 +333,19 @@ def empty_figure(message: str = "There is no data to show for this selection.") 
     return fig
 
 
+def _wrap(text: str, width: int = 80) -> str:
+    """Break a long note into lines (plotly does not wrap annotation text)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _note(fig: go.Figure, text: str, y: float = -0.18) -> None:
-    fig.add_annotation(text=text, x=0, y=y, xref="paper", yref="paper", xanchor="left", yanchor="top",
+    fig.add_annotation(text=_wrap(text), x=0, y=y, xref="paper", yref="paper", xanchor="left", yanchor="top",
                        showarrow=False, align="left", font={"size": 12, "color": MUTED_COLOUR})
 
 
@@ -853,11 +864,10 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
             fill = BAND_FILLS.get(letter, "rgba(80, 90, 95, 0.06)")
             fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=band["y0"], y1=band["y1"],
                           fillcolor=fill, line={"width": 0}, layer="below", name=f"Band {letter}")
-            label = ({"A": "Band A: best quarter", "D": "Band D: worst quarter"}.get(letter, f"Band {letter}")
-                     if len(letter) == 1 else letter)
-            fig.add_annotation(x=1, xref="paper", xanchor="right", y=(band["y0"] + band["y1"]) / 2, yref="y",
-                               text=label, showarrow=False, font={"size": 12, "color": TEXT_COLOUR},
-                               bgcolor="rgba(255,255,255,0.8)")
+            label = ({"A": "Band A<br>best quarter", "D": "Band D<br>worst quarter"}.get(letter, f"Band {letter}")
+                     if len(letter) == 1 else letter.replace(" quarter", "<br>quarter"))
+            fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(band["y0"] + band["y1"]) / 2, yref="y",
+                               text=label, showarrow=False, font={"size": 12, "color": TEXT_COLOUR}, align="left")
         for cut in cuts:
             fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=cut, y1=cut,
                           line={"color": MUTED_COLOUR, "width": 1, "dash": "dot"}, layer="below")
@@ -867,9 +877,9 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
         fig.add_annotation(x=row["position"], y=row["value"], text=(
             f"<b>{row['area_name']}</b><br>{format_value(row['value'], m.unit, m.places)}, "
             f"{ordinal(int(row['rank']))} of {n}"), showarrow=True, arrowhead=2, arrowcolor=TEXT_COLOUR,
-            ax=0, ay=-60, font={"color": TEXT_COLOUR, "size": 13}, bgcolor="rgba(255,255,255,0.9)",
+            ax=-90 if row["position"] > n / 2 else 90, ay=-50, font={"color": TEXT_COLOUR, "size": 13}, bgcolor="rgba(255,255,255,0.9)",
             bordercolor=HIGHLIGHT, borderwidth=2)
-    fig.update_layout(barmode="overlay", bargap=0.1)
+    fig.update_layout(barmode="overlay", bargap=0.1, margin={"r": 95})
     order = "best (1) to worst" if m.judged else "highest to lowest"
     ticks = [1] + list(range(25, n + 1, 25))
     if n - ticks[-1] >= 8:
@@ -1221,7 +1231,8 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
     lo, hi = (min(valued), max(valued)) if valued else (0.0, 1.0)
     if hi == lo:
         hi = lo + 1
-    colorbar = {"title": {"text": _axis_title(m), "side": "right"}, "thickness": 14, "len": 0.7,
+    colorbar = {"title": {"text": f"{_axis_title(m)} (darker is higher)", "side": "top"}, "thickness": 12,
+                "len": 0.6, "orientation": "h", "x": 0.5, "xanchor": "center", "yanchor": "top",
                 **({"ticksuffix": "%"} if m.unit == "percent" else {})}
     scale = [[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)]
     key = _geo_key(geojson, {e["code"] for e in items}) if geojson else None
@@ -1249,7 +1260,13 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
         fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 10})
         return fig
     centres = hex_layout([e["code"] for e in items])
-    fig = _base(height=max(420, int(95 * (max(y for _, y in centres.values()) * 2 / 1.5 + 1.3))))
+    span_x = max(abs(x) for x, _ in centres.values()) + 1.2
+    span_y = max(abs(y) for _, y in centres.values()) + 1.3
+    # Sized for a half-width column (about 560 pixels): the tiles fill it, with the scale and note below.
+    plot_height = max(220, min(640, int(560 * span_y / span_x)))
+    bottom = 140
+    colorbar["y"] = -16 / plot_height
+    fig = _base(height=plot_height + bottom + 10)
     fills, texts, colours = [], [], []
     for e in items:
         if e["value"] is None:
@@ -1274,16 +1291,14 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
                 "color": [lo if e["value"] is None else e["value"] for e in items],
                 "cmin": lo, "cmax": hi, "opacity": 0, "showscale": bool(valued), "colorbar": colorbar},
         customdata=custom, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
-    span_x = max(abs(x) for x in xs) + 1.2
-    span_y = max(abs(y) for y in ys) + 1.3
     fig.update_xaxes(visible=False, range=[-span_x, span_x], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-span_y, span_y], scaleanchor="x", scaleratio=1, fixedrange=True)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 40})
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": bottom})
     hidden = sum(1 for e in items if e["value"] is None)
     note = "Wards in alphabetical order, read left to right and top to bottom; tiles are not to scale."
     if hidden:
         note += f" {hidden} grey tile(s): suppressed (c) or not available (x)."
-    _note(fig, note, y=0)
+    _note(fig, note, y=-(84 if valued else 16) / plot_height)
     return fig
 
 
