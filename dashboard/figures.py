@@ -245,6 +245,17 @@ def format_change(difference: float, unit: str, places: int) -> str:
     return f"{text} {word}".strip()
 
 
+def subject_phrase(title: str, *, lower: bool = False) -> str:
+    """An indicator title as the subject of a sentence: a trailing aside (", including exceptions",
+    ", pupils with an EHC plan") is closed with a comma so the verb reads on; a list ("reading, writing and
+    maths") is left alone."""
+    text = title[0].lower() + title[1:] if lower and title and not title[:2].isupper() else title
+    if "," not in text:
+        return text
+    tail = text.rsplit(",", 1)[1].split()
+    return text if any(word in ("and", "or") for word in tail[:3]) else text + ","
+
+
 def ordinal(n: int) -> str:
     if 10 <= n % 100 <= 20:
         suffix = "th"
@@ -569,7 +580,7 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
     area = _area_name(df)
     first_period, first = points[0]
     period, value = points[-1]
-    subject = m.title[0].lower() + m.title[1:] + ("," if "," in m.title else "")
+    subject = subject_phrase(m.title, lower=True)
     text = f"For {area}, {subject} was {format_value(value, m.unit, m.places)} in {format_period(period)}"
     if len(points) > 1:
         text += f", compared with {format_value(first, m.unit, m.places)} in {format_period(first_period)}"
@@ -1645,7 +1656,7 @@ def title(kind: str, *args: Any, **kwargs: Any) -> str:
 __all__ = [
     "SYMBOLS", "SYMBOL_EXPLANATIONS", "Meta", "benchmark_bars", "format_period", "breakdown_bars", "control_limits", "empty_figure",
     "equity_gap", "format_change", "format_number", "format_value", "frame", "funnel_plot", "hex_layout", "meta",
-    "ordinal", "quartile_bands", "quartile_cut_points", "ranked_all_las", "short_name", "sparkline", "summarise",
+    "ordinal", "subject_phrase", "quartile_bands", "quartile_cut_points", "ranked_all_las", "short_name", "sparkline", "summarise",
     "summary_benchmark", "summary_breakdown", "summary_equity_gap", "summary_funnel", "summary_ranked",
     "summary_trend", "summary_ward_map", "symbol_text", "table_benchmark", "table_breakdown", "table_equity_gap",
     "table_funnel", "table_ranked", "table_trend", "text_colour_for", "title", "title_benchmark", "title_breakdown",

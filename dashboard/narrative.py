@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from dashboard.figures import Meta, format_change, format_period, format_value, meta, ordinal
+from dashboard.figures import Meta, format_change, format_period, format_value, meta, ordinal, subject_phrase
 
 GOING_WELL = "going_well"
 NEEDS_ATTENTION = "needs_attention"
@@ -119,7 +119,7 @@ def classify(bench: Mapping[str, Any], indicator: Any) -> tuple[str | None, int,
 
 
 def _subject(m: Meta) -> str:
-    return m.title + ("," if "," in m.title else "")
+    return subject_phrase(m.title)
 
 
 def _movement(bench: Mapping[str, Any], m: Meta) -> str:

@@ -144,3 +144,17 @@ def test_sentences_are_plain_english_without_ids_or_stray_words():
 def test_evidence_href_is_escaped():
     assert evidence_href("ehcp_issued_20wk", "E06000023") == "/indicator/ehcp_issued_20wk?area=E06000023"
     assert evidence_href("x y", "a&b") == "/indicator/x%20y?area=a%26b"
+
+
+def test_titles_read_as_the_subject_of_a_sentence():
+    gap = ind("ks2_gap", "Gap in KS2 reading, writing and maths between pupils with no SEN and pupils with an EHC plan",
+              "low_is_good", "gap_points")
+    aside = ind("ks2_progress", "KS2 reading progress score, pupils with an EHC plan", places=2, unit="mean_score")
+    benches = {"ks2_gap": block(62.0, 66.0, "improving", period="202425", previous_period="202324"),
+               "ks2_progress": block(-6.03, -5.0, "worsening", period="202223", previous_period="202122")}
+    out = narrative(benches, {"ks2_gap": gap, "ks2_progress": aside}, AREA)
+    assert out[GOING_WELL][0].text.startswith(
+        "Gap in KS2 reading, writing and maths between pupils with no SEN and pupils with an EHC plan fell from "
+        "66.0 points in 2023/24 to 62.0 points in 2024/25")
+    assert out[NEEDS_ATTENTION][0].text == (
+        "KS2 reading progress score, pupils with an EHC plan, fell from -5.00 in 2021/22 to -6.03 in 2022/23.")
