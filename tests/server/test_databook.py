@@ -17,6 +17,17 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.du
 BAD_WORDS = re.compile(r"\b(None|nan|NaN|Traceback)\b")
 
 
+def _forget_engines() -> None:
+    """A fresh app gets fresh shared engines: an engine keeps the flask-caching cache of the app that opened it,
+    and several test modules each build their own app in one process."""
+    from indicators import engine as engine_module
+
+    warehouse.reset()
+    for _, opened in list(engine_module._shared.values()):
+        opened.close()
+    engine_module._shared.clear()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not SAMPLE.exists():
@@ -25,12 +36,12 @@ def server(tmp_path_factory):
     patch.setenv("SEND_WAREHOUSE", str(SAMPLE))
     patch.setenv("SEND_AUDIENCE", "partner")
     patch.setenv("SEND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    warehouse.reset()
+    _forget_engines()
     import app
 
     module = importlib.reload(app)
     yield module.server
-    warehouse.reset()
+    _forget_engines()
     patch.undo()
 
 

@@ -24,6 +24,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INDICATORS = ["ehcp_issued_20wk", "ks2_rwm_ehcp", "mediation_cases"]
 
 
+def _forget_engines() -> None:
+    """A fresh app gets fresh shared engines: an engine keeps the flask-caching cache of the app that opened it,
+    and several test modules each build their own app in one process."""
+    from indicators import engine as engine_module
+
+    warehouse.reset()
+    for _, opened in list(engine_module._shared.values()):
+        opened.close()
+    engine_module._shared.clear()
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     if not SAMPLE.exists():
@@ -32,12 +43,12 @@ def client(tmp_path_factory):
     patch.setenv("SEND_WAREHOUSE", str(SAMPLE))
     patch.setenv("SEND_AUDIENCE", "partner")
     patch.setenv("SEND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    warehouse.reset()
+    _forget_engines()
     import app
 
     module = importlib.reload(app)
     yield module.server.test_client()
-    warehouse.reset()
+    _forget_engines()
     patch.undo()
 
 
