@@ -732,7 +732,7 @@ def title_benchmark(benchmark: Mapping[str, Any] | None, indicator: Any) -> str:
         parts.append(("England", _compare(value, pub["england_value"])))
     when = f" in {format_period(pub['period'])}" if pub.get("period") else ""
     if not parts:
-        return f"{m.short_title}: {area} {format_value(value, m.unit, m.places)}{when}"
+        return f"{m.short_title} in {area}: {format_value(value, m.unit, m.places)}{when}"
     if len(parts) == 2 and parts[0][1] == parts[1][1]:
         return f"{m.short_title}: {area} {parts[0][1]} its statistical neighbours and England{when}"
     said = " and ".join(f"{rel} {who}" for who, rel in parts)
