@@ -31,7 +31,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from dashboard.format import format_period as _format_period
+from dashboard.format import format_period
 from dashboard.theme import (
     BAND_FILLS,
     COMPARATOR,
@@ -175,19 +175,6 @@ def _number(value: Any) -> float | None:
 
 
 # --- formatting --------------------------------------------------------------------------------------------
-
-def format_period(period: Any) -> str:
-    """A period as people write it (`dashboard.format.format_period`), also for quarters (`2024-Q4` ->
-    `Oct to Dec 2024`) and anything it does not know (returned as text)."""
-    text = "" if period is None else str(period)
-    if len(text) == 7 and text[4:6] == "-Q" and text[6] in "1234":
-        spans = {"1": "Jan to Mar", "2": "Apr to Jun", "3": "Jul to Sep", "4": "Oct to Dec"}
-        return f"{spans[text[6]]} {text[:4]}"
-    try:
-        return _format_period(text)
-    except (ValueError, IndexError):
-        return text
-
 
 def symbol_text(status: str | None) -> str:
     """A status symbol with its meaning, e.g. `c (suppressed)`; `x (not available)` for anything unknown."""

@@ -1,14 +1,21 @@
-"""How numbers and periods read on a page: one place, so every view says the same thing the same way."""
+"""How periods read on a page: one place, so every view says the same thing the same way."""
 
 from __future__ import annotations
 
+from typing import Any
 
-def format_period(period: str) -> str:
-    """DfE period codes as people write them: `202425` -> `2024/25`, `2024` -> `2024`, `2024-03` -> `Mar 2024`."""
-    text = str(period)
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+QUARTERS = {"1": "Jan to Mar", "2": "Apr to Jun", "3": "Jul to Sep", "4": "Oct to Dec"}
+
+
+def format_period(period: Any) -> str:
+    """DfE period codes as people write them: `202425` -> `2024/25`, `2024` -> `2024`, `2024-03` -> `Mar 2024`,
+    `2024-Q4` -> `Oct to Dec 2024`; anything else is returned as text (never `None`)."""
+    text = "" if period is None else str(period)
     if len(text) == 6 and text.isdigit():
         return f"{text[:4]}/{text[4:]}"
-    if len(text) == 7 and text[4] == "-":
-        months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-        return f"{months[int(text[5:]) - 1]} {text[:4]}"
+    if len(text) == 7 and text[4:6] == "-Q" and text[6] in QUARTERS:
+        return f"{QUARTERS[text[6]]} {text[:4]}"
+    if len(text) == 7 and text[4] == "-" and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        return f"{MONTHS[int(text[5:]) - 1]} {text[:4]}"
     return text
