@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.format import format_period
+from dashboard.figures import format_period
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
 from indicators.vocabulary import RESULT_COLUMNS, TOTAL
 
@@ -101,6 +101,7 @@ class Context:
     synthetic: bool = False  # warehouse_info synthetic_local_data
     title: str = "SEND data book"
     missing: tuple[str, ...] = ()  # indicators left out because they have no figures here
+    notes: tuple[str, ...] = ()  # anything else a reader of the file should know
 
 
 # --- text helpers ----------------------------------------------------------------------------------------
@@ -342,6 +343,7 @@ def about_fields(context: Context, tables: Sequence[Table]) -> list[tuple[str, s
     ]
     if context.synthetic and any(t.meta.get("source_used") in ("local", "aggregate") for t in tables):
         fields.append(("Synthetic data", SYNTHETIC_NOTE))
+    fields += [("Note", note) for note in context.notes]
     if context.missing:
         fields.append(("Not included", "These indicators have no figures for this area and period, so they are "
                        "not in this file: " + "; ".join(context.missing) + "."))

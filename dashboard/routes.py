@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, Response, request
@@ -88,6 +88,24 @@ def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, 
     meta = indicator_metadata(first.indicator)
     meta["source_used"] = chosen
     return exports.Table(meta=meta, frame=exports.combine_breakdowns(frames))
+
+
+def year_period(engine: Engine, indicator_id: str, area: str, audience: Audience, period: str | None) -> str | None:
+    """The indicator's own period for a period asked of several indicators at once: the period itself when the
+    indicator has it; for a year (`2024`), the latest period that had ended by the end of that year (an academic
+    year 2023/24, a financial year 2023-24); otherwise UnknownPeriod."""
+    if period is None:
+        return None
+    first = engine.result(indicator_id, area, audience)
+    periods = list(dict.fromkeys(first.frame["period"]))
+    if period in periods:
+        return period
+    if re.fullmatch(r"\d{4}", period):
+        end = date(int(period), 12, 31)
+        ended = [p for p in periods if engine.period_end(first.indicator, first.source, p) <= end]
+        if ended:
+            return ended[-1]
+    raise UnknownPeriod(f"{indicator_id} has no period '{period}'", periods)
 
 
 def book_context(engine: Engine, area_code: str, audience: Audience, period: str | None = None,
@@ -243,12 +261,17 @@ def _many(indicator_ids: list[str], title: str, name: str) -> Response:
     tables, missing = [], []
     for indicator_id in indicator_ids:
         try:
-            tables.append(gather(engine, indicator_id, area, audience, period=args["period"]))
+            period = year_period(engine, indicator_id, area, audience, args["period"])
+            tables.append(gather(engine, indicator_id, area, audience, period=period))
         except (NotAvailable, UnknownPeriod):
             missing.append(engine.indicator(indicator_id).title)
     if not tables:
         raise BadRequest(404, "None of these indicators has figures for this area and period.")
     context = book_context(engine, area, audience, args["period"], title)
+    if args["period"] is not None:
+        context = dataclasses.replace(context, notes=(
+            f"Each indicator's figures for {args['period']}; an indicator counted by academic or financial year "
+            f"shows the latest year that had ended by the end of {args['period']}.",))
     if missing:
         context = dataclasses.replace(context, missing=tuple(missing))
     file_name = exports.safe_file_name(name, area, args["period"], audience.value, ext="xlsx")

@@ -19,7 +19,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import exports, filters, views
-from dashboard.format import format_period
+from dashboard.figures import format_period
 from dashboard.routes import ALL_BREAKDOWNS, gather
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES
 from indicators.disclosure import suppression_note
@@ -165,7 +165,10 @@ def column_defs(meta: dict[str, Any]) -> list[dict[str, Any]]:
                                                f"d3.format('{fmt}')(params.value) + '{extra}'"}}
 
     return [
-        {"field": "period", "headerName": "Period", "filter": "agTextColumnFilter", "minWidth": 110},
+        # Sorted by the period code (2019 < 2019/20 < 2020, months in order), shown and filtered as people write it.
+        {"field": "pc", "headerName": "Period", "filter": "agTextColumnFilter", "minWidth": 110,
+         "valueFormatter": {"function": "params.data.period"},
+         "filterValueGetter": {"function": "params.data.period"}},
         {"field": "breakdown", "headerName": "Breakdown", "filter": "agTextColumnFilter", "minWidth": 170},
         {"field": "group", "headerName": "Group", "filter": "agTextColumnFilter", "minWidth": 200, "flex": 2},
         number("n", "Numerator", ",", definition.get("numerator") or "Numerator"),
@@ -180,7 +183,7 @@ def grid_rows(table: exports.Table) -> list[dict[str, Any]]:
     """The rows the grid needs, kept small: numbers, and a symbol (`ns`, `ds`, `vs`) where a number is hidden."""
     out = []
     for r in exports.records(table):
-        row: dict[str, Any] = {"period": r["period_label"], "breakdown": r["breakdown_label"],
+        row: dict[str, Any] = {"period": r["period_label"], "pc": r["period"], "breakdown": r["breakdown_label"],
                                "group": r["breakdown_value"], "status": r["status_text"]}
         for key, column in (("n", "numerator"), ("d", "denominator"), ("v", "value")):
             if isinstance(r[column], str):

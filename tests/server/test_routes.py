@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from dashboard import warehouse
-from dashboard.format import format_period
+from dashboard.figures import format_period
 from indicators.catalogue.model import BREAKDOWNS
 from indicators.engine import Engine
 from indicators.vocabulary import TOTAL, Audience
