@@ -305,7 +305,7 @@ def metadata_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
     breakdowns = [TOTAL_LABEL, *[BREAKDOWNS.get(b, b) for b in meta.get("breakdowns") or []]]
     values = [
         meta.get("id"), meta.get("title"), theme_title, meta.get("outcome"), definition.get("numerator"),
-        definition.get("denominator") or "Not applicable (a count)", UNIT_WORDS.get(unit, unit),
+        definition.get("denominator") or ("Not applicable (a count)" if unit == "count" else "Not applicable"), UNIT_WORDS.get(unit, unit),
         str(meta.get("decimal_places", "")), POLARITY_WORDS.get(meta.get("polarity") or "", meta.get("polarity")),
         meta.get("source"), meta.get("publication") or "Not published nationally",
         FREQUENCY_WORDS.get(meta.get("frequency") or "", meta.get("frequency")),

@@ -155,9 +155,14 @@ def headline_table(heads: list[views.Headline]) -> html.Section:
 def trend_chart(head: views.Headline) -> html.Figure:
     m = figures.meta(head.meta)
     target = (head.benchmark or {}).get("target")
-    if head.problem or not head.series:
-        return components.chart(None, title=m.short_title, caption="", summary="", table=None, table_caption="",
-                                empty_reason=head.problem or "There are no figures to show yet.", heading_level=3)
+    shown = [r for r in head.series if r.get("status") == "value"]
+    if head.problem or not shown:
+        symbols = sorted({str(r.get("status")) for r in head.series if r.get("status") in exports.SYMBOLS})
+        reason = head.problem or (
+            "No figure can be shown for any period: " + "; ".join(f"{s}, {exports.SYMBOLS[s]}" for s in symbols) + "."
+            if symbols else "There are no figures to show yet.")
+        return components.chart(None, title=m.short_title, caption=m.title, summary="", table=None,
+                                table_caption="", empty_reason=reason, heading_level=3)
     figure = figures.trend(head.series, head.meta, target=target, complete_to=head.period)
     figure.update_layout(height=CHART_HEIGHT)
     return components.chart(
