@@ -73,7 +73,8 @@ def _synthetic_banner() -> html.Div | None:
 def _pages(footer: bool) -> list[dict]:
     pages = [p for p in dash.page_registry.values() if p.get("order") is not None and not p.get("hidden")]
     pages = [p for p in pages if (p["order"] >= FOOTER_FROM) == footer]
-    return sorted(pages, key=lambda p: p["order"])
+    unique = {p["relative_path"]: p for p in sorted(pages, key=lambda p: p["order"], reverse=True)}
+    return sorted(unique.values(), key=lambda p: p["order"])  # one link per path
 
 
 def _nav_link(path: str, text: str, kind: str = NAV_LINK) -> html.Li:

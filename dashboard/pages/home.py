@@ -104,11 +104,13 @@ def layout(**query) -> html.Div:
     params: dict[str, str] = {}
     picker = None
     notice = None
+    notes = None
     area_name = summary.la_name
     try:
         ctx = views.context(query)
         params = ctx.params
         area_name = ctx.area.name
+        notes = views.notes(ctx.notes)
         picker = filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year)
     except views.Problem as problem:
         notice = html.Div([html.H2(problem.title), html.P(problem.message), html.P(problem.hint)],
@@ -129,7 +131,7 @@ def layout(**query) -> html.Div:
                "special educational needs and disabilities are served: the council's own records beside the "
                "published national figures, benchmarked against similar areas.", className="lede"),
         notice,
-        html.Section([html.H2("Area and period", id="choose"), picker], className="home__section",
+        html.Section([html.H2("Area and period", id="choose"), picker, notes], className="home__section",
                      **{"aria-labelledby": "choose"}) if picker is not None else None,
         html.Section([html.H2("Start here", id="start"), _cards(ENTRY_POINTS, params)],
                      className="home__section", **{"aria-labelledby": "start"}),
