@@ -112,7 +112,9 @@ def frame() -> html.Div:
             _theme_nav(),
         ], className="header"),
         _synthetic_banner(),
-        html.Main(dash.page_container, id="main", className="main", tabIndex="-1"),
+        html.Main(dcc.Loading(dash.page_container, type="default", color="#1d4f91", delay_show=300,
+                              overlay_style={"visibility": "visible", "opacity": 0.6}, className="page-loading"),
+                  id="main", className="main", tabIndex="-1"),
         html.Footer([
             html.P([
                 "Sources: Department for Education, SEN2 'Education, health and care plans' and Local Authority "
