@@ -54,10 +54,15 @@ def _row(ctx: views.Context, head: views.Headline) -> html.Tr:
         html.Td(figures.format_period(head.period), className="nowrap"),
         html.Td(_rating(bench), className="rag"),
         html.Td(components.direction_badge(bench.get("direction_of_travel"), m.polarity)),
-        html.Td(figures.format_value(sn, m.unit, m.places) if sn is not None else "No comparison", className="num"),
-        html.Td(figures.format_value(england, m.unit, m.places) if england is not None else "No comparison",
-                className="num"),
+        _comparator(sn, m),
+        _comparator(england, m),
     ])
+
+
+def _comparator(value, m) -> html.Td:
+    if value is None:
+        return html.Td("No comparison", className="num muted small")
+    return html.Td(figures.format_value(value, m.unit, m.places), className="num")
 
 
 def _narrative(ctx: views.Context, heads: list[views.Headline]) -> html.Section:

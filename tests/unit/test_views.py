@@ -66,3 +66,36 @@ def test_safe_primary_keeps_only_readable_colours():
     assert safe_primary("#ffff00") == DEFAULT_PRIMARY  # white text on yellow fails AA
     assert safe_primary("red; background: url(x)") == DEFAULT_PRIMARY
     assert safe_primary(None) == DEFAULT_PRIMARY
+
+
+def test_clicked_values_reads_only_plain_text_from_the_first_point():
+    from dashboard.views import clicked_values
+
+    click = {"points": [{"customdata": ["Cotham", "Cotham ward"], "x": 3, "y": "Cotham", "location": None}]}
+    assert clicked_values(click) == ["Cotham", "Cotham ward", "Cotham", "3"]
+    assert clicked_values({"points": [{"customdata": {"evil": 1}}]}) == []
+    assert clicked_values({"points": "x"}) == []
+    assert clicked_values("' OR 1=1 --") == []
+    assert clicked_values({"points": [{"customdata": "x" * 500}]}) == []
+
+
+def test_as_series_turns_one_breakdown_value_into_a_named_series():
+    from dashboard.views import as_series
+
+    rows = [{"period": "2024", "breakdown": "Total", "breakdown_value": "Total", "area_name": "Bristol", "value": 20},
+            {"period": "2024", "breakdown": "ward", "breakdown_value": "Cotham", "area_name": "Bristol", "value": 30},
+            {"period": "2024", "breakdown": "ward", "breakdown_value": "Easton", "area_name": "Bristol", "value": 10}]
+    series = as_series(rows, "Cotham", "Cotham")
+    assert series == [{"period": "2024", "breakdown": "Total", "breakdown_value": "Total", "area_name": "Cotham",
+                       "value": 30}]
+
+
+def test_themes_resolve_from_slugs_and_ids_only():
+    from dashboard import views
+    from indicators.catalogue.model import Theme
+
+    assert views.resolve_theme("learning-employment") is Theme.LEARNING_EMPLOYMENT
+    assert views.resolve_theme("local_profile") is Theme.LOCAL_PROFILE
+    for bad in ["' OR 1=1 --", None, ["governance"], "theme"]:
+        with pytest.raises(views.Problem):
+            views.resolve_theme(bad)
