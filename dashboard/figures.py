@@ -406,6 +406,15 @@ def _is_partial(period: str, complete_to: str | None) -> bool:
     return _period_key(text) > _period_key(complete)
 
 
+def _nothing_to_show(df: pd.DataFrame, m: Meta) -> str:
+    """Why a series has no figure: all suppressed to protect children, or simply none yet."""
+    statuses = set(df["status"].dropna()) if "status" in df else set()
+    if statuses and statuses <= {"c"}:
+        return (f"Every figure for {m.short_title.lower()} here is suppressed (c) to protect children: each "
+                "involves too few children to show safely.")
+    return f"There are no figures for {m.short_title.lower()} that can be shown yet."
+
+
 @safe_text
 def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None, forecast: Any = None,
           monthly: bool = False, complete_to: str | None = None) -> go.Figure:
@@ -423,7 +432,7 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     df = _totals(rows)
     fc = _forecast_rows(forecast)
     if df["value"].notna().sum() == 0 and not fc:
-        return empty_figure(f"There are no figures for {m.short_title.lower()} that can be shown yet.")
+        return empty_figure(_nothing_to_show(df, m))
     area = _area_name(df)
     labels = [format_period(p) for p in df["period"]]
     partial = [_is_partial(p, complete_to) for p in df["period"]]
@@ -542,7 +551,8 @@ def title_trend(rows: Any, indicator: Any, *, target: Any = None, monthly: bool 
     m = meta(indicator)
     points = _trend_points(rows, complete_to)
     if not points:
-        return f"{m.short_title}: no figures to show yet"
+        suppressed = _nothing_to_show(_totals(rows), m).startswith("Every")
+        return f"{m.short_title}: {'every figure suppressed' if suppressed else 'no figures to show yet'}"
     period, value = points[-1]
     text = f"{m.short_title}: {format_value(value, m.unit, m.places)} in {format_period(period)}"
     if len(points) > 1:
@@ -563,7 +573,7 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
     df = _totals(rows)
     points = _trend_points(df, complete_to)
     if not points:
-        return f"There are no figures for {m.short_title.lower()} that can be shown yet."
+        return _nothing_to_show(df, m)
     area = _area_name(df)
     first_period, first = points[0]
     period, value = points[-1]

@@ -400,10 +400,14 @@ def offered_breakdowns(ctx: Context, indicator_id: str, head: Headline) -> list[
     return [b for b in indicator.breakdowns if b in offered] + [b for b in offered if b not in indicator.breakdowns]
 
 
-def breakdown_rows(ctx: Context, indicator_id: str, breakdown: str) -> list[dict[str, Any]]:
-    """Every period's all-children rows and the breakdown's rows (empty when the engine has none)."""
+def breakdown_rows(ctx: Context, indicator_id: str, breakdown: str | None,
+                   drill: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every period's all-children rows and the breakdown's rows (empty when the engine has none), narrowed to
+    the ward, school and need type chosen by drilling down (the engine checks them against its allowlists)."""
+    narrowed = {DRILL_BREAKDOWN[k]: v for k, v in (drill or {}).items() if k in DRILL_BREAKDOWN}
     try:
-        return ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False)["rows"]
+        return ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False,
+                               filters=narrowed or None)["rows"]
     except EngineError as exc:
         LOG.info("breakdown %s %s: %s", indicator_id, breakdown, exc)
         return []

@@ -21,6 +21,7 @@ import atexit
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -49,6 +50,8 @@ ENGLAND = "E92000001"
 SOURCES = ("local", "aggregate", "national")
 LOCAL_FRAME = SQL_DIR / "local" / "_frame.sql"
 FAMILY_MARKER = "-- FAMILY RECORDS --"
+# Breakdowns that can also narrow local figures for drill-down (ward -> school -> need type).
+DRILL_FILTERS = ("ward", "school", "primary_need")
 AUDIT = logging.getLogger("indicators.audit")
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -265,14 +268,16 @@ class Engine:
             out.append("national")
         return out
 
-    def _frame(self, indicator: Indicator, source: str, breakdown: str, monthly: bool) -> pd.DataFrame:
+    def _frame(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,
+               filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
         """Every area's and period's unprotected figures from one source (cached by warehouse version)."""
-        key = self._key("frame", indicator.id, source, breakdown, int(monthly))
-        return self._cached(key, lambda: self._compute(indicator, source, breakdown, monthly))
+        key = self._key("frame", indicator.id, source, breakdown, int(monthly), filters)
+        return self._cached(key, lambda: self._compute(indicator, source, breakdown, monthly, filters))
 
-    def _compute(self, indicator: Indicator, source: str, breakdown: str, monthly: bool) -> pd.DataFrame:
+    def _compute(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,
+                 filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
         if source == "local":
-            frame = self._local(indicator, breakdown, monthly)
+            frame = self._local(indicator, breakdown, monthly, dict(filters))
         elif source == "aggregate":
             frame = self._aggregate(indicator, breakdown)
         else:
@@ -289,7 +294,8 @@ class Engine:
         frame["status"] = frame["status"].astype(str)
         return frame.reset_index(drop=True)
 
-    def _local(self, indicator: Indicator, breakdown: str, monthly: bool) -> pd.DataFrame:
+    def _local(self, indicator: Indicator, breakdown: str, monthly: bool,
+               filters: dict[str, str] | None = None) -> pd.DataFrame:
         local = indicator.local
         family = self._read_sql(local_query_path(local))
         sql = self._read_sql(LOCAL_FRAME).replace(FAMILY_MARKER, family)
@@ -299,6 +305,8 @@ class Engine:
             "monthly": monthly, "period": "", "value": local.value, "scale": float(local.scale),
             "area_code": self.local_area or "", "area_name": area.name if area else (self.local_area or ""),
             "reference_date": self.reference_date,
+            # drill-down: only the children of one ward, school or primary need ('' = everyone)
+            **{f"only_{name}": (filters or {}).get(name, "") for name in DRILL_FILTERS},
         }
         return self._query(sql, params)
 
@@ -357,8 +365,27 @@ class Engine:
     def breakdowns_for(self, indicator: Indicator, source: str) -> list[str]:
         return [TOTAL, *indicator.source_breakdowns().get(source, [])]
 
+    def drill_filters(self, indicator: Indicator, source: str, filters: Mapping[str, str] | None,
+                      ) -> tuple[tuple[str, str], ...]:
+        """Check drill-down filters (ward, school, primary_need) against the values this indicator has; they
+        narrow local records only, so published or partner figures cannot be filtered."""
+        chosen = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        if not chosen:
+            return ()
+        if source != "local":
+            raise NotAvailable(f"{indicator.id}: figures for one ward, school or need type come only from the "
+                               "council's own records")
+        for name, value in chosen.items():
+            if name not in DRILL_FILTERS:
+                raise UnknownBreakdown(f"'{name}' cannot narrow the figures", list(DRILL_FILTERS))
+            known = sorted(set(self._frame(indicator, source, name, False)["breakdown_value"]) - {TOTAL})
+            if str(value) not in known:
+                raise UnknownBreakdown(f"{indicator.id} has no {name} '{value}'", known)
+        return tuple(sorted((k, str(v)) for k, v in chosen.items()))
+
     def result(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
-               breakdown: str | None = None, source: str | None = None, monthly: bool = False) -> Result:
+               breakdown: str | None = None, source: str | None = None, monthly: bool = False,
+               filters: Mapping[str, str] | None = None) -> Result:
         """One indicator for one area, protected for `audience`.
 
         period: a DfE period (`2023`, `202425`), a month (`2024-03`) or None for every period.
@@ -378,7 +405,8 @@ class Engine:
             monthly = True
         if monthly and chosen != "local":
             monthly = False  # published and partner figures come at their own frequency
-        frame = self._frame(indicator, chosen, breakdown, monthly)
+        narrowed = self.drill_filters(indicator, chosen, filters)
+        frame = self._frame(indicator, chosen, breakdown, monthly, narrowed)
         rows = frame[frame["area_code"] == where.code]
         if period is not None:
             periods = sorted(rows["period"].unique())
@@ -616,18 +644,19 @@ class Engine:
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
              breakdown: str | None = None, source: str | None = None, forecast: bool = True,
-             monthly: bool = False) -> dict[str, Any]:
+             monthly: bool = False, filters: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached).
         monthly: every month's rows instead of every year's (local figures that run by month)."""
         audience = Audience(audience)
         # Only a valid request is ever stored, so a hit needs no further checks; a miss validates in result().
+        narrowed = tuple(sorted((k, str(v)) for k, v in (filters or {}).items() if v not in (None, "")))
         key = self._key("show", indicator_id, self.area(area).code, audience.value, period, breakdown, source,
-                        int(forecast), int(monthly))
+                        int(forecast), int(monthly), narrowed)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
         result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source,
-                             monthly=monthly)
+                             monthly=monthly, filters=filters)
         answer = self._show(result, period, forecast)
         self.cache.set(key, answer)
         return answer

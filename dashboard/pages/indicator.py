@@ -250,14 +250,13 @@ def _breakdown_section(ctx: views.Context, indicator_id: str, head: views.Headli
         return html.Section([heading, components.empty_state(
             "The figures for this measure are not broken down for this area.", title="No breakdowns")],
             className="report-section")
-    rows = views.breakdown_rows(ctx, indicator_id, chosen) if chosen else []
+    rows = views.breakdown_rows(ctx, indicator_id, chosen, drill) if chosen else []
     charts = _breakdown_charts(ctx, indicator_id, head, chosen, rows, drill) if chosen else []
     links = [c for c in charts if isinstance(c, html.Details)]  # the keyboard route into the next level
     charts = [c for c in charts if not isinstance(c, html.Details)]
     scope = ""
     if drill:
-        scope = (f"These breakdowns cover all of {ctx.area.name}: the figures cannot yet be narrowed to one ward "
-                 "or school and broken down again.")
+        scope = "These breakdowns cover only " + _drill_scope(drill) + "."
     return html.Section([heading, html.P("Choose how to break the figures down:"),
                          _choices(ctx, indicator_id, offered, chosen, drill),
                          html.P(scope, className="notice notice--info") if scope else None,
@@ -288,14 +287,24 @@ def _equity_section(ctx: views.Context, indicator_id: str, head: views.Headline,
     return None
 
 
+def _drill_scope(drill: dict[str, str]) -> str:
+    """In words, whose figures a drill-down shows: 'children living in Ashley, at Ashley Primary'."""
+    parts = []
+    if "ward" in drill:
+        parts.append(f"children living in {drill['ward']}")
+    if "school" in drill:
+        parts.append(f"{'' if parts else 'children '}at {drill['school']}")
+    if "need" in drill:
+        parts.append(f"{'' if parts else 'children '}whose primary need is {drill['need'].lower()}")
+    return ", ".join(parts)
+
+
 def _drill_section(ctx: views.Context, indicator_id: str, head: views.Headline, drill: dict[str, str]) -> html.Section:
     """The chosen ward, school or need type: its own trend beside the area's, and the way down a level."""
     meta = head.meta
     key = "need" if "need" in drill else "school" if "school" in drill else "ward"
     value = drill[key]
-    breakdown = views.DRILL_BREAKDOWN[key]
-    rows = views.breakdown_rows(ctx, indicator_id, breakdown)
-    series = views.as_series(rows, value, value)
+    series = views.totals(views.breakdown_rows(ctx, indicator_id, None, drill))
     label = DRILL_LABELS[key]
     parts = [_chart(
         f"drill-{key}", figures.trend(series, meta, complete_to=head.period),
@@ -315,9 +324,8 @@ def _drill_section(ctx: views.Context, indicator_id: str, head: views.Headline, 
     back = filters.href(f"/indicator/{indicator_id}", up)
     if next_key:
         what = {"school": "schools and settings", "need": "need types"}[next_key]
-        parts.append(html.P(
-            f"Next: the {what} below. The loaded figures cannot yet be narrowed to one {label.lower()}, so the "
-            f"{what} shown are those of all of {ctx.area.name}.", className="notice notice--info"))
+        parts.append(html.P(f"Next: the {what} below, for {_drill_scope(drill)} only.",
+                            className="notice notice--info"))
     return html.Section([html.H2(f"{label}: {value}", id="drill"), *parts,
                          html.A(f"Back to all of {ctx.area.name}" if len(drill) == 1 else "Back one level",
                                 href=back, className="back-link")], className="report-section")

@@ -11,6 +11,7 @@
 -- The shared lookups below (`people`, `owners`, `needs`, `settings`, `coverage`) give families the child- and case-level columns.
 --
 -- Bound parameters: $breakdown ('Total' or an allowlisted name), $granularity, $monthly, $period ('' = all),
+-- $only_ward, $only_school, $only_primary_need (drill-down filters, '' = everyone),
 -- $value (count | percent | share | mean | rate), $scale, $area_code, $area_name, plus the family's own.
 WITH people AS (
     SELECT p.person_id, p.birth_date, p.sex, p.ethnicity,
@@ -132,6 +133,10 @@ periods AS (
            END AS breakdown_value
     FROM aged
     WHERE event_date IS NOT NULL
+      -- drill-down: one ward, school or primary need ('' keeps everyone)
+      AND ($only_ward = '' OR ward = $only_ward)
+      AND ($only_school = '' OR school = $only_school)
+      AND ($only_primary_need = '' OR primary_need = $only_primary_need)
 ),
 grouped AS (
     SELECT period, grouping(breakdown_value) AS is_total, breakdown_value,
