@@ -176,6 +176,7 @@ def create_app() -> Dash:
         title=branding().service_name,
         suppress_callback_exceptions=True,
         serve_locally=True,
+        compress=True,  # gzip/brotli: plotly and AG Grid bundles shrink to a fraction of their size
     )
     app.index_string = INDEX
     app.layout = frame
