@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
@@ -10,38 +9,14 @@ import dash
 import pytest
 from dash import dcc, html
 
-from dashboard import pdf, warehouse
+from dashboard import pdf
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
 CHROMIUM = Path(pdf.CHROMIUM)
 
 
-def _forget_engines() -> None:
-    """A fresh app gets fresh shared engines: an engine keeps the flask-caching cache of the app that opened it,
-    and several test modules each build their own app in one process."""
-    from indicators import engine as engine_module
-
-    warehouse.reset()
-    for _, opened in list(engine_module._shared.values()):
-        opened.close()
-    engine_module._shared.clear()
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not SAMPLE.exists():
-        pytest.skip("the sample warehouse is missing: build it with `python -m data sample`")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SEND_WAREHOUSE", str(SAMPLE))
-    patch.setenv("SEND_AUDIENCE", "partner")
-    patch.setenv("SEND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    _forget_engines()
-    import app
-
-    module = importlib.reload(app)
-    yield module.server
-    _forget_engines()
-    patch.undo()
+def server(sample_server):
+    return sample_server
 
 
 def _text(node) -> str:

@@ -4,52 +4,26 @@ the partner audience see, a query cannot raise the audience, and bad requests ge
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import math
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from dashboard import warehouse
 from dashboard.figures import format_period
 from indicators.catalogue.model import BREAKDOWNS
 from indicators.engine import Engine
 from indicators.vocabulary import TOTAL, Audience
+from tests.server.conftest import SAMPLE
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A local percentage with many breakdowns, a published (national) measure, and a local count.
 INDICATORS = ["ehcp_issued_20wk", "ks2_rwm_ehcp", "mediation_cases"]
 
 
-def _forget_engines() -> None:
-    """A fresh app gets fresh shared engines: an engine keeps the flask-caching cache of the app that opened it,
-    and several test modules each build their own app in one process."""
-    from indicators import engine as engine_module
-
-    warehouse.reset()
-    for _, opened in list(engine_module._shared.values()):
-        opened.close()
-    engine_module._shared.clear()
-
-
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    if not SAMPLE.exists():
-        pytest.skip("the sample warehouse is missing: build it with `python -m data sample`")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SEND_WAREHOUSE", str(SAMPLE))
-    patch.setenv("SEND_AUDIENCE", "partner")
-    patch.setenv("SEND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    _forget_engines()
-    import app
-
-    module = importlib.reload(app)
-    yield module.server.test_client()
-    _forget_engines()
-    patch.undo()
+def client(sample_server):
+    return sample_server.test_client()
 
 
 @pytest.fixture(scope="module")
