@@ -7,6 +7,7 @@ Screenshots go to test-artifacts/screenshots/ for people to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -102,3 +104,53 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])} node(s): "
             f"{', '.join(n['target'][0] if isinstance(n['target'][0], str) else str(n['target'][0]) for n in v['nodes'][:3])})"
             for v in results.response["violations"]]
+
+
+# --- helpers shared by the journey tests -------------------------------------------------------------------
+
+DOWNLOADS = ROOT / "test-artifacts" / "downloads"
+# Words that must never reach a reader: Python's missing values, a traceback, JavaScript's undefined.
+BAD_WORDS = re.compile(r"\b(None|NaN|nan|Traceback|undefined)\b")
+
+
+def bad_words(page) -> list[str]:
+    """Every forbidden word in the page's text (charts' SVG text included), with a little context."""
+    text = page.evaluate("() => document.body.innerText")
+    return [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ") for m in BAD_WORDS.finditer(text)]
+
+
+def check_view(page, name: str, *, open_details: bool = False) -> str:
+    """Settle, save a screenshot, and assert the view reads cleanly and has no axe-core violations.
+
+    open_details: open every <details> first ("View as table", "Open a ward", ...) so the tables and link
+    lists inside are checked too. Returns the text of <main>.
+    """
+    settle(page)
+    if open_details:
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        page.wait_for_timeout(200)
+    screenshot(page, name)
+    assert bad_words(page) == [], f"{name}: forbidden words on the page"
+    assert axe_violations(page) == [], f"{name}: axe-core violations"
+    return page.locator("main").inner_text()
+
+
+def query_of(url: str) -> dict[str, str]:
+    """The query string of `url` as {key: value} (one value per key)."""
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def table_rows(page, selector: str) -> list[list[str]]:
+    """The body rows of the first table inside `selector` (open or not), as lists of cell texts."""
+    return page.locator(selector).first.evaluate(
+        "(el) => Array.from(el.querySelectorAll('table tbody tr')).map("
+        "tr => Array.from(tr.cells).map(c => c.textContent.trim()))")
+
+
+def crumbs(page) -> list[str]:
+    """The breadcrumb trail's labels, in order."""
+    return [t.strip() for t in page.locator("nav.breadcrumbs li").all_inner_texts()]
+
+
+def current_crumb(page) -> str:
+    return page.locator("nav.breadcrumbs [aria-current='page']").inner_text().strip()
