@@ -119,11 +119,23 @@ def bad_words(page) -> list[str]:
     return [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ") for m in BAD_WORDS.finditer(text)]
 
 
-def check_view(page, name: str, *, open_details: bool = False) -> str:
+def repeated_ticks(page) -> list[str]:
+    """Charts whose axis shows the same tick label twice (e.g. 0, 0, 1, 1: a scale rounded past its steps)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(plot => {
+        const where = (plot.closest('figure') || plot).id || 'a chart';
+        return ['xtick', 'ytick'].map(axis => Array.from(plot.querySelectorAll('.' + axis + ' text'))
+                                              .map(t => t.textContent))
+            .filter(ticks => new Set(ticks).size < ticks.length)
+            .map(ticks => where + ': ' + ticks.join(', '));
+    })""")
+
+
+def check_view(page, name: str, *, open_details: bool = False, ticks: bool = True) -> str:
     """Settle, save a screenshot, and assert the view reads cleanly and has no axe-core violations.
 
     open_details: open every <details> first ("View as table", "Open a ward", ...) so the tables and link
-    lists inside are checked too. Returns the text of <main>.
+    lists inside are checked too. ticks: also assert no chart repeats an axis label (off only where a known
+    defect has its own xfail test). Returns the text of <main>.
     """
     settle(page)
     if open_details:
@@ -131,6 +143,8 @@ def check_view(page, name: str, *, open_details: bool = False) -> str:
         page.wait_for_timeout(200)
     screenshot(page, name)
     assert bad_words(page) == [], f"{name}: forbidden words on the page"
+    if ticks:
+        assert repeated_ticks(page) == [], f"{name}: repeated axis labels"
     assert axe_violations(page) == [], f"{name}: axe-core violations"
     return page.locator("main").inner_text()
 
