@@ -18,9 +18,11 @@ Flask test client.
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ TIMEOUT_MS = 45_000
 PRINT_WIDTH = 720  # px: A4's 210 mm less the page margins, at 96 dpi
 CHART_HEIGHT = 300
 NARRATIVE_LIMIT = 6
+LOG = logging.getLogger(__name__)
 SOURCES = ("Department for Education: SEN2 'Education, health and care plans', the Local Authority Interactive Tool "
            "and statistical neighbours; ONS geography lookups; the council's own case records and partners' returns.")
 
@@ -357,10 +360,19 @@ def render_pdf(document: str, *, footer: str = "", timeout_ms: int = TIMEOUT_MS)
                               f"{executable}). An administrator can install Debian's chromium package, or set "
                               "SEND_CHROMIUM to its path. The print page can still be printed from a browser.")
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError as exc:  # pragma: no cover - playwright is a requirement
         raise ChromiumMissing("The PDF cannot be made because Playwright is not installed on this server.") from exc
+    # Playwright's sync API refuses to start in a thread that already runs an event loop (an async worker, or
+    # another Playwright session), so each PDF is printed in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="board-pack-pdf") as pool:
+        return pool.submit(_print, document, executable, footer, timeout_ms).result()
+
+
+def _print(document: str, executable: str, footer: str, timeout_ms: int) -> bytes:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
     footer_html = ('<div style="font-size:8px;width:100%;padding:0 12mm;color:#505a5f;font-family:Arial,sans-serif;'
                    f'display:flex;justify-content:space-between"><span>{html_lib.escape(footer)}</span>'
                    '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
@@ -383,8 +395,8 @@ def render_pdf(document: str, *, footer: str = "", timeout_ms: int = TIMEOUT_MS)
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        text = str(exc).lower()
-        if "timeout" in text:
+        LOG.warning("board pack PDF failed: %s", exc)  # the reader gets the plain message; the log keeps the cause
+        if "timeout" in str(exc).lower():
             raise RenderFailed("Making the PDF took too long and was stopped. Try again in a minute.") from exc
         raise RenderFailed("Chromium could not make the PDF. Try again; if it keeps happening, tell the team that "
                            "runs this dashboard.") from exc

@@ -103,3 +103,18 @@ def test_board_pack_pdf_is_made(server):
         'inline; filename="send-board-pack_E06000023_2024_partner.pdf"'
     pages = [int(n) for n in re.findall(rb"/Count (\d+)", response.data)]
     assert max(pages) >= 3  # cover, summary and headlines, charts
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")
+def test_pdf_is_made_from_a_thread_that_runs_an_event_loop():
+    """An async worker (or a Playwright session already open in the same thread, as in the browser tests) must
+    not stop the PDF: Playwright's sync API refuses to start inside a running event loop."""
+    import asyncio
+
+    document = ('<html><body data-charts="drawn"><h1>Board pack</h1><p>One page.</p></body></html>')
+
+    async def inside_a_loop() -> bytes:
+        return pdf.render_pdf(document, footer="test")
+
+    made = asyncio.run(inside_a_loop())
+    assert made.startswith(b"%PDF")

@@ -337,5 +337,5 @@ def test_the_app_engine_uses_flask_caching_and_follows_a_new_load(tmp_path, monk
 def test_warm_fills_the_cache_for_every_source(engine):
     fresh = Engine(fixture_warehouse(), cache=SimpleCache())
     assert fresh.warm(["ehcp_caseload", "graduated_approach"]) == 3  # local + national, aggregate
-    assert fresh.cache.get(fresh._key("frame", "ehcp_caseload", "national", "Total", 0)) is not None
+    assert fresh.cache.get(fresh._key("frame", "ehcp_caseload", "national", "Total", 0, ())) is not None
     fresh.close()
