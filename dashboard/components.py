@@ -23,6 +23,8 @@ RAG_WORDS = {
                    "red": "worse than statistical neighbours", None: "no comparison"},
     "england": {"green": "better than England", "amber": "similar to England", "red": "worse than England",
                 None: "no comparison"},
+    # A target is set but the engine could not rate the figure against it (no figure for the period, say).
+    "target_unrated": {None: "not rated against its target"},
 }
 RAG_NAMES = {"green": "Green", "amber": "Amber", "red": "Red", None: "Not rated"}
 
@@ -156,12 +158,30 @@ def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.Data
     return html.Figure(children, className="chart", **({"id": id} if id is not None else {}))
 
 
-def rag_badge(rag: str | None, *, against: str = "target") -> html.Strong:
-    """A RAG rating in colour and words, e.g. "Green — on target" (against: target, neighbours or england)."""
+def rating(bench: dict) -> tuple[str | None, str]:
+    """The rating a measure shows and what it is against: the area's target where it is rated, else the
+    statistical neighbours' average, else England (every rating is the engine's). An unrated measure says
+    whether a target is set, so no badge reads "No target set" beside a target."""
+    target = bench.get("target") or {}
+    if target.get("rag"):
+        return target["rag"], "target"
+    for key, against in (("rag_against_neighbours", "neighbours"), ("rag_against_england", "england")):
+        if bench.get(key):
+            return bench[key], against
+    return None, "target" if target.get("target") is None else "target_unrated"
+
+
+def rating_text(rag: str | None, against: str, separator: str = " — ") -> str:
+    """A rating in words, e.g. "Green — on target" or "No target set" (against: a key of RAG_WORDS)."""
     key = rag if rag in ("green", "amber", "red") else None
-    words = RAG_WORDS.get(against, RAG_WORDS["target"])[key]
-    text = f"{RAG_NAMES[key]} — {words}" if key else words[0].upper() + words[1:]
-    return html.Strong(text, className=f"badge badge--{key or 'none'}")
+    words = RAG_WORDS.get(against, RAG_WORDS["target"]).get(key) or RAG_WORDS["target"][None]
+    return f"{RAG_NAMES[key]}{separator}{words}" if key else words[0].upper() + words[1:]
+
+
+def rag_badge(rag: str | None, *, against: str = "target") -> html.Strong:
+    """A RAG rating in colour and words, e.g. "Green — on target" (against: a key of RAG_WORDS)."""
+    key = rag if rag in ("green", "amber", "red") else None
+    return html.Strong(rating_text(rag, against), className=f"badge badge--{key or 'none'}")
 
 
 def direction_badge(direction: str | None, polarity: str | None = None) -> html.Span:

@@ -31,7 +31,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from dashboard.format import format_period
+from dashboard.format import format_period, mid_sentence
 from dashboard.theme import (
     BAND_FILLS,
     COMPARATOR,
@@ -251,11 +251,15 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _axis_format(m: Meta) -> dict[str, Any]:
+def _axis_format(m: Meta, top: float | None) -> dict[str, Any]:
+    """Tick labels for a value axis whose largest value is `top`. Steps finer than the labels' rounding would
+    print the same label twice (0, 0, 1, 1), so percentages and rates keep their decimals (0.5%) and a count
+    that stays under 5 steps by whole children."""
     if m.unit == "percent":
-        return {"ticksuffix": "%", "tickformat": ",.0f" if m.places == 0 else ",.0f"}
+        return {"ticksuffix": "%", "tickformat": ",~f"}
     if m.unit == "count":
-        return {"tickformat": ",.0f"}
+        small = top is None or not top == top or top < 5  # NaN or unknown: no value on the axis
+        return {"tickformat": ",.0f", **({"dtick": 1, "tick0": 0} if small else {})}
     return {"tickformat": ",~f"}
 
 
@@ -410,9 +414,9 @@ def _nothing_to_show(df: pd.DataFrame, m: Meta) -> str:
     """Why a series has no figure: all suppressed to protect children, or simply none yet."""
     statuses = set(df["status"].dropna()) if "status" in df else set()
     if statuses and statuses <= {"c"}:
-        return (f"Every figure for {m.short_title.lower()} here is suppressed (c) to protect children: each "
+        return (f"Every figure for {mid_sentence(m.short_title)} here is suppressed (c) to protect children: each "
                 "involves too few children to show safely.")
-    return f"There are no figures for {m.short_title.lower()} that can be shown yet."
+    return f"There are no figures for {mid_sentence(m.short_title)} that can be shown yet."
 
 
 @safe_text
@@ -434,6 +438,7 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     if df["value"].notna().sum() == 0 and not fc:
         return empty_figure(_nothing_to_show(df, m))
     area = _area_name(df)
+    area = area[:1].upper() + area[1:]  # a legend entry, whether a council or "children living in Knowle"
     labels = [format_period(p) for p in df["period"]]
     partial = [_is_partial(p, complete_to) for p in df["period"]]
     values = [None if pd.isna(v) else float(v) for v in df["value"]]
@@ -499,10 +504,10 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
         ticks = [c for c in categories if c.startswith("Jan ")] or categories[::6]
         fig.update_xaxes(tickvals=ticks, ticktext=ticks)
     fig.update_layout(legend={"traceorder": "normal"})
-    fig.update_yaxes(title=_axis_title(m), rangemode="tozero", **_axis_format(m))
+    top = max([v for v in values if v is not None] + [r["upper"] or r["forecast"] or 0 for r in fc]
+              + [target_value or 0, base_value or 0, 0])
+    fig.update_yaxes(title=_axis_title(m), rangemode="tozero", **_axis_format(m, top))
     if m.unit == "percent":
-        top = max([v for v in values if v is not None] + [r["upper"] or r["forecast"] for r in fc]
-                  + [target_value or 0, base_value or 0, 0])
         fig.update_yaxes(range=[0, 100 if top > 60 else max(10.0, top * 1.2)])
     note = _gap_note(df)
     if note:
@@ -702,7 +707,7 @@ def benchmark_bars(benchmark: Mapping[str, Any] | None, indicator: Any) -> go.Fi
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed", title=None)
     top = max(e["value"] for e in ordered if e["value"] is not None)
-    fig.update_xaxes(title=f"{_axis_title(m)}{when}", rangemode="tozero", **_axis_format(m),
+    fig.update_xaxes(title=f"{_axis_title(m)}{when}", rangemode="tozero", **_axis_format(m, top),
                      range=[0, max(top * 1.15, 1e-9)] if top > 0 else None)
     order_words = "best at the top" if m.judged else "highest at the top"
     _note(fig, f"Sorted {order_words} ({_better_word(m)}).", y=-0.08 - 40 / max(320, 30 * len(ordered) + 90))
@@ -897,7 +902,7 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
     top = high * 1.2 if high > 0 else 1
     if m.unit == "percent" and high <= 100:
         top = min(top, 105)
-    fig.update_yaxes(title=f"{_axis_title(m)}{when}", range=[low, top], **_axis_format(m))
+    fig.update_yaxes(title=f"{_axis_title(m)}{when}", range=[low, top], **_axis_format(m, high))
     return fig
 
 
@@ -986,7 +991,7 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
     """
     m = meta(indicator)
     part, total, period = _breakdown_rows(rows, breakdown, period)
-    what = (breakdown_label or breakdown.replace("_", " ")).lower()
+    what = mid_sentence(breakdown_label or breakdown.replace("_", " "))
     if part.empty:
         return empty_figure(f"There are no figures by {what} for this selection.")
     items = [{"name": _label(v, labels), "value": None if pd.isna(x) else float(x), "status": s,
@@ -1026,7 +1031,7 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names, autorange="reversed", title=None)
     top = max([e["value"] for e in valued] + [total_value or 0, 0])
     fig.update_xaxes(title=f"{_axis_title(m)}{', ' + when if when else ''}", rangemode="tozero",
-                     range=[0, top * 1.18 if top > 0 else 1], **_axis_format(m))
+                     range=[0, top * 1.18 if top > 0 else 1], **_axis_format(m, top))
     fig.update_layout(margin={"t": 50})
     return fig
 
@@ -1035,7 +1040,7 @@ def title_breakdown(rows: Any, indicator: Any, breakdown: str, *, period: str | 
                     breakdown_label: str | None = None) -> str:
     m = meta(indicator)
     part, _, period = _breakdown_rows(rows, breakdown, period)
-    what = (breakdown_label or breakdown.replace("_", " ")).lower()
+    what = mid_sentence(breakdown_label or breakdown.replace("_", " "))
     valued = part[part["value"].notna()]
     if valued.empty:
         return f"{m.short_title} by {what}: no figures to show"
@@ -1053,7 +1058,7 @@ def summary_breakdown(rows: Any, indicator: Any, breakdown: str, *, period: str 
                       breakdown_label: str | None = None, labels: Mapping[str, str] | None = None) -> str:
     m = meta(indicator)
     part, total, period = _breakdown_rows(rows, breakdown, period)
-    what = (breakdown_label or breakdown.replace("_", " ")).lower()
+    what = mid_sentence(breakdown_label or breakdown.replace("_", " "))
     if part.empty:
         return f"There are no figures by {what} for this selection."
     valued = part[part["value"].notna()]
@@ -1576,7 +1581,7 @@ def equity_gap(rows: Any, indicator: Any, breakdown: str | None = None, *, group
     values = part["value"].dropna()
     top = float(values.max())
     fig.update_xaxes(title=_axis_title(m), rangemode="tozero", range=[min(0.0, float(values.min())), top * 1.1 if top > 0 else 1],
-                     **_axis_format(m))
+                     **_axis_format(m, top))
     fig.update_layout(margin={"r": 170})
     return fig
 

@@ -1,4 +1,4 @@
-"""How periods read on a page: one place, so every view says the same thing the same way."""
+"""How periods and labels read on a page: one place, so every view says the same thing the same way."""
 
 from __future__ import annotations
 
@@ -19,3 +19,13 @@ def format_period(period: Any) -> str:
     if len(text) == 7 and text[4] == "-" and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
         return f"{MONTHS[int(text[5:]) - 1]} {text[:4]}"
     return text
+
+
+def mid_sentence(text: str) -> str:
+    """A label as it reads inside a sentence: each word in lower case except acronyms and initialisms, which
+    keep their capitals ("SEND team" stays "SEND team", "EHC plans" stays "EHC plans", "Primary need" becomes
+    "primary need")."""
+    words = text.split(" ")
+    kept = [sum(ch.isupper() for ch in word) >= 2 or (word == "Year" and following[:1].isdigit())  # Year 6
+            for word, following in zip(words, words[1:] + [""], strict=True)]
+    return " ".join(word if keep else word.lower() for word, keep in zip(words, kept, strict=True))

@@ -56,24 +56,6 @@ class RenderFailed(RuntimeError):
 
 # --- the pack's content ----------------------------------------------------------------------------------
 
-def _rag(bench: dict[str, Any]) -> tuple[str | None, str]:
-    """The rating shown and what it is against: the target where one is set, else neighbours, else England
-    (every rating is the engine's)."""
-    target = bench.get("target") or {}
-    if target.get("rag"):
-        return target["rag"], "target"
-    for key, against in (("rag_against_neighbours", "neighbours"), ("rag_against_england", "england")):
-        if bench.get(key):
-            return bench[key], against
-    return None, "target"
-
-
-def _rag_text(rag: str | None, against: str) -> str:
-    key = rag if rag in ("green", "amber", "red") else None
-    words = components.RAG_WORDS.get(against, components.RAG_WORDS["target"])[key]
-    return f"{components.RAG_NAMES[key]}: {words}" if key else words[0].upper() + words[1:]
-
-
 def _when(ctx: views.Context) -> str:
     return f"Figures available at the end of {ctx.period}" if ctx.period else "Latest figures available"
 
@@ -121,8 +103,7 @@ def _headline_row(head: views.Headline) -> html.Tr:
     bench = head.benchmark
     published = bench.get("published") or {}
     target = (bench.get("target") or {}).get("target")
-    rag, against = _rag(bench)
-    rating = _rag_text(rag, against) if rag or target is None else "Not rated against its target"
+    rating = components.rating_text(*components.rating(bench), separator=": ")
     rank = ""
     if published.get("rank") is not None and published.get("rank_out_of"):
         rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"

@@ -23,19 +23,6 @@ SPARK = "board-spark"
 NARRATIVE_LIMIT = 5
 
 
-def _rag(bench: dict) -> tuple[str | None, str]:
-    """The rating a tile shows and what it is against: the area's target where one is set, else the statistical
-    neighbours' average, else England (all ratings are the engine's)."""
-    target = bench.get("target") or {}
-    if target.get("rag"):
-        return target["rag"], "target"
-    if bench.get("rag_against_neighbours"):
-        return bench["rag_against_neighbours"], "neighbours"
-    if bench.get("rag_against_england"):
-        return bench["rag_against_england"], "england"
-    return None, "target"
-
-
 def _fact(term: str, detail) -> list:
     return [html.Dt(term), html.Dd(detail)]
 
@@ -48,7 +35,7 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
     if head.problem:
         return html.Li([title, html.P(head.problem, className="tile__empty")], className="tile")
     bench = head.benchmark
-    rag, against = _rag(bench)
+    rag, against = components.rating(bench)
     published = bench.get("published") or {}
     facts = []
     target = (bench.get("target") or {}).get("target")

@@ -10,6 +10,7 @@ import dash
 from dash import html
 
 from dashboard import components, figures, filters, views
+from dashboard.format import mid_sentence
 from indicators.catalogue.model import BREAKDOWNS
 
 dash.register_page(__name__, path="/clinic", name="Performance clinic", title="Performance clinic", order=20)
@@ -60,8 +61,8 @@ def _causes(ctx: views.Context, indicator_id: str) -> list:
             caption=f"{label}, {when}, ranked best first. The dashed line is the figure for all children.",
             summary=figures.summary_breakdown(rows, meta, breakdown, period=period, breakdown_label=label),
             table=figures.table_breakdown(rows, meta, breakdown, period=period, breakdown_label=label),
-            table_caption=f"{head.title} by {label.lower()}, {ctx.area.name}, {when}", id=f"clinic-{breakdown}",
-            empty_reason=None if values else f"There are no figures by {label.lower()} for this area."))
+            table_caption=f"{head.title} by {mid_sentence(label)}, {ctx.area.name}, {when}", id=f"clinic-{breakdown}",
+            empty_reason=None if values else f"There are no figures by {mid_sentence(label)} for this area."))
     if not charts:
         return [components.empty_state("This measure is not broken down by team, caseworker or need.")]
     return charts
@@ -100,7 +101,7 @@ def layout(**query) -> html.Div:
         html.Section([html.H2("Timeliness month by month", id="monthly"),
                       html.Div([_monthly_chart(ctx, i) for i in TIMELINESS], className="chart-grid", id=GRID)],
                      className="report-section", **{"aria-labelledby": "monthly"}),
-        html.Section([html.H2(f"Where delays arise: {chosen_title.lower()}", id="causes"),
+        html.Section([html.H2(f"Where delays arise: {mid_sentence(chosen_title)}", id="causes"),
                       html.P("Choose a measure:"),
                       html.Nav(html.Ul(measures, className="choices"), **{"aria-label": "Measures"}),
                       html.Div(_causes(ctx, chosen), className="chart-grid"),

@@ -19,7 +19,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import exports, filters, views
-from dashboard.figures import format_period
+from dashboard.format import format_period, mid_sentence
 from dashboard.routes import ALL_BREAKDOWNS, gather
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES
 from indicators.disclosure import suppression_note
@@ -241,7 +241,7 @@ def contents(engine, params: dict[str, str | None]) -> html.Div:
             continue
         sections.append(html.Section([
             html.H2(THEME_TITLES[theme]),
-            html.P(html.A(f"Download every {THEME_TITLES[theme].lower()} indicator as an Excel workbook",
+            html.P(html.A(f"Download every {mid_sentence(THEME_TITLES[theme])} indicator as an Excel workbook",
                           href=workbook_link(theme.value, **params), className="databook__download")),
             html.Ul([html.Li(html.A(i.title, href=page_link(i.id, **params))) for i in indicators],
                     className="databook__list"),

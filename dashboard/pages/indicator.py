@@ -15,6 +15,7 @@ import dash
 from dash import ALL, Input, Output, State, html
 
 from dashboard import components, figures, filters, views
+from dashboard.format import mid_sentence
 from indicators.catalogue.model import BREAKDOWNS
 
 
@@ -188,11 +189,11 @@ def _breakdown_charts(ctx: views.Context, indicator_id: str, head: views.Headlin
         caption=f"{label}, {when}, ranked. The dashed line is the figure for all children.",
         summary=figures.summary_breakdown(rows, meta, breakdown, breakdown_label=label, **common),
         table=figures.table_breakdown(rows, meta, breakdown, breakdown_label=label, **common),
-        table_caption=f"{head.title} by {label.lower()}, {ctx.area.name}, {when}",
+        table_caption=f"{head.title} by {mid_sentence(label)}, {ctx.area.name}, {when}",
         graph_id={"type": DRILL, "key": "need" if breakdown == "primary_need" else
                   "ward" if breakdown == "ward" else "school" if breakdown == "school" else "none",
                   "chart": f"bars-{breakdown}"},
-        empty_reason=None if values else f"There are no figures by {label.lower()} for this area.")
+        empty_reason=None if values else f"There are no figures by {mid_sentence(label)} for this area.")
     out = []
     if breakdown == "ward":
         out.append(_chart(
@@ -280,10 +281,10 @@ def _equity_section(ctx: views.Context, indicator_id: str, head: views.Headline,
         return html.Section([html.H2("Equity gaps", id=SECTION_IDS["equity"]), _chart(
             f"gap-{breakdown}", figures.equity_gap(rows, meta, breakdown),
             title=figures.title_equity_gap(rows, meta, breakdown),
-            caption=f"The gap between the highest and lowest group by {label.lower()}, period by period.",
+            caption=f"The gap between the highest and lowest group by {mid_sentence(label)}, period by period.",
             summary=figures.summary_equity_gap(rows, meta, breakdown),
             table=figures.table_equity_gap(rows, meta, breakdown),
-            table_caption=f"{head.title} by {label.lower()}, {ctx.area.name}")], className="report-section")
+            table_caption=f"{head.title} by {mid_sentence(label)}, {ctx.area.name}")], className="report-section")
     return None
 
 
@@ -295,7 +296,7 @@ def _drill_scope(drill: dict[str, str]) -> str:
     if "school" in drill:
         parts.append(f"{'' if parts else 'children '}at {drill['school']}")
     if "need" in drill:
-        parts.append(f"{'' if parts else 'children '}whose primary need is {drill['need'].lower()}")
+        parts.append(f"{'' if parts else 'children '}whose primary need is {mid_sentence(drill['need'])}")
     return ", ".join(parts)
 
 
@@ -304,7 +305,9 @@ def _drill_section(ctx: views.Context, indicator_id: str, head: views.Headline, 
     meta = head.meta
     key = "need" if "need" in drill else "school" if "school" in drill else "ward"
     value = drill[key]
-    series = views.totals(views.breakdown_rows(ctx, indicator_id, None, drill))
+    # The rows carry the council's name; the chart, its summary and legend speak of the children drilled to.
+    scope = _drill_scope(drill)
+    series = [{**row, "area_name": scope} for row in views.totals(views.breakdown_rows(ctx, indicator_id, None, drill))]
     label = DRILL_LABELS[key]
     parts = [_chart(
         f"drill-{key}", figures.trend(series, meta, complete_to=head.period),
@@ -314,8 +317,8 @@ def _drill_section(ctx: views.Context, indicator_id: str, head: views.Headline, 
                 f" in {figures.format_period(head.period)}.",
         summary=figures.summary_trend(series, meta, complete_to=head.period),
         table=figures.table_trend(series, meta, complete_to=head.period),
-        table_caption=f"{head.title}, {label.lower()} {value}, by year",
-        empty_reason=None if series else f"There are no figures for this {label.lower()}.")]
+        table_caption=f"{head.title}, {mid_sentence(label)} {value}, by year",
+        empty_reason=None if series else f"There are no figures for this {mid_sentence(label)}.")]
     next_key = {"ward": "school", "school": "need"}.get(key)
     up = dict(ctx.params)
     for k in ("ward", "school"):
@@ -324,7 +327,7 @@ def _drill_section(ctx: views.Context, indicator_id: str, head: views.Headline, 
     back = filters.href(f"/indicator/{indicator_id}", up)
     if next_key:
         what = {"school": "schools and settings", "need": "need types"}[next_key]
-        parts.append(html.P(f"Next: the {what} below, for {_drill_scope(drill)} only.",
+        parts.append(html.P(f"Next: the {what} below, for {scope} only.",
                             className="notice notice--info"))
     return html.Section([html.H2(f"{label}: {value}", id="drill"), *parts,
                          html.A(f"Back to all of {ctx.area.name}" if len(drill) == 1 else "Back one level",
@@ -343,7 +346,7 @@ def _choose_drill(ctx: views.Context, indicator_id: str, query: dict) -> tuple[d
             continue
         chosen = filters.clean_choice(raw, views.drill_allowlist(ctx, indicator_id, key))
         if chosen is None:
-            notes.append(f"The {DRILL_LABELS[key].lower()} in the link is not one this measure has figures for in "
+            notes.append(f"The {mid_sentence(DRILL_LABELS[key])} in the link is not one this measure has figures for in "
                          f"{ctx.area.name}, so it is left out.")
         else:
             drill[key] = chosen

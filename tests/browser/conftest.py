@@ -130,12 +130,12 @@ def repeated_ticks(page) -> list[str]:
     })""")
 
 
-def check_view(page, name: str, *, open_details: bool = False, ticks: bool = True) -> str:
+def check_view(page, name: str, *, open_details: bool = False) -> str:
     """Settle, save a screenshot, and assert the view reads cleanly and has no axe-core violations.
 
     open_details: open every <details> first ("View as table", "Open a ward", ...) so the tables and link
-    lists inside are checked too. ticks: also assert no chart repeats an axis label (off only where a known
-    defect has its own xfail test). Returns the text of <main>.
+    lists inside are checked too. Every chart is also checked for a repeated axis label. Returns the text of
+    <main>.
     """
     settle(page)
     if open_details:
@@ -143,8 +143,7 @@ def check_view(page, name: str, *, open_details: bool = False, ticks: bool = Tru
         page.wait_for_timeout(200)
     screenshot(page, name)
     assert bad_words(page) == [], f"{name}: forbidden words on the page"
-    if ticks:
-        assert repeated_ticks(page) == [], f"{name}: repeated axis labels"
+    assert repeated_ticks(page) == [], f"{name}: repeated axis labels"
     assert axe_violations(page) == [], f"{name}: axe-core violations"
     return page.locator("main").inner_text()
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.browser.conftest import check_view, query_of, repeated_ticks, settle
 
 AREA_NAME = "Bristol, City of"
@@ -105,7 +103,7 @@ def test_commissioners_entry_view(page, app_url):
     _follow_from_home(page, app_url, "Commissioners")
     page.wait_for_url("**/commissioners**")
     # Repeated axis labels on the all-zero placement charts: see test_all_zero_series_axis_labels_do_not_repeat.
-    main = check_view(page, "audience_commissioners", ticks=False)
+    main = check_view(page, "audience_commissioners")
     assert page.get_by_role("heading", level=1).inner_text() == f"Commissioners' view: {AREA_NAME}"
 
     # Benchmarks: the area beside its statistical neighbours' average, its region and England.
@@ -129,9 +127,6 @@ def test_commissioners_entry_view(page, app_url):
     assert "Placement" in main
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a tile with a target that is not rated says 'No target set' next to "
-                   "'Target 45.0%' (dashboard/pages/board.py _rag/tile: rag_badge(None, against='target'); the "
-                   "board pack says 'Not rated against its target' for the same measure)")
 def test_board_tile_never_says_no_target_beside_a_target(page, app_url):
     page.goto(app_url + "/board?area=E06000023")
     settle(page)
@@ -145,9 +140,6 @@ def test_board_tile_never_says_no_target_beside_a_target(page, app_url):
     assert contradictions == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a count whose figures are all 0 gets axis labels 0, 0, 0, 1, 1, 1 "
-                   "(dashboard/figures.py: whole-number tick format on plotly's automatic 0.2 steps); seen on "
-                   "the commissioners' out-of-area and awaiting-placement charts and on a one-bar need chart")
 def test_all_zero_series_axis_labels_do_not_repeat(page, app_url):
     page.goto(app_url + "/commissioners?area=E06000023")
     settle(page)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.browser.conftest import check_view, crumbs, current_crumb, query_of, settle, table_rows
 
 INDICATOR = "ehcp_caseload"  # counts by ward, school and need that are large enough to show in the sample
@@ -155,9 +153,6 @@ def test_ward_chosen_by_clicking_its_hex_tile(page, app_url):
     assert page.locator("#drill").count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the drill-down trend's summary (and the chart's aria-label) says "
-                   "'For Bristol, City of, ... was 769' for a ward's figure (dashboard/pages/indicator.py "
-                   "_drill_section passes the area's rows to figures.summary_trend unlabelled)")
 def test_drill_summary_names_the_ward_not_the_whole_area(page, app_url):
     page.goto(app_url + TOP + "&ward=Knowle")
     settle(page)
@@ -166,9 +161,6 @@ def test_drill_summary_names_the_ward_not_the_whole_area(page, app_url):
     assert f"For {AREA_NAME}," not in summary, summary
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: acronyms lower-cased in generated text: 'groups by send team' "
-                   "(dashboard/figures.py summary_breakdown/title lower-case the breakdown label) and 'Every "
-                   "figure for ehc plans here is suppressed' (dashboard/figures.py, the all-suppressed message)")
 def test_generated_text_keeps_acronyms_in_capitals(page, app_url):
     page.goto(app_url + f"/indicator/{INDICATOR}?area={AREA}&breakdown=team")
     settle(page)

@@ -133,6 +133,22 @@ def test_rag_badge_against_neighbours():
     assert text(C.rag_badge("red", against="neighbours")) == "Red — worse than statistical neighbours"
 
 
+@pytest.mark.parametrize(("bench", "expected", "words"), [
+    ({"target": {"target": 60.0, "rag": "amber"}, "rag_against_neighbours": "green"}, ("amber", "target"),
+     "Amber — close to target"),
+    ({"target": {"target": None}, "rag_against_neighbours": "green", "rag_against_england": "red"},
+     ("green", "neighbours"), "Green — better than statistical neighbours"),
+    ({"rag_against_england": "red"}, ("red", "england"), "Red — worse than England"),
+    ({"target": {"target": None}}, (None, "target"), "No target set"),
+    # a target is set but the figure could not be rated against it: never "No target set" beside a target
+    ({"target": {"target": 45.0, "rag": None}}, (None, "target_unrated"), "Not rated against its target"),
+])
+def test_rating_names_what_it_is_against(bench, expected, words):
+    assert C.rating(bench) == expected
+    assert text(C.rag_badge(*expected[:1], against=expected[1])) == words
+    assert C.rating_text(*expected, separator=": ") == words.replace(" — ", ": ")
+
+
 @pytest.mark.parametrize(("direction", "polarity", "arrow", "words"), [
     ("improving", "high_is_good", "▲", "Improving"),
     ("improving", "low_is_good", "▼", "Improving"),

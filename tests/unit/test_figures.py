@@ -415,3 +415,17 @@ def test_markup_in_names_from_data_is_shown_as_text_not_rendered():
     # Codes for drill-down are untouched: the ward tile still carries the name it came with.
     tiles = [t for t in figs[2].data if isinstance(t, go.Scatter)][0]
     assert tiles.customdata[0][1] == "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(("values", "dtick"), [([0.0, 0.0, 0.0], 1), ([1.0, 3.0, 2.0], 1), ([700.0, 780.0], None)])
+def test_small_counts_step_by_whole_children_so_no_axis_label_repeats(values, dtick):
+    """Plotly steps a 0 to 1 axis by 0.2; printed as whole numbers that reads 0, 0, 0, 1, 1, 1."""
+    rows = [row(str(2020 + i), v) for i, v in enumerate(values)]
+    fig = F.trend(rows, COUNT)
+    assert fig.layout.yaxis.dtick == dtick
+    assert fig.layout.yaxis.tickformat == ",.0f"
+
+
+def test_percent_axes_keep_their_decimals_so_small_steps_read_distinctly():
+    fig = F.trend([row("2023", 0.0), row("2024", 1.5)], PCT)
+    assert fig.layout.yaxis.tickformat == ",~f" and fig.layout.yaxis.ticksuffix == "%"
