@@ -110,11 +110,14 @@ def test_pdf_is_made_from_a_thread_that_runs_an_event_loop():
     """An async worker (or a Playwright session already open in the same thread, as in the browser tests) must
     not stop the PDF: Playwright's sync API refuses to start inside a running event loop."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     document = ('<html><body data-charts="drawn"><h1>Board pack</h1><p>One page.</p></body></html>')
 
     async def inside_a_loop() -> bytes:
         return pdf.render_pdf(document, footer="test")
 
-    made = asyncio.run(inside_a_loop())
+    # A thread of the test's own, so its loop is the only one there (the browser tests may hold this one's).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        made = pool.submit(asyncio.run, inside_a_loop()).result()
     assert made.startswith(b"%PDF")
