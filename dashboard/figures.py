@@ -1023,6 +1023,10 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
             hovertext=[f"{e['name']}: {symbol_text(e['status'])}" for e in hidden],
             hovertemplate="%{hovertext}<extra></extra>"))
     total_value = _number(total["value"].iat[0]) if len(total) else None
+    # A rate's all-children figure is a yardstick for each group. A count's is the groups' sum and a share's is
+    # 100%: drawn, either would only squeeze the bars, so the summary states it instead.
+    if total_value is not None and (m.unit == "count" or (m.unit == "percent" and total_value == 100)):
+        total_value = None
     if total_value is not None:
         fig.add_vline(x=total_value, line={"color": TEXT_COLOUR, "width": 2, "dash": "dash"})
         fig.add_annotation(x=total_value, y=1, yref="paper", yanchor="bottom", showarrow=False,

@@ -429,3 +429,15 @@ def test_small_counts_step_by_whole_children_so_no_axis_label_repeats(values, dt
 def test_percent_axes_keep_their_decimals_so_small_steps_read_distinctly():
     fig = F.trend([row("2023", 0.0), row("2024", 1.5)], PCT)
     assert fig.layout.yaxis.tickformat == ",~f" and fig.layout.yaxis.ticksuffix == "%"
+
+
+def test_breakdown_bars_draw_the_all_children_line_only_where_it_is_a_yardstick():
+    counts = [row("2024", 769.0, numerator=769.0), row("2024", 80.0, breakdown="school", breakdown_value="A"),
+              row("2024", 46.0, breakdown="school", breakdown_value="B")]
+    fig = F.breakdown_bars(counts, COUNT, "school")
+    assert not fig.layout.shapes and not any("All children" in text for text in annotations(fig))
+    assert fig.layout.xaxis.range[1] == pytest.approx(80 * 1.18)  # bars fill the chart, not squeezed by 769
+    assert "The figure for all children was 769." in F.summary_breakdown(counts, COUNT, "school")
+    shares = [row("2024", 100.0), row("2024", 60.0, breakdown="sex", breakdown_value="Male"),
+              row("2024", 40.0, breakdown="sex", breakdown_value="Female")]
+    assert not F.breakdown_bars(shares, PCT, "sex").layout.shapes
