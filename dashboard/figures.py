@@ -499,7 +499,7 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
                                  line={"color": PALETTE[4], "width": 2, "dash": "dot"},
                                  hovertext=[text] * len(categories), hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=categories, title=None,
-                     showgrid=False, tickangle=0)
+                     showgrid=False)  # labels level while they fit, slanted (plotly's "auto") once they would touch
     if len(categories) > 16:  # many months: label every January (or every sixth point) only
         ticks = [c for c in categories if c.startswith("Jan ")] or categories[::6]
         fig.update_xaxes(tickvals=ticks, ticktext=ticks)
@@ -832,6 +832,15 @@ def quartile_bands(cuts: Sequence[float], low: float, high: float, polarity: str
     return [{"band": letter, "y0": y0, "y1": y1} for letter, (y0, y1) in zip(letters, edges, strict=True)]
 
 
+def _spread(positions: Sequence[float], gap: float) -> list[float]:
+    """Rising positions moved apart to at least `gap` from each other, centred on where they were meant to be."""
+    out = list(positions)
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    shift = (sum(out) - sum(positions)) / len(out) if out else 0.0
+    return [y - shift for y in out]
+
+
 @safe_text
 def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: str, neighbours: Sequence[str],
                    indicator: Any, quartile_cuts: Sequence[float] | None = None, *, period: str | None = None
@@ -872,14 +881,17 @@ def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: 
             hovertemplate="%{hovertext}<extra></extra>"))
     low, high = float(min(df["value"].min(), 0)), float(df["value"].max())
     if cuts is not None and len(cuts) == 3:
-        for band in quartile_bands(cuts, low, high * 1.05 if high > 0 else high, m.polarity):
+        bands = quartile_bands(cuts, low, high * 1.05 if high > 0 else high, m.polarity)
+        # Each label sits in the middle of its band, pushed apart where bands are too narrow for two lines.
+        label_ys = _spread([(b["y0"] + b["y1"]) / 2 for b in bands], gap=(high * 1.2 - low) * 0.1)
+        for band, label_y in zip(bands, label_ys, strict=True):
             letter = band["band"]
             fill = BAND_FILLS.get(letter, "rgba(80, 90, 95, 0.06)")
             fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=band["y0"], y1=band["y1"],
                           fillcolor=fill, line={"width": 0}, layer="below", name=f"Band {letter}")
             label = ({"A": "Band A<br>best quarter", "D": "Band D<br>worst quarter"}.get(letter, f"Band {letter}")
                      if len(letter) == 1 else letter.replace(" quarter", "<br>quarter"))
-            fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=(band["y0"] + band["y1"]) / 2, yref="y",
+            fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=label_y, yref="y",
                                text=label, showarrow=False, font={"size": 12, "color": TEXT_COLOUR}, align="left")
         for cut in cuts:
             fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=cut, y1=cut,

@@ -36,6 +36,7 @@ BREAKDOWN = "databook-breakdown"
 SHOW = "databook-show"
 GRID = "databook-grid"
 GRID_HEADING = "databook-grid-heading"
+ROW_COUNT = "databook-row-count"
 
 ALL_PERIODS = "all"
 _PERIOD = re.compile(r"\d{4}|\d{6}|\d{4}-\d{2}|\d{4}-Q[1-4]")
@@ -200,7 +201,8 @@ def grid(table: exports.Table, caption: str) -> html.Section:
     count = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
     return html.Section([
         html.H2(caption, id=GRID_HEADING),
-        html.P([f"{count}. Sort by choosing a column heading; filter with the box under it. ",
+        html.P([html.Span(count, id=ROW_COUNT, role="status"), ". Sort by choosing a column heading; filter with the "
+                "box under it. ",
                 "Use Tab to move into the table and the arrow keys to move between cells."], className="hint"),
         dcc.Loading(dag.AgGrid(
             id=GRID, rowData=rows, columnDefs=column_defs(table.meta),
@@ -352,3 +354,16 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
 def views_link(indicator_id: str, params: dict[str, str | None]) -> str:
     pairs = [(k, v) for k, v in params.items() if v]
     return f"/indicator/{indicator_id}" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+# --- the row count follows the grid's filters (in the browser: no figures go back to the server) -------------
+
+dash.clientside_callback(
+    """function (shown, all) {
+        const total = (all || []).length;
+        const plural = (n) => n.toLocaleString("en-GB") + (n === 1 ? " row" : " rows");
+        if (!shown || shown.length === total) { return plural(total); }
+        return "Showing " + shown.length.toLocaleString("en-GB") + " of " + plural(total);
+    }""",
+    dash.Output(ROW_COUNT, "children"), dash.Input(GRID, "virtualRowData"), dash.State(GRID, "rowData"),
+    prevent_initial_call=True)

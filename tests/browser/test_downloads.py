@@ -60,6 +60,8 @@ def test_data_book_downloads_match_the_grid(page, app_url):
     assert shown_2024["v"].endswith("%") and shown_2024["v"][:-1].replace(".", "").isdigit(), shown_2024
     shown_2019 = _grid_row(page, "2019", "Total")
     assert shown_2019["v"] == "c (suppressed)" and shown_2019["status"] == "c (suppressed)", shown_2019
+    every_row = main.split(" rows.")[0].rsplit("\n", 1)[-1]
+    expect(page.locator("#databook-row-count")).to_have_text(f"Showing 1 of {every_row} rows")  # follows the filters
     check_view(page, "downloads_data_book_filtered")
 
     # CSV: the columns, the same 2024 figure, and suppressed cells as `c`.

@@ -441,3 +441,10 @@ def test_breakdown_bars_draw_the_all_children_line_only_where_it_is_a_yardstick(
     shares = [row("2024", 100.0), row("2024", 60.0, breakdown="sex", breakdown_value="Male"),
               row("2024", 40.0, breakdown="sex", breakdown_value="Female")]
     assert not F.breakdown_bars(shares, PCT, "sex").layout.shapes
+
+
+def test_band_labels_are_pushed_apart_where_bands_are_narrow():
+    assert F._spread([1.0, 5.0, 9.0], gap=2.0) == [1.0, 5.0, 9.0]  # already far enough apart: unmoved
+    spread = F._spread([2.0, 5.1, 5.3, 8.0], gap=1.0)  # the middle two would overlap
+    assert all(b - a >= 1.0 - 1e-9 for a, b in zip(spread, spread[1:], strict=False))
+    assert sum(spread) == pytest.approx(2.0 + 5.1 + 5.3 + 8.0)  # centred where they were meant to be
