@@ -15,8 +15,8 @@
 -- $value (count | percent | share | mean | rate), $scale, $area_code, $area_name, plus the family's own.
 WITH people AS (
     SELECT p.person_id, p.birth_date, p.sex, p.ethnicity,
-           coalesce(w.ward_name, 'Unknown') AS ward,
-           coalesce(s.school_name, 'Unknown') AS school,
+           coalesce(w.ward_name, 'Ward not recorded') AS ward,
+           coalesce(s.school_name, 'No school recorded') AS school,
            coalesce(r.looked_after, 0) AS looked_after,
            coalesce(r.child_in_need, 0) AS child_in_need
     FROM person p

@@ -4,7 +4,7 @@
 SELECT CAST($reference_date AS DATE) AS event_date,
        (s.ofsted_grade IN ('1', '2'))::INT AS numerator, 1 AS denominator,
        NULL::DATE AS birth_date, NULL::DATE AS age_on, NULL::VARCHAR AS need_code, NULL::VARCHAR AS sex,
-       NULL::VARCHAR AS ethnicity, coalesce(w.ward_name, 'Unknown') AS ward, s.school_name AS school,
+       NULL::VARCHAR AS ethnicity, coalesce(w.ward_name, 'Ward not recorded') AS ward, s.school_name AS school,
        NULL::VARCHAR AS setting, s.phase, NULL::VARCHAR AS team, NULL::VARCHAR AS caseworker,
        NULL::VARCHAR AS detail
 FROM dim_school s

@@ -29,7 +29,7 @@ wards AS (
 )
 SELECT s.census_date AS event_date, s.numerator, NULL AS denominator,
        NULL::DATE AS birth_date, NULL::DATE AS age_on, s.need_code, s.sex, s.ethnicity,
-       coalesce(w.ward_name, 'Unknown') AS ward, coalesce(d.school_name, 'Unknown') AS school,
+       coalesce(w.ward_name, 'Ward not recorded') AS ward, coalesce(d.school_name, 'No school recorded') AS school,
        NULL::VARCHAR AS setting,
        CASE
            WHEN s.ncyear IN ('N1', 'N2') THEN 'Nursery'
@@ -45,7 +45,7 @@ LEFT JOIN wards w ON w.ward_code = s.ward_code
 WHERE $measure = 'pupils'
 UNION ALL
 SELECT x.census_date, x.numerator, x.denominator, NULL, NULL, NULL, NULL, NULL,
-       coalesce(w.ward_name, 'Unknown'), d.school_name, NULL, d.phase, NULL, NULL, NULL
+       coalesce(w.ward_name, 'Ward not recorded'), d.school_name, NULL, d.phase, NULL, NULL, NULL
 FROM (
     SELECT census_date, numerator, 0 AS denominator, urn FROM support
     UNION ALL
