@@ -11,7 +11,7 @@ or `python -m data.synth --la 801 --out /tmp/x` (see `data/synth/cli.py`).
 
 from __future__ import annotations
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 __all__ = ["GENERATOR_VERSION", "generate", "resolve_la"]
 

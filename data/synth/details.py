@@ -276,7 +276,30 @@ def episodes(pub: Published, P: dict, primary: np.ndarray, end: np.ndarray, rng:
     setting_idx = (u[:, None] > cum[band]).sum(axis=1)
     setting_idx = np.clip(setting_idx, 0, len(SETTING_ORDER) - 1)
     setting = np.array(SETTING_ORDER, dtype=object)[setting_idx]
+    entry = _await_placement(pub, P, plan_idx, entry, leaving, end, rng)
     return {"plan": plan_idx, "entry": entry, "leaving": leaving, "setting": setting, "age": age}
+
+
+def _await_placement(pub: Published, P: dict, plan_idx: np.ndarray, entry: np.ndarray, leaving: np.ndarray,
+                     end: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Delay some placements' entry so a plan waits for a placement (published 'awaiting provision').
+
+    New plans wait for a school to be named more often than a move or phase transfer leaves a gap (the
+    previous placement still ends on the old date). The chance is scaled so the expected share of plan-days
+    spent waiting since 2018 is the LA's published awaiting-provision share.
+    """
+    first = np.r_[True, plan_idx[1:] != plan_idx[:-1]]
+    weight = np.where(first, 4.0, 1.0)
+    gap = 14 + np.floor(rng.gamma(2.0, 30.0, len(entry))).astype(np.int64)   # two weeks to a few months
+    # a gap may run past the reference date (the entry is then censored) but not past a real leaving date
+    real_end = (leaving != end[plan_idx]) | (P["cease"][plan_idx] != D.NA)
+    gap = np.where(real_end, np.minimum(gap, (leaving - entry) // 2), gap)
+    since = D.day(2018, 1, 1)
+    plan_days = np.maximum(end - np.maximum(P["start"], since), 0).sum()
+    recent = entry >= since
+    k = pub.await_share * plan_days / max(float((weight * gap)[recent].sum()), 1.0)
+    wait = rng.random(len(entry)) < np.minimum(k * weight, 0.9)
+    return np.where(wait, entry + gap, entry)
 
 
 def reviews(pub: Published, P: dict, rng: np.random.Generator, ref: int) -> dict:

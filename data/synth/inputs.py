@@ -135,6 +135,7 @@ class Published:
     age_2019: np.ndarray | None = None                               # P(age at Jan 2019 = 0..25)
     age_2025: np.ndarray | None = None
     setting_by_age: pd.DataFrame | None = None                       # P(setting | age band) Jan 2025
+    await_share: float = 0.012                                       # plans awaiting provision at a census
     male_plans: float = 0.72
     male_requests: float = 0.65
     ethnicity: dict[str, float] = field(default_factory=dict)
@@ -283,6 +284,17 @@ def load(la_code: str) -> Published:
     size_ratio = (np.mean([own_cl[p] / eng_cl[p] for p in own_cl if p in eng_cl]) if own_cl else 1 / 153)
     census = _fill_count(cl, "ehcplans", list(CENSUS_PERIODS.values()), size_ratio)
     pub.census = {y: round(census[p]) for y, p in CENSUS_PERIODS.items() if p in census}
+
+    # Plans awaiting provision at the census (published 2019-2022 only): the LA's share over those years,
+    # shrunk half-way towards England's (LAs range from 0 to 10%, England 1.0-1.3%).
+    def await_share(area):
+        waiting, plans = cl.values("await_prov_2022", area), cl.values("ehcplans", area)
+        years = [p for p in waiting if plans.get(p)]
+        return sum(waiting[p] for p in years) / sum(plans[p] for p in years) if years else None
+
+    eng_await = await_share(ENGLAND) or pub.await_share
+    own_await = await_share(code)
+    pub.await_share = eng_await if own_await is None else 0.5 * (own_await + eng_await)
 
     cal = [str(y) for y in CAL_YEARS]
     rq = _Frame("requests", la)

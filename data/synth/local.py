@@ -175,6 +175,39 @@ def assign_schools(ep: dict, schools: pd.DataFrame, rng: np.random.Generator) ->
     return {"urn": urn, "ukprn": ukprn, "sensetting": sensetting, "rp": rp, "unit": unit}
 
 
+# Out-of-area placements: chance (at age 10) that a placement of each kind is at a school outside the area.
+# Independent and non-maintained special schools and specialist colleges serve many councils; maintained
+# schools in a neighbouring council take a few children, mostly special school places.
+OUT_OF_AREA_P = {"SI": 0.45, "SN": 0.55, "SP16": 0.35, "MI": 0.2, "SL": 0.09, "SA": 0.09,
+                 "ML": 0.03, "MA": 0.03, "MF": 0.03}
+# Their URNs sit above every area's own block (9_000_000 + 6_000 per area, 153 areas), one block of 1_000
+# per kind of school (mainstream split by phase), so an out-of-area URN is never on an area's list.
+OUT_OF_AREA_URN = 9_950_000
+OUT_OF_AREA_UKPRN = 19_950_000
+OUT_OF_AREA_POOL = 40  # schools of each kind that the area's children attend outside it
+
+
+def place_out_of_area(ep: dict, n_plans: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Move some rank-1 school placements to schools outside the area (URN / UKPRN replaced).
+
+    One draw per plan decides, so a child placed out of area stays there as they get older (the chance
+    rises with age) and keeps the same school while the kind of school is the same.
+    """
+    kind = np.array([s[:2] if s[:2] in ("ML", "MA", "MF") else s for s in ep["setting"]], dtype=object)
+    age = ep["age"]
+    p = np.array([OUT_OF_AREA_P.get(k, 0.0) for k in kind]) * np.clip(0.4 + 0.06 * age, 0.5, 1.5)
+    u, v = rng.random(n_plans), rng.random(n_plans)
+    out = (u[ep["plan"]] < p) & ((ep["urn"] > 0) | (ep["ukprn"] > 0))
+    kinds = list(OUT_OF_AREA_P)
+    block = np.array([kinds.index(k) if k in kinds else 0 for k in kind])
+    mainstream = np.isin(kind, ["ML", "MA", "MF"])
+    block = np.where(mainstream & (age >= 11), block + 3, block)  # ML/MA/MF secondary: blocks 9-11
+    school = OUT_OF_AREA_URN + 1_000 * block + 1 + np.floor(v[ep["plan"]] * OUT_OF_AREA_POOL).astype(np.int64)
+    urn = np.where(out, school, ep["urn"])
+    ukprn = np.where(out & (ep["ukprn"] > 0), school - OUT_OF_AREA_URN + OUT_OF_AREA_UKPRN, ep["ukprn"])
+    return {"urn": urn, "ukprn": ukprn}
+
+
 def caseworkers(la: dict, wards: pd.DataFrame, caseload: int, requests: float, rng: np.random.Generator):
     """Teams (phase teams, or area teams by district in large LAs) and their caseworkers."""
     lads = sorted(wards["lad_name"].unique())

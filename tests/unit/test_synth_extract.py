@@ -16,6 +16,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[2]
 REF = "2026-01-15"
 SMALL = "E06000017"   # Rutland
+OUT_OF_AREA_URN = 9_950_000  # placements at schools outside the area have URNs from here
 LAS = ["E06000017", "E06000023"]
 SEN2_MODULES = ["person", "requests", "assessment", "namedplan", "plandetail", "activeplans", "placementdetail",
                 "senneed"]
@@ -149,9 +150,13 @@ def test_referential_integrity(extracts, code):
     res = local(r, "residence")
     assert set(res["persontableid"]) == set(t["person"]["persontableid"])
     schools = set(local(r, "schools")["urn"])
-    for frame, col in ((t["plandetail"], "urn"), (t["placementdetail"], "urn"), (res, "school_urn"),
-                       (local(r, "sen_support"), "urn")):
+    # placements (and so the school a child attends) may be outside the area: URNs from 9950000, never
+    # on the area's list; SEN support is only recorded in the area's own schools
+    for frame, col, outside in ((t["plandetail"], "urn", True), (t["placementdetail"], "urn", True),
+                                (res, "school_urn", True), (local(r, "sen_support"), "urn", False)):
         used = set(frame[col]) - {""}
+        if outside:
+            used = {u for u in used if int(u) < OUT_OF_AREA_URN}
         assert used <= schools, (col, list(used - schools)[:5])
     cw = local(r, "casework")
     within(cw, "requeststableid", t["requests"], "requeststableid")
@@ -443,3 +448,67 @@ def test_xml_validates_against_the_community_schema_apart_from_its_known_faults(
     schema.validate(doc)
     other = [e.message for e in schema.error_log if not any(k in e.message for k in KNOWN_XSD_FAULTS)]
     assert not other, other[:5]
+
+
+def plans_at_census(r: Path, day: str) -> pd.DataFrame:
+    """Plans active on a census day, the child's age then, and the rank-1 placement open that day (if any).
+
+    Active and open follow indicators/sql/local/caseload.sql: start <= day < cease; entry <= day <= leaving.
+    """
+    plans = (sen2(r, "namedplan").merge(sen2(r, "assessment"), on="assessmenttableid")
+             .merge(sen2(r, "requests"), on="requeststableid").merge(sen2(r, "person"), on="persontableid"))
+    c = pd.Timestamp(day)
+    start, cease = collect_date(plans["startdate"]), collect_date(plans["ceasedate"])
+    plans = plans[(start <= c) & (cease.isna() | (cease > c))]
+    pl = sen2(r, "placementdetail").merge(sen2(r, "activeplans"), on="activeplanstableid")
+    entry, leave = collect_date(pl["entrydate"]), collect_date(pl["leavingdate"])
+    open_ = pl[(entry <= c) & (leave.isna() | (leave >= c))]
+    urn = open_[open_["placementrank"] == "1"].set_index("requeststableid")["urn"]
+    return pd.DataFrame({
+        "age": ((c - collect_date(plans["personbirthdate"])).dt.days // 365.25).to_numpy(),
+        "placed": plans["requeststableid"].isin(open_["requeststableid"]).to_numpy(),
+        "urn": plans["requeststableid"].map(urn).fillna("").to_numpy(),
+    }, index=plans["requeststableid"].to_numpy())
+
+
+def test_some_plans_are_placed_outside_the_area(extracts):
+    """Bristol, January 2024: about 5% of plans are placed at a school outside the area, more of the older
+    children, and a child placed out of area stays there; out-of-area URNs are never on the schools list."""
+    r = extracts["E06000023"]
+    schools = set(local(r, "schools")["urn"])
+    urns = (set(sen2(r, "placementdetail")["urn"]) | set(sen2(r, "plandetail")["urn"])) - {""}
+    outside = urns - schools
+    assert outside and all(int(u) >= OUT_OF_AREA_URN for u in outside)
+    assert not {u for u in schools if int(u) >= OUT_OF_AREA_URN}
+    now = plans_at_census(r, "2024-01-18")
+    now["outside"] = (now["urn"] != "") & ~now["urn"].isin(schools)
+    share = now["outside"].mean()
+    assert 0.03 <= share <= 0.12, share
+    assert now.loc[now["age"] >= 11, "outside"].mean() > now.loc[now["age"] < 11, "outside"].mean()
+    before = plans_at_census(r, "2023-01-19")
+    was_outside = before.index[(before["urn"] != "") & ~before["urn"].isin(schools)]
+    still = now.loc[now.index.intersection(was_outside)]
+    still = still[still["placed"]]
+    assert len(still) > 50 and still["outside"].mean() > 0.7, still["outside"].mean()
+
+
+def test_some_plans_await_a_placement(extracts):
+    """Bristol, January 2024: about 1% of plans have no placement open (published 'awaiting provision'),
+    some waiting for their first placement and some between placements, for weeks to months."""
+    r = extracts["E06000023"]
+    now = plans_at_census(r, "2024-01-18")
+    share = 1 - now["placed"].mean()
+    assert 0.005 <= share <= 0.04, share
+    t = sen2(r, "namedplan").merge(sen2(r, "assessment"), on="assessmenttableid")
+    start = dict(zip(t["requeststableid"], collect_date(t["startdate"]), strict=True))
+    pl = sen2(r, "placementdetail").merge(sen2(r, "activeplans"), on="activeplanstableid")
+    pl = pl[pl["placementrank"] == "1"].assign(entry=lambda f: collect_date(f["entrydate"]),
+                                               leave=lambda f: collect_date(f["leavingdate"]))
+    pl = pl.sort_values(["requeststableid", "entry"])
+    first_entry = pl.groupby("requeststableid")["entry"].min()
+    first_wait = (first_entry - first_entry.index.map(start)).dt.days
+    waited = first_wait[first_wait > 0]
+    assert len(waited) > 0.01 * len(first_wait) and 14 <= waited.median() <= 150, waited.describe()
+    same = pl["requeststableid"].eq(pl["requeststableid"].shift(-1))
+    between = (pl["entry"].shift(-1) - pl["leave"]).dt.days[same]
+    assert (between > 0).sum() > 20 and (between >= 0).all()
