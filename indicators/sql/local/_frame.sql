@@ -16,7 +16,8 @@
 WITH people AS (
     SELECT p.person_id, p.birth_date, p.sex, p.ethnicity,
            coalesce(w.ward_name, 'Ward not recorded') AS ward,
-           coalesce(s.school_name, 'No school recorded') AS school,
+           coalesce(s.school_name, CASE WHEN r.school_urn IS NOT NULL THEN 'School outside the area'
+                                        ELSE 'No school recorded' END) AS school,
            coalesce(r.looked_after, 0) AS looked_after,
            coalesce(r.child_in_need, 0) AS child_in_need
     FROM person p
@@ -38,7 +39,9 @@ needs AS (  -- primary need code (SENtypeRank 1) of each case's plan
 ),
 settings AS (  -- every placement held under a plan, and every setting named at issue, with DfE's setting group
     SELECT x.kind, x.owner_id, x.placement_rank, x.entry_date, x.leaving_date, x.residential, x.work_based,
-           x.sen_setting, x.urn, s.school_name, s.phase, s.ward_code AS school_ward_code,
+           x.sen_setting, x.urn, s.phase, s.ward_code AS school_ward_code,
+           -- a URN not on the area's schools list is a school elsewhere (one group: its name is not known here)
+           coalesce(s.school_name, CASE WHEN x.urn IS NOT NULL THEN 'School outside the area' END) AS school_name,
            CASE
                WHEN x.sen_setting IN ('EHE', 'OLA', 'OPA', 'OTH', 'NEET', 'NIEC', 'NIEO') THEN 'Educated elsewhere'
                WHEN x.sen_setting = 'EYP' THEN 'Non-maintained early years'
