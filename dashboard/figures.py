@@ -258,7 +258,7 @@ def _axis_format(m: Meta, top: float | None) -> dict[str, Any]:
     if m.unit == "percent":
         return {"ticksuffix": "%", "tickformat": ",~f"}
     if m.unit == "count":
-        small = top is None or not top == top or top < 5  # NaN or unknown: no value on the axis
+        small = top is None or math.isnan(top) or top < 5  # unknown: no value on the axis
         return {"tickformat": ",.0f", **({"dtick": 1, "tick0": 0} if small else {})}
     return {"tickformat": ",~f"}
 
@@ -992,6 +992,22 @@ def _label(value: str, labels: Mapping[str, str] | None) -> str:
     return value or "Not recorded"
 
 
+def _yardstick(m: Meta, total: pd.DataFrame) -> float | None:
+    """The all-children figure to draw across a breakdown, or None. A rate's is a yardstick for each group; a
+    count's is the groups' sum and a share's is 100%, so drawn they would only squeeze the bars (the summary
+    states them instead)."""
+    value = _number(total["value"].iat[0]) if len(total) else None
+    if value is None or m.unit == "count" or (m.unit == "percent" and value == 100):
+        return None
+    return value
+
+
+def caption_breakdown(rows: Any, indicator: Any, breakdown: str, *, period: str | None = None) -> str:
+    """What the breakdown chart's dashed line is, or nothing where `breakdown_bars` draws none."""
+    _, total, _ = _breakdown_rows(rows, breakdown, period)
+    return "The dashed line is the figure for all children." if _yardstick(meta(indicator), total) is not None else ""
+
+
 @safe_text
 def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | None = None,
                    labels: Mapping[str, str] | None = None, breakdown_label: str | None = None) -> go.Figure:
@@ -1034,11 +1050,7 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
             textfont={"color": MUTED_COLOUR}, customdata=[e["name"] for e in hidden],
             hovertext=[f"{e['name']}: {symbol_text(e['status'])}" for e in hidden],
             hovertemplate="%{hovertext}<extra></extra>"))
-    total_value = _number(total["value"].iat[0]) if len(total) else None
-    # A rate's all-children figure is a yardstick for each group. A count's is the groups' sum and a share's is
-    # 100%: drawn, either would only squeeze the bars, so the summary states it instead.
-    if total_value is not None and (m.unit == "count" or (m.unit == "percent" and total_value == 100)):
-        total_value = None
+    total_value = _yardstick(m, total)
     if total_value is not None:
         fig.add_vline(x=total_value, line={"color": TEXT_COLOUR, "width": 2, "dash": "dash"})
         fig.add_annotation(x=total_value, y=1, yref="paper", yanchor="bottom", showarrow=False,

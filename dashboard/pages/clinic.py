@@ -58,7 +58,8 @@ def _causes(ctx: views.Context, indicator_id: str) -> list:
         charts.append(components.chart(
             figures.breakdown_bars(rows, meta, breakdown, period=period, breakdown_label=label),
             title=figures.title_breakdown(rows, meta, breakdown, period=period, breakdown_label=label),
-            caption=f"{label}, {when}, ranked best first. The dashed line is the figure for all children.",
+            caption=f"{label}, {when}, ranked best first. "
+                    f"{figures.caption_breakdown(rows, meta, breakdown, period=period)}".strip(),
             summary=figures.summary_breakdown(rows, meta, breakdown, period=period, breakdown_label=label),
             table=figures.table_breakdown(rows, meta, breakdown, period=period, breakdown_label=label),
             table_caption=f"{head.title} by {mid_sentence(label)}, {ctx.area.name}, {when}", id=f"clinic-{breakdown}",

@@ -186,7 +186,7 @@ def _breakdown_charts(ctx: views.Context, indicator_id: str, head: views.Headlin
     bars = _chart(
         f"breakdown-{breakdown}", figures.breakdown_bars(rows, meta, breakdown, breakdown_label=label, **common),
         title=figures.title_breakdown(rows, meta, breakdown, breakdown_label=label, **common),
-        caption=f"{label}, {when}, ranked. The dashed line is the figure for all children.",
+        caption=f"{label}, {when}, ranked. {figures.caption_breakdown(rows, meta, breakdown, **common)}".strip(),
         summary=figures.summary_breakdown(rows, meta, breakdown, breakdown_label=label, **common),
         table=figures.table_breakdown(rows, meta, breakdown, breakdown_label=label, **common),
         table_caption=f"{head.title} by {mid_sentence(label)}, {ctx.area.name}, {when}",

@@ -225,6 +225,7 @@ def test_breakdown_bars_ranked_with_suppressed_cells_labelled_not_zero():
     assert list(labels.y) == ["Clifton"] and labels.text[0].strip() == "c (suppressed)"
     assert list(fig.layout.yaxis.categoryarray) == ["Bedminster", "Ashley", "Clifton"]
     assert any(text == "All children: 60.0%" for text in annotations(fig))
+    assert F.caption_breakdown(ward_rows(), PCT, "ward") == "The dashed line is the figure for all children."
     assert "Bedminster (70.0%)" in F.title_breakdown(ward_rows(), PCT, "ward")
     table = F.table_breakdown(ward_rows(), PCT, "ward")
     assert table.iloc[2].tolist() == ["Clifton", "c (suppressed)", "c (suppressed)", "c (suppressed)"]
@@ -438,6 +439,7 @@ def test_breakdown_bars_draw_the_all_children_line_only_where_it_is_a_yardstick(
     assert not fig.layout.shapes and not any("All children" in text for text in annotations(fig))
     assert fig.layout.xaxis.range[1] == pytest.approx(80 * 1.18)  # bars fill the chart, not squeezed by 769
     assert "The figure for all children was 769." in F.summary_breakdown(counts, COUNT, "school")
+    assert F.caption_breakdown(counts, COUNT, "school") == ""  # the caption speaks of no line either
     shares = [row("2024", 100.0), row("2024", 60.0, breakdown="sex", breakdown_value="Male"),
               row("2024", 40.0, breakdown="sex", breakdown_value="Female")]
     assert not F.breakdown_bars(shares, PCT, "sex").layout.shapes
