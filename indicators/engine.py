@@ -44,12 +44,24 @@ from indicators.catalogue import (
 from indicators.catalogue.model import NationalSource
 from indicators.disclosure import protect
 from indicators.targets import AreaTargets, load_targets
-from indicators.vocabulary import RESULT_COLUMNS, TOTAL, Audience, Benchmark, Polarity, Status
+from indicators.vocabulary import (
+    RESULT_COLUMNS,
+    SOURCE_COLUMN,
+    TOTAL,
+    Audience,
+    Benchmark,
+    Polarity,
+    RowSource,
+    Status,
+)
 
 ENGLAND = "E92000001"
 SOURCES = ("local", "aggregate", "national")
+ROW_SOURCE = {"local": RowSource.LOCAL.value, "aggregate": RowSource.PARTNER.value,
+              "national": RowSource.PUBLISHED.value}
 LOCAL_FRAME = SQL_DIR / "local" / "_frame.sql"
 FAMILY_MARKER = "-- FAMILY RECORDS --"
+DATASET_COLUMN = "dataset"  # on published rows: the release a figure comes from (series breaks)
 # Breakdowns that can also narrow local figures for drill-down (ward -> school -> need type).
 DRILL_FILTERS = ("ward", "school", "primary_need")
 AUDIT = logging.getLogger("indicators.audit")
@@ -284,7 +296,7 @@ class Engine:
             frame = self._national(indicator, breakdown)
         if frame.empty:
             return _empty_frame()
-        frame = frame[RESULT_COLUMNS].copy()
+        frame = frame[[*RESULT_COLUMNS, *([DATASET_COLUMN] if DATASET_COLUMN in frame else [])]].copy()
         for column in ("numerator", "denominator", "value"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame["period"] = frame["period"].astype(str)
@@ -292,6 +304,7 @@ class Engine:
         if computed:
             frame["value"] = _round_half_up(frame["value"], indicator.decimal_places)
         frame["status"] = frame["status"].astype(str)
+        frame[SOURCE_COLUMN] = ROW_SOURCE[source]
         return frame.reset_index(drop=True)
 
     def _local(self, indicator: Indicator, breakdown: str, monthly: bool,
@@ -329,11 +342,15 @@ class Engine:
                 params = {"dataset": source.dataset, "topic": spec["topic"], "periods": source.periods or [],
                           "area": "", "labels": spec["labels"], "numerators": spec["numerators"],
                           "denominators": spec["denominators"], "published": spec["published"],
-                          "combine": source.combine, "scale": float(source.scale), "breakdown": spec["breakdown"]}
+                          "combine": source.combine, "scale": float(source.scale), "breakdown": spec["breakdown"],
+                          "total_row": spec["total_row"]}
                 parts.append(self._query(sql, params))
             if not parts:
                 continue
             frame = pd.concat(parts, ignore_index=True)
+            if source.period_format == "census_year":  # January 2019 census -> academic year 201819
+                frame["period"] = [f"{int(p) - 1}{str(p)[2:]}" for p in frame["period"]]
+            frame[DATASET_COLUMN] = source.dataset
             frame = frame[~frame["period"].isin(covered)]  # an earlier (newer) release wins a shared period
             covered |= set(frame["period"])
             frames.append(frame)
@@ -385,13 +402,15 @@ class Engine:
 
     def result(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
                breakdown: str | None = None, source: str | None = None, monthly: bool = False,
-               filters: Mapping[str, str] | None = None) -> Result:
+               filters: Mapping[str, str] | None = None, official: bool = True) -> Result:
         """One indicator for one area, protected for `audience`.
 
         period: a DfE period (`2023`, `202425`), a month (`2024-03`) or None for every period.
         breakdown: None or `Total` for the all-children row only; otherwise the all-children row plus one row
         per value of the breakdown (so suppression can see the whole table).
         source: `local`, `aggregate` or `national`; by default the local figure for the warehouse's own area.
+        official: for local or partner figures, DfE's published figure in their place for every period DfE has
+        published (the official figure; `source` column `published`); False for the local records alone.
         """
         audience = Audience(audience)
         indicator = self.indicator(indicator_id)
@@ -408,6 +427,8 @@ class Engine:
         narrowed = self.drill_filters(indicator, chosen, filters)
         frame = self._frame(indicator, chosen, breakdown, monthly, narrowed)
         rows = frame[frame["area_code"] == where.code]
+        if official and chosen != "national" and not monthly and not narrowed and indicator.national:
+            rows = self._with_published(indicator, where, breakdown, rows)
         if period is not None:
             periods = sorted(rows["period"].unique())
             if str(period) not in periods:
@@ -416,9 +437,57 @@ class Engine:
             rows = rows[rows["period"] == str(period)]
         rows = rows.sort_values(["period", "breakdown", "breakdown_value"], key=_total_first).reset_index(drop=True)
         protected = protect(rows, indicator.definition.unit, audience, published=chosen == "national")
-        if chosen != "national":  # a public rate recomputed from rounded counts, to the indicator's places
-            protected["value"] = _round_half_up(protected["value"], indicator.decimal_places)
+        computed = protected[SOURCE_COLUMN] != RowSource.PUBLISHED.value
+        # a public rate recomputed from rounded counts, to the indicator's places
+        protected.loc[computed, "value"] = _round_half_up(protected.loc[computed, "value"], indicator.decimal_places)
+        # DfE's published figures are already public: shown as published, in every audience (QUALITY.md)
+        published = rows[SOURCE_COLUMN] == RowSource.PUBLISHED.value
+        protected.loc[published, RESULT_COLUMNS] = rows.loc[published, RESULT_COLUMNS]
         return Result(indicator, where, audience, chosen, breakdown, monthly, protected.reset_index(drop=True))
+
+    def published_periods(self, indicator: Indicator, area: Area) -> set[str]:
+        """The periods for which DfE has published the area's all-children figure."""
+        if not indicator.national:
+            return set()
+        frame = self._frame(indicator, "national", TOTAL, False)
+        rows = frame[(frame["area_code"] == area.code) & (frame["status"] == Status.VALUE.value)]
+        return set(rows["period"])
+
+    def series_breaks(self, indicator: Indicator, area: Area) -> list[dict[str, str]]:
+        """Where the area's published all-children series moves from one release to another whose definition
+        differs (the catalogue's `series_break`): the first period of the newer release, and what changed."""
+        notes = {n.dataset: n.series_break for n in indicator.national if n.series_break}
+        if not notes:
+            return []
+        frame = self._frame(indicator, "national", TOTAL, False)
+        rows = frame[(frame["area_code"] == area.code) & (frame["status"] == Status.VALUE.value)]
+        rows = rows.sort_values("period", key=_period_order)
+        out, before = [], None
+        for period, dataset in zip(rows["period"], rows[DATASET_COLUMN], strict=True):
+            if before is not None and dataset != before and notes.get(before):
+                out.append({"period": str(period), "note": notes[before]})
+            before = dataset
+        return out
+
+    def _with_published(self, indicator: Indicator, area: Area, breakdown: str, rows: pd.DataFrame) -> pd.DataFrame:
+        """The local (or partner) rows with DfE's published figures in place for every year DfE has published.
+
+        Published figures are the official ones: for a published period the all-children row, and the breakdown's
+        rows where DfE publishes that breakdown, come from the publication; local records fill the periods not
+        yet published and the breakdowns DfE does not publish. Published years before the local records begin
+        are kept, so a trend goes back as far as the publications do."""
+        published_breakdown = breakdown if breakdown in self.breakdowns_for(indicator, "national") else TOTAL
+        national = self._frame(indicator, "national", published_breakdown, False)
+        national = national[national["area_code"] == area.code]
+        official = self.published_periods(indicator, area)
+        # a published symbol (x, z) stands only where local records have nothing for the period
+        symbols = national[~national["period"].isin(official) & ~national["period"].isin(set(rows["period"]))]
+        from_dfe = national[national["period"].isin(official)]
+        replaced = rows["period"].isin(official) & (
+            (rows["breakdown"] == TOTAL) | (published_breakdown != TOTAL))
+        out = pd.concat([from_dfe, symbols, rows[~replaced]], ignore_index=True)
+        out["area_name"] = area.name
+        return out
 
     def periods(self, indicator_id: str, area: str, audience: Audience, *, source: str | None = None,
                 monthly: bool = False) -> list[str]:
@@ -454,6 +523,8 @@ class Engine:
         out["period"] = current["period"].iat[0] if len(current) else None
         out["value"] = _num(current["value"].iat[0]) if len(current) else None
         out["status"] = current["status"].iat[0] if len(current) else None
+        # published by DfE, or from local records (a period DfE has not published yet)
+        out["value_source"] = current[SOURCE_COLUMN].iat[0] if len(current) else None
         if len(current):
             position = list(totals["period"]).index(out["period"])
             previous = totals.iloc[position - 1] if position > 0 else None
@@ -474,7 +545,9 @@ class Engine:
         elif indicator.national:
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
         if indicator.forecast and forecast:
-            out["forecast"] = self._forecast(indicator, own.source, totals)
+            breaks = self.series_breaks(indicator, where) if indicator.national else []
+            since = totals[totals["period"].map(_period_key) >= _period_key(breaks[-1]["period"])] if breaks else totals
+            out["forecast"] = self._forecast(indicator, own.source, since)  # one definition: since the last break
         return out
 
     def period_end(self, indicator: Indicator, source: str, period: str) -> date:
@@ -644,19 +717,20 @@ class Engine:
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
              breakdown: str | None = None, source: str | None = None, forecast: bool = True,
-             monthly: bool = False, filters: Mapping[str, str] | None = None) -> dict[str, Any]:
+             monthly: bool = False, filters: Mapping[str, str] | None = None, official: bool = True,
+             ) -> dict[str, Any]:
         """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached).
         monthly: every month's rows instead of every year's (local figures that run by month)."""
         audience = Audience(audience)
         # Only a valid request is ever stored, so a hit needs no further checks; a miss validates in result().
         narrowed = tuple(sorted((k, str(v)) for k, v in (filters or {}).items() if v not in (None, "")))
         key = self._key("show", indicator_id, self.area(area).code, audience.value, period, breakdown, source,
-                        int(forecast), int(monthly), narrowed)
+                        int(forecast), int(monthly), narrowed, int(official))
         hit = self.cache.get(key)
         if hit is not None:
             return hit
         result = self.result(indicator_id, area, audience, period=period, breakdown=breakdown, source=source,
-                             monthly=monthly, filters=filters)
+                             monthly=monthly, filters=filters, official=official)
         answer = self._show(result, period, forecast)
         self.cache.set(key, answer)
         return answer
@@ -673,7 +747,9 @@ class Engine:
             bench = {}
         return {"indicator": meta, "area": {"code": result.area.code, "name": result.area.name,
                                             "level": result.area.level},
-                "audience": result.audience.value, "rows": rows, "benchmark": bench}
+                "audience": result.audience.value, "rows": rows, "benchmark": bench,
+                "series_breaks": self.series_breaks(result.indicator, result.area) if result.indicator.national
+                else []}
 
 
 _shared: dict[str, tuple[tuple[int, int], Engine]] = {}
@@ -730,6 +806,7 @@ def _national_specs(source: NationalSource, breakdown: str) -> list[dict[str, An
     """The national.sql parameter sets for one breakdown: always the all-children rows, plus the breakdown's."""
     def lists(measures, topic, label_override=None, out_breakdown=TOTAL):
         return {"topic": topic, "breakdown": out_breakdown,
+                "total_row": (source.total_row or "") if out_breakdown == TOTAL else "",
                 "labels": [label_override if label_override is not None else m.label for m in measures],
                 "numerators": [m.numerator or "" for m in measures],
                 "denominators": [m.denominator or "" for m in measures],
@@ -767,6 +844,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
             if value is not None and value.is_integer():
                 value = int(value)
         out[column] = value
+    out[SOURCE_COLUMN] = record.get(SOURCE_COLUMN)
     return out
 
 

@@ -7,6 +7,9 @@ from enum import StrEnum
 # Every engine result has exactly these columns, in this order.
 RESULT_COLUMNS = ["period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator", "denominator",
                   "value", "status"]
+# Engine rows also carry where each figure comes from (not in RESULT_COLUMNS: protect() and older frames
+# do not need it): DfE's publication, the council's own records, or a partner's aggregate template.
+SOURCE_COLUMN = "source"
 TOTAL = "Total"  # breakdown and breakdown_value of the all-children row
 
 
@@ -39,6 +42,12 @@ class Status(StrEnum):
     NOT_APPLICABLE = "z"
     LOW = "low"
     UNRELIABLE = "u"
+
+
+class RowSource(StrEnum):
+    PUBLISHED = "published"  # DfE's published figure: the official one
+    LOCAL = "local"  # computed from the council's own records
+    PARTNER = "partner"  # a partner's aggregate template
 
 
 class Benchmark(StrEnum):

@@ -124,6 +124,8 @@ class NationalSource(Strict):
     dataset: str
     query: str = "national"  # file in indicators/sql/ taking national.sql's parameters
     topic: str = "Total"  # the published breakdown_topic of the all-children figures
+    # When that topic also holds a breakdown (an age table with its Total row), the all-children row's label.
+    total_row: str | None = None
     periods: list[str] | None = None  # only these published periods (None: all)
     combine: Combine = "published"
     scale: float = 1.0  # ratio: value = scale * numerator / denominator
@@ -133,6 +135,11 @@ class NationalSource(Strict):
     # Our breakdown whose values are the measures themselves (e.g. primary need from number_asd, number_hi...).
     measure_breakdown: str | None = None
     measure_breakdown_measures: list[MeasureMap] = Field(default_factory=list)
+    # How the release writes a census period: as DfE's academic-year code (`201819`) or as the calendar year of
+    # the January census (`2019`, older releases), which the engine rewrites to the academic-year code.
+    period_format: Literal["as_published", "census_year"] = "as_published"
+    # Where this (older) release's figures join the newer one's, what differs: shown as a series break.
+    series_break: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> NationalSource:

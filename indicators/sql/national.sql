@@ -4,7 +4,8 @@
 -- each breakdown value's numerator, denominator and value: row i of $labels takes its figures from
 -- $numerators[i], $denominators[i] and $published[i] ('' = none). A label of '' keeps the published
 -- breakdown label (a breakdown topic such as Sex); several rows with one label are added together (counts
--- and Yes/No answers only). $combine says how the value is formed:
+-- and Yes/No answers only). $total_row ('' = every row) keeps only the all-children row of a published
+-- topic that also holds a breakdown. $combine says how the value is formed:
 --   published   the published value measure, untouched
 --   ratio       $scale * numerator / denominator (DfE publishes the counts but not the rate)
 --   difference  numerator - denominator (a gap in points between two published figures)
@@ -19,6 +20,7 @@ facts AS (
     FROM national_fact
     WHERE dataset = $dataset
       AND breakdown_topic = $topic
+      AND ($total_row = '' OR breakdown = $total_row)  -- the all-children row of a topic that holds a breakdown
       AND (len($periods) = 0 OR list_contains($periods, time_period))
       AND ($area = '' OR area_code = $area)
 ),

@@ -176,7 +176,7 @@ def _row(frame, period, breakdown, value):
 def test_local_indicator_matches_hand_worked_figure(engine, indicator, period, breakdown, value_label, numerator,
                                                     denominator, value):
     result = engine.result(indicator, LA, Audience.OFFICER, period=period,
-                           breakdown=None if breakdown == "Total" else breakdown)
+                           breakdown=None if breakdown == "Total" else breakdown, official=False)
     assert result.source == "local"
     row = _row(result.frame, period, breakdown, value_label)
     assert row["numerator"] == numerator
@@ -193,7 +193,7 @@ def test_partner_measure_matches_the_template(engine, indicator, period, value_l
     breakdown = None
     if value_label != "Total":
         breakdown = engine.indicator(indicator).aggregate.breakdowns[0]
-    result = engine.result(indicator, LA, Audience.OFFICER, period=period, breakdown=breakdown)
+    result = engine.result(indicator, LA, Audience.OFFICER, period=period, breakdown=breakdown, official=False)
     assert result.source == "aggregate"
     row = _row(result.frame, period, breakdown or "Total", value_label)
     assert row["value"] == pytest.approx(value)
@@ -213,17 +213,17 @@ def test_a_rate_without_a_population_is_not_applicable(engine):
 # --- disclosure inside the engine -----------------------------------------------------------------------------
 
 def test_partner_sees_small_local_counts_suppressed(engine):
-    officer = _row(engine.result("ehcp_caseload", LA, Audience.OFFICER, period="202425").frame, "202425", "Total",
-                   "Total")
-    partner = _row(engine.result("ehcp_caseload", LA, Audience.PARTNER, period="202425").frame, "202425", "Total",
-                   "Total")
+    officer = _row(engine.result("ehcp_caseload", LA, Audience.OFFICER, period="202425", official=False).frame,
+                   "202425", "Total", "Total")
+    partner = _row(engine.result("ehcp_caseload", LA, Audience.PARTNER, period="202425", official=False).frame,
+                   "202425", "Total", "Total")
     assert officer["value"] == 5
     assert partner["status"] == "c" and partner["value"] != partner["value"]
 
 
 def test_partner_true_zero_stays_zero(engine):
-    row = _row(engine.result("awaiting_placement", LA, Audience.PARTNER, period="202324").frame, "202324", "Total",
-               "Total")
+    row = _row(engine.result("awaiting_placement", LA, Audience.PARTNER, period="202324", official=False).frame,
+               "202324", "Total", "Total")
     assert row["value"] == 0 and row["status"] == "value"
 
 
@@ -286,14 +286,15 @@ def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
     original = Engine._compute
 
     def counting(self, *args):
-        calls.append(args[0].id)
+        calls.append((args[0].id, args[1]))
         return original(self, *args)
 
     monkeypatch.setattr(Engine, "_compute", counting)
     fresh = Engine(fixture_warehouse(), cache=SimpleCache())
     fresh.result("ehcp_requests", LA, Audience.PUBLIC)
     fresh.result("ehcp_requests", LA, Audience.PARTNER, period="2024")
-    assert calls == ["ehcp_requests"]
+    # each source's frame once: local records, and the published figures that stand in for published years
+    assert sorted(calls) == [("ehcp_requests", "local"), ("ehcp_requests", "national")]
     key = fresh._key("frame", "ehcp_requests")
     assert fresh.version in key and fresh.catalogue.digest in key
     fresh.close()
@@ -302,9 +303,9 @@ def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
 def test_benchmark_has_direction_target_and_forecast(engine):
     block = engine.benchmark("ehcp_requests", LA, Audience.OFFICER)
     assert block["period"] == "2024"  # 2025 has not ended on 30 June 2025
-    assert block["value"] == 7
+    assert block["value"] == 1605 and block["value_source"] == "published"  # requests.csv, Bristol 2024, not 7 local
     timely = engine.benchmark("ehcp_issued_20wk", LA, Audience.OFFICER)
-    assert timely["target"]["target"] == 60 and timely["target"]["rag"] == "red"  # 33.3 misses 60 by > 10
+    assert timely["target"]["target"] == 60 and timely["target"]["rag"] == "red"  # 17.3 misses 60 by > 10
     assert timely["published"]["la_value"] == 17.3  # Bristol 2024, timeliness_20_week.csv
     assert "forecast" in block
 
