@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from indicators.vocabulary import RESULT_COLUMNS, Audience
+from indicators.vocabulary import RESULT_COLUMNS, SOURCE_COLUMN, Audience
 
 _open: list = []
 
@@ -107,9 +107,9 @@ def _clean(value: Any) -> Any:
 def cmd_show(args) -> int:
     engine = _engine(args)
     answer = engine.show(args.id, args.area, Audience(args.audience), period=args.period, breakdown=args.breakdown,
-                         source=args.source, monthly=args.monthly)
+                         source=args.source, monthly=args.monthly, official=args.source is None)
     if args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=RESULT_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=[*RESULT_COLUMNS, SOURCE_COLUMN], lineterminator="\n")
         writer.writeheader()
         for row in answer["rows"]:
             writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
@@ -141,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--area", required=True)
     p.add_argument("--period")
     p.add_argument("--breakdown")
-    p.add_argument("--source", choices=["local", "aggregate", "national"])
+    p.add_argument("--source", choices=["local", "aggregate", "national"],
+                   help="only these figures (default: DfE's published figure for every published period, the "
+                        "council's own records for the rest)")
     p.add_argument("--monthly", action="store_true", help="every month instead of every year (local figures)")
     p.add_argument("--audience", choices=[a.value for a in Audience], default=Audience.PUBLIC.value)
     p.add_argument("--format", choices=["json", "csv"], default="json")

@@ -149,7 +149,7 @@ def _round_half_up(values: pd.Series, places: int) -> pd.Series:
 
 def _empty_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator", "value") else object)
-                         for c in RESULT_COLUMNS})
+                         for c in [*RESULT_COLUMNS, SOURCE_COLUMN]})
 
 
 class Engine:

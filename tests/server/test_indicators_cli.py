@@ -33,18 +33,28 @@ def test_show_prints_one_json_object(capsys, warehouse):
     assert answer["indicator"]["unit"] == "percent" and answer["indicator"]["polarity"] == "high_is_good"
     total = answer["rows"][0]
     assert set(total) == {"period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator",
-                          "denominator", "value", "status"}
-    assert (total["breakdown"], total["numerator"], total["denominator"], total["value"]) == ("Total", 1, 3, 33.3)
-    assert {r["breakdown_value"] for r in answer["rows"][1:]} == {"Female", "Male"}
-    assert answer["benchmark"]["published"]["la_value"] == 17.3  # Bristol 2024, timeliness_20_week.csv
+                          "denominator", "value", "status", "source"}
+    # 2024 is published: DfE's figures (timeliness_20_week.csv, Bristol 2024: 118 of 684), not the local 1 of 3
+    assert (total["breakdown"], total["numerator"], total["denominator"], total["value"], total["source"]) == (
+        "Total", 118, 684, 17.3, "published")
+    assert answer["benchmark"]["published"]["la_value"] == 17.3
+    code, out, _ = run(capsys, "show", "ehcp_issued_20wk", "--area", "E06000023", "--period", "2024",
+                       "--breakdown", "sex", "--audience", "officer", "--source", "local", "--warehouse", warehouse)
+    rows = json.loads(out)["rows"]
+    assert (rows[0]["numerator"], rows[0]["denominator"], rows[0]["value"], rows[0]["source"]) == (1, 3, 33.3, "local")
+    assert {r["breakdown_value"] for r in rows[1:]} == {"Female", "Male"}
 
 
 def test_show_protects_for_the_audience(capsys, warehouse):
-    code, out, _ = run(capsys, "show", "ehcp_caseload", "--area", "801", "--period", "202425", "--warehouse",
-                       warehouse)  # public by default
+    code, out, _ = run(capsys, "show", "ehcp_caseload", "--area", "801", "--period", "202425", "--source", "local",
+                       "--warehouse", warehouse)  # public by default
     assert code == 0
     row = json.loads(out)["rows"][0]
-    assert row["value"] is None and row["status"] == "c"  # 5 plans: below 10
+    assert row["value"] is None and row["status"] == "c"  # 5 plans in the local records: below 10
+    code, out, _ = run(capsys, "show", "ehcp_caseload", "--area", "801", "--period", "202425", "--warehouse",
+                       warehouse)
+    row = json.loads(out)["rows"][0]  # the official figure: published, so shown to the public as published
+    assert (row["value"], row["status"], row["source"]) == (4931, "value", "published")  # caseload.csv, Jan 2025
 
 
 def test_published_figures_for_any_area_and_csv_output(capsys, warehouse):
