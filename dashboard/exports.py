@@ -30,7 +30,7 @@ import pandas as pd
 
 from dashboard.figures import format_period
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
-from indicators.vocabulary import RESULT_COLUMNS, TOTAL
+from indicators.vocabulary import RESULT_COLUMNS, SOURCE_COLUMN, TOTAL
 
 OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -61,8 +61,12 @@ YEAR_TYPE_WORDS = {"calendar": "Calendar year (January to December)",
                    "financial": "Financial year (April to March)"}
 SOURCE_WORDS = {"local": "Local records (the council's case-management extract)",
                 "aggregate": "Partner returns (aggregate measures template)",
-                "national": "Published national statistics (Department for Education)"}
-SOURCE_SHORT = {"local": "Local records", "aggregate": "Partner returns", "national": "Published (DfE)"}
+                "national": "Published national statistics (Department for Education)",
+                "official": "Published national statistics (Department for Education) for every period DfE has "
+                            "published; the council's local records for the rest and for breakdowns DfE does not "
+                            "publish (each row says which)"}
+SOURCE_SHORT = {"local": "Local records", "aggregate": "Partner returns", "national": "Published (DfE)",
+                "official": "Published (DfE), then local records"}
 COMPARATOR_WORDS = {"statistical_neighbours": "Statistical neighbours", "region": "Region",
                     "england": "England", "all_las": "All local authorities"}
 AUDIENCE_WORDS = {"officer": "Council officers (unsuppressed)",
@@ -71,7 +75,8 @@ AUDIENCE_WORDS = {"officer": "Council officers (unsuppressed)",
 TOTAL_LABEL = "All children and young people"
 
 DATA_HEADERS = ["Indicator ID", "Indicator", "Period", "Area code", "Area", "Breakdown", "Breakdown value",
-                "Numerator", "Denominator", "Value", "Unit", "Status"]
+                "Numerator", "Denominator", "Value", "Unit", "Status", "Source"]
+ROW_SOURCE_WORDS = {"published": "Published by DfE", "local": "Local records", "partner": "Partner return"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -170,6 +175,7 @@ def combine_breakdowns(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     all-children figure is kept only where *every* table showed it: the most protected version wins.
     """
     frames = [f for f in frames if f is not None and len(f)]
+    columns = [*RESULT_COLUMNS, *([SOURCE_COLUMN] if frames and all(SOURCE_COLUMN in f for f in frames) else [])]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
     totals = [f[f["breakdown"] == TOTAL] for f in frames]
@@ -189,7 +195,7 @@ def combine_breakdowns(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
                     kept[column] = math.nan
             if row["status"] != "value" and kept["status"] == "value":
                 kept["status"] = row["status"]
-    total_frame = pd.DataFrame([merged[k] for k in order], columns=RESULT_COLUMNS)
+    total_frame = pd.DataFrame([merged[k] for k in order], columns=columns)
     seen: set[str] = set()
     unique_parts = []
     for part in parts:  # a breakdown asked for twice is kept once
@@ -201,7 +207,7 @@ def combine_breakdowns(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat([total_frame, *unique_parts], ignore_index=True)
     for column in ("numerator", "denominator", "value"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
-    return out[RESULT_COLUMNS].reset_index(drop=True)
+    return out[columns].reset_index(drop=True)
 
 
 def _missing(value: Any) -> bool:
@@ -235,13 +241,18 @@ def records(table: Table) -> list[dict[str, Any]]:
 
     Keys: indicator_id, indicator, period, period_label, area_code, area_name, breakdown, breakdown_label,
     breakdown_value, numerator, denominator, value (a float or a symbol), *_text (as shown on a page),
-    unit, unit_label, status, status_text.
+    unit, unit_label, status, status_text, source, source_label (local figures for a period DfE has not yet
+    published are "Local records, provisional").
     """
     meta = table.meta
     unit = meta.get("unit") or (meta.get("definition") or {}).get("unit") or "count"
     places = int(meta.get("decimal_places") or 0)
+    frame = table.frame
+    sources = frame[SOURCE_COLUMN] if SOURCE_COLUMN in frame else pd.Series([None] * len(frame), index=frame.index)
+    published_periods = set(frame.loc[sources == "published", "period"].astype(str))
+    publishes = "national" in (meta.get("sources") or [])
     out = []
-    for row in table.frame.to_dict("records"):
+    for row in frame.to_dict("records"):
         status = str(row.get("status") or "value")
         status = status if status in SYMBOLS or status == "value" else "value"
         item: dict[str, Any] = {
@@ -253,6 +264,11 @@ def records(table: Table) -> list[dict[str, Any]]:
             "unit": unit, "unit_label": UNIT_WORDS.get(unit, unit), "status": status,
             "status_text": status_text(status),
         }
+        source = row.get(SOURCE_COLUMN) if isinstance(row.get(SOURCE_COLUMN), str) else ""
+        item["source"] = source
+        item["source_label"] = ROW_SOURCE_WORDS.get(source, "") + (
+            ", provisional (not yet published)" if source == "local" and publishes
+            and str(row["period"]) not in published_periods else "")
         for column in ("numerator", "denominator", "value"):
             figure = cell(row.get(column), status, column, meta)
             item[column] = figure
@@ -280,7 +296,7 @@ def to_csv(tables: Sequence[Table], context: Context | None = None) -> str:
                 safe_text(r["area_code"]), safe_text(r["area_name"]), safe_text(r["breakdown_label"]),
                 safe_text(r["breakdown_value"]),
                 *[r[c] if isinstance(r[c], str) else number_text(r[c]) for c in ("numerator", "denominator", "value")],
-                safe_text(r["unit_label"]), "" if r["status"] == "value" else r["status"],
+                safe_text(r["unit_label"]), "" if r["status"] == "value" else r["status"], safe_text(r["source_label"]),
             ])
     return buffer.getvalue()
 
@@ -341,7 +357,7 @@ def about_fields(context: Context, tables: Sequence[Table]) -> list[tuple[str, s
         ("Data to", date_text(context.reference_date) if context.reference_date else "Not recorded"),
         ("Warehouse version", context.warehouse_version),
     ]
-    if context.synthetic and any(t.meta.get("source_used") in ("local", "aggregate") for t in tables):
+    if context.synthetic and any(t.meta.get("source_used") in ("local", "aggregate", "official") for t in tables):
         fields.append(("Synthetic data", SYNTHETIC_NOTE))
     fields += [("Note", note) for note in context.notes]
     if context.missing:
@@ -406,6 +422,8 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
             data.write_string(row_no, 10, safe_text(r["unit_label"]))
             widths[10] = max(widths[10], len(r["unit_label"]))
             data.write_string(row_no, 11, "" if r["status"] == "value" else r["status"])
+            data.write_string(row_no, 12, safe_text(r["source_label"]))
+            widths[12] = max(widths[12], len(r["source_label"]))
     for col, width in enumerate(widths):
         data.set_column(col, col, min(max(width + 2, 8), 60))
     data.freeze_panes(1, 0)

@@ -159,6 +159,53 @@ def _totals(rows: Any) -> pd.DataFrame:
     return df.assign(_order=df["period"].map(order)).sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
+# Where a figure comes from, as a reader says it. Local figures for a period DfE has not yet published are
+# provisional: DfE's published figure will replace them (the engine shows it once it is loaded).
+SOURCE_LABELS = {"published": "published by DfE", "local": "local records", "partner": "partner return"}
+
+
+def source_labels(rows: Any) -> list[str]:
+    """Each all-children row's source in words ("published by DfE", "local records, provisional"), in the
+    order `_totals` gives; empty where the rows do not say."""
+    df = _totals(rows)
+    sources = [str(s) if isinstance(s, str) else "" for s in df.get("source", pd.Series([None] * len(df)))]
+    mixed = "published" in sources
+    return [SOURCE_LABELS.get(s, "") + (", provisional (not yet published)" if s == "local" and mixed else "")
+            for s in sources]
+
+
+def value_source_text(source: str | None, indicator: Any) -> str:
+    """A headline figure's source in words: "Published by DfE", or "Local records, provisional (not yet
+    published)" where DfE publishes the measure but not yet for this period."""
+    published_somewhere = isinstance(indicator, Mapping) and "national" in (indicator.get("sources") or [])
+    text = SOURCE_LABELS.get(source or "", "")
+    if source == "local" and published_somewhere:
+        text += ", provisional (not yet published)"
+    return text[:1].upper() + text[1:]
+
+
+def source_caption(rows: Any, indicator: Any) -> str:
+    """Which periods come from which source, for a chart's caption: "Source: DfE, ... (SEN2). Published
+    figures 2014 to 2024; 2025 from local records, provisional (not yet published)."""
+    df = _totals(rows)
+    named = (indicator.get("source") if isinstance(indicator, Mapping) else None) or "see the indicator dictionary"
+    sources = list(df["source"]) if "source" in df else []
+    published = [p for p, s in zip(df["period"], sources, strict=True) if s == "published"]
+    local = [p for p, s in zip(df["period"], sources, strict=True) if s in ("local", "partner")]
+
+    def span(periods: list[str]) -> str:
+        first, last = format_period(periods[0]), format_period(periods[-1])
+        return first if first == last else f"{first} to {last}"
+
+    parts = []
+    if published:
+        parts.append(f"figures published by DfE for {span(published)}")
+    if local:
+        kind = "the council's local records" if "local" in sources else "partner returns"
+        parts.append(f"{span(local)} from {kind}" + (", provisional (not yet published)" if published else ""))
+    return f"Source: {named}." + (f" {'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}." if parts else "")
+
+
 def _area_name(df: pd.DataFrame, fallback: str = "This area") -> str:
     names = [n for n in df.get("area_name", pd.Series(dtype=object)) if n]
     return names[0] if names else fallback
@@ -421,7 +468,8 @@ def _nothing_to_show(df: pd.DataFrame, m: Meta) -> str:
 
 @safe_text
 def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None, forecast: Any = None,
-          monthly: bool = False, complete_to: str | None = None) -> go.Figure:
+          monthly: bool = False, complete_to: str | None = None,
+          breaks: Sequence[Mapping[str, str]] | None = None) -> go.Figure:
     """The all-children series by year (or by month), with the target and local baseline as labelled lines
     and the forecast (point and lower-upper band) when given.
 
@@ -429,8 +477,11 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     benchmark's `target` block (whose `baseline` is used when `baseline` is not given). forecast: the
     benchmark's `forecast` block or its rows (period, forecast, lower, upper). complete_to: the last period
     that has ended (the benchmark's `period` for years; the last full month for `monthly`); later periods
-    are drawn as hollow "so far" points, not joined to the line.
-    Suppressed or missing periods are gaps in the line, listed in a note under the chart.
+    are drawn as hollow "so far" points, not joined to the line. breaks: the engine's `series_breaks` (a
+    dotted line before each period where the published series changes definition).
+    Where DfE's published figures are followed by local ones (periods not yet published), the local points are
+    squares on a dotted line, named in the legend. Suppressed or missing periods are gaps in the line, listed in
+    a note under the chart.
     """
     m = meta(indicator)
     df = _totals(rows)
@@ -442,14 +493,29 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     labels = [format_period(p) for p in df["period"]]
     partial = [_is_partial(p, complete_to) for p in df["period"]]
     values = [None if pd.isna(v) else float(v) for v in df["value"]]
-    hover = [f"{area}, {lab}{' so far' if part else ''}: {format_value(v, m.unit, m.places, s)}" for lab, v, s, part in
-             zip(labels, df["value"], df["status"], partial, strict=True)]
+    sources = source_labels(df)
+    hover = [f"{area}, {lab}{' so far' if part else ''}: {format_value(v, m.unit, m.places, s)}"
+             + (f" ({src})" if src else "") for lab, v, s, part, src in
+             zip(labels, df["value"], df["status"], partial, sources, strict=True)]
     fig = _base(height=380 if not monthly else 400)
     whole = [None if part else v for v, part in zip(values, partial, strict=True)]
+    provisional = [src.endswith("(not yet published)") for src in sources]
+    official = [None if pro else v for v, pro in zip(whole, provisional, strict=True)]
     fig.add_trace(go.Scatter(
-        x=labels, y=whole, name=area, mode="lines+markers", connectgaps=False,
+        x=labels, y=official, name=f"{area}, published by DfE" if any(provisional) else area,
+        mode="lines+markers", connectgaps=False,
         line={"color": PALETTE[0], "width": 3}, marker={"size": 8 if not monthly else 5, "color": PALETTE[0]},
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
+    if any(provisional):  # local figures for periods DfE has not published yet: joined on from the last published
+        idx = [i for i, pro in enumerate(provisional) if pro and whole[i] is not None]
+        before = [i for i, v in enumerate(official) if v is not None and (not idx or i < idx[0])]
+        idx = before[-1:] + idx
+        fig.add_trace(go.Scatter(
+            x=[labels[i] for i in idx], y=[whole[i] for i in idx], name=f"{area}, local records (not yet published)",
+            mode="lines+markers", line={"color": PALETTE[0], "width": 2, "dash": "dot"},
+            marker={"size": 9, "symbol": ["circle" if not provisional[i] else "square" for i in idx],
+                    "color": PALETTE[0]},
+            hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
     if any(partial):
         idx = [i for i, part in enumerate(partial) if part and values[i] is not None]
         fig.add_trace(go.Scatter(
@@ -503,6 +569,12 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     if len(categories) > 16:  # many months: label every January (or every sixth point) only
         ticks = [c for c in categories if c.startswith("Jan ")] or categories[::6]
         fig.update_xaxes(tickvals=ticks, ticktext=ticks)
+    for brk in breaks or []:  # a dotted line just before the first period of the newer definition
+        label = format_period(brk.get("period"))
+        if label in categories and categories.index(label) > 0:
+            fig.add_vline(x=categories.index(label) - 0.5, line={"color": MUTED_COLOUR, "width": 1, "dash": "dot"})
+            fig.add_annotation(x=categories.index(label) - 0.5, y=1, xref="x", yref="paper", yanchor="bottom",
+                               text="Series break", showarrow=False, font={"size": 11, "color": MUTED_COLOUR})
     fig.update_layout(legend={"traceorder": "normal"})
     top = max([v for v in values if v is not None] + [r["upper"] or r["forecast"] or 0 for r in fc]
               + [target_value or 0, base_value or 0, 0])
@@ -571,7 +643,8 @@ def title_trend(rows: Any, indicator: Any, *, target: Any = None, monthly: bool 
 
 
 def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: Any = None,
-                  monthly: bool = False, complete_to: str | None = None) -> str:
+                  monthly: bool = False, complete_to: str | None = None,
+                  breaks: Sequence[Mapping[str, str]] | None = None) -> str:
     """One or two sentences: first and latest complete figures, the target, any period so far, the forecast
     and any gaps."""
     m = meta(indicator)
@@ -605,6 +678,12 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
     gaps = df[df["status"] != "value"]
     if len(gaps):
         text += f" {len(gaps)} period(s) have no figure shown (suppressed or not available)."
+    local = [p for p, src in zip(df["period"], source_labels(df), strict=True) if src.endswith("(not yet published)")]
+    if local:
+        text += (f" {', '.join(format_period(p) for p in local)} {'is' if len(local) == 1 else 'are'} from local "
+                 "records, provisional until DfE publishes the official figure.")
+    for brk in breaks or []:
+        text += f" Series break before {format_period(brk.get('period'))}: {brk.get('note', '')}"
     return text
 
 
@@ -617,6 +696,9 @@ def table_trend(rows: Any, indicator: Any, *, forecast: Any = None, complete_to:
         "Period": [format_period(p) + (" (so far)" if _is_partial(p, complete_to) else "") for p in df["period"]],
         m.short_title: [format_value(v, m.unit, m.places, s) for v, s in zip(df["value"], df["status"], strict=True)],
     })
+    labels = source_labels(df)
+    if any(labels):
+        out["Source"] = [label[:1].upper() + label[1:] for label in labels]
     if m.unit in ("percent", "rate_per_10000") and (df["numerator"].notna().any() or df["denominator"].notna().any()):
         out["Numerator"] = [format_number(v) if not pd.isna(v) else symbol_text(s if s != "value" else "x")
                             for v, s in zip(df["numerator"], df["status"], strict=True)]

@@ -109,12 +109,17 @@ def _headline_row(head: views.Headline) -> html.Tr:
         rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"
         if published.get("quartile_band"):
             rank += f" (band {published['quartile_band']})"
+        if published.get("period") != head.period and published.get("la_value") is not None:
+            rank += (f", for its {figures.format_period(published['period'])} published figure of "
+                     f"{figures.format_value(published['la_value'], m.unit, m.places)}")
     direction = bench.get("direction_of_travel")
+    source = figures.value_source_text(bench.get("value_source"), head.meta)
     return html.Tr([
         html.Th(head.title, scope="row"),
         html.Td(figures.format_value(bench.get("value"), m.unit, m.places, bench.get("status") or "value"),
                 className="num"),
-        html.Td(figures.format_period(head.period) if head.period else "Not available"),
+        html.Td(f"{figures.format_period(head.period)}" + (f" ({source[:1].lower()}{source[1:]})" if source else "")
+                if head.period else "Not available"),
         html.Td(figures.format_value(target, m.unit, m.places) if target is not None else "Not set", className="num"),
         html.Td(rating),
         html.Td(components.DIRECTIONS.get(direction or "", "Change not assessed")),
@@ -147,12 +152,13 @@ def trend_chart(head: views.Headline) -> html.Figure:
             if symbols else "There are no figures to show yet.")
         return components.chart(None, title=m.short_title, caption=m.title, summary="", table=None,
                                 table_caption="", empty_reason=reason, heading_level=3)
-    figure = figures.trend(head.series, head.meta, target=target, complete_to=head.period)
+    figure = figures.trend(head.series, head.meta, target=target, complete_to=head.period, breaks=head.breaks)
     figure.update_layout(height=CHART_HEIGHT)
     return components.chart(
         figure, title=figures.title_trend(head.series, head.meta, target=target, complete_to=head.period),
-        caption=f"{m.title}. Source: {head.meta.get('source') or 'see the indicator dictionary'}.",
-        summary=figures.summary_trend(head.series, head.meta, target=target, complete_to=head.period),
+        caption=f"{m.title}. {figures.source_caption(head.series, head.meta)}",
+        summary=figures.summary_trend(head.series, head.meta, target=target, complete_to=head.period,
+                                      breaks=head.breaks),
         table=figures.table_trend(head.series, head.meta, complete_to=head.period),
         table_caption=f"{m.title}, by period", heading_level=3, height=CHART_HEIGHT)
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 from flask import Flask, Response, request
 
 from dashboard import exports
@@ -39,13 +40,14 @@ from indicators.engine import (
     UnknownPeriod,
     indicator_metadata,
 )
-from indicators.vocabulary import TOTAL, Audience
+from indicators.vocabulary import SOURCE_COLUMN, TOTAL, Audience
 
 LOG = logging.getLogger(__name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL_BREAKDOWNS = "all"
 MAX_ARG = 64
-ARGS = ("area", "period", "breakdown", "source", "audience")
+ARGS = ("area", "period", "breakdown", "source", "by", "audience")
+BY = ("year", "month")  # periods by year (the default) or by month (local records that run by month)
 _PRINTABLE = re.compile(r"[^A-Za-z0-9 _./-]")
 
 
@@ -60,14 +62,20 @@ class BadRequest(Exception):
 # --- gathering figures (shared with the data book page) --------------------------------------------------
 
 def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
-           breakdown: str | None = None, source: str | None = None) -> exports.Table:
+           breakdown: str | None = None, source: str | None = None, monthly: bool = False) -> exports.Table:
     """One indicator for one area, protected for `audience`, at every breakdown its source offers (or one).
+
+    source None: the official figures (DfE's published figure for every period it has published, local records
+    for the rest); `national`, `local` or `aggregate`: that source's figures alone. monthly: by month (local
+    records that run by month; months are never published).
 
     Raises the engine's errors (UnknownIndicator, UnknownArea, UnknownPeriod, UnknownBreakdown, NotAvailable)
     for the caller to explain; the period and breakdown are checked by the engine against its allowlists.
     """
     audience = Audience(audience)
-    first = engine.result(indicator_id, area, audience, period=period, source=source)
+    official = source is None
+    first = engine.result(indicator_id, area, audience, period=period, source=source, monthly=monthly,
+                          official=official)
     chosen = first.source
     offered = engine.breakdowns_for(first.indicator, chosen)
     if breakdown in (None, "", ALL_BREAKDOWNS):
@@ -82,12 +90,14 @@ def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, 
             continue
         try:
             frames.append(engine.result(indicator_id, area, audience, period=period, breakdown=name,
-                                        source=chosen).frame)
+                                        source=chosen, monthly=first.monthly, official=official).frame)
         except UnknownPeriod:
             continue  # this breakdown was not published for the period: the others still are
     meta = indicator_metadata(first.indicator)
-    meta["source_used"] = chosen
-    return exports.Table(meta=meta, frame=exports.combine_breakdowns(frames))
+    frame = exports.combine_breakdowns(frames)
+    mixed = official and chosen != "national" and (frame.get(SOURCE_COLUMN, pd.Series(dtype=object)) == "published").any()
+    meta["source_used"] = "official" if mixed else chosen
+    return exports.Table(meta=meta, frame=frame)
 
 
 def year_period(engine: Engine, indicator_id: str, area: str, audience: Audience, period: str | None) -> str | None:
@@ -139,6 +149,8 @@ def _args() -> dict[str, str | None]:
         out[name] = value or None
     if out["source"] is not None and out["source"] not in SOURCES:
         raise BadRequest(400, f"Unknown source '{_printable(out['source'])}'. Choose one of: {', '.join(SOURCES)}.")
+    if out["by"] is not None and out["by"] not in BY:
+        raise BadRequest(400, f"Unknown 'by' '{_printable(out['by'])}'. Choose one of: {', '.join(BY)}.")
     return out
 
 
@@ -228,12 +240,12 @@ def _one_indicator(indicator_id: str) -> tuple[exports.Table, exports.Context, s
     area = _area(engine, args["area"])
     try:
         table = gather(engine, indicator_id, area, audience, period=args["period"], breakdown=args["breakdown"],
-                       source=args["source"])
+                       source=args["source"], monthly=args["by"] == "month")
     except EngineError as exc:
         raise _explain(exc, indicator_id) from None
     context = book_context(engine, area, audience, args["period"], f"SEND data book: {table.meta['title']}")
     breakdown = None if args["breakdown"] in (None, ALL_BREAKDOWNS) else args["breakdown"]
-    stem = [indicator_id, area, args["period"], breakdown, audience.value]
+    stem = [indicator_id, area, args["period"], breakdown, args["source"], args["by"], audience.value]
     return table, context, exports.file_stem(*stem)
 
 
@@ -252,9 +264,9 @@ def _many(indicator_ids: list[str], title: str, name: str) -> Response:
     from dashboard.access import audience_for
 
     args = _args()
-    if args["breakdown"] not in (None, ALL_BREAKDOWNS) or args["source"] is not None:
-        raise BadRequest(400, "A workbook of several indicators holds every breakdown from each one's usual source; "
-                              "leave out 'breakdown' and 'source'.")
+    if args["breakdown"] not in (None, ALL_BREAKDOWNS) or args["source"] is not None or args["by"] is not None:
+        raise BadRequest(400, "A workbook of several indicators holds every breakdown from each one's usual source, "
+                              "by year; leave out 'breakdown', 'source' and 'by'.")
     audience = audience_for(args["audience"])
     engine = _engine()
     area = _area(engine, args["area"])

@@ -214,6 +214,7 @@ class Headline:
     benchmark: dict[str, Any]
     period: str | None
     problem: str | None = None  # why there is no figure (plain words)
+    breaks: list[dict[str, str]] = field(default_factory=list)  # where the published series changes definition
 
     @property
     def title(self) -> str:
@@ -256,9 +257,10 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
         except UnknownPeriod:
             bench = {}
     series = [r for r in series if chosen is None or _not_after(r["period"], bench.get("period"), series)]
+    breaks = answer.get("series_breaks") or []
     if not bench or bench.get("period") is None:
-        return Headline(indicator_id, meta, series, bench, None, "No figures yet for this area.")
-    return Headline(indicator_id, meta, series, bench, bench.get("period"))
+        return Headline(indicator_id, meta, series, bench, None, "No figures yet for this area.", breaks)
+    return Headline(indicator_id, meta, series, bench, bench.get("period"), breaks=breaks)
 
 
 def _not_after(period: str, last: str | None, series: list[dict[str, Any]]) -> bool:

@@ -44,12 +44,18 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
         facts += _fact("Neighbours' average", figures.format_value(published["sn_mean"], m.unit, m.places))
     if published.get("england_value") is not None and m.unit != "count":
         facts += _fact("England", figures.format_value(published["england_value"], m.unit, m.places))
+    compared_earlier = bool(published.get("period")) and published.get("period") != head.period
+    if compared_earlier and published.get("la_value") is not None:  # what the comparisons and rank are about
+        facts += _fact(f"Published {figures.format_period(published['period'])}",
+                       figures.format_value(published["la_value"], m.unit, m.places))
     if published.get("rank") is not None and published.get("rank_out_of"):
         rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"
         if published.get("quartile_band"):
             rank += f", band {published['quartile_band']}"
+        if compared_earlier:
+            rank += f" (its {figures.format_period(published['period'])} published figure)"
         facts += _fact("Rank in England", rank)
-    if published and published.get("period") and published.get("period") != head.period:
+    if compared_earlier:
         facts += _fact("Compared in", figures.format_period(published["period"]) + " (latest published)")
     spark_title = figures.title_trend(head.series, meta, complete_to=head.period)
     spark = html.Div(dcc.Graph(id={"type": SPARK, "indicator": head.indicator_id},
@@ -61,7 +67,9 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
         title,
         html.P([components.value_text(bench.get("value"), bench.get("status"), m.unit, m.places)],
                className="tile__value"),
-        html.P(f"{figures.format_period(head.period)}", className="tile__period"),
+        html.P(" · ".join(t for t in (figures.format_period(head.period),
+                                      figures.value_source_text(bench.get("value_source"), meta)) if t),
+               className="tile__period"),
         html.Div([components.rag_badge(rag, against=against), components.direction_badge(
             bench.get("direction_of_travel"), m.polarity)], className="tile__badges"),
         spark,

@@ -66,11 +66,14 @@ def _trend(ctx: views.Context, indicator_id: str, *, forecast: bool) -> html.Div
         caption += " The dashed line is the forecast and the shaded band its likely range."
     elif fc and fc.get("reason"):
         caption += f" No forecast: {fc['reason']}"
+    caption += " " + figures.source_caption(rows, meta)
     return html.Div([components.chart(
-        figures.trend(rows, meta, target=bench.get("target"), forecast=fc, complete_to=head.period),
+        figures.trend(rows, meta, target=bench.get("target"), forecast=fc, complete_to=head.period,
+                      breaks=head.breaks),
         title=figures.title_trend(rows, meta, target=bench.get("target"), complete_to=head.period),
         caption=caption,
-        summary=figures.summary_trend(rows, meta, target=bench.get("target"), forecast=fc, complete_to=head.period),
+        summary=figures.summary_trend(rows, meta, target=bench.get("target"), forecast=fc, complete_to=head.period,
+                                      breaks=head.breaks),
         table=figures.table_trend(rows, meta, forecast=fc, complete_to=head.period),
         table_caption=f"{head.title} by year, {ctx.area.name}", id=f"comm-trend-{indicator_id}",
         empty_reason=head.problem or (None if rows else "There are no figures for this area.")),

@@ -33,12 +33,20 @@ INDICATOR = "databook-indicator"
 AREA = "databook-area"
 PERIOD = "databook-period"
 BREAKDOWN = "databook-breakdown"
+SOURCE = "databook-source"
+BY = "databook-by"
 SHOW = "databook-show"
 GRID = "databook-grid"
 GRID_HEADING = "databook-grid-heading"
 ROW_COUNT = "databook-row-count"
 
 ALL_PERIODS = "all"
+OFFICIAL = "official"  # the source choice meaning: published where DfE has published, local records otherwise
+SOURCE_CHOICES = {OFFICIAL: "Official: published by DfE where published, local records otherwise",
+                  "national": "Published by DfE only", "local": "Local records only",
+                  "aggregate": "Partner returns only"}
+BY_CHOICES = {"year": "By year", "month": "By month (local records)"}
+LINK_PARAMS = ("area", "period", "breakdown", "source", "by", "audience")
 _PERIOD = re.compile(r"\d{4}|\d{6}|\d{4}-\d{2}|\d{4}-Q[1-4]")
 PATH = "/data-book"
 PAGE_SIZE = 25
@@ -48,13 +56,13 @@ PAGE_SIZE = 25
 
 def page_link(indicator: str | None = None, **params: str | None) -> str:
     """A link to the data book for `indicator` carrying the given area, period, breakdown and audience."""
-    pairs = [("indicator", indicator)] + [(k, params.get(k)) for k in ("area", "period", "breakdown", "audience")]
+    pairs = [("indicator", indicator)] + [(k, params.get(k)) for k in LINK_PARAMS]
     pairs = [(k, v) for k, v in pairs if v]
     return PATH + (f"?{urlencode(pairs)}" if pairs else "")
 
 
 def download_link(indicator: str, ext: str, **params: str | None) -> str:
-    pairs = [(k, params.get(k)) for k in ("area", "period", "breakdown", "audience") if params.get(k)]
+    pairs = [(k, params.get(k)) for k in LINK_PARAMS if params.get(k)]
     return f"/download/{indicator}.{ext}" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
@@ -104,8 +112,11 @@ def breakdown_options(offered: list[str]) -> list[tuple[str, str]]:
 
 
 def picker(engine, indicator: str | None, area_code: str, period: str | None, periods: list[str],
-           breakdown: str | None, offered: list[str], audience: str | None) -> html.Form:
-    """The choices, sent as the page's own query string when the reader presses Show (a plain GET form)."""
+           breakdown: str | None, offered: list[str], audience: str | None, *, source: str | None = None,
+           sources: list[str] | None = None, by: str | None = None, monthly: bool = False) -> html.Form:
+    """The choices, sent as the page's own query string when the reader presses Show (a plain GET form).
+    sources: the figures the indicator has for the area (besides the official series); monthly: whether it
+    also runs by month."""
     indicators = indicator_options(engine)
     if indicator is None:
         indicators = [("", "Choose an indicator"), *indicators]
@@ -121,6 +132,13 @@ def picker(engine, indicator: str | None, area_code: str, period: str | None, pe
             _field("Breakdown", BREAKDOWN, "Every breakdown, or one with its total",
                    _select("breakdown", BREAKDOWN, breakdown_options(offered), breakdown or ALL_BREAKDOWNS)),
         ]
+        if sources and len(sources) > 1:
+            fields.append(_field("Figures", SOURCE, "Which source's figures", _select(
+                "source", SOURCE, [(OFFICIAL, SOURCE_CHOICES[OFFICIAL]),
+                                   *[(s, SOURCE_CHOICES[s]) for s in sources]], source or OFFICIAL)))
+        if monthly:
+            fields.append(_field("Periods", BY, "Years, or months", _select(
+                "by", BY, list(BY_CHOICES.items()), by or "year")))
     hidden = [dcc.Input(type="hidden", name="audience", value=audience)] if audience else []
     return html.Form([*fields, *hidden, html.Button("Show", id=SHOW, type="submit", className="button filters__apply")],
                      action=PATH, method="get", className="filters databook__filters", role="search",
@@ -177,6 +195,7 @@ def column_defs(meta: dict[str, Any]) -> list[dict[str, Any]]:
         number("v", exports.VALUE_HEADERS.get(unit, "Value"), value_format,
                exports.UNIT_WORDS.get(unit, "Value"), suffix),
         {"field": "status", "headerName": "Status", "filter": "agTextColumnFilter", "minWidth": 170},
+        {"field": "source", "headerName": "Source", "filter": "agTextColumnFilter", "minWidth": 200},
     ]
 
 
@@ -185,7 +204,8 @@ def grid_rows(table: exports.Table) -> list[dict[str, Any]]:
     out = []
     for r in exports.records(table):
         row: dict[str, Any] = {"period": r["period_label"], "pc": r["period"], "breakdown": r["breakdown_label"],
-                               "group": r["breakdown_value"], "status": r["status_text"]}
+                               "group": r["breakdown_value"], "status": r["status_text"],
+                               "source": r["source_label"]}
         for key, column in (("n", "numerator"), ("d", "denominator"), ("v", "value")):
             if isinstance(r[column], str):
                 row[key] = None
@@ -274,7 +294,7 @@ def _resolve_period(ctx: views.Context, indicator_id: str, source: str, periods:
 
 
 def layout(indicator: str | None = None, breakdown: str | None = None, period: str | None = None,
-           **query: Any) -> html.Div:
+           source: str | None = None, by: str | None = None, **query: Any) -> html.Div:
     try:
         ctx = views.context(query, period_is_code=True)
     except views.Problem as exc:
@@ -300,8 +320,20 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
                          contents(engine, base)])
 
     meta_indicator = engine.indicator(indicator_id)
+    sources = engine.sources_for(meta_indicator, ctx.area)
+    wanted_source = filters.one(source)
+    chosen_source = filters.clean_choice(wanted_source, sources) if wanted_source not in (None, OFFICIAL) else None
+    if wanted_source not in (None, OFFICIAL) and chosen_source is None:
+        notes.append(html.P("This indicator has no such figures for this area, so the official figures are shown.",
+                            className="notice"))
+    can_month = "local" in sources and bool(meta_indicator.local and meta_indicator.local.monthly)
+    monthly = filters.one(by) == "month" and can_month and chosen_source in (None, "local")
+    if filters.one(by) == "month" and not monthly:
+        notes.append(html.P("Months come only from the council's own records, which this indicator does not have "
+                            "by month for these figures, so years are shown.", className="notice"))
     try:
-        first = engine.result(indicator_id, ctx.area.code, ctx.audience)
+        first = engine.result(indicator_id, ctx.area.code, ctx.audience, source=chosen_source, monthly=monthly,
+                              official=chosen_source is None)
     except NotAvailable:
         return html.Div([*intro, picker(engine, indicator_id, ctx.area.code, None, [], None, [], audience_param), *notes,
                          html.H2(meta_indicator.title),
@@ -310,29 +342,31 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
                                  "does not include them for this area.",
                                  "What would fill it: " + engine.how_to_fill(meta_indicator, ctx.area) + "."),
                          html.P(html.A("See what the loaded data covers", href=f"/coverage?{urlencode({'area': ctx.area.code})}"))])
-    source = first.source
+    used = first.source
     periods = list(dict.fromkeys(first.frame["period"]))  # the engine gives them in time order
-    period, period_note = _resolve_period(ctx, indicator_id, source, periods)
+    period, period_note = _resolve_period(ctx, indicator_id, used, periods)
     if period_note:
         notes.append(html.P(period_note, className="notice"))
-    offered = [b for b in engine.breakdowns_for(meta_indicator, source) if b != TOTAL]
+    offered = [b for b in engine.breakdowns_for(meta_indicator, used) if b != TOTAL]
     chosen_breakdown = filters.clean_choice(breakdown, offered) if breakdown not in (None, "", ALL_BREAKDOWNS) else None
     if breakdown not in (None, "", ALL_BREAKDOWNS) and chosen_breakdown is None:
         notes.append(html.P("This indicator has no such breakdown, so every breakdown is shown.", className="notice"))
     try:
         table = gather(engine, indicator_id, ctx.area.code, ctx.audience, period=period, breakdown=chosen_breakdown,
-                       source=source)
+                       source=chosen_source, monthly=monthly)
     except UnknownPeriod:
-        table = gather(engine, indicator_id, ctx.area.code, ctx.audience, source=source)
+        table = gather(engine, indicator_id, ctx.area.code, ctx.audience, source=chosen_source, monthly=monthly)
         period = None
-    params = {"area": ctx.area.code, "period": period, "breakdown": chosen_breakdown, "audience": audience_param}
+    params = {"area": ctx.area.code, "period": period, "breakdown": chosen_breakdown, "source": chosen_source,
+              "by": "month" if monthly else None, "audience": audience_param}
     meta = table.meta
     where = f"{ctx.area.name}, {format_period(period) if period else 'every period'}"
     body = (grid(table, f"{meta['title']}: {where}") if len(table.frame) else
             problem("No figures", f"The loaded data has no figures for this indicator in {where}."))
     return html.Div([
         *intro,
-        picker(engine, indicator_id, ctx.area.code, period, periods, chosen_breakdown, offered, audience_param),
+        picker(engine, indicator_id, ctx.area.code, period, periods, chosen_breakdown, offered, audience_param,
+               source=chosen_source, sources=sources, by="month" if monthly else None, monthly=can_month),
         *notes,
         html.Div([
             html.Div([

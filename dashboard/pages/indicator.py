@@ -115,12 +115,14 @@ def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) 
     forecast = bench.get("forecast")
     done = head.period
     yearly_chart = _chart(
-        "trend", figures.trend(yearly, meta, target=target, forecast=forecast, complete_to=done),
+        "trend", figures.trend(yearly, meta, target=target, forecast=forecast, complete_to=done, breaks=head.breaks),
         title=figures.title_trend(yearly, meta, target=target, complete_to=done),
         caption="By year. " + ("The dashed line is the target; the dotted line the local baseline. "
-                               if target else "") + ("The shaded band is the forecast's likely range."
-                                                     if forecast and forecast.get("rows") else ""),
-        summary=figures.summary_trend(yearly, meta, target=target, forecast=forecast, complete_to=done),
+                               if target else "") + ("The shaded band is the forecast's likely range. "
+                                                     if forecast and forecast.get("rows") else "")
+        + figures.source_caption(yearly, meta),
+        summary=figures.summary_trend(yearly, meta, target=target, forecast=forecast, complete_to=done,
+                                      breaks=head.breaks),
         table=figures.table_trend(yearly, meta, forecast=forecast, complete_to=done),
         table_caption=f"{head.title} by year, {ctx.area.name}",
         empty_reason=None if yearly else "There are no yearly figures for this area.")

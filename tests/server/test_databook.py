@@ -92,7 +92,7 @@ def test_one_indicator_grid_holds_every_breakdown(server):
         "Total", "Sex", "Ethnic group", "Age band", "Primary need", "Type of setting", "Ward of residence",
         "School or setting attended", "SEND team", "Caseworker"}
     headers = [c["headerName"] for c in grid.columnDefs]
-    assert headers == ["Period", "Breakdown", "Group", "Numerator", "Denominator", "Value (%)", "Status"]
+    assert headers == ["Period", "Breakdown", "Group", "Numerator", "Denominator", "Value (%)", "Status", "Source"]
     hidden = [r for r in grid.rowData if r["v"] is None]
     assert hidden and all(r["vs"] == "c (suppressed)" and r["status"] == "c (suppressed)" for r in hidden)
     assert all(c.get("sortable", True) for c in grid.columnDefs) and grid.defaultColDef["sortable"]

@@ -66,10 +66,28 @@ def _metadata(book: openpyxl.Workbook) -> dict[str, str]:
 def test_csv_has_the_header_and_one_row_per_figure():
     rows = _csv_rows(exports.to_csv([exports.Table(META, ROWS)], CONTEXT))
     assert rows[0] == ["Indicator ID", "Indicator", "Period", "Area code", "Area", "Breakdown", "Breakdown value",
-                       "Numerator", "Denominator", "Value", "Unit", "Status"]
+                       "Numerator", "Denominator", "Value", "Unit", "Status", "Source"]
     assert len(rows) == 1 + 5
     assert rows[1] == ["plans_20wk", "Plans issued within 20 weeks", "2024", "E06000023", "Bristol", "Total",
-                       "All children and young people", "43", "200", "21.5", "Percentage (%)", ""]
+                       "All children and young people", "43", "200", "21.5", "Percentage (%)", "", ""]
+
+
+def test_every_row_says_its_source():
+    """DfE's figure for a published year, local records for a ward in it, and a local figure for a year DfE has
+    not published yet: provisional."""
+    frame = ROWS.iloc[[0, 2]].assign(source=["published", "local"])
+    later = _frame([("2025", "E06000023", "Bristol", "Total", "Total", 50.0, 200.0, 25.0, "value")])
+    frame = pd.concat([frame, later.assign(source="local")], ignore_index=True)
+    meta = {**META, "sources": ["local", "national"]}
+    for text in (exports.to_csv([exports.Table(meta, frame)], CONTEXT),):
+        rows = _csv_rows(text)
+        assert [(r[2], r[6], r[12]) for r in rows[1:]] == [
+            ("2024", "All children and young people", "Published by DfE"),
+            ("2024", "Bedminster", "Local records"),
+            ("2025", "All children and young people", "Local records, provisional (not yet published)")]
+    data = list(_workbook([exports.Table(meta, frame)])["Data"].iter_rows(min_row=2, values_only=True))
+    assert [r[12] for r in data] == ["Published by DfE", "Local records",
+                                     "Local records, provisional (not yet published)"]
 
 
 def test_csv_shows_a_suppressed_figure_as_c_and_a_true_zero_as_0():
