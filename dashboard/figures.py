@@ -675,6 +675,7 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
                  f"{format_value(fc[-1]['forecast'], m.unit, m.places)} (likely between "
                  f"{format_value(fc[-1]['lower'], m.unit, m.places)} and "
                  f"{format_value(fc[-1]['upper'], m.unit, m.places)}).")
+        text += backtest_sentence(forecast)
     gaps = df[df["status"] != "value"]
     if len(gaps):
         text += f" {len(gaps)} period(s) have no figure shown (suppressed or not available)."
@@ -685,6 +686,20 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
     for brk in breaks or []:
         text += f" Series break before {format_period(brk.get('period'))}: {brk.get('note', '')}"
     return text
+
+
+def backtest_sentence(forecast: Any) -> str:
+    """The forecast method's track record in plain words, from the engine's forecast block (its `backtest`,
+    figures by horizon from `python -m indicators backtest`); "" when the method was not backtested."""
+    tested = forecast.get("backtest") if isinstance(forecast, Mapping) else None
+    one = (tested or {}).get("1")
+    if not one:
+        return ""
+    two = tested.get("2")
+    reach = f"{one['mdape']:.1f}% one year ahead" + (f" and {two['mdape']:.1f}% two years ahead" if two else "")
+    return (f" In past years this method was within {reach} (median across {one['councils']} councils' published "
+            f"figures); its band held the outcome one year ahead in {one['covered']} of {one['forecasts']} "
+            "forecasts tested.")
 
 
 def table_trend(rows: Any, indicator: Any, *, forecast: Any = None, complete_to: str | None = None) -> pd.DataFrame:

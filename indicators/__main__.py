@@ -5,6 +5,7 @@
     python -m indicators show ID --area CODE [--period P] [--breakdown B] [--source local|aggregate|national]
                               [--monthly] [--audience officer|partner|public] [--format json|csv]
                               [--warehouse PATH]
+    python -m indicators backtest [--write] [--warehouse PATH]
 
 CODE is a new or old LA code (E06000023 or 801), a region code (E12000009) or E92000001 for England. P is a
 DfE period: `2023` for a calendar year, `202425` for an academic or financial year, `2024-03` for a month;
@@ -118,6 +119,17 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_backtest(args) -> int:
+    from indicators import backtest
+
+    result = backtest.run(_engine(args))
+    print(backtest.table(result))
+    if args.write:
+        backtest.write(result)
+        print(f"wrote {backtest.BACKTEST_FILE.name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -149,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["json", "csv"], default="json")
     warehouse(p)
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("backtest", help="rolling-origin backtest of the demand forecasts on every council's "
+                                        "published history, against a drift baseline")
+    p.add_argument("--write", action="store_true", help="also refresh indicators/forecast_backtest.json")
+    warehouse(p)
+    p.set_defaults(func=cmd_backtest)
 
     args = parser.parse_args(argv)
     from data.warehouse.connect import WarehouseUnavailable

@@ -629,19 +629,24 @@ class Engine:
                ORDER BY sn_rank""", {"la": la_code})["sn_new_la_code"]))
 
     def _forecast(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> dict[str, Any]:
-        """Demand forecast for a count: the next three periods with a prediction interval
-        (`indicators.forecast.forecast_counts`), from the periods that have ended."""
-        from indicators.forecast import forecast_counts
+        """Demand forecast for a count: up to three periods ahead with a prediction interval
+        (`indicators.forecast.forecast_counts`), from the periods that have ended, with the band and the
+        track record the committed backtest gives the indicator (`backtest`: figures by horizon)."""
+        from indicators.forecast import backtest, forecast_counts
 
         ended = totals[[self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]]
+        gaps = np.flatnonzero(ended["value"].isna().to_numpy())
+        ended = ended.iloc[gaps[-1] + 1:] if len(gaps) else ended  # the latest unbroken run of figures
         series = pd.Series(ended["value"].to_numpy(dtype=float), index=list(ended["period"]))
+        tested = backtest()["indicators"].get(indicator.id)
+        calibration = tested["calibration"] if tested else None
         # Fitting is the slowest step of a cold call: keyed by the series itself, so every audience that
         # sees the same figures shares one fit (and one that sees suppressed figures gets its own).
-        key = self._key("forecast", *(f"{p}={v}" for p, v in series.items()))
-        frame = self._cached(key, lambda: forecast_counts(series, 3))
+        key = self._key("forecast", indicator.id, *(f"{p}={v}" for p, v in series.items()))
+        frame = self._cached(key, lambda: forecast_counts(series, 3, calibration=calibration))
         return {"method": frame.attrs.get("method"), "level": frame.attrs.get("level"),
                 "reason": frame.attrs.get("reason"), "note": frame.attrs.get("note"),
-                "based_on": list(ended["period"]),
+                "based_on": list(ended["period"]), "backtest": tested["horizons"] if tested else None,
                 "rows": [{"period": str(r["period"]), "forecast": _num(r["forecast"]), "lower": _num(r["lower"]),
                           "upper": _num(r["upper"])} for r in frame.to_dict("records")]}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators.forecast import forecast_counts
+from indicators.forecast import backtest, forecast_counts
 
 # A deterministic wobble of +/- 15 so the models have some noise to estimate (a perfectly straight line
 # has zero variance and a zero-width interval).
@@ -18,19 +18,39 @@ def annual_linear(n: int, start: int = 2014) -> pd.Series:
     return pd.Series(1000 + 100 * (years - start) + np.resize(WOBBLE, n), index=years)
 
 
-def test_linear_annual_series_forecasts_near_its_trend():
-    series = annual_linear(11)  # 2014..2024, the span of the published SEN2 series
-    out = forecast_counts(series, horizon=3)
+def test_annual_forecast_worked_by_hand():
+    series = annual_linear(11)  # 2014..2024: 1015, 1085, 1215, ..., 1685 (2021), ..., 2015 (2024)
+    bands = {"0.95": {"1": [-2.0, 4.0], "2": [-3.0, 6.0], "3": [-3.0, 8.0]}}
+    out = forecast_counts(series, horizon=3, calibration=bands)
     assert out.attrs["reason"] is None and out.attrs["note"] is None
     assert out["period"].tolist() == [2025, 2026, 2027]
-    trend = 1000 + 100 * np.array([11, 12, 13])  # 2100, 2200, 2300
-    # The trend lies inside the 95% interval and the point forecast is within 5% of it (damping pulls
-    # the forecast a little below a straight line, and more so further ahead).
-    assert ((out["lower"] <= trend) & (trend <= out["upper"])).all()
-    assert np.allclose(out["forecast"], trend, rtol=0.05)
-    assert (np.diff(out["forecast"]) > 0).all()
+    # Slopes: whole history (2015 - 1015) / 10 = 100; last three years (2015 - 1685) / 3 = 110; mean 105.
+    assert out["forecast"].tolist() == pytest.approx([2120.0, 2225.0, 2330.0])
+    # Annual changes alternate 70 and 130 (five of each): standard deviation sqrt(10 * 30^2 / 9) = 31.623.
+    spread = np.sqrt(1000.0)
+    assert out["lower"].tolist() == pytest.approx([2120 - 2 * spread, 2225 - 3 * spread, 2330 - 3 * spread])
+    assert out["upper"].tolist() == pytest.approx([2120 + 4 * spread, 2225 + 6 * spread, 2330 + 8 * spread])
+    assert "average yearly change" in out.attrs["method"]
+
+
+def test_annual_default_band_is_the_pooled_backtest_and_widens_with_horizon():
+    out = forecast_counts(annual_linear(11), horizon=3)
+    pooled = backtest()["pooled"]["0.95"]
+    spread = np.sqrt(1000.0)
+    assert out["upper"].iat[0] == pytest.approx(2120 + pooled["1"][1] * spread)
+    width = (out["upper"] - out["lower"]).to_numpy()
+    assert (np.diff(width) > 0).all()
     assert (out["lower"] <= out["forecast"]).all() and (out["forecast"] <= out["upper"]).all()
-    assert "damped" in out.attrs["method"]
+
+
+def test_annual_horizon_stops_where_the_backtest_stopped():
+    out = forecast_counts(annual_linear(11), horizon=3, calibration={"0.95": {"1": [-2.0, 4.0]}})
+    assert len(out) == 1 and "backtest" in out.attrs["note"] and "1 year:" in out.attrs["note"]
+
+
+def test_annual_level_without_a_backtested_band_is_refused():
+    out = forecast_counts(annual_linear(11), horizon=1, level=0.5)
+    assert out.empty and "no backtested band at the 50% level" in out.attrs["reason"]
 
 
 def test_linear_monthly_series_forecasts_near_its_trend():
