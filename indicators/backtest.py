@@ -47,13 +47,16 @@ def ape(actual: float, forecast: float) -> float:
 
 
 def published_series(engine: Any, indicator_id: str) -> dict[str, pd.Series]:
-    """{council code: its latest unbroken run of published annual figures}, for every council."""
+    """{council code: its latest unbroken run of published annual figures since any series break}."""
     from indicators.vocabulary import TOTAL, Audience
 
     out = {}
     for area in sorted(a.code for a in engine.areas() if a.level == "Local authority"):
-        frame = engine.result(indicator_id, area, Audience.PUBLIC, source="national").frame
-        frame = frame[frame["breakdown"] == TOTAL].sort_values("period")
+        result = engine.result(indicator_id, area, Audience.PUBLIC, source="national")
+        frame = result.frame[result.frame["breakdown"] == TOTAL].sort_values("period")
+        breaks = engine.series_breaks(result.indicator, result.area)
+        if breaks:  # one definition only: the run since the last series break
+            frame = frame[frame["period"] >= breaks[-1]["period"]]
         run: list[tuple[str, float]] = []
         for period, value, status in zip(frame["period"], frame["value"], frame["status"], strict=True):
             usable = status == "value" and pd.notna(value)
