@@ -117,6 +117,7 @@ def layout(**query) -> html.Div:
                "and young people with plans are placed.", className="lede page-intro"),
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year,
                            keep={"indicator": chosen}),
+        components.synthetic_banner() if ctx.synthetic and ctx.is_local else None,  # local placements and forecasts
         views.notes(notes),
         html.Section([html.H2("Benchmarks", id="benchmarks"),
                       html.Div([_benchmark(ctx, i) for i in BENCHMARKED[:4]], className="chart-grid")],

@@ -401,6 +401,7 @@ def layout(indicator_id: str | None = None, **query) -> html.Div:
         ], className="symbols")], className="details"),
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period if ctx.period in periods or (
             ctx.period and len(ctx.period) == 4) else None, list(reversed(periods)), keep=keep),
+        components.synthetic_banner() if ctx.synthetic and views.shows_local([head]) else None,
         views.notes(notes),
         _headline_facts(head),
         html.P([html.A("This measure in the data book", href=ctx.link("/data-book", indicator=indicator_id)), " · ",

@@ -109,11 +109,12 @@ def layout(theme: str | None = None, **query) -> html.Div:
         html.Details([html.Summary("The outcomes these measures evidence"),
                       html.Ul([html.Li(o) for o in outcomes])], className="details") if outcomes else None,
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year),
+        components.synthetic_banner() if ctx.synthetic and views.shows_local(heads) else None,
         views.notes(ctx.notes),
         _narrative(ctx, heads),
         html.Section([
             html.H2("Every measure", id="measures"),
-            components.symbols_legend(),
+            components.symbols_legend(ratings=True),
             html.Div(html.Table([
                 html.Caption(f"{views.theme_title(chosen)}: every measure for {ctx.area.name}"),
                 html.Thead(html.Tr([html.Th(c, scope="col", className="num" if c in NUMERIC else None)
