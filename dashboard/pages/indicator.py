@@ -404,6 +404,7 @@ def layout(indicator_id: str | None = None, **query) -> html.Div:
         components.synthetic_banner() if ctx.synthetic and views.shows_local([head]) else None,
         views.notes(notes),
         _headline_facts(head),
+        html.P(stale, className="notice notice--stale") if (stale := views.staleness(ctx, head)) else None,
         html.P([html.A("This measure in the data book", href=ctx.link("/data-book", indicator=indicator_id)), " · ",
                 html.A("Definition in the indicator dictionary", href=f"/dictionary?q={indicator_id}")],
                className="small"),

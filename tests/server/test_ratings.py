@@ -196,3 +196,11 @@ def test_key_explains_colours_arrows_bands_and_the_band_of_similarity(board):
     for words in ("Colours", "Arrows", "Bands and ranks", "2.0 percentage points for percentages",
                   "1.0 points for gaps", "95% confidence interval", "per 10,000 of the 0-25 population"):
         assert words in text
+
+
+def test_commissioners_do_not_rank_every_council_on_a_raw_count(board):
+    tree = board["commissioners"].layout(area=KENT, indicator="residential_placements")
+    [ranked] = find(tree, lambda n: getattr(n, "id", None) == "comm-ranked")
+    text = " ".join(texts(ranked))
+    assert "Not ranked" in text and "0-25 population" in text
+    assert not find(ranked, lambda n: type(n).__name__ == "Graph")
