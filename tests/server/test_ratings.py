@@ -204,3 +204,23 @@ def test_commissioners_do_not_rank_every_council_on_a_raw_count(board):
     text = " ".join(texts(ranked))
     assert "Not ranked" in text and "0-25 population" in text
     assert not find(ranked, lambda n: type(n).__name__ == "Graph")
+
+
+def test_board_pack_lists_its_table_ratings_asks_questions_and_keeps_synthetic_notes_to_local_figures(board):
+    from dashboard import pdf, views
+
+    ctx = views.context({"area": KENT})
+    sections = pdf.pack(ctx)
+    text = " ".join(texts(sections))
+    [table] = find(sections, lambda n: "pack__table" in classes(n))
+    rows = [r for r in find(table, lambda n: type(n).__name__ == "Tr") if len(r.children) == 7]
+    red = {" ".join(texts(r.children[0])) for r in rows if " ".join(texts(r.children[4])).startswith("Red")}
+    summary = find(sections, lambda n: "narrative__column--attention" in classes(n))[0]
+    listed = {a.href.split("/indicator/")[1].split("?")[0] for a in find(summary, lambda n: type(n).__name__ == "A")}
+    ids = {views.headline(ctx, i).title: i for i in views.kpi_ids(ctx.engine)[0]}
+    assert red and {ids[r] for r in red} == listed
+    assert "Questions the board could ask" in text
+    notes = " ".join(texts(sections[-1]))
+    assert "Amber: close to target" in notes and "A to D: quartile bands" in notes  # the key, in the notes
+    assert "Synthetic data." not in text  # Kent's pack shows published figures only
+    assert "Synthetic data." in " ".join(texts(pdf.pack(views.context({"area": BRISTOL}))))
