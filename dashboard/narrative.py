@@ -177,13 +177,12 @@ def _rating_clause(bench: Mapping[str, Any], m: Meta) -> str | None:
     rag, against = rating(bench)
     if rag not in ("green", "red") or against not in ("neighbours", "england"):
         return None
-    whom, comparator = _comparator(bench, against)
+    _, comparator = _comparator(bench, against)
     value = _num(bench.get("value"))
     if comparator is None or value is None:
         return None
-    text = (f"Rated {'better' if rag == 'green' else 'worse'} than {whom} of "
-            f"{format_value(comparator, m.unit, m.places)}: a difference of "
-            f"{format_change(value - comparator, m.unit, m.places)}")
+    text = (f"Rated {rag} against {AGAINST[against]}: "
+            f"{format_change(value - comparator, m.unit, m.places)} {'better' if rag == 'green' else 'worse'}")
     band = _num(bench.get("similar_within"))
     if band:
         text += f", more than the {format_change(band, m.unit, m.places)} counted as similar"
@@ -191,42 +190,51 @@ def _rating_clause(bench: Mapping[str, Any], m: Meta) -> str | None:
 
 
 def _question(bench: Mapping[str, Any], m: Meta) -> str | None:
-    """One question for the board about a rated measure, in the terms of its rating."""
+    """One question for the board about a rated measure, in the terms of its rating and with its figures."""
     rag, against = rating(bench)
-    subject = subject_phrase(m.title, lower=True).rstrip(",")
+    subject = subject_phrase(m.title, lower=True)  # an aside keeps its closing comma mid-sentence
+    value = _num(bench.get("value"))
+    ours = format_value(value, m.unit, m.places) if value is not None else None
     target = _num((bench.get("target") or {}).get("target"))
-    if rag == "red" and against == "target" and target is not None:
-        return (f"What would it take for {subject} to reach the target of {format_value(target, m.unit, m.places)}, "
-                "and by when?")
+    if against == "target" and target is not None and rag in ("red", "amber"):
+        goal = format_value(target, m.unit, m.places)
+        return f"What would it take for {subject} to reach the target of {goal} (now {ours}), and by when?"
+    whom, comparator = _comparator(bench, against)
+    theirs = format_value(comparator, m.unit, m.places) if comparator is not None else None
+    figures = f" ({ours} against {theirs})" if ours and theirs else ""
     if rag == "red":
-        whom, _ = _comparator(bench, against)
-        return f"What do councils doing better than {whom} on {subject} do differently, and what could we adopt?"
+        return (f"What do {'our statistical neighbours' if against == 'neighbours' else 'councils across England'} "
+                f"do differently on {subject.rstrip(',')}{figures}, and what could we adopt?")
     if rag == "amber":
-        where = "close to its target" if against == "target" else f"similar to {_comparator(bench, against)[0]}"
-        return f"{subject[0].upper()}{subject[1:]} is {where}: is that where the partnership wants it to be?"
+        return (f"{subject[0].upper()}{subject[1:]} is similar to {whom}{figures}: is that where the partnership "
+                "wants it to be?")
     if rag == "green":
-        return f"What has made the difference to {subject}, and how do we keep it there?"
+        return f"What has made the difference to {subject.rstrip(',')}, and how do we keep it there?"
     return None
 
 
 def questions(benchmarks: Mapping[str, Mapping[str, Any]], indicators: Mapping[str, Any], *,
               area_code: str | None = None, limit: int = QUESTION_LIMIT) -> list[Question]:
     """Two or three questions the board could ask, each about one rated measure and linked to its evidence:
-    red measures first, then amber (similar or close to target), then green; ties in the catalogue's order."""
+    the most pressing red measure first, then one similar (amber) and one going well (green) so the board
+    looks at more than one kind of evidence, then further red ones; ties in the catalogue's order."""
     order = {indicator_id: i for i, indicator_id in enumerate(indicators)}
-    rank = {"red": 0, "amber": 1, "green": 2}
-    found = []
+    found: dict[str, list[tuple[tuple, Question]]] = {"red": [], "amber": [], "green": []}
     for indicator_id, bench in benchmarks.items():
         if indicator_id not in indicators or not bench:
             continue
         rag, against = rating(bench)
         m = meta(indicators[indicator_id])
-        text = _question(bench, m) if rag in rank else None
+        text = _question(bench, m) if rag in found else None
         if text:
-            key = (rank[rag], RATING_ORDER.index(against), order.get(indicator_id, len(order)), indicator_id)
-            found.append((key, Question(text, evidence_href(m.id or indicator_id, area_code or bench.get("area_code")),
-                                        m.id or indicator_id, m.title)))
-    return [q for _, q in sorted(found, key=lambda pair: pair[0])][:limit]
+            key = (RATING_ORDER.index(against), order.get(indicator_id, len(order)), indicator_id)
+            found[rag].append((key, Question(text, evidence_href(m.id or indicator_id,
+                                                                 area_code or bench.get("area_code")),
+                                             m.id or indicator_id, m.title)))
+    ranked = {rag: [q for _, q in sorted(items, key=lambda pair: pair[0])] for rag, items in found.items()}
+    first = [items[0] for items in (ranked["red"], ranked["amber"], ranked["green"]) if items]
+    rest = ranked["red"][1:] + ranked["amber"][1:] + ranked["green"][1:]
+    return (first + rest)[:limit]
 
 
 def sentence_for(bench: Mapping[str, Any], indicator: Any, area_name: str, *, area_code: str | None = None

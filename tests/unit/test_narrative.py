@@ -47,7 +47,7 @@ def test_improving_and_above_neighbours_is_going_well_with_the_numbers_and_the_l
     assert sentence.text == (
         "New EHC plans issued within 20 weeks rose from 38.1% in 2023 to 57.0% in 2024. That is above the "
         "statistical neighbour average of 45.2% and above England's 46.4% (quartile band B, 40th of 153). Rated "
-        "better than the statistical neighbour average of 45.2%: a difference of 11.8 percentage points.")
+        "green against statistical neighbours: 11.8 percentage points better.")
     assert sentence.href == "/indicator/ehcp_issued_20wk?area=E06000023"
     assert sentence.reasons == ("green against statistical neighbours", "improving")
 
@@ -188,14 +188,18 @@ def test_questions_are_two_or_three_each_about_a_rated_measure_and_linked_to_its
     }
     asked = questions(benches, indicators, area_code=LA)
     assert [q.indicator_id for q in asked] == ["requests_decided_6wk", "ehcp_issued_20wk", "persistent_absence_send"]
-    assert asked[0].text == ("What would it take for decisions on requests made within 6 weeks to reach the target "
-                             "of 60.0%, and by when?")
-    assert asked[1].text.startswith("New EHC plans issued within 20 weeks is similar to the statistical neighbour "
-                                    "average")
-    assert asked[2].text.startswith("What has made the difference to pupils with SEND who are persistently absent")
+    assert [q.text for q in asked] == [
+        "What would it take for decisions on requests made within 6 weeks to reach the target of 60.0% (now 30.0%), "
+        "and by when?",
+        "New EHC plans issued within 20 weeks is similar to the statistical neighbour average (46.0% against 45.9%): "
+        "is that where the partnership wants it to be?",
+        "What has made the difference to pupils with SEND who are persistently absent, and how do we keep it there?"]
     assert all(q.href == f"/indicator/{q.indicator_id}?area={LA}" for q in asked)
-    assert all(q.text.endswith("?") for q in asked)
-    # Unrated measures raise no question, and there are never more than three.
+    # Unrated measures raise no question; never more than three; the most pressing red ones first.
     assert questions({PLANS["id"]: block(46.0)}, indicators) == []
-    many = {f"m{i}": block(30.0, target=60.0, rag="red") for i in range(5)}
-    assert len(questions(many, {k: ind(k, f"Measure {k}") for k in many})) == 3
+    many = {f"m{i}": block(30.0, sn_mean=40.0 + i, vs_neighbours="red") for i in range(5)}
+    many["well"] = block(50.0, target=45.0, rag="green")
+    asked = questions(many, {k: ind(k, f"Measure {k}") for k in many})
+    assert [q.indicator_id for q in asked] == ["m0", "well", "m1"]
+    assert asked[0].text == ("What do our statistical neighbours do differently on measure m0 (30.0% against 40.0%), "
+                             "and what could we adopt?")
