@@ -29,14 +29,10 @@ NARRATIVE = "theme-narrative"
 
 
 def _rating(bench: dict):
-    target = bench.get("target") or {}
-    if target.get("rag"):
-        return components.rag_badge(target["rag"], against="target")
-    if bench.get("rag_against_neighbours"):
-        return components.rag_badge(bench["rag_against_neighbours"], against="neighbours")
-    if bench.get("rag_against_england"):
-        return components.rag_badge(bench["rag_against_england"], against="england")
-    return html.Span("Not rated", className="muted")
+    rag, against = components.rating(bench)  # the one rating the board and the narrative also use
+    if rag is None:
+        return html.Span("Not rated", className="muted")
+    return components.rag_badge(rag, against=against)
 
 
 def _row(ctx: views.Context, head: views.Headline) -> html.Tr:
