@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.figures import SYMBOL_EXPLANATIONS, SYMBOLS, format_value, symbol_text
+from dashboard.figures import SYMBOL_EXPLANATIONS, SYMBOLS, format_change, format_value, symbol_text
+from indicators import benchmarks
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 
@@ -159,16 +160,9 @@ def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.Data
 
 
 def rating(bench: dict) -> tuple[str | None, str]:
-    """The rating a measure shows and what it is against: the area's target where it is rated, else the
-    statistical neighbours' average, else England (every rating is the engine's). An unrated measure says
-    whether a target is set, so no badge reads "No target set" beside a target."""
-    target = bench.get("target") or {}
-    if target.get("rag"):
-        return target["rag"], "target"
-    for key, against in (("rag_against_neighbours", "neighbours"), ("rag_against_england", "england")):
-        if bench.get(key):
-            return bench[key], against
-    return None, "target" if target.get("target") is None else "target_unrated"
+    """The rating a measure shows and what it is against: `indicators.benchmarks.rating`, the one rating
+    function the tiles, the narrative and the board pack share."""
+    return benchmarks.rating(bench)
 
 
 def rating_text(rag: str | None, against: str, separator: str = " — ") -> str:
@@ -212,14 +206,52 @@ def value_text(value: Any, status: str | None = "value", unit: str = "count", pl
     return html.Span(text, className="value")
 
 
-def symbols_legend(symbols: Sequence[str] | None = None) -> html.Details:
-    """What the symbols mean (c, x, z, low, u), as a description list in a details element."""
+UNIT_NAMES = {"percent": "percentages", "gap_points": "gaps", "mean_score": "scores", "rate_per_10000": "rates",
+              "weeks": "times in weeks", "days": "times in days"}
+
+
+def rating_key() -> list[Any]:
+    """What the colours, arrows and bands mean, and the stated band within which a figure reads as similar to
+    its statistical neighbours or England (the catalogue's defaults by unit)."""
+    from indicators.catalogue import similar_defaults
+
+    within = "; ".join(f"{format_change(value, unit.value, 1)} for {UNIT_NAMES[unit.value]}"
+                       for unit, value in similar_defaults().items() if unit.value in UNIT_NAMES)
+    colours = [
+        ("Green", "on target, or better than the comparator named beside it."),
+        ("Amber", "close to target (missed by no more than the tolerance the area set), or similar to the "
+                  f"comparator: within {within} (a measure may state its own band in the indicator dictionary), "
+                  "or the comparator lies inside the figure's 95% confidence interval."),
+        ("Red", "off target by more than the tolerance, or worse than the comparator by more than that band."),
+        ("Not rated", "no target set and no comparison possible, or a measure where more is neither good nor "
+                      "bad. Each tile is rated against its target where one is set, else against statistical "
+                      "neighbours, else England; the words always say which."),
+    ]
+    arrows = [("▲ ▼", "the figure rose or fell by more than chance would explain (the two years' 95% confidence "
+                      "intervals do not overlap); the words say whether that is improving or getting worse."),
+              ("▶", "no significant change."), ("–", "change not assessed (no numerator and denominator).")]
+    bands = [("A to D", "quartile bands among all councils: A is the best quarter, D the worst; the rank is 1 "
+                        "for the best. Counts are ranked per 10,000 of the 0-25 population, or not at all when "
+                        "no population is loaded.")]
+    out: list[Any] = []
+    for group, rows in (("Colours", colours), ("Arrows", arrows), ("Bands and ranks", bands)):
+        out += [html.P(html.Strong(group), className="symbols__group"),
+                html.Dl([part for term, words in rows for part in (html.Dt(term), html.Dd(words))],
+                        className="symbols")]
+    return out
+
+
+def symbols_legend(symbols: Sequence[str] | None = None, *, ratings: bool = False) -> html.Details:
+    """What the symbols mean (c, x, z, low, u), as a description list in a details element; with `ratings`,
+    also what the rating colours, arrows and bands mean (`rating_key`)."""
     keys = list(symbols) if symbols else list(SYMBOLS)
     items = []
     for key in keys:
         items += [html.Dt(html.Code(key)), html.Dd(SYMBOL_EXPLANATIONS.get(key, SYMBOLS.get(key, "")))]
-    return html.Details([html.Summary("What the symbols mean"), html.Dl(items, className="symbols")],
-                        className="symbols-legend")
+    body: list[Any] = [html.Dl(items, className="symbols")]
+    if ratings:
+        body = [*rating_key(), html.P(html.Strong("Symbols in place of figures"), className="symbols__group"), *body]
+    return html.Details([html.Summary("What the symbols mean"), *body], className="symbols-legend")
 
 
 def breadcrumbs(items: Sequence[tuple[str, str | None]] | Sequence[Mapping[str, Any]]) -> html.Nav:
@@ -255,3 +287,23 @@ def narrative_list(sentences: Sequence[Any], *, heading: str, empty: str, id: An
         body = html.P(empty, className="narrative-list__empty")
     return html.Section([tag(heading), body], className="narrative-list",
                         **({"id": id} if id is not None else {}))
+
+
+def questions_list(asked: Sequence[Any], *, heading_level: int = 2) -> html.Section | None:
+    """The questions the board could ask (`dashboard.narrative.Question`s), each linked to its evidence."""
+    if not asked:
+        return None
+    tag = getattr(html, f"H{min(max(int(heading_level), 2), 6)}")
+    return html.Section([tag("Questions the board could ask"), html.Ol([html.Li([q.text, " ", html.A(
+        ["See the evidence", html.Span(f" for {q.title}", className="visually-hidden")], href=q.href)])
+        for q in asked], className="narrative-list__items")], className="narrative-list narrative-questions")
+
+
+SYNTHETIC_WORDS = ("The figures on this page computed from the council's own records are generated for "
+                   "demonstration; they describe no real child. Published national figures are real.")
+
+
+def synthetic_banner() -> html.Div:
+    """The synthetic-data banner, for a page that shows figures computed from the (synthetic) local records."""
+    return html.Div([html.Strong("Synthetic local data. "), SYNTHETIC_WORDS],
+                    className="banner banner--synthetic", role="note")

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.figures import format_period
+from dashboard.figures import format_change, format_period
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
 from indicators.vocabulary import RESULT_COLUMNS, SOURCE_COLUMN, TOTAL
 
@@ -305,7 +305,7 @@ def to_csv(tables: Sequence[Table], context: Context | None = None) -> str:
 
 METADATA_FIELDS = ["Indicator ID", "Title", "Theme", "Outcome it evidences", "Definition: numerator",
                    "Definition: denominator", "Unit", "Decimal places", "Polarity", "Source", "Publication",
-                   "Frequency", "Year", "Breakdowns", "Comparators", "Figures used", "Last update", "Next update",
+                   "Frequency", "Year", "Breakdowns", "Comparators", "Similar within", "Figures used", "Last update", "Next update",
                    "Methodology notes"]
 
 
@@ -327,12 +327,23 @@ def metadata_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
         FREQUENCY_WORDS.get(meta.get("frequency") or "", meta.get("frequency")),
         YEAR_TYPE_WORDS.get(meta.get("year_type") or "", meta.get("year_type")), "; ".join(breakdowns),
         join_words(meta.get("comparators") or [], COMPARATOR_WORDS) or "Not benchmarked",
+        _similar_words(meta.get("similar_within"), str(unit)),
         SOURCE_WORDS.get(meta.get("source_used") or "", "") or
         join_words(meta.get("sources") or [], SOURCE_WORDS),
         date_text(meta.get("last_update")), date_text(meta.get("next_update")),
         meta.get("methodology") or "Not recorded",
     ]
     return [(label, plain(v) or "Not recorded") for label, v in zip(METADATA_FIELDS, values, strict=True)]
+
+
+def _similar_words(within: Any, unit: str) -> str:
+    """The band within which a figure reads as similar to a comparator (the catalogue's `similar_within`)."""
+    if within is None:
+        return ""
+    if unit == "count":
+        return "Not rated against other councils (a count mostly reflects a council's size)"
+    return (f"Within {format_change(float(within), unit, 1)} of the statistical neighbours' average or England, or "
+            "with the comparator inside the figure's 95% confidence interval, the figure reads as similar")
 
 
 def date_text(value: Any) -> str:

@@ -3,32 +3,21 @@
 `narrative(benchmarks, indicators, area_name)` reads each indicator's benchmark block (`Engine.benchmark` or
 `show()["benchmark"]`) and its catalogue metadata, and returns two lists of `Sentence`s. Every sentence states
 figures taken from the benchmark block and links to the indicator's report page, where the evidence is.
+`questions(...)` gives the two or three questions a board could ask of the same figures.
 
-The rules
----------
-An indicator gets **no sentence** when:
-* its polarity is `no_judgement` (a count of plans, a population: more is neither good nor bad), or
-* its latest figure is missing, or is not a value (suppressed `c`, not available `x`, `z`, `low`, `u`).
+The rule
+--------
+The lists are the tiles' ratings, nothing else: `indicators.benchmarks.rating` gives every measure one rating
+(against its target where it is rated against one, else its statistical neighbours' average, else England,
+each comparison allowing for the catalogue's band of similarity and the figure's confidence interval), and the
+tile, this narrative and the board pack all read it. A measure rated **red needs attention**; one rated
+**green is going well**; amber (close to target, or similar to the comparator) and unrated measures are in
+neither list. So the narrative can never say "no measure needs attention" beside a red tile.
 
-Otherwise the signals are, all from the benchmark block:
-* **target**: the RAG rating against the area's target (`target.rag`);
-* **direction**: the direction of travel from the previous period (`direction_of_travel`, which already
-  tests significance: "improving", "worsening", "no significant change", "not assessed");
-* **neighbours** and **England**: the RAG against the statistical neighbours' average and England
-  (`rag_against_neighbours`, `rag_against_england`), which compare the published figure;
-* **band**: the polarity-aware quartile band among all councils (`published.quartile_band`, A best).
-
-It **needs attention** if any of: red against target; band D; worsening; worse than both statistical
-neighbours and England (for a count, worse than the neighbours: England's total is no yardstick for one LA). The reason that puts it there first decides its place, in this order:
-red against target (1), band D (2), worsening (3), worse than neighbours and England (4).
-
-It is **going well** if it needs no attention and any of: green against target; band A; improving and
-not worse than its statistical neighbours; better than both statistical neighbours and England. Order:
-green against target (1), band A (2), improving (3), better than neighbours and England (4).
-
-An indicator appears in at most one list. Within a list, sentences are ordered by that priority, then by the
-order of `indicators` (the catalogue's theme order), so the same inputs always give the same narrative.
-Amber against target and "no significant change" alone put an indicator in neither list.
+Within a list, sentences are ordered by what the rating is against (target, then neighbours, then England),
+then by the order of `indicators` (the catalogue's theme order), so the same inputs always give the same
+narrative. The direction of travel is told in the sentence and kept as a reason, but does not move a measure
+between lists.
 """
 
 from __future__ import annotations
@@ -39,9 +28,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from dashboard.figures import Meta, format_change, format_period, format_value, meta, ordinal, subject_phrase
+from indicators.benchmarks import RATING_ORDER, rating
 
 GOING_WELL = "going_well"
 NEEDS_ATTENTION = "needs_attention"
+KINDS = {"red": NEEDS_ATTENTION, "green": GOING_WELL}
+AGAINST = {"target": "its target", "neighbours": "statistical neighbours", "england": "England"}
+QUESTION_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -60,6 +53,16 @@ class Sentence:
         return self.text
 
 
+@dataclass(frozen=True)
+class Question:
+    """A question the board could ask, about one measure, with the link to its evidence."""
+
+    text: str
+    href: str
+    indicator_id: str
+    title: str
+
+
 def evidence_href(indicator_id: str, area_code: str | None) -> str:
     """The indicator's report page for the area: `/indicator/<id>?area=<code>`."""
     path = f"/indicator/{quote(str(indicator_id), safe='')}"
@@ -74,48 +77,17 @@ def _num(value: Any) -> float | None:
     return None if number != number or number in (float("inf"), float("-inf")) else number
 
 
-def _signals(bench: Mapping[str, Any], m: Meta) -> dict[str, Any]:
-    target = bench.get("target") or {}
-    pub = bench.get("published") or {}
-    return {
-        "target_rag": target.get("rag") if _num(target.get("target")) is not None else None,
-        "target": _num(target.get("target")),
-        "direction": bench.get("direction_of_travel"),
-        "neighbours": bench.get("rag_against_neighbours"),
-        "england": bench.get("rag_against_england"),
-        "band": pub.get("quartile_band") if m.judged else None,
-    }
-
-
 def classify(bench: Mapping[str, Any], indicator: Any) -> tuple[str | None, int, tuple[str, ...]]:
-    """(kind, priority, reasons) for one indicator by the module's rules; kind None means no sentence."""
-    m = meta(indicator)
-    if not m.judged or bench.get("status") not in (None, "value") or _num(bench.get("value")) is None:
+    """(kind, priority, reasons) for one indicator: its rating decides the list; kind None means no sentence."""
+    rag, against = rating(bench)
+    kind = KINDS.get(rag or "")
+    if kind is None:
         return None, 0, ()
-    s = _signals(bench, m)
-    attention = []
-    if s["target_rag"] == "red":
-        attention.append((1, "red against target"))
-    if s["band"] == "D":
-        attention.append((2, "quartile band D"))
-    if s["direction"] == "worsening":
-        attention.append((3, "worsening"))
-    if s["neighbours"] == "red" and (s["england"] == "red" or m.unit == "count"):
-        attention.append((4, "worse than statistical neighbours and England"))
-    if attention:
-        return NEEDS_ATTENTION, attention[0][0], tuple(r for _, r in attention)
-    well = []
-    if s["target_rag"] == "green":
-        well.append((1, "green against target"))
-    if s["band"] == "A":
-        well.append((2, "quartile band A"))
-    if s["direction"] == "improving" and s["neighbours"] != "red":
-        well.append((3, "improving"))
-    if s["neighbours"] == "green" and (s["england"] == "green" or m.unit == "count"):
-        well.append((4, "better than statistical neighbours and England"))
-    if well:
-        return GOING_WELL, well[0][0], tuple(r for _, r in well)
-    return None, 0, ()
+    reasons = [f"{rag} against {AGAINST[against]}"]
+    direction = bench.get("direction_of_travel")
+    if direction in ("improving", "worsening"):
+        reasons.append(direction)
+    return kind, RATING_ORDER.index(against) + 1, tuple(reasons)
 
 
 def _subject(m: Meta) -> str:
@@ -192,6 +164,79 @@ def _comparison_sentence(bench: Mapping[str, Any], m: Meta, area_name: str) -> s
     return text + "."
 
 
+def _comparator(bench: Mapping[str, Any], against: str) -> tuple[str, float | None]:
+    pub = bench.get("published") or {}
+    if against == "neighbours":
+        return "the statistical neighbour average", _num(pub.get("sn_mean"))
+    return "England", _num(pub.get("england_value"))
+
+
+def _rating_clause(bench: Mapping[str, Any], m: Meta) -> str | None:
+    """The rating in words when it is against a comparator (a target rating is told by the target clause),
+    with the difference and the band within which the figure would have read as similar."""
+    rag, against = rating(bench)
+    if rag not in ("green", "red") or against not in ("neighbours", "england"):
+        return None
+    _, comparator = _comparator(bench, against)
+    value = _num(bench.get("value"))
+    if comparator is None or value is None:
+        return None
+    text = (f"Rated {rag} against {AGAINST[against]}: "
+            f"{format_change(value - comparator, m.unit, m.places)} {'better' if rag == 'green' else 'worse'}")
+    band = _num(bench.get("similar_within"))
+    if band:
+        text += f", more than the {format_change(band, m.unit, m.places)} counted as similar"
+    return text + "."
+
+
+def _question(bench: Mapping[str, Any], m: Meta) -> str | None:
+    """One question for the board about a rated measure, in the terms of its rating and with its figures."""
+    rag, against = rating(bench)
+    subject = subject_phrase(m.title, lower=True)  # an aside keeps its closing comma mid-sentence
+    value = _num(bench.get("value"))
+    ours = format_value(value, m.unit, m.places) if value is not None else None
+    target = _num((bench.get("target") or {}).get("target"))
+    if against == "target" and target is not None and rag in ("red", "amber"):
+        goal = format_value(target, m.unit, m.places)
+        return f"What would it take for {subject} to reach the target of {goal} (now {ours}), and by when?"
+    whom, comparator = _comparator(bench, against)
+    theirs = format_value(comparator, m.unit, m.places) if comparator is not None else None
+    figures = f" ({ours} against {theirs})" if ours and theirs else ""
+    if rag == "red":
+        return (f"What do {'our statistical neighbours' if against == 'neighbours' else 'councils across England'} "
+                f"do differently on {subject.rstrip(',')}{figures}, and what could we adopt?")
+    if rag == "amber":
+        return (f"{subject[0].upper()}{subject[1:]} is similar to {whom}{figures}: is that where the partnership "
+                "wants it to be?")
+    if rag == "green":
+        return f"What has made the difference to {subject.rstrip(',')}, and how do we keep it there?"
+    return None
+
+
+def questions(benchmarks: Mapping[str, Mapping[str, Any]], indicators: Mapping[str, Any], *,
+              area_code: str | None = None, limit: int = QUESTION_LIMIT) -> list[Question]:
+    """Two or three questions the board could ask, each about one rated measure and linked to its evidence:
+    the most pressing red measure first, then one similar (amber) and one going well (green) so the board
+    looks at more than one kind of evidence, then further red ones; ties in the catalogue's order."""
+    order = {indicator_id: i for i, indicator_id in enumerate(indicators)}
+    found: dict[str, list[tuple[tuple, Question]]] = {"red": [], "amber": [], "green": []}
+    for indicator_id, bench in benchmarks.items():
+        if indicator_id not in indicators or not bench:
+            continue
+        rag, against = rating(bench)
+        m = meta(indicators[indicator_id])
+        text = _question(bench, m) if rag in found else None
+        if text:
+            key = (RATING_ORDER.index(against), order.get(indicator_id, len(order)), indicator_id)
+            found[rag].append((key, Question(text, evidence_href(m.id or indicator_id,
+                                                                 area_code or bench.get("area_code")),
+                                             m.id or indicator_id, m.title)))
+    ranked = {rag: [q for _, q in sorted(items, key=lambda pair: pair[0])] for rag, items in found.items()}
+    first = [items[0] for items in (ranked["red"], ranked["amber"], ranked["green"]) if items]
+    rest = ranked["red"][1:] + ranked["amber"][1:] + ranked["green"][1:]
+    return (first + rest)[:limit]
+
+
 def sentence_for(bench: Mapping[str, Any], indicator: Any, area_name: str, *, area_code: str | None = None
                  ) -> Sentence | None:
     """The one sentence (or two) for an indicator, or None when the rules give it none."""
@@ -213,6 +258,9 @@ def sentence_for(bench: Mapping[str, Any], indicator: Any, area_name: str, *, ar
     comparison = _comparison_sentence(bench, m, area_name)
     if comparison:
         text += " " + comparison
+    rated = _rating_clause(bench, m)
+    if rated:
+        text += " " + rated
     code = area_code or bench.get("area_code")
     return Sentence(text=text, href=evidence_href(m.id, code), indicator_id=m.id, title=m.title, kind=kind,
                     priority=priority, reasons=reasons)

@@ -30,7 +30,7 @@ from typing import Any
 from dash import html
 
 from dashboard import components, exports, figures, views
-from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative
+from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
 from indicators.disclosure import suppression_note
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -40,7 +40,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 TIMEOUT_MS = 45_000
 PRINT_WIDTH = 720  # px: A4's 210 mm less the page margins, at 96 dpi
 CHART_HEIGHT = 300
-NARRATIVE_LIMIT = 6
 LOG = logging.getLogger(__name__)
 SOURCES = ("Department for Education: SEN2 'Education, health and care plans', the Local Authority Interactive Tool "
            "and statistical neighbours; ONS geography lookups; the council's own case records and partners' returns.")
@@ -60,7 +59,7 @@ def _when(ctx: views.Context) -> str:
     return f"Figures available at the end of {ctx.period}" if ctx.period else "Latest figures available"
 
 
-def cover(ctx: views.Context, generated: datetime) -> html.Section:
+def cover(ctx: views.Context, generated: datetime, local: bool = True) -> html.Section:
     facts = [("Area", f"{ctx.area.name} ({ctx.area.code})"), ("Period", _when(ctx)),
              ("Prepared", f"{generated.day} {generated:%B %Y}"),
              ("For", exports.AUDIENCE_WORDS.get(ctx.audience.value, ctx.audience.value)),
@@ -71,15 +70,16 @@ def cover(ctx: views.Context, generated: datetime) -> html.Section:
         html.H1(f"SEND board pack: {ctx.area.name}"),
         html.Dl([part for term, text in facts for part in (html.Dt(term), html.Dd(text))], className="pack__facts"),
         html.P([html.Strong("Synthetic data. "), exports.SYNTHETIC_NOTE], className="pack__notice")
-        if ctx.synthetic else None,
+        if ctx.synthetic and local else None,
         html.P(exports.OGL_ATTRIBUTION, className="pack__licence"),
     ], className="pack__cover", **{"aria-label": "Cover"})
 
 
 def summary(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
     usable = [h for h in heads if h.benchmark and not h.problem]
-    found = narrative({h.indicator_id: h.benchmark for h in usable}, {h.indicator_id: h.meta for h in usable},
-                      ctx.area.name, area_code=ctx.area.code, limit=NARRATIVE_LIMIT)
+    benches, metas = {h.indicator_id: h.benchmark for h in usable}, {h.indicator_id: h.meta for h in usable}
+    # Every rated measure is listed, so the lists are exactly the table's red and green ratings.
+    found = narrative(benches, metas, ctx.area.name, area_code=ctx.area.code)
     return html.Section([
         html.H2("Summary", id="pack-summary"),
         html.P("Generated from the figures in this pack: each sentence states what the benchmarks and trends show.",
@@ -93,10 +93,11 @@ def summary(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
                                                empty="No measure clearly needs attention on the figures available."),
                      className="narrative__column narrative__column--attention"),
         ], className="narrative"),
+        components.questions_list(questions(benches, metas, area_code=ctx.area.code), heading_level=3),
     ], className="pack__section pack__section--first", **{"aria-labelledby": "pack-summary"})
 
 
-def _headline_row(head: views.Headline) -> html.Tr:
+def _headline_row(ctx: views.Context, head: views.Headline) -> html.Tr:
     m = figures.meta(head.meta)
     if head.problem:
         return html.Tr([html.Th(head.title, scope="row"), html.Td(head.problem, colSpan=6)])
@@ -104,9 +105,11 @@ def _headline_row(head: views.Headline) -> html.Tr:
     published = bench.get("published") or {}
     target = (bench.get("target") or {}).get("target")
     rating = components.rating_text(*components.rating(bench), separator=": ")
-    rank = ""
+    rank = published.get("rank_note") or ""
     if published.get("rank") is not None and published.get("rank_out_of"):
         rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"
+        if published.get("rank_basis"):
+            rank += f" {published['rank_basis']}"
         if published.get("quartile_band"):
             rank += f" (band {published['quartile_band']})"
         if published.get("period") != head.period and published.get("la_value") is not None:
@@ -114,12 +117,13 @@ def _headline_row(head: views.Headline) -> html.Tr:
                      f"{figures.format_value(published['la_value'], m.unit, m.places)}")
     direction = bench.get("direction_of_travel")
     source = figures.value_source_text(bench.get("value_source"), head.meta)
+    period_text = (f"{figures.format_period(head.period)}" + (f" ({source[:1].lower()}{source[1:]})" if source else "")
+                   if head.period else "Not available")
     return html.Tr([
         html.Th(head.title, scope="row"),
         html.Td(figures.format_value(bench.get("value"), m.unit, m.places, bench.get("status") or "value"),
                 className="num"),
-        html.Td(f"{figures.format_period(head.period)}" + (f" ({source[:1].lower()}{source[1:]})" if source else "")
-                if head.period else "Not available"),
+        html.Td([period_text, html.Br(), html.Small(stale)] if (stale := views.staleness(ctx, head)) else period_text),
         html.Td(figures.format_value(target, m.unit, m.places) if target is not None else "Not set", className="num"),
         html.Td(rating),
         html.Td(components.DIRECTIONS.get(direction or "", "Change not assessed")),
@@ -127,7 +131,7 @@ def _headline_row(head: views.Headline) -> html.Tr:
     ])
 
 
-def headline_table(heads: list[views.Headline]) -> html.Section:
+def headline_table(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
     header = ["Measure", "Latest figure", "Period", "Target", "Rating", "Direction of travel", "Rank in England"]
     return html.Section([
         html.H2("Headline measures", id="pack-headlines"),
@@ -136,7 +140,7 @@ def headline_table(heads: list[views.Headline]) -> html.Section:
                          "travel and rank among all councils (1 is best; band A is the best quarter)"),
             html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("Latest figure", "Target") else None)
                                 for h in header])),
-            html.Tbody([_headline_row(h) for h in heads]),
+            html.Tbody([_headline_row(ctx, h) for h in heads]),
         ], className="pack__table"),
     ], className="pack__section", **{"aria-labelledby": "pack-headlines"})
 
@@ -172,7 +176,7 @@ def charts(heads: list[views.Headline]) -> html.Section:
     ], className="pack__section", **{"aria-labelledby": "pack-charts"})
 
 
-def notes(ctx: views.Context, extra: Iterable[str] = ()) -> html.Section:
+def notes(ctx: views.Context, extra: Iterable[str] = (), local: bool = True) -> html.Section:
     items = []
     for symbol, meaning in exports.SYMBOLS.items():
         items += [html.Dt(symbol, className="databook__symbol"), html.Dd(meaning[0].upper() + meaning[1:])]
@@ -186,9 +190,19 @@ def notes(ctx: views.Context, extra: Iterable[str] = ()) -> html.Section:
         html.P(SOURCES),
         html.P("Definitions of every measure are in the indicator dictionary; the figures behind each chart are in "
                "the data book, to download as CSV or Excel."),
-        html.P([html.Strong("Synthetic data. "), exports.SYNTHETIC_NOTE]) if ctx.synthetic else None,
+        html.P([html.Strong("Synthetic data. "), exports.SYNTHETIC_NOTE]) if ctx.synthetic and local else None,
         html.P(exports.OGL_ATTRIBUTION, className="pack__licence"),
     ], className="pack__section", **{"aria-labelledby": "pack-notes"})
+
+
+def _rating_words() -> list[str]:
+    """What the ratings, arrows and bands mean, as the page's key says it (`components.rating_key`)."""
+    words = []
+    for part in components.rating_key():
+        if isinstance(part, html.Dl):
+            children = part.children
+            words += [f"{children[i].children}: {children[i + 1].children}" for i in range(0, len(children), 2)]
+    return words
 
 
 def pack(ctx: views.Context, generated: datetime | None = None) -> list[Any]:
@@ -196,8 +210,9 @@ def pack(ctx: views.Context, generated: datetime | None = None) -> list[Any]:
     generated = generated or datetime.now()
     ids, config_notes = views.kpi_ids(ctx.engine)
     heads = [views.headline(ctx, i) for i in ids]
-    return [cover(ctx, generated), summary(ctx, heads), headline_table(heads), charts(heads),
-            notes(ctx, [*ctx.notes, *config_notes])]
+    local = views.shows_local(heads)  # the synthetic-data notes only where local figures are shown
+    return [cover(ctx, generated, local), summary(ctx, heads), headline_table(ctx, heads), charts(heads),
+            notes(ctx, [*ctx.notes, *config_notes, *_rating_words()], local)]
 
 
 # --- Dash components as a standalone HTML document -------------------------------------------------------
@@ -401,7 +416,7 @@ def file_name(ctx: views.Context) -> str:
 
 
 def footer_text(ctx: views.Context) -> str:
-    label = " · synthetic data" if ctx.synthetic else ""
+    label = " · synthetic data" if ctx.synthetic and ctx.is_local else ""
     return f"SEND board pack · {ctx.area.name} · {_when(ctx)}{label} · {exports.OGL_ATTRIBUTION}"
 
 

@@ -1,8 +1,10 @@
 """The page shell every view shares: skip link, header with the council's branding, the audience entry points
-and the themes, the synthetic-data label, and a footer with sources, licence and the accessibility statement.
+and the themes, and a footer with sources, licence and the accessibility statement.
 
 The shell holds the one `dcc.Location` the pickers and drill-down callbacks write to (`refresh="callback-nav"`:
-the URL changes and Dash rebuilds the page from `layout(**query)` without a full reload). Navigation links carry
+the URL changes and Dash rebuilds the page from `layout(**query)` without a full reload). The synthetic-data
+banner is not here but on each page that shows figures from the local records (`components.synthetic_banner`),
+since the shell is drawn once and cannot know what a page shows. Navigation links carry
 the chosen area and period, so moving between views keeps them.
 """
 
@@ -58,16 +60,6 @@ def _synthetic() -> bool:
         return False
 
 
-def _synthetic_banner() -> html.Div | None:
-    if not _synthetic():
-        return None
-    return html.Div(
-        [html.Strong("Synthetic local data. "),
-         "The child-level records in this dashboard are generated for demonstration; "
-         "they describe no real child. National figures are real published statistics."],
-        className="banner banner--synthetic", role="note")
-
-
 # --- navigation --------------------------------------------------------------------------------------------
 
 def _pages(footer: bool) -> list[dict]:
@@ -106,12 +98,10 @@ def frame() -> html.Div:
                          className="header__logo") if brand.logo else None,
                 html.Span(brand.council_name, className="header__council") if brand.council_name else None,
                 html.A(brand.service_name, href="/", className="header__service"),
-                html.Span("Synthetic local data", className="header__tag") if synthetic else None,
             ], className="header__inner"),
             html.Nav(html.Ul(nav, className="nav__list"), className="nav", **{"aria-label": "Main"}),
             _theme_nav(),
         ], className="header"),
-        _synthetic_banner(),
         html.Main(dcc.Loading(dash.page_container, type="default", color="#1d4f91", delay_show=300,
                               overlay_style={"visibility": "visible", "opacity": 0.6}, className="page-loading"),
                   id="main", className="main", tabIndex="-1"),

@@ -263,6 +263,39 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
     return Headline(indicator_id, meta, series, bench, bench.get("period"), breaks=breaks)
 
 
+def staleness(ctx: Context, head: Headline, today: date | None = None) -> str | None:
+    """Why the headline's figures may be out of date, in plain words, or None: the catalogue's next update of
+    the published source has passed (newer figures may exist), or the local extract is older than the set
+    number of days (`data.settings.stale_after_days`) on `today` (default: the real date)."""
+    from data import settings
+
+    if head.problem or not head.benchmark:
+        return None
+    today = today or date.today()
+    words = []
+    source = source_of(head)
+    indicator = ctx.engine.indicator(head.indicator_id)
+    if source in ("local", "aggregate"):
+        days = (today - ctx.engine.reference_date).days
+        if days > settings.stale_after_days():
+            words.append(f"The council's extract runs to {_day(ctx.engine.reference_date)}, {days} days ago (older "
+                         f"than {settings.stale_after_days()} days).")
+    published = source == "national" or bool(head.benchmark.get("published"))
+    if published and indicator.next_update and indicator.next_update < today:
+        words.append(f"DfE was due to publish newer figures on {_day(indicator.next_update)}; load them to "
+                     "update these.")
+    return " ".join(["May be out of date:", *words]) if words else None
+
+
+def _day(when: date) -> str:
+    return f"{when.day} {when:%B %Y}"
+
+
+def shows_local(heads: list[Headline]) -> bool:
+    """Whether any of these headlines shows figures computed from the council's own (local) records."""
+    return any(source_of(h) in ("local", "aggregate") and not h.problem for h in heads)
+
+
 def _not_after(period: str, last: str | None, series: list[dict[str, Any]]) -> bool:
     """Whether `period` comes no later than `last` in the series' own (time) order."""
     if last is None:

@@ -15,3 +15,13 @@ DEFAULT_SEED = 2026
 def warehouse_path() -> Path:
     """SEND_WAREHOUSE: path of the DuckDB warehouse the app reads (default: the bundled sample)."""
     return Path(os.environ.get("SEND_WAREHOUSE", DEFAULT_WAREHOUSE))
+
+
+DEFAULT_STALE_AFTER_DAYS = 45
+
+
+def stale_after_days() -> int:
+    """SEND_STALE_AFTER_DAYS: a local extract older than this many days (from its reference date to today) is
+    flagged as out of date beside the figures it gives (default 45: a monthly extract plus a fortnight)."""
+    text = os.environ.get("SEND_STALE_AFTER_DAYS", "").strip()
+    return int(text) if text.isdigit() else DEFAULT_STALE_AFTER_DAYS

@@ -267,24 +267,75 @@ def rag_against_target(value: float | None, target: float | None, polarity: Pola
 
 
 def rag_against_comparator(value: float | None, comparator: float | None, polarity: Polarity,
-                           ci: tuple[float, float] | None = None) -> str | None:
+                           ci: tuple[float, float] | None = None, tolerance: float = 0.0) -> str | None:
     """"green" (better than the comparator), "amber" (similar) or "red" (worse).
 
-    With `ci` (the LA value's confidence interval, same units), a comparator inside the interval is
-    "amber": not significantly different, as Fingertips does. Without `ci`, only an exactly equal value is
-    amber. None for missing figures or NO_JUDGEMENT.
+    Similar means the difference is no more than `tolerance` (in the value's own units, e.g. 2 = two
+    percentage points), or, with `ci` (the LA value's confidence interval, same units), that the comparator
+    lies inside the interval: not significantly different, as Fingertips does. Either is enough, so a
+    0.2-point difference never reads as worse. None for missing figures or NO_JUDGEMENT.
     """
     v, c = _number(value), _number(comparator)
     polarity = Polarity(polarity)
+    if tolerance < 0:
+        raise ValueError("tolerance must be 0 or more")
     if v is None or c is None or polarity is Polarity.NO_JUDGEMENT:
         return None
+    # Rounding noise: a difference that equals the tolerance in the figures' own decimals is within it.
+    if abs(v - c) <= tolerance + 1e-9:
+        return "amber"
     if ci is not None:
         low, high = sorted((float(ci[0]), float(ci[1])))
         if low <= c <= high:
             return "amber"
-        higher = low > c
-    elif v == c:
-        return "amber"
-    else:
-        higher = v > c
-    return "green" if higher == (polarity is Polarity.HIGH_IS_GOOD) else "red"
+    return "green" if (v > c) == (polarity is Polarity.HIGH_IS_GOOD) else "red"
+
+
+def confidence_interval(point: Mapping[str, Any] | pd.Series | None, unit: Unit,
+                        level: float = 0.95) -> tuple[float, float] | None:
+    """A period's figure's confidence interval on its own scale (Wilson for percentages, exact Poisson for
+    counts and rates), or None where numerator and denominator are not known or the figure is not a value."""
+    return None if point is None else _interval(point, Unit(unit), level)
+
+
+# --- the one headline rating -------------------------------------------------------------------------------
+
+RATING_ORDER = ("target", "neighbours", "england")
+_RATING_KEYS = {"neighbours": "rag_against_neighbours", "england": "rag_against_england"}
+
+
+def rating(bench: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The one rating a measure shows, and what it is against, from its benchmark block (`Engine.benchmark`).
+
+    Tile, narrative and board pack all call this, so they cannot disagree. The area's target where the
+    figure is rated against one; else the statistical neighbours' average; else England (each comparison
+    already allows for its tolerance and interval). Returns (rag, against): rag "green", "amber", "red" or
+    None (not rated); against "target", "neighbours", "england", or "target_unrated" when a target is set
+    but the figure could not be rated against it.
+    """
+    target = bench.get("target") or {}
+    if target.get("rag"):
+        return target["rag"], "target"
+    for against in RATING_ORDER[1:]:
+        rag = bench.get(_RATING_KEYS[against])
+        if rag in ("green", "amber", "red"):
+            return rag, against
+    return None, "target" if target.get("target") is None else "target_unrated"
+
+
+# --- rank per 10,000 of the population ----------------------------------------------------------------------
+
+def per_10000(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Counts turned into rates per 10,000 of a population, for ranking councils of different sizes.
+
+    Both frames have area_code and value (one period each); the result has area_code, area_name (where the
+    counts give it) and value = 10,000 x count / population, for areas with both a count and a population
+    above 0. An area without a population is left out rather than ranked on its raw count.
+    """
+    count = _clean(counts)
+    people = _clean(population)
+    people = people[people > 0]
+    shared = count.index.intersection(people.index)
+    names = dict(zip(counts["area_code"].astype(str), counts.get("area_name", counts["area_code"]), strict=False))
+    return pd.DataFrame({"area_code": list(shared), "area_name": [names.get(c) for c in shared],
+                         "value": (10000 * count[shared] / people[shared]).to_numpy(dtype=float)})

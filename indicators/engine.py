@@ -53,6 +53,7 @@ from indicators.vocabulary import (
     Polarity,
     RowSource,
     Status,
+    Unit,
 )
 
 ENGLAND = "E92000001"
@@ -536,12 +537,14 @@ class Engine:
         if indicator.national and where.level == "Local authority":
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
             comparators = out["published"]
-            if comparators.get("sn_mean") is not None:
-                out["rag_against_neighbours"] = benchmarks.rag_against_comparator(
-                    out.get("value"), comparators["sn_mean"], polarity)
-            if comparators.get("england_value") is not None:
-                out["rag_against_england"] = benchmarks.rag_against_comparator(
-                    out.get("value"), comparators["england_value"], polarity)
+            # Similar within the catalogue's stated band, or when the comparator sits inside the figure's 95%
+            # interval. A count is not rated against other councils: its size is mostly the council's size.
+            ci = benchmarks.confidence_interval(current.iloc[0], unit) if len(current) else None
+            out["similar_within"] = indicator.similar_within
+            for key, comparator in (("rag_against_neighbours", "sn_mean"), ("rag_against_england", "england_value")):
+                if comparators.get(comparator) is not None and unit is not Unit.COUNT:
+                    out[key] = benchmarks.rag_against_comparator(out.get("value"), comparators[comparator], polarity,
+                                                                 ci, indicator.similar_within or 0.0)
         elif indicator.national:
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
         if indicator.forecast and forecast:
@@ -605,6 +608,13 @@ class Engine:
             block.update({k: v for k, v in benchmarks.neighbour_summary(
                 las, area.code, self.neighbours(area.code)).items() if k != "la_code"})
         if area.level == "Local authority" and Benchmark.ALL_LAS in indicator.comparators:
+            if indicator.definition.unit is Unit.COUNT:  # a raw count ranks council sizes: rank it per 10,000
+                las = benchmarks.per_10000(las, self._population_0_25(period))
+                if las.empty:
+                    block["rank_note"] = ("Not ranked: a count mostly reflects a council's size, and the loaded "
+                                          "data has no 0-25 population for every council to rank it per 10,000.")
+                    return block
+                block["rank_basis"] = "per 10,000 aged 0-25"
             position, out_of = benchmarks.rank(las, area.code, indicator.polarity)
             block["rank"], block["rank_out_of"] = position, out_of
             block["rank_order"] = ("highest to lowest" if indicator.polarity == Polarity.NO_JUDGEMENT
@@ -613,6 +623,15 @@ class Engine:
             cuts = benchmarks.quartile_cut_points(las)
             block["quartile_cut_points"] = list(cuts) if cuts else None
         return block
+
+    def _population_0_25(self, period: str) -> pd.DataFrame:
+        """Every council's resident population aged 0-25 for a period, from published facts whose measure is
+        `population_0_25` (none in the bundled data, so counts go unranked until such a file is loaded)."""
+        if "national_fact" not in self.tables:
+            return pd.DataFrame({"area_code": [], "value": []})
+        return self._query("""SELECT area_code, value FROM national_fact
+                              WHERE measure = 'population_0_25' AND breakdown = 'Total' AND status = 'value'
+                                AND time_period = $period""", {"period": str(period)})
 
     @cached_property
     def _la_codes(self) -> set[str]:

@@ -12,7 +12,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import components, figures, filters, views
-from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative
+from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
 
 dash.register_page(__name__, path="/board", name="Board (LASSPG)", title="Board view: headline measures", order=10)
 
@@ -20,7 +20,6 @@ dash.register_page(__name__, path="/board", name="Board (LASSPG)", title="Board 
 TILES = "board-tiles"
 NARRATIVE = "board-narrative"
 SPARK = "board-spark"
-NARRATIVE_LIMIT = 5
 
 
 def _fact(term: str, detail) -> list:
@@ -50,11 +49,15 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
                        figures.format_value(published["la_value"], m.unit, m.places))
     if published.get("rank") is not None and published.get("rank_out_of"):
         rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"
+        if published.get("rank_basis"):
+            rank += f" ({published['rank_basis']})"
         if published.get("quartile_band"):
             rank += f", band {published['quartile_band']}"
         if compared_earlier:
             rank += f" (its {figures.format_period(published['period'])} published figure)"
         facts += _fact("Rank in England", rank)
+    elif published.get("rank_note"):
+        facts += _fact("Rank in England", published["rank_note"])
     if compared_earlier:
         facts += _fact("Compared in", figures.format_period(published["period"]) + " (latest published)")
     spark_title = figures.title_trend(head.series, meta, complete_to=head.period)
@@ -70,6 +73,7 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
         html.P(" · ".join(t for t in (figures.format_period(head.period),
                                       figures.value_source_text(bench.get("value_source"), meta)) if t),
                className="tile__period"),
+        html.P(stale, className="tile__stale") if (stale := views.staleness(ctx, head)) else None,
         html.Div([components.rag_badge(rag, against=against), components.direction_badge(
             bench.get("direction_of_travel"), m.polarity)], className="tile__badges"),
         spark,
@@ -80,9 +84,11 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
 def _narrative(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
     benches = {h.indicator_id: h.benchmark for h in heads if h.benchmark and not h.problem}
     metas = {h.indicator_id: h.meta for h in heads if h.benchmark and not h.problem}
-    found = narrative(benches, metas, ctx.area.name, area_code=ctx.area.code, limit=NARRATIVE_LIMIT)
+    # Every rated measure is listed (no limit), so the lists are exactly the tiles' red and green ratings.
+    found = narrative(benches, metas, ctx.area.name, area_code=ctx.area.code)
     linked = {kind: [replace(s, href=ctx.link(f"/indicator/{s.indicator_id}")) for s in sentences]
               for kind, sentences in found.items()}
+    asked = [replace(q, href=ctx.link(f"/indicator/{q.indicator_id}")) for q in questions(benches, metas)]
     return html.Section([
         html.H2("Summary", id="summary-heading"),
         html.P("Generated from the figures below: each sentence says what the engine's benchmarks and trends show, "
@@ -97,6 +103,7 @@ def _narrative(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
                                                heading_level=3),
                      className="narrative-columns__column narrative-columns__column--attention"),
         ], className="narrative-columns"),
+        components.questions_list(asked, heading_level=3),
     ], id=NARRATIVE, **{"aria-labelledby": "summary-heading"})
 
 
@@ -112,11 +119,12 @@ def layout(**query) -> html.Div:
                 "shows the figure, its target, a rating in colour and words, the direction of travel and how the "
                 "area compares with its statistical neighbours and England."], className="lede page-intro"),
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year),
+        components.synthetic_banner() if ctx.synthetic and views.shows_local(heads) else None,
         views.notes(ctx.notes + notes),
         _narrative(ctx, heads),
         html.Section([
             html.H2("Headline measures", id="tiles-heading"),
-            components.symbols_legend(),
+            components.symbols_legend(ratings=True),
             html.Ul([tile(ctx, h) for h in heads], className="tiles", id=TILES),
         ], **{"aria-labelledby": "tiles-heading"}),
         html.P([html.A("Board pack for this period", href=ctx.link("/board-pack")), " · ",

@@ -82,6 +82,7 @@ def layout(**query) -> html.Div:
     head = [html.H1(f"Performance clinic: {ctx.area.name}"), intro,
             filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year,
                                keep={"indicator": chosen}),
+            components.synthetic_banner() if ctx.synthetic and ctx.is_local else None,  # the clinic is local records
             views.notes(notes)]
     if not ctx.is_local:
         local = ctx.engine.local_area

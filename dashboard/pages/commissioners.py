@@ -41,7 +41,8 @@ def _ranked(ctx: views.Context, indicator_id: str) -> html.Figure:
     head = views.headline(ctx, indicator_id)
     meta, bench = head.meta, head.benchmark
     published = bench.get("published") or {}
-    ranked = views.ranked_councils(ctx, indicator_id, bench)
+    # A count the engine cannot rank per 10,000 of the 0-25 population is not ranked at all (rank_note says why).
+    ranked = [] if published.get("rank_note") else views.ranked_councils(ctx, indicator_id, bench)
     neighbours = [n.get("area_code") for n in published.get("neighbours") or []]
     cuts = published.get("quartile_cut_points")
     when = figures.format_period(published.get("period")) if published.get("period") else "the latest year"
@@ -53,7 +54,8 @@ def _ranked(ctx: views.Context, indicator_id: str) -> html.Figure:
         summary=figures.summary_ranked(ranked, ctx.area.code, neighbours, meta, cuts),
         table=figures.table_ranked(ranked, ctx.area.code, neighbours, meta),
         table_caption=f"{head.title}: every council ranked, {when}", id="comm-ranked",
-        empty_reason=head.problem or (None if ranked else "No council has a published figure to rank."))
+        empty_reason=head.problem or published.get("rank_note") or (
+            None if ranked else "No council has a published figure to rank."))
 
 
 def _trend(ctx: views.Context, indicator_id: str, *, forecast: bool) -> html.Div:
@@ -120,6 +122,7 @@ def layout(**query) -> html.Div:
                "and young people with plans are placed.", className="lede page-intro"),
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year,
                            keep={"indicator": chosen}),
+        components.synthetic_banner() if ctx.synthetic and ctx.is_local else None,  # local placements and forecasts
         views.notes(notes),
         html.Section([html.H2("Benchmarks", id="benchmarks"),
                       html.Div([_benchmark(ctx, i) for i in BENCHMARKED[:4]], className="chart-grid")],

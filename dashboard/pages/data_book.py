@@ -18,7 +18,7 @@ import dash
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from dashboard import exports, filters, views
+from dashboard import components, exports, filters, views
 from dashboard.format import format_period, mid_sentence
 from dashboard.routes import ALL_BREAKDOWNS, gather
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES
@@ -367,6 +367,7 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
         *intro,
         picker(engine, indicator_id, ctx.area.code, period, periods, chosen_breakdown, offered, audience_param,
                source=chosen_source, sources=sources, by="month" if monthly else None, monthly=can_month),
+        components.synthetic_banner() if ctx.synthetic and used in ("local", "aggregate") else None,
         *notes,
         html.Div([
             html.Div([

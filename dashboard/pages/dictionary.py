@@ -27,7 +27,7 @@ MAX_QUERY = 100
 
 # The fields an entry lists (the id and title are its heading).
 SHOWN = ("Outcome it evidences", "Definition: numerator", "Definition: denominator", "Unit", "Decimal places",
-         "Polarity", "Source", "Publication", "Frequency", "Year", "Breakdowns", "Comparators", "Last update",
+         "Polarity", "Source", "Publication", "Frequency", "Year", "Breakdowns", "Comparators", "Similar within", "Last update",
          "Next update", "Methodology notes")
 
 

@@ -57,8 +57,7 @@ def _headline_facts(head: views.Headline) -> html.Div:
     if head.problem:
         return components.empty_state(head.problem, title="No figures")
     target = bench.get("target") or {}
-    rag = target.get("rag") or bench.get("rag_against_neighbours") or bench.get("rag_against_england")
-    against = "target" if target.get("rag") else "neighbours" if bench.get("rag_against_neighbours") else "england"
+    rag, against = components.rating(bench)  # the one rating the board's tile and narrative also show
     return html.Div([
         html.Span(components.value_text(bench.get("value"), bench.get("status"), m.unit, m.places),
                   className="headline-facts__value"),
@@ -403,12 +402,14 @@ def layout(indicator_id: str | None = None, **query) -> html.Div:
         ], className="symbols")], className="details"),
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period if ctx.period in periods or (
             ctx.period and len(ctx.period) == 4) else None, list(reversed(periods)), keep=keep),
+        components.synthetic_banner() if ctx.synthetic and views.shows_local([head]) else None,
         views.notes(notes),
         _headline_facts(head),
+        html.P(stale, className="notice notice--stale") if (stale := views.staleness(ctx, head)) else None,
         html.P([html.A("This measure in the data book", href=ctx.link("/data-book", indicator=indicator_id)), " · ",
                 html.A("Definition in the indicator dictionary", href=f"/dictionary?q={indicator_id}")],
                className="small"),
-        components.symbols_legend(),
+        components.symbols_legend(ratings=True),
     ]
     if head.problem:
         return html.Div([*body, html.P(html.A("What the loaded data covers", href=ctx.link("/coverage")))])

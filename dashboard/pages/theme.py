@@ -29,14 +29,10 @@ NARRATIVE = "theme-narrative"
 
 
 def _rating(bench: dict):
-    target = bench.get("target") or {}
-    if target.get("rag"):
-        return components.rag_badge(target["rag"], against="target")
-    if bench.get("rag_against_neighbours"):
-        return components.rag_badge(bench["rag_against_neighbours"], against="neighbours")
-    if bench.get("rag_against_england"):
-        return components.rag_badge(bench["rag_against_england"], against="england")
-    return html.Span("Not rated", className="muted")
+    rag, against = components.rating(bench)  # the one rating the board and the narrative also use
+    if rag is None:
+        return html.Span("Not rated", className="muted")
+    return components.rag_badge(rag, against=against)
 
 
 def _row(ctx: views.Context, head: views.Headline) -> html.Tr:
@@ -109,11 +105,12 @@ def layout(theme: str | None = None, **query) -> html.Div:
         html.Details([html.Summary("The outcomes these measures evidence"),
                       html.Ul([html.Li(o) for o in outcomes])], className="details") if outcomes else None,
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year),
+        components.synthetic_banner() if ctx.synthetic and views.shows_local(heads) else None,
         views.notes(ctx.notes),
         _narrative(ctx, heads),
         html.Section([
             html.H2("Every measure", id="measures"),
-            components.symbols_legend(),
+            components.symbols_legend(ratings=True),
             html.Div(html.Table([
                 html.Caption(f"{views.theme_title(chosen)}: every measure for {ctx.area.name}"),
                 html.Thead(html.Tr([html.Th(c, scope="col", className="num" if c in NUMERIC else None)

@@ -28,10 +28,12 @@ from indicators.catalogue.model import (
     Theme,
     ThemeFile,
 )
+from indicators.vocabulary import Unit
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 SQL_DIR = CATALOGUE_DIR.parent / "sql"
 LOCAL_SQL_DIR = SQL_DIR / "local"
+SIMILAR_FILE = CATALOGUE_DIR.parent / "similar_within.yaml"  # default `similar_within` for each unit
 
 __all__ = ["BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
            "LocalSource", "NationalSource", "Theme", "load_catalogue", "local_query_path"]
@@ -132,9 +134,34 @@ def load_catalogue(folder: Path | str = CATALOGUE_DIR) -> Catalogue:
     for sql in ("national.sql", "aggregate_measure.sql"):
         if not (SQL_DIR / sql).is_file():
             raise CatalogueError(f"query file indicators/sql/{sql} does not exist")
+    defaults_text = SIMILAR_FILE.read_text(encoding="utf-8")
+    digest.update(SIMILAR_FILE.name.encode() + b"\0" + defaults_text.encode())
+    defaults = _similar_defaults(defaults_text)
+    indicators = {key: i if i.similar_within is not None else
+                  i.model_copy(update={"similar_within": defaults[i.definition.unit]}) for key, i in indicators.items()}
     order = {theme: position for position, theme in enumerate(Theme)}
     ordered = dict(sorted(indicators.items(), key=lambda item: order[item[1].theme]))  # stable within a theme
     return Catalogue(ordered, digest.hexdigest()[:16], themes)
+
+
+def similar_defaults() -> dict[Unit, float]:
+    """The shipped per-unit defaults of `similar_within` (for keys that explain the ratings)."""
+    return _similar_defaults(SIMILAR_FILE.read_text(encoding="utf-8"))
+
+
+def _similar_defaults(text: str) -> dict[Unit, float]:
+    """The per-unit defaults of `similar_within`: every unit needs one, each 0 or more."""
+    try:
+        raw = yaml.safe_load(text) or {}
+        defaults = {Unit(key): float(value) for key, value in raw.items()}
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
+        raise CatalogueError(f"{SIMILAR_FILE.name}: {exc}") from exc
+    missing = [u.value for u in Unit if u not in defaults]
+    negative = [u.value for u, v in defaults.items() if v < 0]
+    if missing or negative:
+        raise CatalogueError(f"{SIMILAR_FILE.name}: every unit needs a default of 0 or more (missing {missing}, "
+                             f"negative {negative})")
+    return defaults
 
 
 def _explain(exc: ValidationError, entries: list) -> str:

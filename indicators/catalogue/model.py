@@ -201,6 +201,9 @@ class Indicator(Strict):
     last_update: date | None = None
     next_update: date | None = None
     methodology: str = ""
+    # Within this of a comparator (in the indicator's unit) the figure reads as similar; default by unit from
+    # indicators/similar_within.yaml, filled in when the catalogue loads.
+    similar_within: float | None = Field(default=None, ge=0)
     forecast: bool = False
     local: LocalSource | None = None
     national: list[NationalSource] = Field(default_factory=list)

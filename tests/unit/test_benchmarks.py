@@ -16,14 +16,17 @@ import pandas as pd
 import pytest
 
 from indicators.benchmarks import (
+    confidence_interval,
     direction_of_travel,
     neighbour_summary,
+    per_10000,
     poisson_interval,
     quartile_band,
     quartile_cut_points,
     rag_against_comparator,
     rag_against_target,
     rank,
+    rating,
     wilson_interval,
 )
 from indicators.vocabulary import Polarity, Unit
@@ -338,3 +341,66 @@ def test_rag_against_target_refuses_negative_tolerance():
 ])
 def test_rag_against_comparator(value, comparator, polarity, ci, expected):
     assert rag_against_comparator(value, comparator, polarity, ci) == expected
+
+
+# --- similar within a stated band, or inside the figure's interval ------------------------------------------
+
+@pytest.mark.parametrize(("value", "comparator", "polarity", "tolerance", "expected"), [
+    # Attainment 8 gap (points, low is good): 0.2 points worse than the neighbours is similar, not red.
+    (38.6, 38.4, LOW, 1.0, "amber"),
+    (38.4, 38.6, LOW, 1.0, "amber"),
+    (39.4, 38.4, LOW, 1.0, "amber"),  # exactly on the band's edge: still similar
+    (39.5, 38.4, LOW, 1.0, "red"),  # 1.1 points worse
+    (37.3, 38.4, LOW, 1.0, "green"),
+    # A percentage 0.2 points below the neighbours, with the 2-point default for percentages.
+    (45.7, 45.9, HIGH, 2.0, "amber"),
+    (43.8, 45.9, HIGH, 2.0, "red"),  # 2.1 points below
+    (45.7, 45.9, HIGH, 0.0, "red"),  # no band and no interval: any difference counts
+])
+def test_rag_against_comparator_with_a_tolerance(value, comparator, polarity, tolerance, expected):
+    assert rag_against_comparator(value, comparator, polarity, None, tolerance) == expected
+
+
+def test_similar_when_the_comparator_is_inside_the_wilson_interval():
+    # 9 of 20 = 45.0%; Wilson 95%: 25.8% to 65.8% (hand-worked: centre (0.45+0.096)/1.192, half-width 0.2002).
+    point = {"numerator": 9, "denominator": 20, "value": 45.0, "status": "value"}
+    low, high = confidence_interval(point, Unit.PERCENT)
+    assert low == pytest.approx(25.8, abs=0.05) and high == pytest.approx(65.8, abs=0.05)
+    assert rag_against_comparator(45.0, 55.0, HIGH, (low, high), 2.0) == "amber"  # 10 points, but not significant
+    assert rag_against_comparator(45.0, 70.0, HIGH, (low, high), 2.0) == "red"
+    assert confidence_interval({"numerator": 9, "denominator": 20, "status": "c"}, Unit.PERCENT) is None
+    assert confidence_interval({"value": 38.6, "status": "value"}, Unit.GAP_POINTS) is None
+
+
+def test_negative_tolerance_is_refused():
+    with pytest.raises(ValueError):
+        rag_against_comparator(1.0, 2.0, HIGH, None, -0.5)
+
+
+@pytest.mark.parametrize(("bench", "expected"), [
+    ({"target": {"target": 60.0, "rag": "red"}, "rag_against_neighbours": "green"}, ("red", "target")),
+    ({"target": None, "rag_against_neighbours": "amber", "rag_against_england": "red"}, ("amber", "neighbours")),
+    ({"rag_against_england": "green"}, ("green", "england")),
+    ({"target": {"target": 60.0, "rag": None}}, (None, "target_unrated")),
+    ({}, (None, "target")),
+])
+def test_one_rating_target_then_neighbours_then_england(bench, expected):
+    assert rating(bench) == expected
+
+
+# --- counts ranked per 10,000 of the 0-25 population ---------------------------------------------------------
+
+def test_counts_rank_per_10000_not_as_raw_counts():
+    # Three councils: the big one has the most plans but the fewest per head.
+    counts = pd.DataFrame({"area_code": ["BIG", "MID", "SMALL", "NOPOP"], "area_name": ["Big", "Mid", "Small", "No"],
+                           "value": [3000.0, 1200.0, 400.0, 10.0]})
+    population = pd.DataFrame({"area_code": ["BIG", "MID", "SMALL"], "value": [1_000_000.0, 200_000.0, 40_000.0]})
+    rates = per_10000(counts, population).set_index("area_code")["value"]
+    # 3000 / 1,000,000 x 10,000 = 30; 1200 / 200,000 x 10,000 = 60; 400 / 40,000 x 10,000 = 100.
+    assert rates.to_dict() == {"BIG": 30.0, "MID": 60.0, "SMALL": 100.0}  # no population: not ranked at all
+    table = per_10000(counts, population)
+    assert rank(table, "BIG", HIGH) == (3, 3)  # raw counts would have put it 1st
+    assert rank(table, "SMALL", HIGH) == (1, 3)
+    assert rank(table, "BIG", LOW) == (1, 3)
+    assert rank(table, "NOPOP", HIGH) == (None, 3)
+    assert per_10000(counts, population.iloc[0:0]).empty

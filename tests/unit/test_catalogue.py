@@ -139,3 +139,18 @@ def test_targets_come_from_the_area_file_or_the_environment(tmp_path, monkeypatc
     own.write_text("area_code: E06000023\ntargets:\n  not_an_indicator: {target: 1}\n")
     with pytest.raises(TargetsError, match="not_an_indicator"):
         load_targets("E06000023", set(catalogue.indicators))
+
+
+def test_every_indicator_states_its_band_of_similarity(catalogue, monkeypatch, tmp_path):
+    """similar_within is data: a default per unit (indicators/similar_within.yaml), overridable per entry."""
+    import indicators.catalogue as cat
+
+    assert all(i.similar_within is not None and i.similar_within >= 0 for i in catalogue)
+    assert catalogue.get("ehcp_issued_20wk").similar_within == 2.0  # percent default
+    assert catalogue.get("ks4_attainment8_gap_ehcp").similar_within == 1.0  # gap default
+    assert catalogue.get("send_appeal_rate_published").similar_within == 0.5  # the entry's own
+    broken = tmp_path / "similar_within.yaml"
+    broken.write_text("percent: 2.0\n", encoding="utf-8")  # every other unit missing
+    monkeypatch.setattr(cat, "SIMILAR_FILE", broken)
+    with pytest.raises(CatalogueError, match="every unit needs a default"):
+        load_catalogue()
