@@ -4,7 +4,7 @@
     python -m data status [--warehouse PATH]
     python -m data sample [--la CODE] [--seed N] [--rebuild]
     python -m data synth [--la CODE | --all] [--seed N] [--out DIR]
-    python -m data national SRC
+    python -m data national [SRC] [--check]   (SRC defaults to data/published)
     python -m data dictionary
 """
 

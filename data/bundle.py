@@ -1,11 +1,14 @@
-"""Build the compact national bundle in `data/national/` from the published files (the shared data folder).
+"""Build the compact national bundle in `data/national/` from the published files (`data/published/`).
 
-`python -m data national SRC` re-runs it when DfE publishes a new release: the same readers that the ingest
+`python -m data national [SRC]` re-runs it when DfE publishes a new release: the same readers that the ingest
 uses on a supplied file (`data.sources.national`) read every published file, and the tables are written as
 Parquet with a stable row order, so the same inputs always give byte-identical files. The build happens in
 a scratch folder beside the bundle and replaces the Parquet files only when every file has been read; the
 hand-written PROVENANCE.md and README.md are left alone. `manifest.json` records each source file's hash and
 each table's row count.
+
+A published CSV may be kept gzip-compressed (`caseload.csv.gz` in place of `caseload.csv`): it is read, named
+and hashed as the CSV it holds, so compressing a source changes neither the bundle nor the manifest.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
+from data.parsing import GZIP, plain_path, read_bytes
 from data.sources import inclusion, lait, lookups, statistical_neighbours
 from data.sources.dfe_tidy import FACT_COLUMNS, read_dfe_tidy
 
 NATIONAL_DIR = Path(__file__).parent / "national"
 FACTS_DIR = NATIONAL_DIR / "facts"
+PUBLISHED_DIR = Path(__file__).parent / "published"  # the published files the bundle is built from
 
-# Published DfE tidy files bundled as facts: path under the shared data folder.
+# Published DfE tidy files bundled as facts: path under the published-files folder.
 DFE_TIDY_FILES = [
     *(f"national/ehcp_2025/{name}.csv" for name in (
         "caseload", "newplans", "requests", "assessments", "timeliness_20_week", "sen_needs_all_plans",
@@ -74,8 +79,20 @@ SORT_KEYS = {
 }
 
 
+def published_files(src: Path, pattern: str) -> list[Path]:
+    """Files under `src` matching `pattern`, each as published or gzip-compressed (`pattern` + `.gz`), in
+    order of their published names."""
+    return sorted({*src.glob(pattern), *src.glob(pattern + GZIP)}, key=plain_path)
+
+
+def published_file(src: Path, rel: str) -> Path:
+    """`src / rel`, or its compressed copy `src / rel.gz` when only that exists."""
+    path = Path(src) / rel
+    return path if path.exists() or not path.with_name(path.name + GZIP).exists() else path.with_name(path.name + GZIP)
+
+
 def _one(src: Path, pattern: str) -> Path:
-    matches = sorted(src.glob(pattern))
+    matches = published_files(src, pattern)
     if not matches:
         raise SourceError(src / pattern, "is missing from the published files",
                           "copy the published file into the source folder (see data/national/PROVENANCE.md)")
@@ -132,7 +149,7 @@ def read_all(src: Path) -> tuple[dict[str, pd.DataFrame], list[Path]]:
         out[f"facts/{frame['dataset'].iat[0]}"] = frame
 
     models = []
-    for path in sorted(src.glob(SN_FILES)):
+    for path in published_files(src, SN_FILES):
         used.append(path)
         models.append(statistical_neighbours.read_stat_neighbours_xlsx(path, resolver))
     if not models:
@@ -147,7 +164,7 @@ def read_all(src: Path) -> tuple[dict[str, pd.DataFrame], list[Path]]:
     for name, spec in inclusion.FACT_SPECS.items():
         out[f"facts/{spec.dataset}"] = inclusion.read_inclusion_facts(take(f"{INCLUSION_DIR}/{name}.csv"), resolver, spec)
     inspections = [inclusion.read_ofsted(take(OFSTED_FILES[0]), resolver)]
-    for path in sorted(src.glob(OFSTED_FILES[1])):
+    for path in published_files(src, OFSTED_FILES[1]):
         used.append(path)
         inspections.append(inclusion.read_mi_ofsted(path, resolver))
     out["tables/area_inspection"] = inclusion.combine_inspections(inspections)
@@ -170,9 +187,7 @@ def build_bundle(src: Path, out: Path = NATIONAL_DIR) -> dict[str, int]:
         for key, frame in sorted(frames.items()):
             sort = FACT_COLUMNS[:12] if key.startswith("facts/") else SORT_KEYS.get(key)
             write_parquet(frame, scratch / f"{key}.parquet", sort)
-        manifest = {
-            "sources": [{"path": p.relative_to(src).as_posix(), "bytes": p.stat().st_size,
-                         "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in sorted(set(used))],
+        manifest = {"sources": [_source_entry(src, p) for p in sorted(set(used), key=plain_path)],
             "files": [{"path": f"{key}.parquet", "rows": len(frame),
                        "sha256": hashlib.sha256((scratch / f"{key}.parquet").read_bytes()).hexdigest()}
                       for key, frame in sorted(frames.items())],
@@ -194,11 +209,19 @@ def build_bundle(src: Path, out: Path = NATIONAL_DIR) -> dict[str, int]:
     return {key: len(frame) for key, frame in sorted(frames.items())}
 
 
+def _source_entry(src: Path, path: Path) -> dict:
+    """A source file in the manifest by its published name, size and SHA-256: a compressed copy is described
+    by the bytes it holds, so the manifest says which publication was read, however it was stored."""
+    data = read_bytes(path)
+    return {"path": plain_path(path).relative_to(src).as_posix(), "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
 # Kept for callers of the first version of this module.
 def build_dfe_facts(src: Path, out: Path = FACTS_DIR) -> dict[str, int]:
     counts = {}
     for rel in DFE_TIDY_FILES:
-        frame = read_dfe_tidy(src / rel)
+        frame = read_dfe_tidy(published_file(src, rel))
         write_parquet(frame, out / f"{frame['dataset'].iat[0]}.parquet", FACT_COLUMNS[:12])
         counts[frame["dataset"].iat[0]] = len(frame)
     return counts
@@ -209,7 +232,8 @@ def build_dfe_facts(src: Path, out: Path = FACTS_DIR) -> dict[str, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("src", type=Path, help="folder of published files (holding lookups/ and national/)")
+    parser.add_argument("src", type=Path, nargs="?", default=PUBLISHED_DIR,
+                        help=f"folder of published files, holding lookups/ and national/ (default: {PUBLISHED_DIR})")
     parser.add_argument("--out", type=Path, default=NATIONAL_DIR,
                         help=f"bundle folder to rebuild (default: {NATIONAL_DIR})")
     parser.add_argument("--check", action="store_true",

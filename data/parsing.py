@@ -6,8 +6,10 @@ Everything here is vectorised over pandas string Series and never turns a symbol
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -106,13 +108,34 @@ def parse_date(raw: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------------------
 # Text files
 
+GZIP = ".gz"
 
-def decode_file(path: Path) -> tuple[str, str]:
-    """Read a text file as UTF-8 (with or without BOM) or Windows-1252, the two encodings councils produce."""
+
+def plain_path(path: Path) -> Path:
+    """The file's name as published: `caseload.csv.gz` -> `caseload.csv` (names, kinds and datasets come from it)."""
+    path = Path(path)
+    return path.with_suffix("") if path.suffix.lower() == GZIP else path
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes as published: a gzip-compressed copy (`.gz`, how the repository keeps big CSVs) is
+    decompressed, so a reader never sees the difference."""
+    path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(path, f"cannot be read ({exc.strerror})", "check the path and file permissions") from exc
+    if path.suffix.lower() != GZIP:
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(path, f"is not a readable gzip file ({exc})", "compress the file again with gzip, or supply it uncompressed") from exc
+
+
+def decode_file(path: Path) -> tuple[str, str]:
+    """Read a text file as UTF-8 (with or without BOM) or Windows-1252, the two encodings councils produce."""
+    raw = read_bytes(path)
     if not raw.strip():
         raise SourceError(path, "the file is empty", "export the file again; it has no header and no rows")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:

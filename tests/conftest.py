@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEN2_SAMPLES = SHARED / "data" / "sen2_samples"
+from data.bundle import PUBLISHED_DIR
+
+SEN2_SAMPLES = PUBLISHED_DIR / "sen2_samples"  # synthetic SEN2 returns, MIT (see their LICENSE)
 
 
 @pytest.fixture(scope="session")

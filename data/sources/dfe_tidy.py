@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import _find_header, decode_file, normalise_column, parse_measure
+from data.parsing import _find_header, decode_file, normalise_column, parse_measure, plain_path
 
 FACT_COLUMNS = [
     "dataset", "time_period", "time_identifier", "geographic_level", "area_code", "old_la_code", "area_name",
@@ -31,7 +31,7 @@ LEVEL_NAME = {"National": "country_name", "Regional": "region_name", "Local auth
 
 
 def dataset_name(path: Path) -> str:
-    return normalise_column(path.stem)
+    return normalise_column(plain_path(path).stem)
 
 
 def read_dfe_tidy(path: Path, dataset: str | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import normalise_column, parse_date, parse_measure, read_csv_text
+from data.parsing import normalise_column, parse_date, parse_measure, plain_path, read_csv_text
 from data.sources.dfe_tidy import FACT_COLUMNS
 from data.sources.lookups import AreaResolver, period_date, require_columns
 
@@ -241,7 +241,7 @@ def read_ofsted(path: Path, resolver: AreaResolver) -> pd.DataFrame:
         "wsoa_required": wsoa, "revisit_publication_date": parse_date(raw[cols["old_revisit_date"]]),
         "revisit_sufficient_progress": raw[cols["old_revisit_progress"]].astype("string").str.strip(),
         "priority_action_plan": pd.NA, "priority_action_areas": pd.NA, "summary_outcome": summary,
-        "source": path.name,
+        "source": plain_path(path).name,
     })
     old = old[old["publication_date"].notna()]
     outcome = raw[cols["new_outcome"]].astype("string").str.strip()
@@ -250,7 +250,7 @@ def read_ofsted(path: Path, resolver: AreaResolver) -> pd.DataFrame:
         "inspection_start_date": pd.NaT, "publication_date": parse_date(raw[cols["new_publication_date"]]),
         "outcome": outcome, "wsoa_required": pd.NA, "revisit_publication_date": pd.NaT,
         "revisit_sufficient_progress": pd.NA, "priority_action_plan": _yes_no(raw[cols["new_priority_action_plan"]]),
-        "priority_action_areas": pd.NA, "summary_outcome": summary, "source": path.name,
+        "priority_action_areas": pd.NA, "summary_outcome": summary, "source": plain_path(path).name,
     })
     new = new[new["publication_date"].notna() | ~outcome.str.lower().str.startswith("not yet", na=True)]
     return _inspection_frame(pd.concat([old, new], ignore_index=True))
@@ -276,7 +276,7 @@ def read_mi_ofsted(path: Path, resolver: AreaResolver) -> pd.DataFrame:
         "revisit_publication_date": pd.NaT, "revisit_sufficient_progress": pd.NA,
         "priority_action_plan": _yes_no(raw["priority_action_plan_required"]),
         "priority_action_areas": pd.to_numeric(raw[areas_col], errors="coerce") if areas_col else pd.NA,
-        "summary_outcome": pd.NA, "source": path.name,
+        "summary_outcome": pd.NA, "source": plain_path(path).name,
     })
     return _inspection_frame(out)
 

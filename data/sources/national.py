@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import decode_file, normalise_column, read_csv_text
+from data.parsing import decode_file, normalise_column, plain_path, read_csv_text
 from data.sources import inclusion, lait, lookups, statistical_neighbours
 from data.sources.dfe_tidy import read_dfe_tidy
 
@@ -154,8 +154,9 @@ def _has_start(rows: list[set[str]], needed: set[str], prefix: str) -> bool:
 
 
 def detect_kind(path: Path) -> str | None:
-    """The kind of published national file `path` is, or None. Raises nothing for a non-national file."""
-    suffix = path.suffix.lower()
+    """The kind of published national file `path` is, or None. Raises nothing for a non-national file.
+    A gzip-compressed CSV (`.csv.gz`) is read as the CSV it holds."""
+    suffix = plain_path(path).suffix.lower()
     if suffix == ".xlsx":
         try:
             sheets = _xlsx_sheets(path)
@@ -264,7 +265,7 @@ def _read_la_lookup(path: Path) -> dict[str, pd.DataFrame]:
 
 def _lait_measures(path: Path) -> pd.DataFrame:
     """The LAIT dictionary for a long file: one beside it (same release), else the bundled one."""
-    for sibling in sorted(path.parent.glob("*.csv")):
+    for sibling in sorted([*path.parent.glob("*.csv"), *path.parent.glob("*.csv.gz")]):
         if sibling != path and detect_kind(sibling) == "lait_dictionary":
             return lait.read_lait_dictionary(sibling)
     bundled = _bundle_tables(NATIONAL_DIR, ("lait_measure",)).get("lait_measure")

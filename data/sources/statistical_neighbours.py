@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import normalise_column, read_csv_text
+from data.parsing import normalise_column, plain_path, read_csv_text
 from data.sources.lookups import AreaResolver, clean_la_number, require_columns
 
 SHEET = "LA SN Groups"
@@ -43,7 +43,7 @@ def normalise_proximity(raw: pd.Series) -> pd.Series:
 
 def model_from_name(path: Path) -> str | None:
     """`sn_may_2025.xlsx` -> `2025-05`; `statistical_neighbours_may2025_long.csv` -> `2025-05`."""
-    stem = path.stem.lower()
+    stem = plain_path(path).stem.lower()
     match = re.search(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[_\s-]*((?:19|20)\d{2})", stem)
     if match:
         return f"{match.group(2)}-{_MONTHS[match.group(1)]:02d}"

@@ -7,19 +7,19 @@ each percentage is also recomputed from the published counts and must equal the 
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 from functools import cache
-from pathlib import Path
 
 import pytest
 
+from data.bundle import PUBLISHED_DIR, published_file
 from indicators.cache import SimpleCache
 from indicators.engine import Engine
 from indicators.testing import fixture_warehouse
 from indicators.vocabulary import Audience
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-EHCP = SHARED / "national" / "ehcp_2025"
+EHCP = "national/ehcp_2025"
 AREAS = {"E92000001": "England", "E06000023": "Bristol, City of", "E08000035": "Leeds", "E10000016": "Kent",
          "E09000003": "Barnet"}
 LAIT_NUMBERS = {"E92000001": None, "E06000023": "801", "E08000035": "383", "E10000016": "886", "E09000003": "302"}
@@ -33,8 +33,11 @@ def engine():
 
 
 @cache
-def raw(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+def raw(rel: str) -> list[dict[str, str]]:
+    """The rows of a published file in the repository (`data/published/`), by its published name."""
+    path = published_file(PUBLISHED_DIR, rel)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -42,7 +45,7 @@ def published(file: str, topic_prefix: str | None = None, breakdown: str | None 
     """{(period, area code): row} for the all-children rows of one ehcp_2025 file (or one breakdown's)."""
     topic_prefix = topic_prefix or ("New EHC plans" if file == "newplans.csv" else "All")
     out = {}
-    for row in raw(EHCP / file):
+    for row in raw(f"{EHCP}/{file}"):
         if not row.get("breakdown_topic", "All").startswith(topic_prefix):
             continue
         if breakdown is not None and row["breakdown"] != breakdown:
@@ -105,7 +108,7 @@ SEN2_MI_YEARS = ["2014", "2015", "2016", "2017", "2018"]
 ])
 def test_20_week_timeliness_before_2019_from_the_older_series(engine, indicator, num, den, rate, period):
     checked = 0
-    for row in raw(SHARED / "national" / "ehcp_2014_2021" / "sen2_mi.csv"):
+    for row in raw("national/ehcp_2014_2021/sen2_mi.csv"):
         code = row["country_code"] if row["geographic_level"] == "National" else row["new_la_code"]
         if row["time_period"] != period or code not in AREAS or row["geographic_level"] == "Regional":
             continue
@@ -160,7 +163,7 @@ def test_published_counts_every_year(engine, indicator, file, measure):
 
 
 def test_requests_before_2019_from_the_older_series(engine):
-    for row in raw(SHARED / "national" / "ehcp_2014_2021" / "sen2_mi.csv"):
+    for row in raw("national/ehcp_2014_2021/sen2_mi.csv"):
         code = row["country_code"] if row["geographic_level"] == "National" else row["new_la_code"]
         if row["time_period"] in ("2016", "2017", "2018") and code in AREAS and row["geographic_level"] != "Regional":
             assert engine_row(engine, "ehcp_requests", code, row["time_period"])["value"] == float(row["InreqEHC"])
@@ -270,11 +273,10 @@ def lait_period(label: str, year_type: str) -> str:
 
 @cache
 def lait_values() -> dict[tuple[str, str, str], float]:
-    types = {r["Measure_short"]: r["Year_Type"] for r in raw(SHARED / "national" / "lait" /
-                                                             "lait_send_measures_dictionary.csv")}
+    types = {r["Measure_short"]: r["Year_Type"] for r in raw("national/lait/lait_send_measures_dictionary.csv")}
     out = {}
     by_number = {v: k for k, v in LAIT_NUMBERS.items() if v}
-    for row in raw(SHARED / "national" / "lait" / "lait_send_measures_long.csv"):
+    for row in raw("national/lait/lait_send_measures_long.csv"):
         number_text = (row["LA Number"] or "").replace(".0", "")
         area = "E92000001" if row["LA and Regions"] == "England" else by_number.get(number_text)
         value = number(row["Values"])
@@ -328,7 +330,7 @@ def test_lait_breakdown_by_sen_status(engine):
 
 def test_designated_officers_count_the_yes_answers(engine):
     checked = 0
-    for row in raw(EHCP / "sen2_dmo_dco.csv"):
+    for row in raw(f"{EHCP}/sen2_dmo_dco.csv"):
         if row["new_la_code"] not in AREAS or row["time_period"] not in ("2024", "2025"):
             continue
         answers = [row[c].strip().lower() for c in ("des_med_off", "des_clin_off", "des_so_care_off")]
@@ -354,11 +356,11 @@ def test_area_send_inspection_grade(engine, area, period, grade):
 # --- benchmarks ----------------------------------------------------------------------------------------------
 
 def test_neighbours_region_england_and_rank_are_worked_out_as_lait_does(engine):
-    neighbours = [r["sn_new_la_code"] for r in raw(SHARED / "national" / "statistical_neighbours" /
+    neighbours = [r["sn_new_la_code"] for r in raw("national/statistical_neighbours/"
                                                    "statistical_neighbours_may2025_long.csv")
                   if r["new_la_code"] == "E06000023"]
     values = {}
-    for row in raw(EHCP / "timeliness_20_week.csv"):
+    for row in raw(f"{EHCP}/timeliness_20_week.csv"):
         if row["time_period"] == "2024" and row["breakdown_topic"] == "All EHC plans issued":
             level = row["geographic_level"]
             code = {"National": row["country_code"], "Regional": row["region_code"],

@@ -1,7 +1,7 @@
 """Ingest end to end: the good extract, the four SEN2 sample returns, atomic swap and rollback, determinism,
 raw-file keeping, the lock, the national bundle and the command line.
 
-Counts are worked out by hand from the fixture files and from `/work/shared/data/sen2_samples/*.xml`.
+Counts are worked out by hand from the fixture files and from the SEN2 samples in `data/published/sen2_samples/`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 import data.ingest as ingest_module
+from data.bundle import PUBLISHED_DIR
 from data.errors import SourceError
 from data.ingest import ingest
 
@@ -26,8 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 GOOD = FIXTURES / "good"
 MALFORMED = FIXTURES / "malformed"
-SAMPLES = Path(os.environ.get("SEND_PUBLISHED_DATA", REPO.parent / "shared" / "data")) / "sen2_samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="SEN2 sample folder not present")
+SAMPLES = PUBLISHED_DIR / "sen2_samples"
 TODAY = pd.Timestamp("2025-01-16")
 
 GOOD_COUNTS = {"person": 5, "request": 6, "assessment": 4, "named_plan": 3, "plan_detail": 3, "active_plan": 2,
@@ -109,7 +109,6 @@ def samples_warehouse(tmp_path_factory) -> Path:
     return path
 
 
-@needs_samples
 def test_sen2_samples_file_counts(samples_warehouse: Path):
     # 2023: 3 persons, 4 requests, 4 assessments, 1 plan, 2 plan details, 1 active plan, 2 placements, 2 needs;
     # the other three: 2, 3, 3, 1, 2, 1, 2, 2. The 2023 InvalidCodes request and its assessment are rejected.
@@ -130,7 +129,6 @@ def test_sen2_samples_file_counts(samples_warehouse: Path):
 UPN_HELP = "Unique pupil number: a letter and 12 digits, or a letter, 11 digits and a letter"
 
 
-@needs_samples
 def test_sen2_samples_exact_quarantine(samples_warehouse: Path):
     rows = query(samples_warehouse, """SELECT s.name, q.row_number, q.table_name, q.rule, q.field, q.value, q.action
                                          FROM quarantine q JOIN source_file s USING (source_file_id)
@@ -163,7 +161,6 @@ def test_sen2_samples_exact_quarantine(samples_warehouse: Path):
         ("'XXXX-12-01' is not a date in requestoutcomedate; use YYYY-MM-DD or DD/MM/YYYY",)]
 
 
-@needs_samples
 def test_sen2_samples_year_reference_date_warning_and_gendercurrent(samples_warehouse: Path):
     assert query(samples_warehouse, "SELECT source_file, problem FROM load_warning") == [
         (str(SAMPLES / "sen2_sample_2023.xml"),

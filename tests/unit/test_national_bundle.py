@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from data import bundle
+from data.bundle import PUBLISHED_DIR as PUBLISHED
+from data.bundle import published_file
 from data.errors import SourceError
 from data.sources.dfe_tidy import FACT_COLUMNS
 from data.sources.national import NATIONAL_DIR, bundle_hashes, detect_kind, load_bundle, read_national
 
 REPO = Path(__file__).resolve().parents[2]
-PUBLISHED = Path(os.environ.get("SEND_PUBLISHED_DATA", REPO.parent / "shared" / "data"))
-published = pytest.mark.skipif(not (PUBLISHED / "lookups").is_dir(), reason="published data folder not present")
 
 # The files another engineer's generator reads: their paths and columns must not change.
 STABLE_FACTS = ["annual_reviews", "assessments", "caseload", "ceased_plans", "cin_sen_la", "newplans",
@@ -102,15 +102,17 @@ def test_provenance_carries_the_ogl_attribution():
 
 
 def _small_copy(dest: Path) -> Path:
-    """The published folder with its big national CSVs cut to their first rows: same formats, quick to build."""
+    """The published folder with its big national CSVs cut to their first rows: same formats (compressed
+    where the repository compresses them), quick to build."""
     for path in sorted(PUBLISHED.rglob("*")):
-        if not path.is_file() or path.suffix not in (".csv", ".xlsx"):
+        if not path.is_file() or not path.name.endswith((".csv", ".csv.gz", ".xlsx")):
             continue
         target = dest / path.relative_to(PUBLISHED)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".csv" and path.stat().st_size > 300_000 and "national" in path.parts:
-            with path.open("rb") as source:
-                target.write_bytes(b"".join(line for _, line in zip(range(1500), source, strict=False)))
+        if path.suffix == ".gz" and "national" in path.parts:
+            with gzip.open(path, "rb") as source:
+                head = b"".join(line for _, line in zip(range(1500), source, strict=False))
+            target.write_bytes(gzip.compress(head, mtime=0))
         else:
             shutil.copyfile(path, target)
     return dest
@@ -118,8 +120,6 @@ def _small_copy(dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def small_src(tmp_path_factory) -> Path:
-    if not (PUBLISHED / "lookups").is_dir():
-        pytest.skip("published data folder not present")
     return _small_copy(tmp_path_factory.mktemp("published"))
 
 
@@ -175,13 +175,47 @@ def test_command_line(small_src, tmp_path, capsys):
     assert "is not a folder" in capsys.readouterr().err
 
 
-@published
 @pytest.mark.slow
 def test_committed_bundle_is_what_the_published_files_build(tmp_path):
     bundle.build_bundle(PUBLISHED, tmp_path)
     built, committed = _files(tmp_path), _files(NATIONAL_DIR)
+    assert built.keys() == committed.keys() - {"README.md", "PROVENANCE.md"}
     for name, data in built.items():
-        assert committed.get(name) == data, f"{name} is stale: run python -m data national {PUBLISHED}"
+        assert committed.get(name) == data, f"{name} is stale: run python -m data national"
+
+
+def test_compressed_sources_build_the_same_bundle_and_manifest(small_src, tmp_path):
+    """A `.csv.gz` is read, named and hashed as the CSV it holds: decompressing every source changes nothing."""
+    plain = tmp_path / "plain"
+    shutil.copytree(small_src, plain)
+    compressed = sorted(plain.rglob("*.csv.gz"))
+    assert len(compressed) >= 20  # the big national CSVs and the ward lookup
+    for path in compressed:
+        path.with_suffix("").write_bytes(gzip.decompress(path.read_bytes()))
+        path.unlink()
+    bundle.build_bundle(small_src, tmp_path / "from_gz")
+    bundle.build_bundle(plain, tmp_path / "from_csv")
+    assert _files(tmp_path / "from_gz") == _files(tmp_path / "from_csv")
+    manifest = json.loads((tmp_path / "from_gz" / "manifest.json").read_text(encoding="utf-8"))
+    ward = next(s for s in manifest["sources"] if s["path"] == "lookups/ward_lad_la_pcon_hierarchy.csv")
+    assert ward["bytes"] == 2_620_105  # the CSV as published, not its 0.3 MB compressed copy
+    assert not any(s["path"].endswith(".gz") for s in manifest["sources"])
+
+
+def test_every_published_source_of_the_manifest_is_in_the_repository():
+    manifest = json.loads((NATIONAL_DIR / "manifest.json").read_text(encoding="utf-8"))
+    for source in manifest["sources"]:
+        assert published_file(PUBLISHED, source["path"]).is_file(), source["path"]
+
+
+def test_a_corrupt_compressed_file_is_refused_by_name(tmp_path):
+    from data.parsing import read_csv_text
+
+    broken = tmp_path / "caseload.csv.gz"
+    broken.write_bytes(gzip.compress(b"time_period,geographic_level\n2024,National\n")[:-12])
+    with pytest.raises(SourceError) as caught:
+        read_csv_text(broken)
+    assert "caseload.csv.gz" in str(caught.value) and "gzip" in caught.value.problem
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -217,27 +251,26 @@ KINDS = {
 }
 
 
-@published
 @pytest.mark.parametrize("rel", sorted(KINDS))
 def test_read_national_recognises_each_published_file(rel):
     kind, names = KINDS[rel]
-    assert detect_kind(PUBLISHED / rel) == kind
-    result = read_national(PUBLISHED / rel)
+    assert detect_kind(published_file(PUBLISHED, rel)) == kind
+    result = read_national(published_file(PUBLISHED, rel))
     assert set(result) == names
     assert all(len(frame) for frame in result.values())
 
 
-@published
 def test_read_national_recognises_a_renamed_release(small_src, tmp_path):
-    """Detection is by columns and sheets, so next year's file names do not matter."""
-    for rel, new in (("national/ehcp_2025/caseload.csv", "ehcp_caseload_2026.csv"),
-                     ("national/lait/lait_send_measures_long.csv", "lait_export.csv"),
+    """Detection is by columns and sheets, so next year's file names do not matter (compressed or not)."""
+    for rel, new in (("national/ehcp_2025/caseload.csv.gz", "ehcp_caseload_2026.csv.gz"),
+                     ("national/lait/lait_send_measures_long.csv.gz", "lait_export.csv"),
                      ("national/statistical_neighbours/sn_may_2025.xlsx", "sn_may_2026.xlsx")):
         target = tmp_path / Path(rel).parent.name / new
         target.parent.mkdir(exist_ok=True)
-        shutil.copyfile(small_src / rel, target)
+        data = (small_src / rel).read_bytes()
+        target.write_bytes(gzip.decompress(data) if rel.endswith(".gz") and not new.endswith(".gz") else data)
     shutil.copyfile(small_src / "national/lait/lait_send_measures_dictionary.csv", tmp_path / "lait" / "dict.csv")
-    facts = read_national(tmp_path / "ehcp_2025" / "ehcp_caseload_2026.csv")["national_fact"]
+    facts = read_national(tmp_path / "ehcp_2025" / "ehcp_caseload_2026.csv.gz")["national_fact"]
     assert set(facts["dataset"]) == {"ehcp_caseload_2026"}
     assert set(read_national(tmp_path / "lait" / "lait_export.csv")["national_fact"]["dataset"]) == {"lait"}
     sn = read_national(tmp_path / "statistical_neighbours" / "sn_may_2026.xlsx")["stat_neighbour"]

@@ -1,12 +1,11 @@
 """National readers against figures checked by hand in the published files, and against broken files.
 
-Tests marked `published` read the real files in the shared data folder (`SEND_PUBLISHED_DATA`, default
-`../shared/data` beside the repository) and are skipped when it is absent. The others build small files.
+Some tests read the real published files kept in the repository (`data/published/`, big CSVs gzip-compressed);
+the others build small files.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +13,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from data.bundle import PUBLISHED_DIR, published_file
 from data.errors import SourceError
 from data.sources import inclusion, lait, lookups, statistical_neighbours
 from data.sources.national import bundle_resolver, read_national
 
-REPO = Path(__file__).resolve().parents[2]
-PUBLISHED = Path(os.environ.get("SEND_PUBLISHED_DATA", REPO.parent / "shared" / "data"))
-published = pytest.mark.skipif(not (PUBLISHED / "lookups").is_dir(), reason="published data folder not present")
-SN_DIR = PUBLISHED / "national" / "statistical_neighbours"
-LAIT_DIR = PUBLISHED / "national" / "lait"
-INCLUSION_DIR = PUBLISHED / "national" / "inclusion"
+
+def published(rel: str) -> Path:
+    """A published file in the repository by its published name (the compressed copy where that is kept)."""
+    return published_file(PUBLISHED_DIR, rel)
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +38,16 @@ def write_csv(path: Path, text: str, bom: bool = False) -> Path:
 # DfE tidy
 
 
-@published
 def test_england_caseload_202425_is_the_published_total():
-    facts = read_national(PUBLISHED / "national/ehcp_2025/caseload.csv")["national_fact"]
+    facts = read_national(published("national/ehcp_2025/caseload.csv"))["national_fact"]
     row = facts[(facts["geographic_level"] == "National") & (facts["time_period"] == "202425")
                 & (facts["breakdown"] == "All EHC plans") & (facts["measure"] == "ehcplans")]
     assert row["value"].tolist() == [638745.0]
     assert row["area_code"].tolist() == ["E92000001"]
 
 
-@published
 def test_annual_reviews_are_not_double_counted():
-    facts = read_national(PUBLISHED / "national/ehcp_2025/annual_reviews.csv")["national_fact"]
+    facts = read_national(published("national/ehcp_2025/annual_reviews.csv"))["national_fact"]
     assert not facts.duplicated(["time_period", "area_code", "breakdown_topic", "breakdown", "measure"]).any()
 
 
@@ -83,9 +79,8 @@ BRISTOL_2025 = [("846", "Close"), ("383", "Close"), ("882", "Close"), ("373", "C
                 ("382", "Somewhat close")]
 
 
-@published
 def test_bristol_neighbours_and_proximity_from_the_2025_workbook(resolver):
-    sn = statistical_neighbours.read_stat_neighbours_xlsx(SN_DIR / "sn_may_2025.xlsx", resolver)
+    sn = statistical_neighbours.read_stat_neighbours_xlsx(published("national/statistical_neighbours/sn_may_2025.xlsx"), resolver)
     bristol = sn[sn["old_la_code"] == "801"].sort_values("sn_rank")
     assert list(zip(bristol["sn_old_la_code"], bristol["proximity"], strict=True)) == BRISTOL_2025
     assert bristol["sn_rank"].tolist() == list(range(1, 11))
@@ -96,9 +91,8 @@ def test_bristol_neighbours_and_proximity_from_the_2025_workbook(resolver):
     assert bool(first["la_is_current"])
 
 
-@published
 def test_2021_model_normalises_capitalised_labels_and_drops_las_without_neighbours(resolver):
-    sn = statistical_neighbours.read_stat_neighbours_xlsx(SN_DIR / "sn_april_2021.xlsx", resolver)
+    sn = statistical_neighbours.read_stat_neighbours_xlsx(published("national/statistical_neighbours/sn_april_2021.xlsx"), resolver)
     bristol = sn[sn["old_la_code"] == "801"].set_index("sn_rank")
     assert (bristol.loc[1, "sn_old_la_code"], bristol.loc[1, "proximity"]) == ("851", "Very close")  # "Very Close"
     assert set(sn["model"]) == {"2021-04"}
@@ -106,9 +100,8 @@ def test_2021_model_normalises_capitalised_labels_and_drops_las_without_neighbou
     assert set(sn["proximity"]) <= set(statistical_neighbours.PROXIMITY_LABELS)
 
 
-@published
 def test_2025_workbook_keeps_the_five_former_las_flagged(resolver):
-    sn = statistical_neighbours.read_stat_neighbours_xlsx(SN_DIR / "sn_may_2025.xlsx", resolver)
+    sn = statistical_neighbours.read_stat_neighbours_xlsx(published("national/statistical_neighbours/sn_may_2025.xlsx"), resolver)
     per_la = sn.groupby("old_la_code")["la_is_current"].first()
     assert len(per_la) == 158
     assert sorted(per_la[~per_la].index) == ["835", "836", "837", "909", "928"]
@@ -118,10 +111,9 @@ def test_2025_workbook_keeps_the_five_former_las_flagged(resolver):
     assert set(sn["proximity"]) == set(statistical_neighbours.PROXIMITY_LABELS)
 
 
-@published
 def test_workbook_agrees_with_the_published_long_file(resolver):
-    ours = statistical_neighbours.read_stat_neighbours_xlsx(SN_DIR / "sn_may_2025.xlsx", resolver)
-    theirs = pd.read_csv(SN_DIR / "statistical_neighbours_may2025_long.csv", dtype=str)
+    ours = statistical_neighbours.read_stat_neighbours_xlsx(published("national/statistical_neighbours/sn_may_2025.xlsx"), resolver)
+    theirs = pd.read_csv(published("national/statistical_neighbours/statistical_neighbours_may2025_long.csv"), dtype=str)
     theirs["sn_rank"] = theirs["sn_rank"].astype(int)
     merged = ours.merge(theirs, on=["old_la_code", "sn_rank"], how="outer", suffixes=("", "_pub"), indicator=True)
     assert set(merged["_merge"]) == {"both"} and len(merged) == 1580
@@ -235,10 +227,8 @@ def test_unreadable_lait_periods_are_refused(label, year_type):
 
 @pytest.fixture(scope="module")
 def lait_facts(resolver):
-    if not LAIT_DIR.is_dir():
-        pytest.skip("published data folder not present")
-    measures = lait.read_lait_dictionary(LAIT_DIR / "lait_send_measures_dictionary.csv")
-    return lait.read_lait_long(LAIT_DIR / "lait_send_measures_long.csv", measures, resolver)
+    measures = lait.read_lait_dictionary(published("national/lait/lait_send_measures_dictionary.csv"))
+    return lait.read_lait_long(published("national/lait/lait_send_measures_long.csv"), measures, resolver)
 
 
 def _one(facts: pd.DataFrame, measure: str, area: str, period: str) -> pd.Series:
@@ -247,7 +237,6 @@ def _one(facts: pd.DataFrame, measure: str, area: str, period: str) -> pd.Series
     return rows.iloc[0]
 
 
-@published
 def test_lait_values_and_their_periods(lait_facts):
     # lait_send_measures_long.csv line 38098: SEN_TotStat,,2025,"Bristol, City of",5.0999999999999996,801.0
     row = _one(lait_facts, "SEN_TotStat", "E06000023", "202425")
@@ -262,7 +251,6 @@ def test_lait_values_and_their_periods(lait_facts):
     assert _one(lait_facts, "SEN_TotStat", "E92000001", "201516")["value"] == 2.8
 
 
-@published
 def test_lait_areas_resolve_to_codes(lait_facts):
     assert lait_facts["area_code"].notna().all()
     regions = lait_facts[lait_facts["geographic_level"] == "Regional"]
@@ -271,7 +259,6 @@ def test_lait_areas_resolve_to_codes(lait_facts):
     assert set(bedford["area_code"]) == {"E06000055"}
 
 
-@published
 def test_lait_dash_is_null_with_status_x(lait_facts):
     # line 13: SENFinance,SEN Finance,2016-17 (OT),"Bournemouth, Christchurch and Poole",-,839.0
     row = _one(lait_facts, "SENFinance", "E06000058", "201617")
@@ -279,9 +266,8 @@ def test_lait_dash_is_null_with_status_x(lait_facts):
     assert lait_facts.loc[lait_facts["status"] != "value", "value"].isna().all()
 
 
-@published
 def test_lait_dictionary_polarity_and_decimal_places():
-    measures = lait.read_lait_dictionary(LAIT_DIR / "lait_send_measures_dictionary.csv").set_index("measure_short")
+    measures = lait.read_lait_dictionary(published("national/lait/lait_send_measures_dictionary.csv")).set_index("measure_short")
     assert measures.index.is_unique and len(measures) == 78
     assert measures.loc["SEN_AppealableDec", "polarity"] == "low_is_good"
     assert measures.loc["SEN_AppealableDec", "decimal_places"] == 2
@@ -346,9 +332,8 @@ def test_lait_measure_missing_from_dictionary_is_refused(tmp_path, resolver):
 # SEND and AP dashboard files
 
 
-@published
 def test_tribunal_appeal_rate_as_published(resolver):
-    facts = inclusion.read_inclusion_facts(INCLUSION_DIR / "tribunals.csv", resolver)
+    facts = inclusion.read_inclusion_facts(published("national/inclusion/tribunals.csv"), resolver)
     # tribunals.csv: Darlington,appealrate,2017,2.88...E-3,0.29,North East,Local authority,North East
     darlington = facts[(facts["area_code"] == "E06000005") & (facts["time_period"] == "2017")]
     assert darlington["value"].tolist() == [0.29]
@@ -356,21 +341,19 @@ def test_tribunal_appeal_rate_as_published(resolver):
     assert set(facts["dataset"]) == {"tribunals"} and facts["area_code"].notna().all()
 
 
-@published
 def test_names_shared_by_two_las_resolve_by_period(resolver):
-    facts = inclusion.read_inclusion_facts(INCLUSION_DIR / "tribunals.csv", resolver)
+    facts = inclusion.read_inclusion_facts(published("national/inclusion/tribunals.csv"), resolver)
     dorset = facts[facts["area_name"] == "Dorset"].set_index("time_period")["area_code"]
     assert dorset["2017"] == "E10000009" and dorset["2018"] == "E10000009"  # the county, until March 2019
     assert dorset["2019"] == "E06000059" and dorset["2022"] == "E06000059"  # the unitary, since April 2019
 
 
-@published
 def test_dsg_deficit_and_specialist_spend(resolver):
-    dsg = inclusion.read_inclusion_facts(INCLUSION_DIR / "dsg_deficit.csv", resolver)
+    dsg = inclusion.read_inclusion_facts(published("national/inclusion/dsg_deficit.csv"), resolver)
     england = dsg[(dsg["area_code"] == "E92000001") & (dsg["time_period"] == "201920")].set_index("measure")
     assert england.loc["dsg_deficit_pct_income", "value"] == 1.08  # dsg_deficit.csv: 201920,National,England,,1.08
     assert england.loc["dsg_deficit_pct_income", "time_identifier"] == "Financial year"
-    spend = inclusion.read_inclusion_facts(INCLUSION_DIR / "specialist_spend.csv", resolver)
+    spend = inclusion.read_inclusion_facts(published("national/inclusion/specialist_spend.csv"), resolver)
     north = spend[(spend["area_code"] == "E06000061") & (spend["time_period"] == "201819")
                   & (spend["breakdown"] == "State")].set_index("measure")
     assert (north.loc["spend_per_head", "value"], north.loc["spend_per_head", "status"]) == (0.0, "value")
@@ -419,10 +402,9 @@ def test_missing_measure_column_names_it(tmp_path, resolver):
     assert "dsg_cumulative_balance_as_a_of_the_total_income" in caught.value.problem
 
 
-@published
 def test_area_inspections_from_both_ofsted_files(resolver):
-    rows = inclusion.combine_inspections([inclusion.read_ofsted(INCLUSION_DIR / "ofsted.csv", resolver),
-                                          inclusion.read_mi_ofsted(INCLUSION_DIR / "mi_ofsted_winter_2223.csv", resolver)])
+    rows = inclusion.combine_inspections([inclusion.read_ofsted(published("national/inclusion/ofsted.csv"), resolver),
+                                          inclusion.read_mi_ofsted(published("national/inclusion/mi_ofsted_winter_2223.csv"), resolver)])
     herts = rows[(rows["la_code"] == "E10000015") & (rows["framework"] == inclusion.FRAMEWORK_2023)].iloc[0]
     # mi_ofsted_winter_2223.csv: Hertfordshire, 10/07/2023, 10/11/2023, Widespread and/or systemic failings, Yes, 2
     assert herts["publication_date"] == pd.Timestamp("2023-11-10")
@@ -436,10 +418,9 @@ def test_area_inspections_from_both_ofsted_files(resolver):
     assert rows["framework"].value_counts().to_dict() == {inclusion.FRAMEWORK_2016: 150, inclusion.FRAMEWORK_2023: 16}
 
 
-@published
 def test_la_to_nhs_geography(resolver):
-    sub_icb = lookups.read_sub_icb(PUBLISHED / "lookups/sub_icb_to_icb_to_nhse_region_jul2022.csv")
-    nhs = inclusion.read_la_ccg(INCLUSION_DIR / "la_ccg_lookup.csv", resolver, sub_icb)
+    sub_icb = lookups.read_sub_icb(published("lookups/sub_icb_to_icb_to_nhse_region_jul2022.csv"))
+    nhs = inclusion.read_la_ccg(published("national/inclusion/la_ccg_lookup.csv"), resolver, sub_icb)
     hartlepool = nhs[nhs["la_code"] == "E06000001"].iloc[0]
     assert (hartlepool["ccg_code"], hartlepool["sub_icb_code"], hartlepool["icb_code"],
             hartlepool["nhs_region_code"]) == ("16C", "E38000247", "E54000050", "E40000012")
@@ -472,9 +453,8 @@ def test_codes_follow_dfe_for_recoded_las(resolver):
     assert pd.isna(found["new_la_code"].iat[4])
 
 
-@published
 def test_need_types_carry_dfe_names():
-    needs = lookups.read_need_types(PUBLISHED / "lookups/sen.csv").set_index("code")
+    needs = lookups.read_need_types(published("lookups/sen.csv")).set_index("code")
     assert list(needs.index) == ["SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD",
                                  "DS", "OTH", "NSA"]
     assert needs.loc["ASD", "name"] == "Autistic spectrum disorder"
@@ -482,9 +462,8 @@ def test_need_types_carry_dfe_names():
     assert not needs.loc["NSA", "in_sen2"] and not needs.loc["DS", "in_school_census"]
 
 
-@published
 def test_las_keeps_terminated_codes():
-    las = lookups.read_las(PUBLISHED / "lookups/las.csv").set_index("new_la_code")
+    las = lookups.read_las(published("lookups/las.csv")).set_index("new_la_code")
     assert las.loc["E10000006", "status"] == "terminated" and las.loc["E10000006", "old_la_code"] == "909"
     assert las.loc["E10000006", "date_of_termination"] == pd.Timestamp("2023-03-31")
     assert not las.index.str.contains("/").any()  # the combined "E06000061 / E06000062" rows are dropped
