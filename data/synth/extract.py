@@ -129,7 +129,7 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     ep["leaving"] = np.where((ep["leaving"] == D.NA) | (ep["leaving"] > ref), D.NA, ep["leaving"])
     sch = local.assign_schools(ep, schools, _rng(seed, li, 10))
     ep.update(sch)
-    ep.update(local.place_out_of_area(ep, len(plans), _rng(seed, li, 24)))
+    ep.update(local.place_out_of_area(ep, len(plans), local.pupils_on_roll(caseload_2025), _rng(seed, li, 24)))
     rng = _rng(seed, li, 11)
     m = len(ep["entry"])
     c25 = D.census_date(2025)

@@ -4,7 +4,8 @@ Counts missing for the LA's current code (new authorities such as Cumberland, ye
 older code, symbols such as `x`) are filled from the same 3-digit LA code under another ONS code, then
 from the LA's ratio to its region (or England) in the years that are published. Rates missing for a year
 fall back to the region's rate, then England's. Years after the last publication are extrapolated by a
-damped trend. The generator calibrates to these filled series; the tests only compare published cells.
+damped trend in `model.Targets`, within the range the LA's own published history makes plausible. The
+generator calibrates to these filled series; the tests only compare published cells.
 """
 
 from __future__ import annotations

@@ -26,10 +26,14 @@ def population(caseload_2025: int) -> int:
     return int(round(caseload_2025 / EHCP_RATE_0_25))
 
 
+def pupils_on_roll(caseload_2025: int) -> float:
+    return population(caseload_2025) * PUPILS_PER_HEAD
+
+
 def make_schools(la: dict, la_index: int, wards: pd.DataFrame, pop_w: np.ndarray, setting_2025: dict,
                  caseload_2025: int, rng: np.random.Generator) -> pd.DataFrame:
     """Synthetic schools in the LA's real wards, sized to the LA. URNs are 7 digits from 9000000."""
-    pupils = population(caseload_2025) * PUPILS_PER_HEAD
+    pupils = pupils_on_roll(caseload_2025)
     rows = []
 
     def add(n, phase, types, type_p, roll_mean, roll_sd=0.35, rp=0.0, unit=0.0, ukprn=False):
@@ -175,19 +179,35 @@ def assign_schools(ep: dict, schools: pd.DataFrame, rng: np.random.Generator) ->
     return {"urn": urn, "ukprn": ukprn, "sensetting": sensetting, "rp": rp, "unit": unit}
 
 
-# Out-of-area placements: chance (at age 10) that a placement of each kind is at a school outside the area.
-# Independent and non-maintained special schools and specialist colleges serve many councils; maintained
-# schools in a neighbouring council take a few children, mostly special school places.
+# Out-of-area placements: chance (at age 10, in a large area) that a placement of each kind is at a school
+# outside the area. Independent and non-maintained special schools and specialist colleges serve many
+# councils; maintained schools in a neighbouring council take a few children, mostly special school places;
+# a large area's colleges and pupil referral units are its own.
 OUT_OF_AREA_P = {"SI": 0.45, "SN": 0.55, "SP16": 0.35, "MI": 0.2, "SL": 0.09, "SA": 0.09,
-                 "ML": 0.03, "MA": 0.03, "MF": 0.03}
+                 "ML": 0.03, "MA": 0.03, "MF": 0.03, "FE": 0.0, "APL": 0.0, "APA": 0.0, "APF": 0.0}
+# A small area has few schools, and fewer still of each specialist kind, so a place that suits the child is
+# less often inside it: the chance that the area itself holds one is pupils / (pupils + OUT_OF_AREA_HALF),
+# an even chance at 600 pupils on roll (City of London, about 360: two in five; Rutland, about 5,200: nine in
+# ten; Bristol, about 69,000: 99 in 100).
+OUT_OF_AREA_HALF = 800
 # Their URNs sit above every area's own block (9_000_000 + 6_000 per area, 153 areas), one block of 1_000
-# per kind of school (mainstream split by phase), so an out-of-area URN is never on an area's list.
+# per kind of school (mainstream secondary after the kinds), so an out-of-area URN is never on an area's list.
 OUT_OF_AREA_URN = 9_950_000
 OUT_OF_AREA_UKPRN = 19_950_000
 OUT_OF_AREA_POOL = 40  # schools of each kind that the area's children attend outside it
 
 
-def place_out_of_area(ep: dict, n_plans: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def out_of_area_chance(kind: np.ndarray, age: np.ndarray, pupils: float) -> np.ndarray:
+    """Chance that a placement of each kind, at each age, is at a school outside an area of `pupils` pupils:
+    outside for the kind's own reasons (`OUT_OF_AREA_P`, rising with age), or because the area holds no
+    suitable place (more likely the smaller it is)."""
+    base = np.array([OUT_OF_AREA_P.get(k, 0.0) for k in kind]) * np.clip(0.4 + 0.06 * age, 0.5, 1.5)
+    inside = pupils / (pupils + OUT_OF_AREA_HALF)
+    schools = np.isin(kind, list(OUT_OF_AREA_P))
+    return np.where(schools, 1 - (1 - base) * inside, 0.0)
+
+
+def place_out_of_area(ep: dict, n_plans: int, pupils: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Move some rank-1 school placements to schools outside the area (URN / UKPRN replaced).
 
     One draw per plan decides, so a child placed out of area stays there as they get older (the chance
@@ -195,13 +215,13 @@ def place_out_of_area(ep: dict, n_plans: int, rng: np.random.Generator) -> dict[
     """
     kind = np.array([s[:2] if s[:2] in ("ML", "MA", "MF") else s for s in ep["setting"]], dtype=object)
     age = ep["age"]
-    p = np.array([OUT_OF_AREA_P.get(k, 0.0) for k in kind]) * np.clip(0.4 + 0.06 * age, 0.5, 1.5)
+    p = out_of_area_chance(kind, age, pupils)
     u, v = rng.random(n_plans), rng.random(n_plans)
     out = (u[ep["plan"]] < p) & ((ep["urn"] > 0) | (ep["ukprn"] > 0))
     kinds = list(OUT_OF_AREA_P)
     block = np.array([kinds.index(k) if k in kinds else 0 for k in kind])
     mainstream = np.isin(kind, ["ML", "MA", "MF"])
-    block = np.where(mainstream & (age >= 11), block + 3, block)  # ML/MA/MF secondary: blocks 9-11
+    block = np.where(mainstream & (age >= 11), block - kinds.index("ML") + len(kinds), block)  # their own blocks
     school = OUT_OF_AREA_URN + 1_000 * block + 1 + np.floor(v[ep["plan"]] * OUT_OF_AREA_POOL).astype(np.int64)
     urn = np.where(out, school, ep["urn"])
     ukprn = np.where(out & (ep["ukprn"] > 0), school - OUT_OF_AREA_URN + OUT_OF_AREA_UKPRN, ep["ukprn"])

@@ -91,8 +91,32 @@ def max_age_deadline(birth: np.ndarray) -> np.ndarray:
     return aug31[end_year - 2000]
 
 
+def plausible_range(published: dict[int, float]) -> tuple[int, int]:
+    """The counts a council's own published history makes plausible for a year after its last publication:
+    the last published value moved by at most the largest year-on-year change (relative, up or down) it has
+    published. Bristol's new plans 410, 735, 579, 788, 820, 778 (2019-2024): largest change +79% (2019 to
+    2020), so any later year stays within 778 x (1 +/- 0.79), 162 to 1,394."""
+    years = sorted(published)
+    last = float(published[years[-1]])
+    changes = [abs(published[b] / published[a] - 1) for a, b in zip(years, years[1:], strict=False)
+               if b == a + 1 and published[a] > 0]
+    r = max(changes, default=0.0)
+    lo, hi = int(np.ceil(max(0.0, last * (1 - r)) - 1e-9)), int(np.floor(last * (1 + r) + 1e-9))
+    return (lo, hi) if lo <= hi else (round(last), round(last))
+
+
+def keep_plausible(series: dict[int, float], published: dict[int, float]) -> dict[int, float]:
+    """`series` with each year after the last published one held inside `plausible_range(published)`."""
+    if not published:
+        return dict(series)
+    lo, hi = plausible_range(published)
+    last = max(published)
+    return {y: (float(np.clip(v, lo, hi)) if y > last else v) for y, v in series.items()}
+
+
 class Targets:
-    """Yearly targets for every simulated year: published (filled) up to 2024/25, damped trend after."""
+    """Yearly targets for every simulated year: published (filled) up to 2024/25, damped trend after, held
+    within the range the council's own published history makes plausible (`plausible_range`)."""
 
     def __init__(self, pub: Published, ref: int):
         self.ref = ref
@@ -116,7 +140,7 @@ class Targets:
 
         # Requests received per calendar year.
         req = {y: float(v) for y, v in pub.requests.items()}
-        self.requests = extend(req, 2024, growth(req, 2021, 2024, 0.97, 1.10), yrs)
+        self.requests = keep_plausible(extend(req, 2024, growth(req, 2021, 2024, 0.97, 1.10), yrs), req)
 
         # Plans issued: denominator plus the mediation/tribunal plans outside it.
         self.den, self.den_ex, self.within, self.within_ex, self.extra = {}, {}, {}, {}, {}
@@ -138,6 +162,7 @@ class Targets:
                 self.gt1_ex[y] = int(np.clip(round(pub.gt1y_ex[y]), 0, late_ex))
                 self.gt1[y] = self.gt1_ex[y] + int(np.clip(round(pub.gt1y[y] - pub.gt1y_ex[y]), 0, late_exc))
         issued = {y: self.den[y] + self.extra[y] for y in CAL_YEARS}
+        lo_iss, hi_iss = plausible_range(issued)
         g_iss = growth(issued, 2021, 2024, 0.97, 1.10)
         last = CAL_YEARS[-1]
         rates = {k: (getattr(self, k)[last] + getattr(self, k)[last - 1])
@@ -158,7 +183,7 @@ class Targets:
                 continue
             trend = issued[last] * g_iss ** (y - last)
             from_agreed = conv * (0.5 * agreed[y - 1] + 0.5 * agreed[y])
-            n = int(round(float(np.clip(from_agreed, 0.7 * trend, 1.4 * trend))))
+            n = int(np.clip(round(float(np.clip(from_agreed, 0.7 * trend, 1.4 * trend))), lo_iss, hi_iss))
             den = int(round(n / (1 + extra_rate)))
             den_ex = int(round(den * rates["den_ex"]))
             within_ex = int(round(den * rates["within_ex"]))
@@ -166,11 +191,14 @@ class Targets:
             within = int(np.clip(round(den * rates["within"]), within_ex, within_ex + den - den_ex))
             self.den[y], self.den_ex[y], self.within[y], self.within_ex[y] = den, den_ex, within, within_ex
             self.extra[y] = n - den
+        # Plans issued each year; `build_core` keeps each later year's total here, whichever requests they
+        # come from.
+        self.issued = {y: self.den[y] + self.extra[y] for y in yrs}
 
         # Caseload at each January census.
         cen = {y: float(v) for y, v in pub.census.items()}
-        self.census = {y: int(round(v)) for y, v in extend(cen, 2025, growth(cen, 2022, 2025, 0.98, 1.10),
-                                                          range(2019, self.last_year + 1)).items()}
+        projected = extend(cen, 2025, growth(cen, 2022, 2025, 0.98, 1.10), range(2019, self.last_year + 1))
+        self.census = {y: int(round(v)) for y, v in keep_plausible(projected, cen).items()}
 
         # Cessations: published totals 2022–2024, a rate elsewhere.
         rates_c = [pub.ceased_total[y] / self.census[y] for y in pub.ceased_total if self.census.get(y)]
@@ -193,7 +221,8 @@ class Targets:
         def per_year(series: dict, default_rate: float) -> dict:
             rates_ = [series[k] / self.requests[k] for k in series if self.requests.get(k)]
             rate = float(np.mean(rates_[-2:])) if rates_ else default_rate
-            return {y: int(round(series.get(y, rate * self.requests[y]))) for y in yrs}
+            counts = {y: series.get(y, rate * self.requests[y]) for y in yrs}
+            return {y: int(round(v)) for y, v in keep_plausible(counts, series).items()}
         self.req_mediation = per_year(pub.req_mediation, 0.02)
         self.req_tribunal = per_year(pub.req_tribunal, 0.01)
         self.asmt_mediation = per_year(pub.asmt_mediation, 0.01)
@@ -350,36 +379,31 @@ def build_core(pub: Published, t: Targets, rng: np.random.Generator) -> dict[str
     """Requests and plans (pre-censoring) with kinds, dates, outcomes; ages and births included."""
     plans = issued_plans(t, rng)
     repair_request_years(t, plans, rng)
-    n_plan = len(plans["issue"])
 
     # Requests still undecided when the last figures were published (and in later years) become
-    # assessments that issue plans the following year, rather than extra refusals.
-    extra = {"received": [], "issue": []}
-    ryear = D.years(plans["received"])
+    # assessments that issue plans the following year, rather than extra refusals. They are part of that
+    # year's plans issued, not added to them: as many of the year's plans from its own requests make way,
+    # so every year after the last publication keeps its target (`Targets.issued`).
     for y in range(CAL_YEARS[-1], t.last_year):
+        ryear, iyear = D.years(plans["received"]), D.years(plans["issue"])
         r = t.requests[y]
         m_y = r - int((ryear == y).sum())
         expected = (t.refused_share[y] + t.not_issued_share[y] + t.withdrawn_share[y] + 0.008) * r
-        n_extra = int(round(m_y - 1.05 * expected))
+        own = np.flatnonzero((iyear == y + 1) & (ryear == y + 1))
+        n_extra = min(int(round(m_y - 1.05 * expected)), len(own))
         if n_extra <= 0:
             continue
+        keep = np.ones(len(plans["issue"]), dtype=bool)
+        keep[rng.choice(own, size=n_extra, replace=False)] = False
         rec = random_days_in_year(rng, y, n_extra)
         dur = 150 + np.floor(rng.gamma(2.0, 60.0, n_extra)).astype(np.int64)
         jan1 = D.day(y + 1, 1, 1)
         iss = np.maximum(rec + dur, jan1 + np.floor(rng.random(n_extra) * 60).astype(np.int64))
         iss = np.minimum(iss, D.day(y + 1, 12, 31))
-        extra["received"].append(rec)
-        extra["issue"].append(iss)
-    if extra["received"]:
-        rec = np.concatenate(extra["received"])
-        iss = np.concatenate(extra["issue"])
-        n = len(rec)
-        plans = {"issue": np.concatenate([plans["issue"], iss]), "dur": np.concatenate([plans["dur"], iss - rec]),
-                 "week20": np.concatenate([plans["week20"], np.zeros(n, np.int64)]),
-                 "flag": np.concatenate([plans["flag"], np.zeros(n, np.int64)]),
-                 "year": np.concatenate([plans["year"], D.years(iss)]),
-                 "received": np.concatenate([plans["received"], rec])}
-        n_plan = len(plans["issue"])
+        carried = {"issue": iss, "dur": iss - rec, "week20": np.zeros(n_extra, np.int64),
+                   "flag": np.zeros(n_extra, np.int64), "year": D.years(iss), "received": rec}
+        plans = {k: np.concatenate([v[keep], carried[k]]) for k, v in plans.items()}
+    n_plan = len(plans["issue"])
 
     # Non-plan requests per request year.
     ryear = D.years(plans["received"])

@@ -454,6 +454,7 @@ def plans_at_census(r: Path, day: str) -> pd.DataFrame:
     """Plans active on a census day, the child's age then, and the rank-1 placement open that day (if any).
 
     Active and open follow indicators/sql/local/caseload.sql: start <= day < cease; entry <= day <= leaving.
+    On a move made on the census day both placements are open; the one entered that day is taken.
     """
     plans = (sen2(r, "namedplan").merge(sen2(r, "assessment"), on="assessmenttableid")
              .merge(sen2(r, "requests"), on="requeststableid").merge(sen2(r, "person"), on="persontableid"))
@@ -463,7 +464,8 @@ def plans_at_census(r: Path, day: str) -> pd.DataFrame:
     pl = sen2(r, "placementdetail").merge(sen2(r, "activeplans"), on="activeplanstableid")
     entry, leave = collect_date(pl["entrydate"]), collect_date(pl["leavingdate"])
     open_ = pl[(entry <= c) & (leave.isna() | (leave >= c))]
-    urn = open_[open_["placementrank"] == "1"].set_index("requeststableid")["urn"]
+    rank1 = open_[open_["placementrank"] == "1"].assign(entry=collect_date(open_["entrydate"]))
+    urn = rank1.sort_values("entry").drop_duplicates("requeststableid", keep="last").set_index("requeststableid")["urn"]
     return pd.DataFrame({
         "age": ((c - collect_date(plans["personbirthdate"])).dt.days // 365.25).to_numpy(),
         "placed": plans["requeststableid"].isin(open_["requeststableid"]).to_numpy(),
