@@ -244,7 +244,8 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
     meta = answer["indicator"]
     series = totals(answer["rows"])
     source = meta.get("source_used", "national")
-    chosen = period_for(ctx, indicator_id, source, [r["period"] for r in series])
+    # a provisional period (statutory clocks still running) is never the one a headline reports
+    chosen = period_for(ctx, indicator_id, source, [r["period"] for r in series if not r.get("provisional")])
     bench = answer.get("benchmark") or {}
     if chosen == "":
         return Headline(indicator_id, meta, series, {}, None,

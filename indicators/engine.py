@@ -55,6 +55,9 @@ DRILL_FILTERS = ("ward", "school", "primary_need")
 AUDIT = logging.getLogger("indicators.audit")
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+# Beside RESULT_COLUMNS every result carries `provisional`: True for a period whose cohort still has statutory
+# clocks running at the reference date (local clock measures only). protect() keeps extra columns as they are.
+PROVISIONAL = "provisional"
 
 
 # --- errors: each carries the valid choices so callers can list them --------------------------------------
@@ -136,8 +139,10 @@ def _round_half_up(values: pd.Series, places: int) -> pd.Series:
 
 
 def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator", "value") else object)
-                         for c in RESULT_COLUMNS})
+    frame = pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator", "value") else object)
+                          for c in RESULT_COLUMNS})
+    frame[PROVISIONAL] = pd.Series(dtype=bool)
+    return frame
 
 
 class Engine:
@@ -284,7 +289,10 @@ class Engine:
             frame = self._national(indicator, breakdown)
         if frame.empty:
             return _empty_frame()
+        provisional = (frame[PROVISIONAL].fillna(False).astype(bool).to_numpy() if PROVISIONAL in frame
+                       else np.zeros(len(frame), dtype=bool))
         frame = frame[RESULT_COLUMNS].copy()
+        frame[PROVISIONAL] = provisional
         for column in ("numerator", "denominator", "value"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame["period"] = frame["period"].astype(str)
@@ -446,17 +454,19 @@ class Engine:
         out: dict[str, Any] = {"source": own.source, "area_code": where.code, "area_name": where.name}
         if period is not None and period not in set(totals["period"]):
             raise UnknownPeriod(f"{indicator.id} has no period '{period}' for {where.name}", sorted(totals["period"]))
+        settled = self.settled(indicator, own.source, totals)
         if period:
             current = totals[totals["period"] == period]
-        else:  # the latest period that has ended (a year to date is shown, but not benchmarked)
-            ended = totals[[self.period_end(indicator, own.source, p) <= self.reference_date for p in totals["period"]]]
-            current = (ended if len(ended) else totals).tail(1)
+        else:  # the latest settled period (a year to date, or a period with clocks still running, is shown but
+            # never benchmarked, rated or compared)
+            current = (settled if len(settled) else totals).tail(1)
         out["period"] = current["period"].iat[0] if len(current) else None
         out["value"] = _num(current["value"].iat[0]) if len(current) else None
         out["status"] = current["status"].iat[0] if len(current) else None
-        if len(current):
-            position = list(totals["period"]).index(out["period"])
-            previous = totals.iloc[position - 1] if position > 0 else None
+        out[PROVISIONAL] = bool(len(current)) and out["period"] not in set(settled["period"])
+        if len(current):  # direction of travel from the settled period before it
+            earlier = settled[settled["period"].map(_period_key) < _period_key(out["period"])]
+            previous = earlier.iloc[-1] if len(earlier) else None
             out["previous_period"] = None if previous is None else previous["period"]
             out["previous_value"] = None if previous is None else _num(previous["value"])
             out["direction_of_travel"] = benchmarks.direction_of_travel(
@@ -475,7 +485,20 @@ class Engine:
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
         if indicator.forecast and forecast:
             out["forecast"] = self._forecast(indicator, own.source, totals)
+        if out[PROVISIONAL]:  # asked for by name: shown, but never rated or given a direction
+            out["direction_of_travel"] = None
+            out.pop("rag_against_neighbours", None)
+            out.pop("rag_against_england", None)
+            if out.get("target"):
+                out["target"]["rag"] = None
         return out
+
+    def settled(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> pd.DataFrame:
+        """The rows of periods that have ended and whose statutory clocks have all run out by the reference
+        date: the only periods a headline, rating, direction of travel or forecast may use."""
+        ended = [self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]
+        running = totals[PROVISIONAL].fillna(False).astype(bool) if PROVISIONAL in totals else False
+        return totals[np.array(ended, dtype=bool) & ~np.asarray(running, dtype=bool)]
 
     def period_end(self, indicator: Indicator, source: str, period: str) -> date:
         """The last day a period covers (a census period ends on its census day: it is complete once taken)."""
@@ -557,10 +580,10 @@ class Engine:
 
     def _forecast(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> dict[str, Any]:
         """Demand forecast for a count: the next three periods with a prediction interval
-        (`indicators.forecast.forecast_counts`), from the periods that have ended."""
+        (`indicators.forecast.forecast_counts`), from the settled periods."""
         from indicators.forecast import forecast_counts
 
-        ended = totals[[self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]]
+        ended = self.settled(indicator, source, totals)
         series = pd.Series(ended["value"].to_numpy(dtype=float), index=list(ended["period"]))
         # Fitting is the slowest step of a cold call: keyed by the series itself, so every audience that
         # sees the same figures shares one fit (and one that sees suppressed figures gets its own).
@@ -767,6 +790,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
             if value is not None and value.is_integer():
                 value = int(value)
         out[column] = value
+    out[PROVISIONAL] = bool(record.get(PROVISIONAL) or False)
     return out
 
 
