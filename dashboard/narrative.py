@@ -92,6 +92,8 @@ def classify(bench: Mapping[str, Any], indicator: Any) -> tuple[str | None, int,
     m = meta(indicator)
     if not m.judged or bench.get("status") not in (None, "value") or _num(bench.get("value")) is None:
         return None, 0, ()
+    if bench.get("provisional"):  # statutory clocks still running: the figure will change, so no sentence
+        return None, 0, ()
     s = _signals(bench, m)
     attention = []
     if s["target_rag"] == "red":
