@@ -44,9 +44,11 @@ SYMBOLS: dict[str, str] = {
     "z": "not applicable",
     "low": "rounds to zero, but is not zero",
     "u": "low reliability",
+    "p": "provisional: statutory clocks are still running for some cases, so the figure will change",
 }
 SYMBOL_SHORT = {"c": "suppressed", "x": "not available", "z": "not applicable", "low": "rounds to zero",
-                "u": "low reliability"}
+                "u": "low reliability", "p": "provisional"}
+PROVISIONAL = "p"  # marks a row the engine flags `provisional`, beside (never instead of) its figure or symbol
 
 UNIT_WORDS = {"percent": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",
               "mean_score": "Average score", "gap_points": "Gap in points", "weeks": "Weeks", "days": "Days"}
@@ -189,7 +191,8 @@ def combine_breakdowns(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
                     kept[column] = math.nan
             if row["status"] != "value" and kept["status"] == "value":
                 kept["status"] = row["status"]
-    total_frame = pd.DataFrame([merged[k] for k in order], columns=RESULT_COLUMNS)
+    columns = RESULT_COLUMNS + [c for c in ("provisional",) if any(c in f.columns for f in frames)]
+    total_frame = pd.DataFrame([merged[k] for k in order], columns=columns)
     seen: set[str] = set()
     unique_parts = []
     for part in parts:  # a breakdown asked for twice is kept once
@@ -201,7 +204,7 @@ def combine_breakdowns(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat([total_frame, *unique_parts], ignore_index=True)
     for column in ("numerator", "denominator", "value"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
-    return out[RESULT_COLUMNS].reset_index(drop=True)
+    return out[columns].reset_index(drop=True)
 
 
 def _missing(value: Any) -> bool:
@@ -235,7 +238,8 @@ def records(table: Table) -> list[dict[str, Any]]:
 
     Keys: indicator_id, indicator, period, period_label, area_code, area_name, breakdown, breakdown_label,
     breakdown_value, numerator, denominator, value (a float or a symbol), *_text (as shown on a page),
-    unit, unit_label, status, status_text.
+    unit, unit_label, status, status_text, provisional, status_code (the Status cell of a file: the status
+    symbol and/or `p`).
     """
     meta = table.meta
     unit = meta.get("unit") or (meta.get("definition") or {}).get("unit") or "count"
@@ -251,8 +255,12 @@ def records(table: Table) -> list[dict[str, Any]]:
             "breakdown": str(row["breakdown"]), "breakdown_label": breakdown_label(str(row["breakdown"])),
             "breakdown_value": TOTAL_LABEL if row["breakdown_value"] == TOTAL else plain(row["breakdown_value"]),
             "unit": unit, "unit_label": UNIT_WORDS.get(unit, unit), "status": status,
-            "status_text": status_text(status),
+            "status_text": status_text(status), "provisional": bool(row.get("provisional") == 1),  # NaN: no
         }
+        codes = ([] if status == "value" else [status]) + ([PROVISIONAL] if item["provisional"] else [])
+        item["status_code"] = " ".join(codes)
+        if item["provisional"]:
+            item["status_text"] = "; ".join(t for t in (item["status_text"], status_text(PROVISIONAL)) if t)
         for column in ("numerator", "denominator", "value"):
             figure = cell(row.get(column), status, column, meta)
             item[column] = figure
@@ -280,7 +288,7 @@ def to_csv(tables: Sequence[Table], context: Context | None = None) -> str:
                 safe_text(r["area_code"]), safe_text(r["area_name"]), safe_text(r["breakdown_label"]),
                 safe_text(r["breakdown_value"]),
                 *[r[c] if isinstance(r[c], str) else number_text(r[c]) for c in ("numerator", "denominator", "value")],
-                safe_text(r["unit_label"]), "" if r["status"] == "value" else r["status"],
+                safe_text(r["unit_label"]), r["status_code"],
             ])
     return buffer.getvalue()
 
@@ -405,7 +413,7 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
                 widths[col] = max(widths[col], len(r[f"{column}_text"]))
             data.write_string(row_no, 10, safe_text(r["unit_label"]))
             widths[10] = max(widths[10], len(r["unit_label"]))
-            data.write_string(row_no, 11, "" if r["status"] == "value" else r["status"])
+            data.write_string(row_no, 11, r["status_code"])
     for col, width in enumerate(widths):
         data.set_column(col, col, min(max(width + 2, 8), 60))
     data.freeze_panes(1, 0)

@@ -25,6 +25,7 @@ do not fall in another's month:
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -282,3 +283,19 @@ def test_a_forecast_is_fitted_on_settled_periods_only(flip):
     block = flip._forecast(indicator, "local", totals)
     assert block["based_on"] == ["2019", "2020", "2021", "2022", "2023"]
     assert all(r["forecast"] < 300 for r in block["rows"])
+
+
+def test_downloads_mark_provisional_rows_with_p(flip):
+    from dashboard import exports
+    from indicators.engine import indicator_metadata
+
+    first = flip.result("requests_decided_6wk", LA, Audience.PARTNER)
+    by_sex = flip.result("requests_decided_6wk", LA, Audience.PARTNER, breakdown="sex")
+    table = exports.Table(meta=indicator_metadata(first.indicator) | {"source_used": "local"},
+                          frame=exports.combine_breakdowns([first.frame, by_sex.frame]))
+    rows = list(csv.DictReader(io.StringIO(exports.to_csv([table]))))
+    status = {(r["Period"], r["Breakdown value"]): (r["Value"], r["Status"]) for r in rows}
+    assert status[("2024", exports.TOTAL_LABEL)] == ("60", "p")  # the figure stays, marked provisional
+    assert status[("2024", "Female")][1] == "p"  # every row of the period: its cohort still has clocks running
+    assert "p" not in status[("2023", exports.TOTAL_LABEL)][1].split()  # settled (its small counts may be c)
+    assert "p" in exports.SYMBOLS  # explained in every legend that lists the symbols
