@@ -465,7 +465,8 @@ class Engine:
         out["status"] = current["status"].iat[0] if len(current) else None
         out[PROVISIONAL] = bool(len(current)) and out["period"] not in set(settled["period"])
         if len(current):  # direction of travel from the settled period before it
-            earlier = settled[settled["period"].map(_period_key) < _period_key(out["period"])]
+            before = _period_key(out["period"])
+            earlier = settled[[_period_key(p) < before for p in settled["period"]]]
             previous = earlier.iloc[-1] if len(earlier) else None
             out["previous_period"] = None if previous is None else previous["period"]
             out["previous_value"] = None if previous is None else _num(previous["value"])

@@ -33,7 +33,7 @@ def test_show_prints_one_json_object(capsys, warehouse):
     assert answer["indicator"]["unit"] == "percent" and answer["indicator"]["polarity"] == "high_is_good"
     total = answer["rows"][0]
     assert set(total) == {"period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator",
-                          "denominator", "value", "status"}
+                          "denominator", "value", "status", "provisional"}
     assert (total["breakdown"], total["numerator"], total["denominator"], total["value"]) == ("Total", 1, 3, 33.3)
     assert {r["breakdown_value"] for r in answer["rows"][1:]} == {"Female", "Male"}
     assert answer["benchmark"]["published"]["la_value"] == 17.3  # Bristol 2024, timeliness_20_week.csv
