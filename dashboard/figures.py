@@ -1000,7 +1000,9 @@ def table_ranked(values: Any, la_code: str, neighbours: Sequence[str], indicator
 # --- breakdowns --------------------------------------------------------------------------------------------
 
 def _latest_period(df: pd.DataFrame) -> str | None:
-    valued = df[df["value"].notna()]
+    """The latest period with figures, settled ones first (a provisional period is never the default)."""
+    valued = df[df["value"].notna() & ~df["provisional"]]
+    valued = valued if len(valued) else df[df["value"].notna()]
     periods = _sorted_periods((valued if len(valued) else df)["period"])
     return periods[-1] if periods else None
 

@@ -483,10 +483,12 @@ def breakdown_values(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def rows_for_period(rows: list[dict[str, Any]], period: str | None) -> list[dict[str, Any]]:
-    """The rows of one period; the latest period in the rows when `period` is None or absent."""
+    """The rows of one period; the latest settled period in the rows when `period` is None or absent."""
     periods = list(dict.fromkeys(r["period"] for r in rows))
     if not periods:
         return []
+    settled = list(dict.fromkeys(r["period"] for r in rows if not r.get("provisional")))
+    periods = settled or periods
     chosen = period if period in periods else periods[-1]
     return [r for r in rows if r["period"] == chosen]
 

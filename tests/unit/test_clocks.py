@@ -299,3 +299,9 @@ def test_downloads_mark_provisional_rows_with_p(flip):
     assert status[("2024", "Female")][1] == "p"  # every row of the period: its cohort still has clocks running
     assert "p" not in status[("2023", exports.TOTAL_LABEL)][1].split()  # settled (its small counts may be c)
     assert "p" in exports.SYMBOLS  # explained in every legend that lists the symbols
+
+
+def test_a_breakdown_chart_defaults_to_the_latest_settled_period(flip):
+    show = flip.show("requests_decided_6wk", LA, Audience.OFFICER, breakdown="sex", forecast=False)
+    title = figures.title_breakdown(show["rows"], show["indicator"], "sex", breakdown_label="Sex")
+    assert "2023" in title and "2024" not in title
