@@ -7,8 +7,11 @@ values are bound as DuckDB named parameters, never formatted into SQL.
 
     engine = Engine("data/sample/warehouse.duckdb")
     result = engine.result("ehcp_issued_20wk", "E06000023", Audience.PARTNER, breakdown="team")
-    result.frame          # period, area_code, area_name, breakdown, breakdown_value, numerator, ...
+    result.frame          # period, area_code, area_name, breakdown, breakdown_value, numerator, ..., provisional
     engine.benchmark("ehcp_issued_20wk", "E06000023", Audience.PARTNER)
+
+A period whose statutory clocks are still running at the reference date is `provisional`: shown, but the
+benchmark's headline period, direction of travel, ratings and forecasts use settled periods only (`settled`).
 
 Sources: an indicator's `local` query computes from the child-level tables (the warehouse's own area only),
 `aggregate` reads a partner's template rows, `national` reads published DfE figures for every LA, region and
