@@ -411,6 +411,15 @@ def _held_back(df: pd.DataFrame, complete_to: str | None) -> list[bool]:
     return [_is_partial(p, complete_to) or bool(prov) for p, prov in zip(df["period"], df["provisional"], strict=True)]
 
 
+def caption_provisional(rows: Any, complete_to: str | None = None) -> str:
+    """A caption's sentence on provisional periods (clocks still running), or "" when the chart has none."""
+    df = _totals(rows)
+    if not any(prov and not _is_partial(p, complete_to) for p, prov in zip(df["period"], df["provisional"], strict=True)):
+        return ""
+    return (" Hollow squares marked p are provisional: clocks are still running for some cases, so those figures "
+            "will change and are not used for the headline.")
+
+
 def _is_partial(period: str, complete_to: str | None) -> bool:
     """Whether `period` comes after the last complete period (a year or month still in progress)."""
     if not complete_to:
