@@ -44,9 +44,11 @@ SYMBOLS: dict[str, str] = {
     "z": "not applicable",
     "low": "rounds to zero, but is not zero",
     "u": "low reliability",
+    "p": "provisional: statutory clocks are still running for some cases, so the figure will change",
 }
 SYMBOL_SHORT = {"c": "suppressed", "x": "not available", "z": "not applicable", "low": "rounds to zero",
-                "u": "low reliability"}
+                "u": "low reliability", "p": "provisional"}
+PROVISIONAL = "p"  # marks a row the engine flags `provisional`, beside (never instead of) its figure or symbol
 
 UNIT_WORDS = {"percent": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",
               "mean_score": "Average score", "gap_points": "Gap in points", "weeks": "Weeks", "days": "Days"}
@@ -175,7 +177,7 @@ def combine_breakdowns(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     all-children figure is kept only where *every* table showed it: the most protected version wins.
     """
     frames = [f for f in frames if f is not None and len(f)]
-    columns = [*RESULT_COLUMNS, *([SOURCE_COLUMN] if frames and all(SOURCE_COLUMN in f for f in frames) else [])]
+    columns = [*RESULT_COLUMNS, *[c for c in (SOURCE_COLUMN, "provisional") if frames and all(c in f for f in frames)]]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
     totals = [f[f["breakdown"] == TOTAL] for f in frames]
@@ -241,8 +243,9 @@ def records(table: Table) -> list[dict[str, Any]]:
 
     Keys: indicator_id, indicator, period, period_label, area_code, area_name, breakdown, breakdown_label,
     breakdown_value, numerator, denominator, value (a float or a symbol), *_text (as shown on a page),
-    unit, unit_label, status, status_text, source, source_label (local figures for a period DfE has not yet
-    published are "Local records, provisional").
+    unit, unit_label, status, status_text, provisional, status_code (the Status cell of a file: the status
+    symbol and/or `p`), source, source_label (local figures for a period DfE has not yet published are
+    "Local records, provisional (not yet published)").
     """
     meta = table.meta
     unit = meta.get("unit") or (meta.get("definition") or {}).get("unit") or "count"
@@ -262,13 +265,17 @@ def records(table: Table) -> list[dict[str, Any]]:
             "breakdown": str(row["breakdown"]), "breakdown_label": breakdown_label(str(row["breakdown"])),
             "breakdown_value": TOTAL_LABEL if row["breakdown_value"] == TOTAL else plain(row["breakdown_value"]),
             "unit": unit, "unit_label": UNIT_WORDS.get(unit, unit), "status": status,
-            "status_text": status_text(status),
+            "status_text": status_text(status), "provisional": bool(row.get("provisional") == 1),  # NaN: no
         }
         source = row.get(SOURCE_COLUMN) if isinstance(row.get(SOURCE_COLUMN), str) else ""
         item["source"] = source
         item["source_label"] = ROW_SOURCE_WORDS.get(source, "") + (
             ", provisional (not yet published)" if source == "local" and publishes
             and str(row["period"]) not in published_periods else "")
+        codes = ([] if status == "value" else [status]) + ([PROVISIONAL] if item["provisional"] else [])
+        item["status_code"] = " ".join(codes)
+        if item["provisional"]:
+            item["status_text"] = "; ".join(t for t in (item["status_text"], status_text(PROVISIONAL)) if t)
         for column in ("numerator", "denominator", "value"):
             figure = cell(row.get(column), status, column, meta)
             item[column] = figure
@@ -296,7 +303,7 @@ def to_csv(tables: Sequence[Table], context: Context | None = None) -> str:
                 safe_text(r["area_code"]), safe_text(r["area_name"]), safe_text(r["breakdown_label"]),
                 safe_text(r["breakdown_value"]),
                 *[r[c] if isinstance(r[c], str) else number_text(r[c]) for c in ("numerator", "denominator", "value")],
-                safe_text(r["unit_label"]), "" if r["status"] == "value" else r["status"], safe_text(r["source_label"]),
+                safe_text(r["unit_label"]), r["status_code"], safe_text(r["source_label"]),
             ])
     return buffer.getvalue()
 
@@ -432,7 +439,7 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
                 widths[col] = max(widths[col], len(r[f"{column}_text"]))
             data.write_string(row_no, 10, safe_text(r["unit_label"]))
             widths[10] = max(widths[10], len(r["unit_label"]))
-            data.write_string(row_no, 11, "" if r["status"] == "value" else r["status"])
+            data.write_string(row_no, 11, r["status_code"])
             data.write_string(row_no, 12, safe_text(r["source_label"]))
             widths[12] = max(widths[12], len(r["source_label"]))
     for col, width in enumerate(widths):

@@ -138,6 +138,9 @@ def frame(rows: Any) -> pd.DataFrame:
     df.loc[df["status"] != "value", "value"] = np.nan
     for column in ("period", "area_code", "area_name", "breakdown", "breakdown_value"):
         df[column] = df[column].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    # a period whose statutory clocks are still running (the engine's `provisional`)
+    df["provisional"] = (df["provisional"].map(lambda v: v is True or v == 1) if "provisional" in df
+                         else pd.Series(False, index=df.index)).astype(bool)
     return df.reset_index(drop=True)
 
 
@@ -447,6 +450,23 @@ def _forecast_rows(forecast: Any) -> list[dict[str, Any]]:
     return out
 
 
+PROVISIONAL_KEY = "Provisional (p): clocks still running"  # the legend's words for a provisional period
+
+
+def _held_back(df: pd.DataFrame, complete_to: str | None) -> list[bool]:
+    """Periods a finding must not use: still in progress ("so far") or provisional (clocks still running)."""
+    return [_is_partial(p, complete_to) or bool(prov) for p, prov in zip(df["period"], df["provisional"], strict=True)]
+
+
+def caption_provisional(rows: Any, complete_to: str | None = None) -> str:
+    """A caption's sentence on provisional periods (clocks still running), or "" when the chart has none."""
+    df = _totals(rows)
+    if not any(prov and not _is_partial(p, complete_to) for p, prov in zip(df["period"], df["provisional"], strict=True)):
+        return ""
+    return (" Hollow squares marked p are provisional: clocks are still running for some cases, so those figures "
+            "will change and are not used for the headline.")
+
+
 def _is_partial(period: str, complete_to: str | None) -> bool:
     """Whether `period` comes after the last complete period (a year or month still in progress)."""
     if not complete_to:
@@ -492,28 +512,29 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
     area = area[:1].upper() + area[1:]  # a legend entry, whether a council or "children living in Knowle"
     labels = [format_period(p) for p in df["period"]]
     partial = [_is_partial(p, complete_to) for p in df["period"]]
+    provisional = [bool(v) and not part for v, part in zip(df["provisional"], partial, strict=True)]
     values = [None if pd.isna(v) else float(v) for v in df["value"]]
     sources = source_labels(df)
-    hover = [f"{area}, {lab}{' so far' if part else ''}: {format_value(v, m.unit, m.places, s)}"
-             + (f" ({src})" if src else "") for lab, v, s, part, src in
-             zip(labels, df["value"], df["status"], partial, sources, strict=True)]
+    hover = [f"{area}, {lab}{' so far' if part else ' (provisional: clocks still running)' if prov else ''}: "
+             f"{format_value(v, m.unit, m.places, s)}" + (f" ({src})" if src else "") for lab, v, s, part, prov, src in
+             zip(labels, df["value"], df["status"], partial, provisional, sources, strict=True)]
     fig = _base(height=380 if not monthly else 400)
-    whole = [None if part else v for v, part in zip(values, partial, strict=True)]
-    provisional = [src.endswith("(not yet published)") for src in sources]
-    official = [None if pro else v for v, pro in zip(whole, provisional, strict=True)]
+    whole = [None if part or prov else v for v, part, prov in zip(values, partial, provisional, strict=True)]
+    unpublished = [src.endswith("(not yet published)") for src in sources]
+    official = [None if unp else v for v, unp in zip(whole, unpublished, strict=True)]
     fig.add_trace(go.Scatter(
-        x=labels, y=official, name=f"{area}, published by DfE" if any(provisional) else area,
+        x=labels, y=official, name=f"{area}, published by DfE" if any(unpublished) else area,
         mode="lines+markers", connectgaps=False,
         line={"color": PALETTE[0], "width": 3}, marker={"size": 8 if not monthly else 5, "color": PALETTE[0]},
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
-    if any(provisional):  # local figures for periods DfE has not published yet: joined on from the last published
-        idx = [i for i, pro in enumerate(provisional) if pro and whole[i] is not None]
+    if any(unpublished):  # local figures for periods DfE has not published yet: joined on from the last published
+        idx = [i for i, unp in enumerate(unpublished) if unp and whole[i] is not None]
         before = [i for i, v in enumerate(official) if v is not None and (not idx or i < idx[0])]
         idx = before[-1:] + idx
         fig.add_trace(go.Scatter(
             x=[labels[i] for i in idx], y=[whole[i] for i in idx], name=f"{area}, local records (not yet published)",
             mode="lines+markers", line={"color": PALETTE[0], "width": 2, "dash": "dot"},
-            marker={"size": 9, "symbol": ["circle" if not provisional[i] else "square" for i in idx],
+            marker={"size": 9, "symbol": ["circle" if not unpublished[i] else "diamond" for i in idx],
                     "color": PALETTE[0]},
             hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
     if any(partial):
@@ -523,6 +544,14 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
             mode="markers+text", text=["so far" for _ in idx], textposition="top center",
             textfont={"size": 12, "color": MUTED_COLOUR},
             marker={"size": 10, "symbol": "circle-open", "color": PALETTE[0], "line": {"width": 2}},
+            hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
+    idx = [i for i, prov in enumerate(provisional) if prov and values[i] is not None]
+    if idx:  # cases still inside their statutory clock: the figure will change, so it is not joined to the line
+        fig.add_trace(go.Scatter(
+            x=[labels[i] for i in idx], y=[values[i] for i in idx], name=PROVISIONAL_KEY,
+            mode="markers+text", text=["p" for _ in idx], textposition="top center",
+            textfont={"size": 12, "color": MUTED_COLOUR},
+            marker={"size": 10, "symbol": "square-open", "color": PALETTE[0], "line": {"width": 2}},
             hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
     categories = list(labels)
     if fc:
@@ -594,7 +623,7 @@ def sparkline(rows: Any, indicator: Any, *, complete_to: str | None = None) -> g
     (periods after `complete_to` are left off: a tile shows finished periods only)."""
     m = meta(indicator)
     df = _totals(rows)
-    df = df.loc[np.array([not _is_partial(p, complete_to) for p in df["period"]], dtype=bool)]
+    df = df.loc[~np.array(_held_back(df, complete_to), dtype=bool)]
     fig = _base(height=60)
     fig.update_layout(margin={"l": 4, "r": 8, "t": 6, "b": 6}, showlegend=False,
                       xaxis={"visible": False, "fixedrange": True}, yaxis={"visible": False, "fixedrange": True})
@@ -618,8 +647,8 @@ def sparkline(rows: Any, indicator: Any, *, complete_to: str | None = None) -> g
 
 def _trend_points(rows: Any, complete_to: str | None = None) -> list[tuple[str, float]]:
     df = _totals(rows)
-    return [(p, float(v)) for p, v in zip(df["period"], df["value"], strict=True)
-            if not pd.isna(v) and not _is_partial(p, complete_to)]
+    return [(p, float(v)) for p, v, held in zip(df["period"], df["value"], _held_back(df, complete_to), strict=True)
+            if not pd.isna(v) and not held]
 
 
 def title_trend(rows: Any, indicator: Any, *, target: Any = None, monthly: bool = False,
@@ -669,6 +698,12 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
     if so_far:
         p, v, s = so_far[-1]
         text += f" {format_period(p)} so far: {format_value(v, m.unit, m.places, s)}."
+    waiting = [format_period(p) for p, prov in zip(df["period"], df["provisional"], strict=True)
+               if prov and not _is_partial(p, complete_to)]
+    if waiting:
+        listed = ", ".join(waiting[:-1]) + " and " + waiting[-1] if len(waiting) > 1 else waiting[0]
+        text += (f" {listed} {'is' if len(waiting) == 1 else 'are'} provisional: clocks are still running for some "
+                 "cases, so the figures will change.")
     fc = _forecast_rows(forecast)
     if fc and fc[-1]["lower"] is not None and fc[-1]["upper"] is not None:
         text += (f" The forecast for {format_period(fc[-1]['period'])} is "
@@ -708,7 +743,8 @@ def table_trend(rows: Any, indicator: Any, *, forecast: Any = None, complete_to:
     m = meta(indicator)
     df = _totals(rows)
     out = pd.DataFrame({
-        "Period": [format_period(p) + (" (so far)" if _is_partial(p, complete_to) else "") for p in df["period"]],
+        "Period": [format_period(p) + (" (so far)" if _is_partial(p, complete_to) else " (provisional)" if prov else "")
+                   for p, prov in zip(df["period"], df["provisional"], strict=True)],
         m.short_title: [format_value(v, m.unit, m.places, s) for v, s in zip(df["value"], df["status"], strict=True)],
     })
     labels = source_labels(df)
@@ -1069,7 +1105,9 @@ def table_ranked(values: Any, la_code: str, neighbours: Sequence[str], indicator
 # --- breakdowns --------------------------------------------------------------------------------------------
 
 def _latest_period(df: pd.DataFrame) -> str | None:
-    valued = df[df["value"].notna()]
+    """The latest period with figures, settled ones first (a provisional period is never the default)."""
+    valued = df[df["value"].notna() & ~df["provisional"]]
+    valued = valued if len(valued) else df[df["value"].notna()]
     periods = _sorted_periods((valued if len(valued) else df)["period"])
     return periods[-1] if periods else None
 

@@ -83,6 +83,8 @@ def classify(bench: Mapping[str, Any], indicator: Any) -> tuple[str | None, int,
     kind = KINDS.get(rag or "")
     if kind is None:
         return None, 0, ()
+    if bench.get("provisional"):  # statutory clocks still running: the figure will change, so no sentence
+        return None, 0, ()
     reasons = [f"{rag} against {AGAINST[against]}"]
     direction = bench.get("direction_of_travel")
     if direction in ("improving", "worsening"):

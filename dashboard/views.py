@@ -245,7 +245,8 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
     meta = answer["indicator"]
     series = totals(answer["rows"])
     source = meta.get("source_used", "national")
-    chosen = period_for(ctx, indicator_id, source, [r["period"] for r in series])
+    # a provisional period (statutory clocks still running) is never the one a headline reports
+    chosen = period_for(ctx, indicator_id, source, [r["period"] for r in series if not r.get("provisional")])
     bench = answer.get("benchmark") or {}
     if chosen == "":
         return Headline(indicator_id, meta, series, {}, None,
@@ -517,10 +518,12 @@ def breakdown_values(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def rows_for_period(rows: list[dict[str, Any]], period: str | None) -> list[dict[str, Any]]:
-    """The rows of one period; the latest period in the rows when `period` is None or absent."""
+    """The rows of one period; the latest settled period in the rows when `period` is None or absent."""
     periods = list(dict.fromkeys(r["period"] for r in rows))
     if not periods:
         return []
+    settled = list(dict.fromkeys(r["period"] for r in rows if not r.get("provisional")))
+    periods = settled or periods
     chosen = period if period in periods else periods[-1]
     return [r for r in rows if r["period"] == chosen]
 

@@ -110,7 +110,8 @@ def cmd_show(args) -> int:
     answer = engine.show(args.id, args.area, Audience(args.audience), period=args.period, breakdown=args.breakdown,
                          source=args.source, monthly=args.monthly, official=args.source is None)
     if args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=[*RESULT_COLUMNS, SOURCE_COLUMN], lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=[*RESULT_COLUMNS, SOURCE_COLUMN, "provisional"],
+                                lineterminator="\n")
         writer.writeheader()
         for row in answer["rows"]:
             writer.writerow({k: ("" if v is None else v) for k, v in row.items()})

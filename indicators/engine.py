@@ -7,8 +7,11 @@ values are bound as DuckDB named parameters, never formatted into SQL.
 
     engine = Engine("data/sample/warehouse.duckdb")
     result = engine.result("ehcp_issued_20wk", "E06000023", Audience.PARTNER, breakdown="team")
-    result.frame          # period, area_code, area_name, breakdown, breakdown_value, numerator, ...
+    result.frame          # period, area_code, area_name, breakdown, breakdown_value, numerator, ..., provisional
     engine.benchmark("ehcp_issued_20wk", "E06000023", Audience.PARTNER)
+
+A period whose statutory clocks are still running at the reference date is `provisional`: shown, but the
+benchmark's headline period, direction of travel, ratings and forecasts use settled periods only (`settled`).
 
 Sources: an indicator's `local` query computes from the child-level tables (the warehouse's own area only),
 `aggregate` reads a partner's template rows, `national` reads published DfE figures for every LA, region and
@@ -68,6 +71,9 @@ DRILL_FILTERS = ("ward", "school", "primary_need")
 AUDIT = logging.getLogger("indicators.audit")
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+# Beside RESULT_COLUMNS every result carries `provisional`: True for a period whose cohort still has statutory
+# clocks running at the reference date (local clock measures only). protect() keeps extra columns as they are.
+PROVISIONAL = "provisional"
 
 
 # --- errors: each carries the valid choices so callers can list them --------------------------------------
@@ -149,8 +155,10 @@ def _round_half_up(values: pd.Series, places: int) -> pd.Series:
 
 
 def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator", "value") else object)
-                         for c in [*RESULT_COLUMNS, SOURCE_COLUMN]})
+    frame = pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator", "value") else object)
+                          for c in [*RESULT_COLUMNS, SOURCE_COLUMN]})
+    frame[PROVISIONAL] = pd.Series(dtype=bool)
+    return frame
 
 
 class Engine:
@@ -297,7 +305,10 @@ class Engine:
             frame = self._national(indicator, breakdown)
         if frame.empty:
             return _empty_frame()
+        provisional = (frame[PROVISIONAL].fillna(False).astype(bool).to_numpy() if PROVISIONAL in frame
+                       else np.zeros(len(frame), dtype=bool))
         frame = frame[[*RESULT_COLUMNS, *([DATASET_COLUMN] if DATASET_COLUMN in frame else [])]].copy()
+        frame[PROVISIONAL] = provisional
         for column in ("numerator", "denominator", "value"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame["period"] = frame["period"].astype(str)
@@ -516,19 +527,22 @@ class Engine:
         out: dict[str, Any] = {"source": own.source, "area_code": where.code, "area_name": where.name}
         if period is not None and period not in set(totals["period"]):
             raise UnknownPeriod(f"{indicator.id} has no period '{period}' for {where.name}", sorted(totals["period"]))
+        settled = self.settled(indicator, own.source, totals)
         if period:
             current = totals[totals["period"] == period]
-        else:  # the latest period that has ended (a year to date is shown, but not benchmarked)
-            ended = totals[[self.period_end(indicator, own.source, p) <= self.reference_date for p in totals["period"]]]
-            current = (ended if len(ended) else totals).tail(1)
+        else:  # the latest settled period (a year to date, or a period with clocks still running, is shown but
+            # never benchmarked, rated or compared)
+            current = (settled if len(settled) else totals).tail(1)
         out["period"] = current["period"].iat[0] if len(current) else None
         out["value"] = _num(current["value"].iat[0]) if len(current) else None
         out["status"] = current["status"].iat[0] if len(current) else None
         # published by DfE, or from local records (a period DfE has not published yet)
         out["value_source"] = current[SOURCE_COLUMN].iat[0] if len(current) else None
-        if len(current):
-            position = list(totals["period"]).index(out["period"])
-            previous = totals.iloc[position - 1] if position > 0 else None
+        out[PROVISIONAL] = bool(len(current)) and out["period"] not in set(settled["period"])
+        if len(current):  # direction of travel from the settled period before it
+            before = _period_key(out["period"])
+            earlier = settled[[_period_key(p) < before for p in settled["period"]]]
+            previous = earlier.iloc[-1] if len(earlier) else None
             out["previous_period"] = None if previous is None else previous["period"]
             out["previous_value"] = None if previous is None else _num(previous["value"])
             out["direction_of_travel"] = benchmarks.direction_of_travel(
@@ -551,7 +565,20 @@ class Engine:
             breaks = self.series_breaks(indicator, where) if indicator.national else []
             since = totals[totals["period"].map(_period_key) >= _period_key(breaks[-1]["period"])] if breaks else totals
             out["forecast"] = self._forecast(indicator, own.source, since)  # one definition: since the last break
+        if out[PROVISIONAL]:  # asked for by name: shown, but never rated or given a direction
+            out["direction_of_travel"] = None
+            out.pop("rag_against_neighbours", None)
+            out.pop("rag_against_england", None)
+            if out.get("target"):
+                out["target"]["rag"] = None
         return out
+
+    def settled(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> pd.DataFrame:
+        """The rows of periods that have ended and whose statutory clocks have all run out by the reference
+        date: the only periods a headline, rating, direction of travel or forecast may use."""
+        ended = [self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]
+        running = totals[PROVISIONAL].fillna(False).astype(bool) if PROVISIONAL in totals else False
+        return totals[np.array(ended, dtype=bool) & ~np.asarray(running, dtype=bool)]
 
     def period_end(self, indicator: Indicator, source: str, period: str) -> date:
         """The last day a period covers (a census period ends on its census day: it is complete once taken)."""
@@ -649,11 +676,11 @@ class Engine:
 
     def _forecast(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> dict[str, Any]:
         """Demand forecast for a count: up to three periods ahead with a prediction interval
-        (`indicators.forecast.forecast_counts`), from the periods that have ended, with the band and the
-        track record the committed backtest gives the indicator (`backtest`: figures by horizon)."""
+        (`indicators.forecast.forecast_counts`), from the settled periods (ended, no clocks running), with the
+        band and the track record the committed backtest gives the indicator (`backtest`: figures by horizon)."""
         from indicators.forecast import backtest, forecast_counts
 
-        ended = totals[[self.period_end(indicator, source, p) <= self.reference_date for p in totals["period"]]]
+        ended = self.settled(indicator, source, totals)
         gaps = np.flatnonzero(ended["value"].isna().to_numpy())
         ended = ended.iloc[gaps[-1] + 1:] if len(gaps) else ended  # the latest unbroken run of figures
         series = pd.Series(ended["value"].to_numpy(dtype=float), index=list(ended["period"]))
@@ -869,6 +896,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
                 value = int(value)
         out[column] = value
     out[SOURCE_COLUMN] = record.get(SOURCE_COLUMN)
+    out[PROVISIONAL] = bool(record.get(PROVISIONAL) or False)
     return out
 
 

@@ -35,7 +35,8 @@ def _monthly_chart(ctx: views.Context, indicator_id: str) -> html.Figure:
         figures.trend(rows, meta, target=target, monthly=True, complete_to=done),
         title=figures.title_trend(rows, meta, target=target, monthly=True, complete_to=done),
         caption=f"The last {MONTHS_SHOWN} months, from the council's own records."
-                + (" The dashed line is the target." if target else ""),
+                + (" The dashed line is the target." if target else "")
+                + figures.caption_provisional(rows, complete_to=done),
         summary=figures.summary_trend(rows, meta, target=target, monthly=True, complete_to=done),
         table=figures.table_trend(rows, meta, complete_to=done),
         table_caption=f"{head.title} by month, {ctx.area.name}", id=f"clinic-{indicator_id}",

@@ -112,14 +112,15 @@ def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) 
     yearly = views.yearly_rows(ctx, indicator_id, head)
     target = bench.get("target")
     forecast = bench.get("forecast")
-    done = head.period
+    # the last year that has ended, so a later ended year whose clocks still run is marked provisional, not "so far"
+    done = views.last_ended(ctx, indicator_id, views.source_of(head), yearly) or head.period
     yearly_chart = _chart(
         "trend", figures.trend(yearly, meta, target=target, forecast=forecast, complete_to=done, breaks=head.breaks),
         title=figures.title_trend(yearly, meta, target=target, complete_to=done),
         caption="By year. " + ("The dashed line is the target; the dotted line the local baseline. "
                                if target else "") + ("The shaded band is the forecast's likely range. "
                                                      if forecast and forecast.get("rows") else "")
-        + figures.source_caption(yearly, meta),
+        + figures.caption_provisional(yearly, complete_to=done) + " " + figures.source_caption(yearly, meta),
         summary=figures.summary_trend(yearly, meta, target=target, forecast=forecast, complete_to=done,
                                       breaks=head.breaks),
         table=figures.table_trend(yearly, meta, forecast=forecast, complete_to=done),
@@ -137,7 +138,8 @@ def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) 
         parts.append(_chart(
             "monthly", figures.trend(monthly, meta, target=target, monthly=True, complete_to=month_done),
             title=figures.title_trend(monthly, meta, target=target, monthly=True, complete_to=month_done),
-            caption="By month, from the council's own records. Gaps are months whose figure is suppressed.",
+            caption="By month, from the council's own records. Gaps are months whose figure is suppressed."
+                    + figures.caption_provisional(monthly, complete_to=month_done),
             summary=figures.summary_trend(monthly, meta, target=target, monthly=True, complete_to=month_done),
             table=figures.table_trend(monthly, meta, complete_to=month_done),
             table_caption=f"{head.title} by month, {ctx.area.name}"))

@@ -33,7 +33,8 @@ def test_show_prints_one_json_object(capsys, warehouse):
     assert answer["indicator"]["unit"] == "percent" and answer["indicator"]["polarity"] == "high_is_good"
     total = answer["rows"][0]
     assert set(total) == {"period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator",
-                          "denominator", "value", "status", "source"}
+                          "denominator", "value", "status", "source",
+                          "provisional"}
     # 2024 is published: DfE's figures (timeliness_20_week.csv, Bristol 2024: 118 of 684), not the local 1 of 3
     assert (total["breakdown"], total["numerator"], total["denominator"], total["value"], total["source"]) == (
         "Total", 118, 684, 17.3, "published")

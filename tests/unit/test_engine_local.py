@@ -50,8 +50,9 @@ EXPECTED = [
     ("ehcp_issued_20wk", "2024", "team", "South", 1, 2, 50.0),  # R1 (reassigned to Bob), R4
     ("ehcp_issued_20wk", "2024", "team", "North", 0, 1, 0.0),  # R2
     ("ehcp_issued_20wk", "2024", "primary_need", "Autistic spectrum disorder", 1, 1, 100.0),
-    ("ehcp_issued_20wk", "2024-05", "Total", "Total", 1, 1, 100.0),
-    ("ehcp_issued_20wk", "2024-08", "Total", "Total", 0, 1, 0.0),
+    # months by the date the request was received: R1 (January) on time, R2 (February) late
+    ("ehcp_issued_20wk", "2024-01", "Total", "Total", 1, 1, 100.0),
+    ("ehcp_issued_20wk", "2024-02", "Total", "Total", 0, 1, 0.0),
     ("ehcp_issued_20wk_ex", "2024", "Total", "Total", 1, 2, 50.0),  # A2 (exception) also out
     ("ehcp_new_plans", "2024", "Total", "Total", 4, None, 4),
     ("ehcp_new_plans", "2024", "timeliness_band", "Within 20 weeks", 2, None, 2),  # A1, A3
@@ -63,6 +64,7 @@ EXPECTED = [
     ("requests_agreed", "2024", "Total", "Total", 6, 7, 85.7),
     ("requests_agreed", "2025", "Total", "Total", 0, 1, 0.0),
     ("requests_decided_6wk", "2024", "Total", "Total", 5, 7, 71.4),  # R2 (48) and R4 (52) late
+    ("requests_decided_6wk", "2025", "Total", "Total", 0, 1, 0.0),  # R8 undecided 121 days on: late
     ("assessments_not_issued_16wk", "2024", "Total", "Total", 1, 2, 50.0),  # A9 92 days, A10 153
     ("health_advice_6wk", "2024", "Total", "Total", 1, 3, 33.3),  # H1 36 days; H2 55; H3 never; H4 not due
     ("health_advice_6wk", "2024", "advice_type", "Health", 1, 1, 100.0),

@@ -8,6 +8,8 @@
 --   need_code (SEN2 primary need code), sex (M/F/U), ethnicity (DfE code), ward, school, setting, phase, team, caseworker, detail
 -- where `detail` is the family's own breakdown (cease reason, budget type, ...); a family may keep rows that
 -- add nothing to its numerator so true zeros show, and marks them with a NULL detail.
+-- A statutory-clock family also gives `pending`: 1 for a case whose clock is still running at the reference date
+-- (in neither numerator nor denominator yet); a period with any such case comes out `provisional`.
 -- The shared lookups below (`people`, `owners`, `needs`, `settings`, `coverage`) give families the child- and case-level columns.
 --
 -- Bound parameters: $breakdown ('Total' or an allowlisted name), $granularity, $monthly, $period ('' = all),
@@ -69,6 +71,11 @@ coverage AS (  -- SEN2 history is complete from the first year with a recorded c
 records AS (
 -- FAMILY RECORDS --
 ),
+clocked AS (  -- every family has `pending` (NULL, read as 0, where the family runs no clock)
+    SELECT * FROM records
+    UNION ALL BY NAME
+    SELECT NULL::INT AS pending WHERE FALSE
+),
 aged AS (  -- codes to the words readers see, in one place
     SELECT * REPLACE (
            CASE sex WHEN 'F' THEN 'Female' WHEN 'M' THEN 'Male' ELSE 'Unknown' END AS sex,
@@ -106,7 +113,7 @@ aged AS (  -- codes to the words readers see, in one place
                WHEN 'DS' THEN 'Other difficulty or disability'  -- published under "other"
                ELSE 'Unknown'
            END AS primary_need
-    FROM records
+    FROM clocked
 ),
 periods AS (
     SELECT *,
@@ -143,13 +150,15 @@ periods AS (
 ),
 grouped AS (
     SELECT period, grouping(breakdown_value) AS is_total, breakdown_value,
-           sum(numerator) AS num, sum(denominator) AS den
+           sum(numerator) AS num, sum(denominator) AS den, sum(coalesce(pending, 0)) AS pend
     FROM periods
     WHERE $period = '' OR period = $period
     GROUP BY GROUPING SETS ((period), (period, breakdown_value))
 ),
 shared AS (
-    SELECT *, max(num) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_total
+    SELECT *, max(num) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_total,
+           -- clocks still running anywhere in the period's cohort make every row of the period provisional
+           max(pend) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_pending
     FROM grouped
     WHERE is_total = 1
        OR ($breakdown <> 'Total' AND (breakdown_value IS NOT NULL OR num <> 0))  -- not the rows a measure leaves out
@@ -171,6 +180,8 @@ SELECT period,
        CASE
            WHEN $value IN ('percent', 'mean', 'rate') AND coalesce(den, 0) = 0 THEN 'z'
            ELSE 'value'
-       END AS status
+       END AS status,
+       period_pending AS pending,
+       period_pending > 0 AS provisional
 FROM shared
 ORDER BY period, is_total DESC, breakdown_value

@@ -1,10 +1,17 @@
 -- Advice requested for an EHC needs assessment (health, social care, educational psychology), by the date it
--- was requested. Advice is due within 6 weeks (42 days).
--- $measure: returned_6wk (% returned within 6 weeks). Requests still inside their 6 weeks at the reference
--- date are left out until they fall due. detail: the type of advice.
+-- was requested (the day its 6-week clock starts), in months and years alike. Advice is due within 6 weeks
+-- (42 days).
+-- $measure: returned_6wk (% returned within 6 weeks). Advice not returned once its 42 days have passed (by
+-- $reference_date) is late; advice not returned within them is pending. detail: the type of advice.
+WITH cases AS (
+    SELECT h.*, h.returned_date IS NULL AND h.requested_date + INTERVAL 42 DAY >= CAST($reference_date AS DATE)
+               AS clock_running
+    FROM health_advice h
+)
 SELECT h.requested_date AS event_date,
        (h.returned_date IS NOT NULL AND date_diff('day', h.requested_date, h.returned_date) <= 42)::INT AS numerator,
-       1 AS denominator,
+       CASE WHEN h.clock_running THEN 0 ELSE 1 END AS denominator,
+       h.clock_running::INT AS pending,
        p.birth_date, h.requested_date AS age_on, n.need_code, p.sex, p.ethnicity, p.ward, p.school,
        NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
        CASE h.advice_type
@@ -13,10 +20,9 @@ SELECT h.requested_date AS event_date,
            WHEN 'educational_psychology' THEN 'Educational psychology'
            ELSE 'Other'
        END AS detail
-FROM health_advice h
+FROM cases h
 JOIN request r ON r.request_id = h.request_id
 JOIN people p ON p.person_id = r.person_id
 LEFT JOIN owners o ON o.request_id = r.request_id
 LEFT JOIN needs n ON n.request_id = r.request_id
 WHERE $measure = 'returned_6wk'
-  AND (h.returned_date IS NOT NULL OR h.requested_date + INTERVAL 42 DAY <= CAST($reference_date AS DATE))

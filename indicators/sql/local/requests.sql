@@ -1,16 +1,34 @@
--- Requests for an EHC needs assessment, by the date received (the day the 20-week clock starts).
+-- Requests for an EHC needs assessment, by the date received (the day the 6- and 20-week clocks start).
 -- $measure:
 --   received      requests received, a count
 --   agreed        % of requests received where the decision was to assess (RequestOutcome Y)
---   decided_6wk   % of decisions to assess or not (RequestOutcome Y or N) made within 6 weeks (42 days)
+--   decided_6wk   % of requests received whose decision to assess or not (RequestOutcome Y or N) was made
+--                 within 6 weeks (42 days). The cohort is every request received in the period that is not
+--                 withdrawn: one still undecided once its 42 days have passed (by $reference_date) is late;
+--                 one still undecided within them is pending (DfE's requests table also counts by the year
+--                 a request was received).
 -- detail: who made the request (RequestSource).
+WITH cases AS (
+    SELECT r.*,
+           r.outcome IN ('Y', 'N') AND r.outcome_date IS NOT NULL AS decided,
+           -- no decision yet (not withdrawn, not a historical record)
+           coalesce(r.outcome, 'A') = 'A' AND r.outcome_date IS NULL AS undecided,
+           r.received_date + INTERVAL 42 DAY >= CAST($reference_date AS DATE) AS clock_running
+    FROM request r
+    WHERE r.received_date >= (SELECT first_day FROM coverage)
+)
 SELECT r.received_date AS event_date,
        CASE $measure
            WHEN 'received' THEN 1
            WHEN 'agreed' THEN (r.outcome = 'Y')::INT
-           WHEN 'decided_6wk' THEN (date_diff('day', r.received_date, r.outcome_date) <= 42)::INT
+           WHEN 'decided_6wk' THEN (r.decided AND date_diff('day', r.received_date, r.outcome_date) <= 42)::INT
        END AS numerator,
-       CASE WHEN $measure = 'received' THEN NULL ELSE 1 END AS denominator,
+       CASE
+           WHEN $measure = 'received' THEN NULL
+           WHEN $measure = 'decided_6wk' AND r.undecided AND r.clock_running THEN 0
+           ELSE 1
+       END AS denominator,
+       ($measure = 'decided_6wk' AND r.undecided AND r.clock_running)::INT AS pending,
        p.birth_date, r.received_date AS age_on, n.need_code, p.sex, p.ethnicity, p.ward, p.school,
        NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
        CASE r.request_source
@@ -21,10 +39,8 @@ SELECT r.received_date AS event_date,
            WHEN '5' THEN 'Other'
            ELSE 'Not recorded'
        END AS detail
-FROM request r
+FROM cases r
 JOIN people p ON p.person_id = r.person_id
 LEFT JOIN owners o ON o.request_id = r.request_id
 LEFT JOIN needs n ON n.request_id = r.request_id
-WHERE ($measure IN ('received', 'agreed')
-   OR ($measure = 'decided_6wk' AND r.outcome IN ('Y', 'N') AND r.outcome_date IS NOT NULL))
-  AND r.received_date >= (SELECT first_day FROM coverage)
+WHERE $measure IN ('received', 'agreed') OR ($measure = 'decided_6wk' AND (r.decided OR r.undecided))

@@ -1,11 +1,24 @@
--- Annual reviews of EHC plans.
+-- Annual reviews of EHC plans. Each review measure runs a clock from the date that places it in a period:
 -- $measure:
---   held          % of reviews due in the period (by due date) whose meeting has been held; reviews not yet
---                 due at the reference date are left out
+--   held          % of reviews due in the period (by due date: the 12 months since the plan or the last review
+--                 end then) whose meeting has been held. A review not held once its due date has passed (by
+--                 $reference_date) counts as not held; one not held and not yet due is pending (reviews due
+--                 after the reference date's month wait for their month)
 --   decision_4wk  % of review meetings (by meeting date) whose decision was communicated within 4 weeks
---                 (28 days); meetings less than 4 weeks old without a decision are left out
+--                 (28 days); a meeting without a decision once its 28 days have passed is late, one within them
+--                 is pending
 --   listened      % of families answering the question who felt listened to (by meeting date)
 -- detail: the review's outcome.
+WITH cases AS (
+    SELECT v.*,
+           CASE $measure
+               WHEN 'held' THEN v.meeting_date IS NULL AND v.due_date >= CAST($reference_date AS DATE)
+               WHEN 'decision_4wk' THEN v.decision_date IS NULL
+                   AND v.meeting_date + INTERVAL 28 DAY >= CAST($reference_date AS DATE)
+               ELSE FALSE
+           END AS clock_running
+    FROM review v
+)
 SELECT CASE WHEN $measure = 'held' THEN v.due_date ELSE v.meeting_date END AS event_date,
        CASE $measure
            WHEN 'held' THEN (v.meeting_date IS NOT NULL)::INT
@@ -13,19 +26,19 @@ SELECT CASE WHEN $measure = 'held' THEN v.due_date ELSE v.meeting_date END AS ev
                                      AND date_diff('day', v.meeting_date, v.decision_date) <= 28)::INT
            WHEN 'listened' THEN (v.family_felt_listened = 'Y')::INT
        END AS numerator,
-       1 AS denominator,
+       CASE WHEN v.clock_running THEN 0 ELSE 1 END AS denominator,
+       v.clock_running::INT AS pending,
        p.birth_date, coalesce(v.meeting_date, v.due_date) AS age_on, n.need_code, p.sex, p.ethnicity, p.ward,
        p.school, NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
        CASE v.outcome WHEN 'M' THEN 'Maintain' WHEN 'A' THEN 'Amend' WHEN 'C' THEN 'Cease' ELSE 'Not recorded' END
            AS detail
-FROM review v
+FROM cases v
 JOIN request r ON r.request_id = v.request_id
 JOIN people p ON p.person_id = r.person_id
 LEFT JOIN owners o ON o.request_id = r.request_id
 LEFT JOIN needs n ON n.request_id = r.request_id
 WHERE CASE $measure
-          WHEN 'held' THEN v.due_date <= CAST($reference_date AS DATE)
+          WHEN 'held' THEN v.due_date <= last_day(CAST($reference_date AS DATE))  -- no month after the extract's
           WHEN 'decision_4wk' THEN v.meeting_date IS NOT NULL
-              AND (v.decision_date IS NOT NULL OR v.meeting_date + INTERVAL 28 DAY <= CAST($reference_date AS DATE))
           WHEN 'listened' THEN v.family_felt_listened IN ('Y', 'N')
       END
