@@ -200,17 +200,17 @@ def test_partners_keep_the_provisional_mark(engines):
 # --- a provisional period never drives a headline, rating, narrative, trend test or forecast ----------------
 
 def _flip_extract() -> Extract:
-    """Decisions within 6 weeks: 90% in 2022 and 20% in 2023 (settled); 2024 is 20% in June and then 40 quick
-    decisions in December with 5 requests still inside their 6 weeks on 20 January 2025, so the year 2024
+    """Decisions within 6 weeks: 90% in 2025 and 20% in 2026 (settled); 2027 is 20% in June and then 40 quick
+    decisions in December with 5 requests still inside their 6 weeks on 20 January 2028, so the year 2027
     (ended, but provisional) reads 48 / 80 = 60% and December 100%. Used, it would flip every finding."""
     x = Extract()
-    for year, on_time in (("2022", 36), ("2023", 8), ("2024", 8)):
+    for year, on_time in (("2025", 36), ("2026", 8), ("2027", 8)):
         for i in range(40):
             x.request(f"{year}-06-01", f"{year}-06-20" if i < on_time else f"{year}-08-01", "Y")
     for _ in range(40):
-        x.request("2024-12-20", "2024-12-27", "Y")
+        x.request("2027-12-20", "2027-12-27", "Y")
     for _ in range(5):
-        x.request("2024-12-20")  # due 31 January 2025: still running on 20 January
+        x.request("2027-12-20")  # due 31 January 2028: still running on 20 January
     return x
 
 
@@ -221,7 +221,7 @@ def flip(tmp_path_factory):
     targets.write_text(f"area_code: {LA}\ntargets:\n  requests_decided_6wk:\n    target: 50\n", encoding="utf-8")
     patch = pytest.MonkeyPatch()
     patch.setenv("SEND_TARGETS", str(targets))
-    engine = _flip_extract().build(folder, "2025-01-20")
+    engine = _flip_extract().build(folder, "2028-01-20")
     yield engine
     engine.close()
     patch.undo()
@@ -229,17 +229,19 @@ def flip(tmp_path_factory):
 
 def test_the_headline_is_the_latest_settled_year(flip):
     frame = flip.result("requests_decided_6wk", LA, Audience.OFFICER).frame.set_index("period")
-    assert frame.loc["2024", ["numerator", "denominator", "value"]].tolist() == [48, 80, 60.0]
-    assert frame["provisional"].to_dict() == {"2022": False, "2023": False, "2024": True}
+    assert frame.loc["2027", ["numerator", "denominator", "value"]].tolist() == [48, 80, 60.0]
+    local = frame[frame["source"] == "local"]  # published years before these are DfE's, never provisional
+    assert local["provisional"].to_dict() == {"2025": False, "2026": False, "2027": True}
+    assert not frame[frame["source"] == "published"]["provisional"].any()
     bench = flip.benchmark("requests_decided_6wk", LA, Audience.OFFICER)
-    assert (bench["period"], bench["value"], bench["provisional"]) == ("2023", 20.0, False)
+    assert (bench["period"], bench["value"], bench["provisional"]) == ("2026", 20.0, False)
     # the trend test compares two settled years: 90% (36/40) to 20% (8/40), which does not overlap
-    assert (bench["previous_period"], bench["direction_of_travel"]) == ("2022", "worsening")
+    assert (bench["previous_period"], bench["direction_of_travel"]) == ("2025", "worsening")
     assert bench["target"]["rag"] == "red"  # 20% against 50%; the provisional 60% would be green
 
 
 def test_a_provisional_period_asked_for_by_name_is_never_rated(flip):
-    bench = flip.benchmark("requests_decided_6wk", LA, Audience.OFFICER, period="2024")
+    bench = flip.benchmark("requests_decided_6wk", LA, Audience.OFFICER, period="2027")
     assert (bench["value"], bench["provisional"]) == (60.0, True)
     assert bench["direction_of_travel"] is None and bench["target"]["rag"] is None
     assert narrative.classify(bench, flip.indicator("requests_decided_6wk")) == (None, 0, ())
@@ -251,28 +253,28 @@ def test_the_narrative_reads_the_settled_year(flip):
     found = narrative.narrative({indicator.id: bench}, {indicator.id: indicator}, "Bristol", area_code=LA)
     assert not found[narrative.GOING_WELL]
     [sentence] = found[narrative.NEEDS_ATTENTION]
-    assert "20.0%" in sentence.text and "2023" in sentence.text
-    assert "60.0%" not in sentence.text and "2024" not in sentence.text
+    assert "20.0%" in sentence.text and "2026" in sentence.text
+    assert "60.0%" not in sentence.text and "2027" not in sentence.text
 
 
 def test_the_clinic_sentence_uses_settled_months_only(flip):
     show = flip.show("requests_decided_6wk", LA, Audience.OFFICER, monthly=True, forecast=False)
     rows = [r for r in show["rows"] if r["breakdown"] == "Total"]
     assert [(r["period"], r["value"], r["provisional"]) for r in rows] == [
-        ("2022-06", 90.0, False), ("2023-06", 20.0, False), ("2024-06", 20.0, False), ("2024-12", 100.0, True)]
-    title = figures.title_trend(rows, show["indicator"], monthly=True, complete_to="2024-12")
-    assert title == "Decisions in 6 weeks: 20.0% in Jun 2024, the same as 20.0% in Jun 2023"
-    summary = figures.summary_trend(rows, show["indicator"], monthly=True, complete_to="2024-12")
-    assert "Dec 2024 is provisional" in summary
-    table = figures.table_trend(rows, show["indicator"], complete_to="2024-12")
-    assert table["Period"].iat[-1] == "Dec 2024 (provisional)"
-    chart = figures.trend(rows, show["indicator"], monthly=True, complete_to="2024-12")
+        ("2025-06", 90.0, False), ("2026-06", 20.0, False), ("2027-06", 20.0, False), ("2027-12", 100.0, True)]
+    title = figures.title_trend(rows, show["indicator"], monthly=True, complete_to="2027-12")
+    assert title == "Decisions in 6 weeks: 20.0% in Jun 2027, the same as 20.0% in Jun 2026"
+    summary = figures.summary_trend(rows, show["indicator"], monthly=True, complete_to="2027-12")
+    assert "Dec 2027 is provisional" in summary
+    table = figures.table_trend(rows, show["indicator"], complete_to="2027-12")
+    assert table["Period"].iat[-1] == "Dec 2027 (provisional)"
+    chart = figures.trend(rows, show["indicator"], monthly=True, complete_to="2027-12")
     [hollow] = [t for t in chart.data if t.name == figures.PROVISIONAL_KEY]
-    assert list(hollow.x) == ["Dec 2024"] and list(hollow.text) == ["p"]
+    assert list(hollow.x) == ["Dec 2027"] and list(hollow.text) == ["p"]
     line = next(t for t in chart.data if t.mode == "lines+markers")
     assert line.y[-1] is None  # not joined to the settled line
-    spark = figures.sparkline(rows, show["indicator"], complete_to="2024-12")
-    assert "Dec 2024" not in list(spark.data[0].x)
+    spark = figures.sparkline(rows, show["indicator"], complete_to="2027-12")
+    assert "Dec 2027" not in list(spark.data[0].x)
 
 
 def test_a_forecast_is_fitted_on_settled_periods_only(flip):
@@ -295,13 +297,13 @@ def test_downloads_mark_provisional_rows_with_p(flip):
                           frame=exports.combine_breakdowns([first.frame, by_sex.frame]))
     rows = list(csv.DictReader(io.StringIO(exports.to_csv([table]))))
     status = {(r["Period"], r["Breakdown value"]): (r["Value"], r["Status"]) for r in rows}
-    assert status[("2024", exports.TOTAL_LABEL)] == ("60", "p")  # the figure stays, marked provisional
-    assert status[("2024", "Female")][1] == "p"  # every row of the period: its cohort still has clocks running
-    assert "p" not in status[("2023", exports.TOTAL_LABEL)][1].split()  # settled (its small counts may be c)
+    assert status[("2027", exports.TOTAL_LABEL)] == ("60", "p")  # the figure stays, marked provisional
+    assert status[("2027", "Female")][1] == "p"  # every row of the period: its cohort still has clocks running
+    assert "p" not in status[("2026", exports.TOTAL_LABEL)][1].split()  # settled (its small counts may be c)
     assert "p" in exports.SYMBOLS  # explained in every legend that lists the symbols
 
 
 def test_a_breakdown_chart_defaults_to_the_latest_settled_period(flip):
     show = flip.show("requests_decided_6wk", LA, Audience.OFFICER, breakdown="sex", forecast=False)
     title = figures.title_breakdown(show["rows"], show["indicator"], "sex", breakdown_label="Sex")
-    assert "2023" in title and "2024" not in title
+    assert "2026" in title and "2027" not in title
