@@ -13,7 +13,7 @@ from tests.browser.conftest import DOWNLOADS, check_view, settle
 INDICATOR = "ehcp_issued_20wk"
 AREA = "E06000023"
 COLUMNS = ["Indicator ID", "Indicator", "Period", "Area code", "Area", "Breakdown", "Breakdown value", "Numerator",
-           "Denominator", "Value", "Unit", "Status"]
+           "Denominator", "Value", "Unit", "Status", "Source"]
 TOTAL = ("Total", "All children and young people")
 OGL = "Open Government Licence v3.0"
 
@@ -29,7 +29,7 @@ def _grid_row(page, period: str, breakdown: str) -> dict[str, str]:
     expect(rows).to_have_count(1)  # the filters leave one row
     expect(row).to_have_count(1)
     cells = {c: row.locator(f"[col-id='{c}']").inner_text().strip() for c in ("pc", "breakdown", "group", "n", "d",
-                                                                                "v", "status")}
+                                                                                "v", "status", "source")}
     return cells
 
 
@@ -54,12 +54,13 @@ def test_data_book_downloads_match_the_grid(page, app_url):
     xlsx_download, xlsx_path = _download(page, "Excel workbook, with definitions and symbols", "ehcp_issued_20wk.xlsx")
     assert xlsx_download.suggested_filename == f"{INDICATOR}_{AREA}_partner.xlsx"
 
-    # The grid's all-children figure for 2024, and a suppressed one (2019), read from the page.
+    # The grid's all-children figure for 2024, and 2019's: DfE's published 0.8% (3 of 395), shown to partners as
+    # published although its numerator is small (it is already public), read from the page.
     shown_2024 = _grid_row(page, "2024", "Total")
     assert (shown_2024["pc"], shown_2024["breakdown"], shown_2024["group"]) == ("2024", *TOTAL)
     assert shown_2024["v"].endswith("%") and shown_2024["v"][:-1].replace(".", "").isdigit(), shown_2024
     shown_2019 = _grid_row(page, "2019", "Total")
-    assert shown_2019["v"] == "c (suppressed)" and shown_2019["status"] == "c (suppressed)", shown_2019
+    assert (shown_2019["v"], shown_2019["status"], shown_2019["source"]) == ("0.8%", "", "Published by DfE"), shown_2019
     every_row = main.split(" rows.")[0].rsplit("\n", 1)[-1]
     expect(page.locator("#databook-row-count")).to_have_text(f"Showing 1 of {every_row} rows")  # follows the filters
     check_view(page, "downloads_data_book_filtered")
@@ -73,7 +74,8 @@ def test_data_book_downloads_match_the_grid(page, app_url):
     assert total.loc["2024", "Value"] == shown_2024["v"].removesuffix("%")
     assert total.loc["2024", "Numerator"] == shown_2024["n"].replace(",", "")
     assert total.loc["2024", "Denominator"] == shown_2024["d"].replace(",", "")
-    assert (total.loc["2019", "Value"], total.loc["2019", "Status"]) == ("c", "c")
+    assert (total.loc["2019", "Value"], total.loc["2019", "Status"], total.loc["2019", "Source"]) == (
+        "0.8", "", "Published by DfE")
     suppressed = csv[csv["Status"] == "c"]
     assert len(suppressed) > 0 and set(suppressed["Value"]) == {"c"}, "a suppressed value is c, never 0 or blank"
     assert not csv.isin(["None", "nan", "NaN"]).any().any()
@@ -87,7 +89,7 @@ def test_data_book_downloads_match_the_grid(page, app_url):
     assert len(data) - 1 == len(csv), "the workbook holds the same rows as the CSV"
     by_key = {(r[2], r[5], r[6]): r for r in data[1:]}
     assert by_key[("2024", *TOTAL)][9] == float(shown_2024["v"].removesuffix("%"))
-    assert by_key[("2019", *TOTAL)][9] == "c" and by_key[("2019", *TOTAL)][11] == "c"
+    assert by_key[("2019", *TOTAL)][9] == 0.8 and by_key[("2019", *TOTAL)][12] == "Published by DfE"
     assert all(r[9] == "c" for r in data[1:] if r[11] == "c"), "suppressed cells hold the symbol, not 0"
     metadata = {r[0]: r[1] for r in book["Metadata"].iter_rows(values_only=True) if r[0]}
     assert metadata["Area"] == f"Bristol, City of ({AREA})"
