@@ -69,7 +69,7 @@ def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, 
     audience = Audience(audience)
     first = engine.result(indicator_id, area, audience, period=period, source=source)
     chosen = first.source
-    offered = engine.breakdowns_for(first.indicator, chosen)
+    offered = engine.breakdowns_for(first.indicator, chosen, audience)
     if breakdown in (None, "", ALL_BREAKDOWNS):
         wanted = offered
     elif breakdown in offered:

@@ -315,7 +315,7 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
     period, period_note = _resolve_period(ctx, indicator_id, source, periods)
     if period_note:
         notes.append(html.P(period_note, className="notice"))
-    offered = [b for b in engine.breakdowns_for(meta_indicator, source) if b != TOTAL]
+    offered = [b for b in engine.breakdowns_for(meta_indicator, source, ctx.audience) if b != TOTAL]
     chosen_breakdown = filters.clean_choice(breakdown, offered) if breakdown not in (None, "", ALL_BREAKDOWNS) else None
     if breakdown not in (None, "", ALL_BREAKDOWNS) and chosen_breakdown is None:
         notes.append(html.P("This indicator has no such breakdown, so every breakdown is shown.", className="notice"))

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from indicators.catalogue.model import (
     BREAKDOWNS,
+    OFFICER_ONLY_BREAKDOWNS,
     THEME_TITLES,
     AggregateSource,
     Indicator,
@@ -33,7 +34,7 @@ CATALOGUE_DIR = Path(__file__).resolve().parent
 SQL_DIR = CATALOGUE_DIR.parent / "sql"
 LOCAL_SQL_DIR = SQL_DIR / "local"
 
-__all__ = ["BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
+__all__ = ["BREAKDOWNS", "OFFICER_ONLY_BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
            "LocalSource", "NationalSource", "Theme", "load_catalogue", "local_query_path"]
 
 

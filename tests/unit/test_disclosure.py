@@ -176,24 +176,50 @@ def test_total_hidden_in_one_table_spreads_to_the_other_table_sharing_it():
     ])
 
 
-def test_partner_small_denominator_hides_the_value_and_its_numerator():
-    # A: 6/8 has a denominator below 10, so 75% is c; 6 is hidden so 6/8 cannot be recomputed. That is one c
-    # in the numerator margin (56 = 6 + 30 + 20), so the next smallest numerator, C's 20, is hidden; with a
-    # hidden numerator C's percentage is c too. Denominators 8, 50, 40, 98 are all shown (none is 1-5).
+def test_partner_rate_with_a_small_numerator_and_a_large_denominator_is_shown():
+    # A: 7 of 400 is 1.75%: no count is 1-5, so nothing is hidden, however few the 7 (QUALITY.md: a rate is
+    # never suppressed because its numerator is small when its denominator is large).
     frame = table([
-        ("ward", "A", 6, 8, 75.0), ("ward", "B", 30, 50, 60.0), ("ward", "C", 20, 40, 50.0),
-        ("Total", "Total", 56, 98, 100 * 56 / 98),
+        ("ward", "A", 7, 400, 1.75), ("ward", "B", 30, 500, 6.0), ("ward", "C", 20, 100, 20.0),
+        ("Total", "Total", 57, 1000, 5.7),
     ])
     assert_table(protect(frame, Unit.PERCENT, Audience.PARTNER, published=False), [
-        ("ward", "A", C, 8, C, "c"), ("ward", "B", 30, 50, 60.0, "value"), ("ward", "C", C, 40, C, "c"),
-        ("Total", "Total", 56, 98, 57.142857, "value"),
+        ("ward", "A", 7, 400, 1.75, "value"), ("ward", "B", 30, 500, 6.0, "value"),
+        ("ward", "C", 20, 100, 20.0, "value"), ("Total", "Total", 57, 1000, 5.7, "value"),
+    ])
+
+
+TIMELINESS = table([
+    ("team", "A", 2, 40, 5.0), ("team", "B", 1, 3, 100 / 3), ("team", "C", 20, 57, 100 * 20 / 57),
+    ("Total", "Total", 23, 100, 23.0),
+])
+
+
+def test_partner_timeliness_is_suppressed_on_its_denominator_only():
+    # Decisions in 6 weeks by team. Numerators count the service's decisions on time: never hidden (A's 2
+    # and B's 1 stay). B's denominator 3 is below 5: c, and its percentage with it. One c in the
+    # denominator margin: the smallest other non-zero denominator, A's 40, is hidden too, with A's 5.0%.
+    # What is left pins nothing: A + B = 100 - 57 = 43 with A >= 2 and B >= 1.
+    assert_table(protect(TIMELINESS, Unit.PERCENT, Audience.PARTNER, published=False, timeliness=True), [
+        ("team", "A", 2, C, C, "c"), ("team", "B", 1, C, C, "c"),
+        ("team", "C", 20, 57, 35.087719, "value"), ("Total", "Total", 23, 100, 23.0, "value"),
+    ])
+
+
+def test_public_timeliness_needs_a_denominator_of_ten_and_rounds_every_count():
+    # B's denominator 3 is below 10: c; A's 40 is the second c of the margin. Numerators are rounded to 5
+    # but never hidden (2 -> 0, 1 -> 0, 20 -> 20, 23 -> 25); denominators 57 -> 55, 100 -> 100; percentages
+    # from the rounded figures: C 20 / 55 = 36.36%, Total 25 / 100 = 25%.
+    assert_table(protect(TIMELINESS, Unit.PERCENT, Audience.PUBLIC, published=False, timeliness=True), [
+        ("team", "A", 0, C, C, "c"), ("team", "B", 0, C, C, "c"),
+        ("team", "C", 20, 55, 36.363636, "value"), ("Total", "Total", 25, 100, 25.0, "value"),
     ])
 
 
 def test_partner_small_denominator_secondary_in_denominator_margin():
     # Denominators: A's 3 is c; the denominator margin then needs a second c: the smallest non-zero shown
     # denominator is B's 12. A's numerator is 0 (a true zero, shown); B's 9/12 has a hidden denominator so its
-    # percentage is c, and its numerator 9 is below 10 anyway.
+    # percentage is c.
     # Numerator margin: B's 9 is not hidden by the value rule (its denominator already is), so the numerator
     # margin has no c and needs none.
     frame = table([
