@@ -40,7 +40,7 @@ Numeric columns come back as float64 with NaN for a hidden or missing figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -72,20 +72,21 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
 
 
 def protect_families(frame: pd.DataFrame, unit: Unit, audience: Audience, *, timeliness: bool,
-                     granularity: str | None) -> pd.DataFrame:
+                     granularity: str | None, known_years: Collection[str] = ()) -> pd.DataFrame:
     """Protect every figure family in `frame` (rows of one indicator: years, months and every breakdown).
 
     A family is an area and year with every breakdown of the year and of its months; each is protected
     once, as a whole, by `protect_family`. granularity: how the figures' years run (`calendar_year`,
     `academic_year`, `financial_year`, or `census` for snapshots, which run by academic year and whose
-    months do not add up to the year); None when there are no months. Rows repeated across breakdowns (the
-    all-children rows) are kept once.
+    months do not add up to the year); None when there are no months. known_years: years whose
+    all-children figure the reader knows (years that have ended, which DfE publishes). Rows repeated across
+    breakdowns (the all-children rows) are kept once.
     """
     frame = frame.drop_duplicates(["period", "area_code", "breakdown", "breakdown_value"]).reset_index(drop=True)
     periods = frame["period"].astype(str)
     year_of = {p: _year_of_month(p, granularity) for p in periods.unique() if _is_month(p)} if granularity else {}
     families = [protect_family(rows, unit, audience, timeliness=timeliness, year_of=year_of,
-                               months_add_up=granularity != "census")
+                               months_add_up=granularity != "census", known_years=known_years)
                 for _key, rows in frame.groupby([frame["area_code"].astype(str), periods.map(lambda p: year_of.get(p, p))],
                                                 sort=True)]
     if not families:
@@ -108,21 +109,28 @@ def _year_of_month(month: str, granularity: str) -> str:
 
 
 def protect_family(family: pd.DataFrame, unit: Unit, audience: Audience, *, timeliness: bool,
-                   year_of: Mapping[str, str], months_add_up: bool) -> pd.DataFrame:
+                   year_of: Mapping[str, str], months_add_up: bool,
+                   known_years: Collection[str] = ()) -> pd.DataFrame:
     """Protect the figures of one family at once: an area and year with every breakdown and every month.
 
     `family` holds the year's rows (the all-children row and every breakdown's rows) and its months' rows;
     `year_of` names the year each month belongs to. Besides the tables of each period, the months of each
     row add up to the year's row when `months_add_up` (events counted by date, not snapshots), so the year
-    minus eleven shown months cannot give the twelfth. The year's all-children row is treated as known to
-    the reader (DfE publishes it), so the pattern never relies on hiding it. One call gives one pattern;
-    every request reads its rows from it, so no two requests disagree about a cell.
+    minus eleven shown months cannot give the twelfth. The all-children row of a year in `known_years` is
+    treated as known to the reader (DfE publishes it), so the pattern never relies on hiding it. One call
+    gives one pattern; every request reads its rows from it, so no two requests disagree about a cell.
+
+    A year whose all-children count is itself small (it would be `c`) keeps only that row: with so few
+    children every part is small, and the rows present and the zeros shown would tell where they are.
     """
     _check_columns(family)
     audience = Audience(audience)
     if audience is Audience.OFFICER:
         return family.copy()
     frame = family.reset_index(drop=True)
+    year_total = frame["period"].astype(str).map(lambda p: p not in year_of) & (frame["breakdown"] == TOTAL)
+    if year_total.any() and _small_total(frame[year_total], Unit(unit), audience is Audience.PUBLIC, timeliness):
+        frame = frame[year_total].reset_index(drop=True)
     groups = _additive_groups(frame)
     period = frame["period"].astype(str).to_numpy()
     is_year = np.array([p not in year_of for p in period])
@@ -138,8 +146,20 @@ def protect_family(family: pd.DataFrame, unit: Unit, audience: Audience, *, time
             if year_row is not None:
                 months.setdefault(year_row, []).append(int(i))
         groups += [(np.array(parts, dtype=int), np.array([t], dtype=int)) for t, parts in months.items()]
-    known = is_year & (frame["breakdown"] == TOTAL).to_numpy()
+    known = is_year & (frame["breakdown"] == TOTAL).to_numpy() & np.isin(period, list(known_years))
     return _protect(frame, Unit(unit), audience, timeliness, groups, known)
+
+
+def _small_total(rows: pd.DataFrame, unit: Unit, public: bool, timeliness: bool) -> bool:
+    """Whether an all-children row's count of children would be suppressed."""
+    num = pd.to_numeric(rows["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if unit is Unit.COUNT:
+        num = np.where(np.isnan(num), pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float), num)
+    den = pd.to_numeric(rows["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    small = _primary(den, public, TIMELINESS_PARTNER_MIN if timeliness else PARTNER_SMALL_MAX + 1)
+    if unit in _COUNT_NUMERATOR_UNITS and not timeliness:
+        small |= _primary(num, public)
+    return bool(small.any())
 
 
 def _check_columns(frame: pd.DataFrame) -> None:
@@ -156,8 +176,9 @@ def _protect(result: pd.DataFrame, unit: Unit, audience: Audience, timeliness: b
     hide anything: the tables are protected as if they were shown, and they are hidden only when small.
     """
     out = result.copy()
-    num = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # Own copies: the audit may blank rows it leaves out.
+    num = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan).copy()
+    den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan).copy()
     val = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     status = out["status"].astype(object).to_numpy()
     # A missing status is read as a value, so a figure hidden here is always marked `c`.
@@ -176,6 +197,7 @@ def _protect(result: pd.DataFrame, unit: Unit, audience: Audience, timeliness: b
     sup_num &= ~known
     sup_den &= ~known
     hide_val = np.zeros(len(out), dtype=bool)
+    withheld = np.zeros(len(out), dtype=bool)  # rows left out altogether (see _close_exposures)
 
     while True:
         before = (sup_num.sum(), sup_den.sum(), hide_val.sum())
@@ -202,7 +224,7 @@ def _protect(result: pd.DataFrame, unit: Unit, audience: Audience, timeliness: b
             continue
         # Only once the simple rules are settled: the audit is the costlier step. It hides cells in place.
         if not _close_exposures(num, den, sup_num, sup_den, groups, num_is_count,
-                                num_le_den=unit in _SCALE, known=known, public=public):
+                                num_le_den=unit in _SCALE, known=known, public=public, withheld=withheld):
             break
 
     sup_num |= small_known_num
@@ -238,7 +260,7 @@ def _protect(result: pd.DataFrame, unit: Unit, audience: Audience, timeliness: b
     out["value"] = val_out
     newly_c = hide_val & value_row
     out["status"] = _like(np.where(newly_c, Status.SUPPRESSED.value, status), result["status"])
-    return out[list(result.columns)]
+    return out.loc[~withheld, list(result.columns)]
 
 
 def suppression_note(audience: Audience) -> str:
@@ -274,7 +296,7 @@ def _primary(counts: np.ndarray, public: bool, partner_min: int = PARTNER_SMALL_
 
     partner_min: the smallest count a partner may see (6; 5 for a timeliness denominator).
     """
-    present = ~np.isnan(counts)
+    present = ~np.isnan(counts) & (counts != 0)  # true zeros stay 0
     if public:
         return present & (counts < PUBLIC_MIN)
     # `> 0` and `< partner_min` rather than `in 1..5`, so a non-integer count (a weighted figure) is also caught.
@@ -349,7 +371,7 @@ _HALF_STEP = PUBLIC_ROUND_TO // 2  # a public figure rounded to 5 is within 2 of
 
 def _close_exposures(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_den: np.ndarray,
                      groups: list[tuple[np.ndarray, np.ndarray]], num_is_count: bool, num_le_den: bool,
-                     known: np.ndarray, public: bool) -> bool:
+                     known: np.ndarray, public: bool, withheld: np.ndarray) -> bool:
     """Hide more cells where a reader could still pin a `c` down exactly; True if anything was hidden.
 
     "At least two `c` per table" is not enough on its own. A partner also knows that a `c` is at least 1
@@ -361,7 +383,7 @@ def _close_exposures(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_
     smallest non-zero cell still shown in the table that pins it is hidden as well (or, failing that, the
     other half of its own row). The caller repeats until no cell is exposed.
     For the public a shown figure is only known to within 2 (it is rounded to 5; a shown count is at least
-    10) and a `c` may be 0, but a known row is exact, so tables can still pin a `c` near its bounds.
+    10), but a known row is exact, so tables can still pin a `c` near its bounds.
     """
     arrays = {"num": (num, sup_num), "den": (den, sup_den)}
     kinds = ["num", "den"] if num_is_count else ["den"]
@@ -379,12 +401,13 @@ def _close_exposures(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_
             return counts, counts
         rounded = _round_to(counts, PUBLIC_ROUND_TO)
         floor = PUBLIC_MIN if kind in kinds else 0  # a shown count is at least 10; a timeliness numerator any
-        lo = np.where(known[rows], counts, np.maximum(rounded - _HALF_STEP, floor))
-        hi = np.where(known[rows], counts, rounded + _HALF_STEP)
+        exact = known[rows] | ((counts == 0) & (kind in kinds))  # a shown 0 is a true zero
+        lo = np.where(exact, counts, np.maximum(rounded - _HALF_STEP, floor))
+        hi = np.where(exact, counts, rounded + _HALF_STEP)
         return lo, hi
 
     var = {key: v for v, key in enumerate(keys)}
-    lo = np.full(len(keys), 0.0 if public else 1.0)
+    lo = np.ones(len(keys))  # a `c` is never 0: true zeros are shown
     hi = np.full(len(keys), _UNBOUNDED)
     pairs = []  # (numerator variable, denominator variable) of one row, both hidden
     if num_le_den:
@@ -467,11 +490,20 @@ def _close_exposures(num: np.ndarray, den: np.ndarray, sup_num: np.ndarray, sup_
         else:
             # Every cell of its tables is hidden already: hide the other half of its own row instead.
             other = "den" if kind == "num" else "num"
-            if other in kinds:
-                o_counts, o_sup = arrays[other]
-                if not o_sup[row] and not known[row] and not np.isnan(o_counts[row]) and o_counts[row] != 0:
-                    o_sup[row] = True
-                    hid_any = True
+            o_counts, o_sup = arrays[other]
+            if (other in kinds and not o_sup[row] and not known[row] and not np.isnan(o_counts[row])
+                    and o_counts[row] != 0):
+                o_sup[row] = True
+                hid_any = True
+            elif pinning:
+                # Nothing left to hide: the rows present give it away (a known total of 10 over ten
+                # hidden wards makes each 1). Leave the table's parts out altogether.
+                parts = groups[pinning[0][0]][0]
+                withheld[parts] = True
+                num[parts] = np.nan
+                den[parts] = np.nan
+                widened.add(pinning[0])
+                hid_any = True
     return hid_any
 
 

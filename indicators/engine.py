@@ -415,6 +415,11 @@ class Engine:
         if monthly and not (chosen == "local" and indicator.local.monthly):
             monthly = False  # published and partner figures come at their own frequency
         narrowed = self.drill_filters(indicator, chosen, filters, audience)
+        if monthly and breakdown != TOTAL and audience is not Audience.OFFICER:
+            # Months by breakdown are a second table over every breakdown's cells: together with the years
+            # they pin small counts that no one table shows (see `indicators.disclosure`).
+            raise NotAvailable(f"{indicator.id}: months by {BREAKDOWNS.get(breakdown, breakdown).lower()} are for "
+                               "officers only; partners and the public see months for all children")
         if chosen == "national" or audience is Audience.OFFICER:  # as published; officers see everything
             frame = self._frame(indicator, chosen, breakdown, monthly, narrowed)
         else:
@@ -441,13 +446,16 @@ class Engine:
 
     def _protect_families(self, indicator: Indicator, source: str, audience: Audience) -> pd.DataFrame:
         """Every figure of the indicator the audience may ask for, protected one family at a time (an area
-        and year with every breakdown and month, `indicators.disclosure.protect_families`), computed once
-        per warehouse version so every request, page, download and the CLI reads the same pattern."""
-        monthly = source == "local" and indicator.local.monthly
-        frames = [self._frame(indicator, source, b, m) for b in self.breakdowns_for(indicator, source, audience)
-                  for m in ([False, True] if monthly else [False])]
+        and year with every breakdown and its months, `indicators.disclosure.protect_families`), computed
+        once per warehouse version so every request, page, download and the CLI reads the same pattern."""
+        frames = [self._frame(indicator, source, b, False) for b in self.breakdowns_for(indicator, source, audience)]
+        if source == "local" and indicator.local.monthly:  # months for all children only (see result())
+            frames.append(self._frame(indicator, source, TOTAL, True))
         granularity = indicator.local.granularity if source == "local" else None
-        protected = protect_families(pd.concat(frames, ignore_index=True), indicator.definition.unit, audience,
+        combined = pd.concat(frames, ignore_index=True)
+        ended = {p for p in combined["period"].unique()
+                 if not _MONTH.match(p) and self.period_end(indicator, source, p) <= self.reference_date}
+        protected = protect_families(combined, indicator.definition.unit, audience, known_years=ended,
                                      timeliness=indicator.definition.timeliness, granularity=granularity)
         # a public rate recomputed from rounded counts, to the indicator's places
         protected["value"] = _round_half_up(protected["value"], indicator.decimal_places)
