@@ -408,8 +408,9 @@ def test_no_hidden_count_can_be_recovered_by_combining_requests(engine):
 
 
 def test_the_attack_recovers_counts_protected_one_request_at_a_time(engine):
-    # Requests and plans issued: the year minus its months and tables sharing a total recover cells.
-    totals = _run(engine, _per_request_fetch, only={"ehcp_requests", "ehcp_ceased"})
+    # The engine before figure families: each request protected on its own, months by breakdown for all.
+    # The year minus its months and months against their tables recover counts the pattern hid.
+    totals = _run(engine, _per_request_fetch, only={"ehcp_ceased", "send_appeals"}, months_by_breakdown=True)
     print("per-request protection, hidden and recovered by tier:", totals)
     assert totals["partner"][1] > 0
     assert totals["public"][1] > 0
