@@ -292,8 +292,13 @@ def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
     monkeypatch.setattr(Engine, "_compute", counting)
     fresh = Engine(fixture_warehouse(), cache=SimpleCache())
     fresh.result("ehcp_requests", LA, Audience.PUBLIC)
+    # The public's figures are protected as whole families: every breakdown by year, and months, once each.
+    indicator = fresh.indicator("ehcp_requests")
+    assert len(calls) == len(fresh.breakdowns_for(indicator, "local", Audience.PUBLIC)) + 1
+    first = len(calls)
     fresh.result("ehcp_requests", LA, Audience.PARTNER, period="2024")
-    assert calls == ["ehcp_requests"]
+    fresh.result("ehcp_requests", LA, Audience.PARTNER, breakdown="ward")
+    assert len(calls) == first  # another audience, period or breakdown reads the same cached frames
     key = fresh._key("frame", "ehcp_requests")
     assert fresh.version in key and fresh.catalogue.digest in key
     fresh.close()
