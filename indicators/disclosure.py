@@ -68,7 +68,7 @@ def protect(result: pd.DataFrame, unit: Unit, audience: Audience, published: boo
     if published or Audience(audience) is Audience.OFFICER:
         return result.copy()
     return _protect(result, Unit(unit), Audience(audience), timeliness, _additive_groups(result),
-                    np.zeros(len(result), dtype=bool))
+                    np.zeros(len(result), dtype=bool), drop_withheld=False)
 
 
 def protect_families(frame: pd.DataFrame, unit: Unit, audience: Audience, *, timeliness: bool,
@@ -147,7 +147,7 @@ def protect_family(family: pd.DataFrame, unit: Unit, audience: Audience, *, time
                 months.setdefault(year_row, []).append(int(i))
         groups += [(np.array(parts, dtype=int), np.array([t], dtype=int)) for t, parts in months.items()]
     known = is_year & (frame["breakdown"] == TOTAL).to_numpy() & np.isin(period, list(known_years))
-    return _protect(frame, Unit(unit), audience, timeliness, groups, known)
+    return _protect(frame, Unit(unit), audience, timeliness, groups, known, drop_withheld=True)
 
 
 def _small_total(rows: pd.DataFrame, unit: Unit, public: bool, timeliness: bool) -> bool:
@@ -169,11 +169,13 @@ def _check_columns(frame: pd.DataFrame) -> None:
 
 
 def _protect(result: pd.DataFrame, unit: Unit, audience: Audience, timeliness: bool,
-             groups: list[tuple[np.ndarray, np.ndarray]], known: np.ndarray) -> pd.DataFrame:
+             groups: list[tuple[np.ndarray, np.ndarray]], known: np.ndarray, drop_withheld: bool) -> pd.DataFrame:
     """The rules, for partners and the public, over the given additive groups.
 
     known: rows the reader knows already (a published all-children total). They are never relied on to
     hide anything: the tables are protected as if they were shown, and they are hidden only when small.
+    drop_withheld: leave out the rows of a table that cannot be protected (see `_close_exposures`); else
+    keep them with every figure `c` (a single frame keeps its shape).
     """
     out = result.copy()
     # Own copies: the audit may blank rows it leaves out.
@@ -258,9 +260,13 @@ def _protect(result: pd.DataFrame, unit: Unit, audience: Audience, timeliness: b
     out["numerator"] = num_out
     out["denominator"] = den_out
     out["value"] = val_out
+    if not drop_withheld:
+        for column in ("numerator", "denominator", "value"):
+            out.loc[withheld, column] = np.nan
+        hide_val |= withheld
     newly_c = hide_val & value_row
     out["status"] = _like(np.where(newly_c, Status.SUPPRESSED.value, status), result["status"])
-    return out.loc[~withheld, list(result.columns)]
+    return out.loc[~withheld if drop_withheld else slice(None), list(result.columns)]
 
 
 def suppression_note(audience: Audience) -> str:
