@@ -1,16 +1,30 @@
-"""Disclosure control for engine results: the rules of docs/QUALITY.md as one pure function.
+"""Disclosure control for engine results: the rules of QUALITY.md ("Disclosure control") as pure functions.
 
-`protect(result, unit, audience, published)` takes one tidy result frame (RESULT_COLUMNS) and returns a
-frame with the same columns in which nothing the audience may not see survives:
+The engine protects whole figure families with `protect_families`: an area and year together with every
+breakdown of the year and its months, protected once and cached, so every request, page, download and the
+command line reads its rows from one pattern and no combination of requests can work out a hidden count
+(the year minus its months, a total hidden in one table and shown in another). `protect(result, unit,
+audience, published)` applies the same rules to one frame on its own. In the frames returned nothing the
+audience may not see survives:
 
 * published DfE figures and officers: unchanged;
-* partners: counts of 1-5 become `c` (zeros stay 0); secondary suppression so no `c` can be worked out
-  from a total and the other cells; a rate, percentage, mean or gap built on a suppressed count or a
-  count below 10 becomes `c`, and its numerator is hidden too so it cannot be recomputed; then an audit
+* partners: counts of children of 1-5 become `c` (true zeros stay 0); secondary suppression so no `c`
+  can be worked out from a total, from the months of a year and the other cells; a rate, percentage,
+  mean or gap built on a suppressed count becomes `c`, and its numerator is hidden too so it cannot be
+  recomputed (a small numerator over a large denominator is not hidden for being small); then an audit
   hides more where a `c` could still be pinned down by reasoning with bounds (a `c` is never 0, a
   numerator is never above its denominator), see `_close_exposures`;
-* public: counts below 10 (zero included) become `c`, the rest are rounded to the nearest 5, and
-  percentages and rates are recomputed from the rounded figures; the same secondary suppression.
+* timeliness measures (the catalogue's `timeliness: true`: decided in 6 weeks, issued in 20 weeks...):
+  the numerator counts the service's decisions, not children, so it is never hidden; the percentage is
+  `c` only when its denominator is below 5 (partners) or 10 (the public), with the same secondary
+  suppression of denominators;
+* public: counts of 1-9 become `c`, true zeros stay 0, the rest are rounded to the nearest 5, and
+  percentages and rates are recomputed from the rounded figures; the same secondary suppression and audit
+  (a rounded figure is known to within 2).
+
+A year's all-children figure that DfE publishes is known to every reader, so a family never relies on
+hiding it; a year whose all-children count is itself small keeps only that row; a table whose hidden cells
+the rows present would still give away (a known 10 over ten hidden wards) is left out of the family.
 
 What is a "count" depends on the unit:
 
@@ -278,21 +292,24 @@ def suppression_note(audience: Audience) -> str:
         return ("Figures from local data are shown unsuppressed, including small numbers, because this copy "
                 "is for council officers only. Do not share it outside the council: small numbers can "
                 "identify children. " + published)
+    shared = ("Each year's figures (every breakdown and month) are protected together, once, so no two "
+              "tables disagree and no hidden number can be worked out by combining them. Figures for one ward, "
+              "school or need type, months by breakdown and figures for named caseworkers are for council "
+              "officers only. 'x' means not available, 'z' not applicable, 'u' low reliability and 'low' a "
+              "figure that rounds to zero. ")
     if audience is Audience.PARTNER:
         return ("To protect children's privacy, counts from local data of 1 to 5 are replaced by 'c' "
                 "(confidential); zeros are shown as 0. Where a hidden number could be worked out from a "
-                "total and the other figures, the next smallest number is hidden as well. A "
-                "percentage, rate or average is shown as 'c' when it is based on a hidden number or on "
-                "fewer than 10 children, and the count behind it is then hidden too. "
-                "'x' means not available, 'z' not applicable, 'u' low reliability and 'low' a figure "
-                "that rounds to zero. " + published)
-    return ("To protect children's privacy, counts from local data below 10 (including zero) are replaced "
-            "by 'c' (confidential) and all other counts are rounded to the nearest 5, so totals may not "
-            "equal the sum of their parts. Percentages and rates are calculated from the rounded counts. "
-            "Where a single hidden number could be worked out from a total, another number is hidden as "
-            "well, and a percentage, rate or average based on a hidden number or on fewer than 10 children "
-            "is shown as 'c'. 'x' means not available, 'z' not applicable, 'u' low reliability and 'low' "
-            "a figure that rounds to zero. " + published)
+                "total, from the months of a year or from the other figures, more numbers are hidden as well. "
+                "A percentage or rate is shown as 'c' when a number it is based on is hidden. A measure of the "
+                "service's own timeliness (decisions in 6 weeks, plans issued in 20 weeks, reviews in 4 weeks) "
+                "is hidden only when fewer than 5 cases are behind it. " + shared + published)
+    return ("To protect children's privacy, counts from local data of 1 to 9 are replaced by 'c' "
+            "(confidential), zeros are shown as 0, and all other counts are rounded to the nearest 5, so totals "
+            "may not equal the sum of their parts. Percentages and rates are calculated from the rounded counts "
+            "and shown as 'c' when a number they are based on is hidden; a measure of the service's own "
+            "timeliness is hidden only when fewer than 10 cases are behind it. Where a hidden number could be "
+            "worked out from the other figures, more numbers are hidden as well. " + shared + published)
 
 
 # --- helpers -------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators.disclosure import protect, suppression_note
+from indicators.disclosure import protect, protect_family, suppression_note
 from indicators.vocabulary import RESULT_COLUMNS, Audience, Unit
 
 C = None  # a suppressed or missing figure in the hand-written expectations
@@ -216,6 +216,48 @@ def test_public_timeliness_needs_a_denominator_of_ten_and_rounds_every_count():
     ])
 
 
+# --- figure families: a year with its months, protected once -------------------------------------------------
+
+def family_rows():
+    """Requests by ward: the year 2020 and (for brevity) a year of two months, Jan + Feb = the year."""
+    rows = []
+    for period, total, knowle, other in (("2020", 30, 14, 16), ("2020-01", 18, 10, 8), ("2020-02", 12, 4, 8)):
+        rows.append(table([("Total", "Total", total, None, total), ("ward", "Knowle", knowle, None, knowle),
+                           ("ward", "Other", other, None, other)], period=period))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_the_year_minus_its_months_gives_nothing_away():
+    # One request at a time: February's Knowle 4 is c and Other's 8 with it, but January (10 and 8) and
+    # the year (14 and 16) are shown in full, so February's Knowle is 14 - 10 = 4.
+    frame = family_rows()
+    alone = pd.concat([protect(frame[frame["period"] == p], Unit.COUNT, Audience.PARTNER, published=False)
+                       for p in ("2020", "2020-01", "2020-02")])
+    assert alone.set_index(["period", "breakdown_value"]).loc[("2020-01", "Knowle"), "value"] == 10
+    # As one family the months of each ward add up to its year: February's c in Knowle's months needs a
+    # second, the smaller of January's 10 and the year's 14: January's Knowle; likewise January's Other 8
+    # (before the year's 16). The year's total 30 is known (published) and never hidden. What is left,
+    # with Knowle in January = t: Other in January 18 - t, Knowle in February 14 - t, Other in February
+    # t - 2, each at least 1, gives t anywhere from 3 to 13: nothing pinned.
+    out = protect_family(frame, Unit.COUNT, Audience.PARTNER, timeliness=False,
+                         year_of={"2020-01": "2020", "2020-02": "2020"}, months_add_up=True, known_years={"2020"})
+    shown = out.set_index(["period", "breakdown_value"])["value"].to_dict()
+    assert shown[("2020", "Total")] == 30 and shown[("2020", "Knowle")] == 14 and shown[("2020", "Other")] == 16
+    assert shown[("2020-01", "Total")] == 18 and shown[("2020-02", "Total")] == 12
+    for month in ("2020-01", "2020-02"):
+        for ward in ("Knowle", "Other"):
+            assert math.isnan(shown[(month, ward)]), (month, ward)
+
+
+def test_a_year_with_a_small_total_keeps_only_that_row():
+    # Three requests in the year: every part is small, and the wards present would say where they live.
+    frame = table([("Total", "Total", 3, None, 3), ("ward", "Knowle", 2, None, 2), ("ward", "Other", 1, None, 1)],
+                  period="2020")
+    out = protect_family(frame, Unit.COUNT, Audience.PARTNER, timeliness=False, year_of={}, months_add_up=True,
+                         known_years={"2020"})
+    assert_table(out, [("Total", "Total", C, C, C, "c")])
+
+
 def test_partner_small_denominator_secondary_in_denominator_margin():
     # Denominators: A's 3 is c; the denominator margin then needs a second c: the smallest non-zero shown
     # denominator is B's 12. A's numerator is 0 (a true zero, shown); B's 9/12 has a hidden denominator so its
@@ -323,7 +365,8 @@ def test_empty_frame():
 def test_suppression_notes_are_plain_english_and_differ():
     notes = {a: suppression_note(a) for a in Audience}
     assert "1 to 5" in notes[Audience.PARTNER]
-    assert "below 10" in notes[Audience.PUBLIC] and "nearest 5" in notes[Audience.PUBLIC]
+    assert "1 to 9" in notes[Audience.PUBLIC] and "nearest 5" in notes[Audience.PUBLIC]
+    assert all("caseworkers are for council officers only" in notes[a] for a in (Audience.PARTNER, Audience.PUBLIC))
     assert "unsuppressed" in notes[Audience.OFFICER]
     assert len(set(notes.values())) == 3
     assert all("Department for Education" in n for n in notes.values())
