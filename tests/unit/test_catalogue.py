@@ -139,3 +139,13 @@ def test_targets_come_from_the_area_file_or_the_environment(tmp_path, monkeypatc
     own.write_text("area_code: E06000023\ntargets:\n  not_an_indicator: {target: 1}\n")
     with pytest.raises(TargetsError, match="not_an_indicator"):
         load_targets("E06000023", set(catalogue.indicators))
+
+
+def test_the_statutory_clock_measures_are_marked_as_timeliness():
+    # Their numerators count the service's decisions on time, so disclosure control looks at the denominator.
+    from indicators.catalogue import default_catalogue
+
+    marked = {i.id for i in default_catalogue() if i.definition.timeliness}
+    assert marked == {"ehcp_issued_20wk", "ehcp_issued_20wk_ex", "requests_decided_6wk",
+                      "assessments_not_issued_16wk", "health_advice_6wk", "annual_reviews_held",
+                      "annual_reviews_4wk"}
