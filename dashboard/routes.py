@@ -77,7 +77,9 @@ def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, 
     first = engine.result(indicator_id, area, audience, period=period, source=source, monthly=monthly,
                           official=official)
     chosen = first.source
-    offered = engine.breakdowns_for(first.indicator, chosen)
+    offered = engine.breakdowns_for(first.indicator, chosen, audience)
+    if first.monthly and audience is not Audience.OFFICER:
+        offered = [TOTAL]  # months by breakdown are for officers only (see Engine.result)
     if breakdown in (None, "", ALL_BREAKDOWNS):
         wanted = offered
     elif breakdown in offered:

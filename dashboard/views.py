@@ -432,7 +432,7 @@ def last_ended(ctx: Context, indicator_id: str, source: str, rows: list[dict[str
 def offered_breakdowns(ctx: Context, indicator_id: str, head: Headline) -> list[str]:
     """The breakdowns the indicator's figures for this area offer (not the all-children row), catalogue order."""
     indicator = ctx.engine.indicator(indicator_id)
-    offered = [b for b in ctx.engine.breakdowns_for(indicator, source_of(head)) if b != TOTAL]
+    offered = [b for b in ctx.engine.breakdowns_for(indicator, source_of(head), ctx.audience) if b != TOTAL]
     return [b for b in indicator.breakdowns if b in offered] + [b for b in offered if b not in indicator.breakdowns]
 
 
@@ -541,9 +541,10 @@ NEXT_BREAKDOWN = {None: "ward", "ward": "school", "school": "primary_need"}
 
 def drill_allowlist(ctx: Context, indicator_id: str, key: str) -> list[str]:
     """The values a drill-down key may take for this indicator and area: the engine's breakdown values (ward
-    names, school names, need types). Empty when the indicator has no such breakdown."""
+    names, school names, need types). Empty when the indicator has no such breakdown, and for anyone but
+    officers: the engine gives one ward's, school's or need type's figures to officers only."""
     breakdown = DRILL_BREAKDOWN.get(key)
-    if breakdown is None:
+    if breakdown is None or ctx.audience is not Audience.OFFICER:
         return []
     try:
         answer = ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False)

@@ -38,6 +38,7 @@ from indicators import benchmarks
 from indicators.cache import Cache, SimpleCache
 from indicators.catalogue import (
     BREAKDOWNS,
+    OFFICER_ONLY_BREAKDOWNS,
     SQL_DIR,
     Catalogue,
     Indicator,
@@ -45,7 +46,7 @@ from indicators.catalogue import (
     local_query_path,
 )
 from indicators.catalogue.model import NationalSource
-from indicators.disclosure import protect
+from indicators.disclosure import protect_families
 from indicators.targets import AreaTargets, load_targets
 from indicators.vocabulary import (
     RESULT_COLUMNS,
@@ -391,16 +392,24 @@ class Engine:
         rows = frame[frame["area_code"] == area.code]
         return bool((rows["status"] == Status.VALUE.value).any())
 
-    def breakdowns_for(self, indicator: Indicator, source: str) -> list[str]:
-        return [TOTAL, *indicator.source_breakdowns().get(source, [])]
+    def breakdowns_for(self, indicator: Indicator, source: str, audience: Audience) -> list[str]:
+        """The breakdowns the audience may ask for: figures for named staff are for officers only."""
+        offered = indicator.source_breakdowns().get(source, [])
+        if Audience(audience) is not Audience.OFFICER:
+            offered = [b for b in offered if b not in OFFICER_ONLY_BREAKDOWNS]
+        return [TOTAL, *offered]
 
     def drill_filters(self, indicator: Indicator, source: str, filters: Mapping[str, str] | None,
-                      ) -> tuple[tuple[str, str], ...]:
+                      audience: Audience) -> tuple[tuple[str, str], ...]:
         """Check drill-down filters (ward, school, primary_need) against the values this indicator has; they
-        narrow local records only, so published or partner figures cannot be filtered."""
+        narrow local records only, so published or partner figures cannot be filtered. Officers only: a
+        ward's figures by school or need are cells of a cross-table whose other margins other requests
+        show, so they cannot be protected one request at a time (see `indicators.disclosure`)."""
         chosen = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
         if not chosen:
             return ()
+        if Audience(audience) is not Audience.OFFICER:
+            raise NotAvailable(f"{indicator.id}: figures for one ward, school or need type are for officers only")
         if source != "local":
             raise NotAvailable(f"{indicator.id}: figures for one ward, school or need type come only from the "
                                "council's own records")
@@ -429,15 +438,23 @@ class Engine:
         where = self.area(area)
         chosen = self._choose_source(indicator, where, source)
         breakdown = TOTAL if breakdown in (None, "", "total", TOTAL) else breakdown
-        valid = self.breakdowns_for(indicator, chosen)
+        valid = self.breakdowns_for(indicator, chosen, audience)
         if breakdown not in valid:
             raise UnknownBreakdown(f"{indicator.id} ({chosen} figures) has no breakdown '{breakdown}'", valid)
         if period is not None and _MONTH.match(str(period)) and chosen == "local":
             monthly = True
-        if monthly and chosen != "local":
+        if monthly and not (chosen == "local" and indicator.local.monthly):
             monthly = False  # published and partner figures come at their own frequency
-        narrowed = self.drill_filters(indicator, chosen, filters)
-        frame = self._frame(indicator, chosen, breakdown, monthly, narrowed)
+        narrowed = self.drill_filters(indicator, chosen, filters, audience)
+        if monthly and breakdown != TOTAL and audience is not Audience.OFFICER:
+            # Months by breakdown are a second table over every breakdown's cells: together with the years
+            # they pin small counts that no one table shows (see `indicators.disclosure`).
+            raise NotAvailable(f"{indicator.id}: months by {BREAKDOWNS.get(breakdown, breakdown).lower()} are for "
+                               "officers only; partners and the public see months for all children")
+        if chosen == "national" or audience is Audience.OFFICER:  # as published; officers see everything
+            frame = self._frame(indicator, chosen, breakdown, monthly, narrowed)
+        else:
+            frame = self._protected(indicator, chosen, audience, breakdown, monthly)
         rows = frame[frame["area_code"] == where.code]
         if official and chosen != "national" and not monthly and not narrowed and indicator.national:
             rows = self._with_published(indicator, where, breakdown, rows)
@@ -448,14 +465,34 @@ class Engine:
                                     periods)
             rows = rows[rows["period"] == str(period)]
         rows = rows.sort_values(["period", "breakdown", "breakdown_value"], key=_total_first).reset_index(drop=True)
-        protected = protect(rows, indicator.definition.unit, audience, published=chosen == "national")
-        computed = protected[SOURCE_COLUMN] != RowSource.PUBLISHED.value
+        return Result(indicator, where, audience, chosen, breakdown, monthly, rows)
+
+    def _protected(self, indicator: Indicator, source: str, audience: Audience, breakdown: str,
+                   monthly: bool) -> pd.DataFrame:
+        """One breakdown's rows (years or months) from the indicator's protected figure families."""
+        key = self._key("protected", indicator.id, source, audience.value)
+        frame = self._cached(key, lambda: self._protect_families(indicator, source, audience))
+        rows = frame[frame["breakdown"].isin([TOTAL, breakdown])]
+        if source == "local":
+            rows = rows[rows["period"].str.match(_MONTH.pattern) == monthly]
+        return rows
+
+    def _protect_families(self, indicator: Indicator, source: str, audience: Audience) -> pd.DataFrame:
+        """Every figure of the indicator the audience may ask for, protected one family at a time (an area
+        and year with every breakdown and its months, `indicators.disclosure.protect_families`), computed
+        once per warehouse version so every request, page, download and the CLI reads the same pattern."""
+        frames = [self._frame(indicator, source, b, False) for b in self.breakdowns_for(indicator, source, audience)]
+        if source == "local" and indicator.local.monthly:  # months for all children only (see result())
+            frames.append(self._frame(indicator, source, TOTAL, True))
+        granularity = indicator.local.granularity if source == "local" else None
+        combined = pd.concat(frames, ignore_index=True)
+        ended = {p for p in combined["period"].unique()
+                 if not _MONTH.match(p) and self.period_end(indicator, source, p) <= self.reference_date}
+        protected = protect_families(combined, indicator.definition.unit, audience, known_years=ended,
+                                     timeliness=indicator.definition.timeliness, granularity=granularity)
         # a public rate recomputed from rounded counts, to the indicator's places
-        protected.loc[computed, "value"] = _round_half_up(protected.loc[computed, "value"], indicator.decimal_places)
-        # DfE's published figures are already public: shown as published, in every audience (QUALITY.md)
-        published = rows[SOURCE_COLUMN] == RowSource.PUBLISHED.value
-        protected.loc[published, RESULT_COLUMNS] = rows.loc[published, RESULT_COLUMNS]
-        return Result(indicator, where, audience, chosen, breakdown, monthly, protected.reset_index(drop=True))
+        protected["value"] = _round_half_up(protected["value"], indicator.decimal_places)
+        return protected
 
     def published_periods(self, indicator: Indicator, area: Area) -> set[str]:
         """The periods for which DfE has published the area's all-children figure."""
@@ -488,7 +525,8 @@ class Engine:
         rows where DfE publishes that breakdown, come from the publication; local records fill the periods not
         yet published and the breakdowns DfE does not publish. Published years before the local records begin
         are kept, so a trend goes back as far as the publications do."""
-        published_breakdown = breakdown if breakdown in self.breakdowns_for(indicator, "national") else TOTAL
+        published = self.breakdowns_for(indicator, "national", Audience.PUBLIC)  # DfE's: open to everyone
+        published_breakdown = breakdown if breakdown in published else TOTAL
         national = self._frame(indicator, "national", published_breakdown, False)
         national = national[national["area_code"] == area.code]
         official = self.published_periods(indicator, area)

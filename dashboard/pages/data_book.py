@@ -24,7 +24,7 @@ from dashboard.routes import ALL_BREAKDOWNS, gather
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES
 from indicators.disclosure import suppression_note
 from indicators.engine import NotAvailable, UnknownPeriod
-from indicators.vocabulary import TOTAL
+from indicators.vocabulary import TOTAL, Audience
 
 dash.register_page(__name__, path="/data-book", name="Data book", title="Data book", order=50)
 
@@ -347,7 +347,11 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
     period, period_note = _resolve_period(ctx, indicator_id, used, periods)
     if period_note:
         notes.append(html.P(period_note, className="notice"))
-    offered = [b for b in engine.breakdowns_for(meta_indicator, used) if b != TOTAL]
+    offered = [b for b in engine.breakdowns_for(meta_indicator, used, ctx.audience) if b != TOTAL]
+    if first.monthly and ctx.audience is not Audience.OFFICER:
+        offered = []
+        notes.append(html.P("By month, the figures are for all children: months by breakdown are for council "
+                            "officers only, so that no hidden count can be worked out from them.", className="notice"))
     chosen_breakdown = filters.clean_choice(breakdown, offered) if breakdown not in (None, "", ALL_BREAKDOWNS) else None
     if breakdown not in (None, "", ALL_BREAKDOWNS) and chosen_breakdown is None:
         notes.append(html.P("This indicator has no such breakdown, so every breakdown is shown.", className="notice"))

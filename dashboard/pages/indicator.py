@@ -17,6 +17,7 @@ from dash import ALL, Input, Output, State, html
 from dashboard import components, figures, filters, views
 from dashboard.format import mid_sentence
 from indicators.catalogue.model import BREAKDOWNS
+from indicators.vocabulary import Audience
 
 
 def _title(indicator_id: str | None = None, **_kwargs) -> str:
@@ -94,8 +95,9 @@ def _choices(ctx: views.Context, indicator_id: str, offered: list[str], chosen: 
 
 def _drill_links(ctx: views.Context, indicator_id: str, key: str, values: list[str], drill: dict[str, str],
                  label: str) -> html.Details | None:
-    """Keyboard and screen-reader route into the next level: one link per ward, school or need type."""
-    if not values:
+    """Keyboard and screen-reader route into the next level: one link per ward, school or need type (officers
+    only, as the engine gives drill-down figures to officers only)."""
+    if not values or ctx.audience is not Audience.OFFICER:
         return None
     base = {**ctx.params, **drill}
     after = {"ward": {"school": None, "need": None, "breakdown": "school"},
@@ -348,7 +350,10 @@ def _choose_drill(ctx: views.Context, indicator_id: str, query: dict) -> tuple[d
         if raw in (None, ""):
             continue
         chosen = filters.clean_choice(raw, views.drill_allowlist(ctx, indicator_id, key))
-        if chosen is None:
+        if chosen is None and ctx.audience is not Audience.OFFICER:
+            notes.append(f"Figures for one {mid_sentence(DRILL_LABELS[key])} are for council officers only, so the "
+                         f"link's choice is left out.")
+        elif chosen is None:
             notes.append(f"The {mid_sentence(DRILL_LABELS[key])} in the link is not one this measure has figures for in "
                          f"{ctx.area.name}, so it is left out.")
         else:

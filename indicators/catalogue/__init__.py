@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from indicators.catalogue.model import (
     BREAKDOWNS,
+    OFFICER_ONLY_BREAKDOWNS,
     THEME_TITLES,
     AggregateSource,
     Indicator,
@@ -35,7 +36,7 @@ SQL_DIR = CATALOGUE_DIR.parent / "sql"
 LOCAL_SQL_DIR = SQL_DIR / "local"
 SIMILAR_FILE = CATALOGUE_DIR.parent / "similar_within.yaml"  # default `similar_within` for each unit
 
-__all__ = ["BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
+__all__ = ["BREAKDOWNS", "OFFICER_ONLY_BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
            "LocalSource", "NationalSource", "Theme", "load_catalogue", "local_query_path"]
 
 

@@ -84,6 +84,8 @@ BREAKDOWNS: dict[str, str] = {
     "partner": "Partner",
     "timeliness_band": "Time taken",
 }
+# Breakdowns that name members of staff: for officers only (partners and the public see teams).
+OFFICER_ONLY_BREAKDOWNS = frozenset({"caseworker"})
 
 # Tables the catalogue may name as sources: the local data model plus the published national tables.
 NATIONAL_TABLES = {"national_fact", "stat_neighbour", "area_inspection", "lait_measure", "dim_la", "dim_ward",
@@ -109,6 +111,15 @@ class Definition(Strict):
     numerator: str
     denominator: str | None = None
     unit: Unit
+    # A measure of the service's own timeliness or throughput (decided in 6 weeks, issued in 20 weeks, ...):
+    # its numerator describes the service, not a child, so disclosure control looks only at its denominator.
+    timeliness: bool = False
+
+    @model_validator(mode="after")
+    def _timeliness(self) -> Definition:
+        if self.timeliness and self.unit != Unit.PERCENT:
+            raise ValueError("only a percentage can be a timeliness measure")
+        return self
 
 
 class MeasureMap(Strict):

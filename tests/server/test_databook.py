@@ -88,9 +88,10 @@ def test_one_indicator_grid_holds_every_breakdown(server):
 
         table = gather(engine(), "ehcp_issued_20wk", "E06000023", Audience.PARTNER)
     assert len(grid.rowData) == len(table.frame)
+    # Every breakdown but caseworkers: figures for named staff are for officers only.
     assert {r["breakdown"] for r in grid.rowData} == {
         "Total", "Sex", "Ethnic group", "Age band", "Primary need", "Type of setting", "Ward of residence",
-        "School or setting attended", "SEND team", "Caseworker"}
+        "School or setting attended", "SEND team"}
     headers = [c["headerName"] for c in grid.columnDefs]
     assert headers == ["Period", "Breakdown", "Group", "Numerator", "Denominator", "Value (%)", "Status", "Source"]
     hidden = [r for r in grid.rowData if r["v"] is None]

@@ -270,10 +270,13 @@ def test_unknown_period_is_explained_and_the_latest_shown(pages, catalogue_ids, 
     assert "latest figures are shown" in text
 
 
-def test_unknown_breakdown_and_ward_are_explained(pages):
+def test_unknown_breakdown_and_ward_are_explained(pages, monkeypatch):
     text = " ".join(texts(pages["indicator"].layout(indicator_id="ehcp_issued_20wk", breakdown="postcode",
                                                      ward="Atlantis")))
     assert "breakdown in the link is not one this measure has" in text
+    assert "Figures for one ward are for council officers only" in text  # partners never drill down
+    monkeypatch.setenv("SEND_AUDIENCE", "officer")
+    text = " ".join(texts(pages["indicator"].layout(indicator_id="ehcp_issued_20wk", ward="Atlantis")))
     assert "ward in the link is not one this measure has figures for" in text
 
 
@@ -338,8 +341,8 @@ def test_default_kpis_are_all_in_the_catalogue(pages):
 # --- audiences ------------------------------------------------------------------------------------------------
 
 def test_an_officer_audience_in_the_url_changes_nothing(pages):
-    plain = pages["indicator"].layout(indicator_id="ehcp_issued_20wk", area=BRISTOL, breakdown="ward")
-    smuggled = pages["indicator"].layout(indicator_id="ehcp_issued_20wk", area=BRISTOL, breakdown="ward",
+    plain = pages["indicator"].layout(indicator_id="ehcp_ceased", area=BRISTOL, breakdown="ward")
+    smuggled = pages["indicator"].layout(indicator_id="ehcp_ceased", area=BRISTOL, breakdown="ward",
                                          audience="officer")
     assert as_json(plain) == as_json(smuggled)
     assert "c (suppressed)" in " ".join(texts(plain))
@@ -364,14 +367,20 @@ def _ward_click(value):
     return {"points": [{"customdata": [value, value], "x": 1, "y": 1}]}
 
 
-def test_drill_down_sets_the_ward_and_the_next_breakdown(pages):
+@pytest.fixture
+def officer(monkeypatch):
+    """Drill-down figures are for officers only."""
+    monkeypatch.setenv("SEND_AUDIENCE", "officer")
+
+
+def test_drill_down_sets_the_ward_and_the_next_breakdown(pages, officer):
     drill = pages["indicator"]
     ids = [{"type": drill.DRILL, "key": "ward", "chart": "map"}]
     search = drill.drill_down([_ward_click("Cotham")], ids, "/indicator/ehcp_issued_20wk", "?area=E06000023")
     assert search == "?area=E06000023&breakdown=school&ward=Cotham"
 
 
-def test_drill_down_from_ward_to_school_to_need(pages):
+def test_drill_down_from_ward_to_school_to_need(pages, officer):
     from dashboard import views
 
     drill = pages["indicator"]
@@ -417,9 +426,13 @@ def test_drill_down_with_hostile_inputs_changes_nothing(pages, args):
     assert pages["indicator"].drill_down(*args) is dash.no_update
 
 
-def test_drill_down_never_writes_an_officer_audience(pages):
+def test_drill_down_never_writes_an_officer_audience(pages, monkeypatch):
     drill = pages["indicator"]
     ids = [{"type": drill.DRILL, "key": "ward", "chart": "map"}]
+    # A partner cannot drill down, and an officer audience in the URL does not let them.
+    assert drill.drill_down([_ward_click("Cotham")], ids, "/indicator/ehcp_issued_20wk",
+                            "?area=E06000023&audience=officer") is dash.no_update
+    monkeypatch.setenv("SEND_AUDIENCE", "officer")
     search = drill.drill_down([_ward_click("Cotham")], ids, "/indicator/ehcp_issued_20wk",
                               "?area=E06000023&audience=officer")
     assert "audience" not in search and "ward=Cotham" in search

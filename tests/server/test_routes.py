@@ -49,7 +49,7 @@ def _expected_rows(engine: Engine, indicator_id: str, audience: Audience) -> tup
     period the all-children values the engine's tables show."""
     first = engine.result(indicator_id, "E06000023", audience)
     rows, totals = [], {}
-    for breakdown in engine.breakdowns_for(first.indicator, first.source):
+    for breakdown in engine.breakdowns_for(first.indicator, first.source, audience):
         frame = engine.result(indicator_id, "E06000023", audience, breakdown=breakdown, source=first.source).frame
         for r in frame.to_dict("records"):
             value = "c" if r["status"] == "c" else (r["status"] if math.isnan(r["value"]) else _shown(r["value"]))

@@ -154,3 +154,13 @@ def test_every_indicator_states_its_band_of_similarity(catalogue, monkeypatch, t
     monkeypatch.setattr(cat, "SIMILAR_FILE", broken)
     with pytest.raises(CatalogueError, match="every unit needs a default"):
         load_catalogue()
+
+
+def test_the_statutory_clock_measures_are_marked_as_timeliness():
+    # Their numerators count the service's decisions on time, so disclosure control looks at the denominator.
+    from indicators.catalogue import default_catalogue
+
+    marked = {i.id for i in default_catalogue() if i.definition.timeliness}
+    assert marked == {"ehcp_issued_20wk", "ehcp_issued_20wk_ex", "requests_decided_6wk",
+                      "assessments_not_issued_16wk", "health_advice_6wk", "annual_reviews_held",
+                      "annual_reviews_4wk"}

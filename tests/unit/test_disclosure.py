@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators.disclosure import protect, suppression_note
+from indicators.disclosure import protect, protect_family, suppression_note
 from indicators.vocabulary import RESULT_COLUMNS, Audience, Unit
 
 C = None  # a suppressed or missing figure in the hand-written expectations
@@ -176,24 +176,92 @@ def test_total_hidden_in_one_table_spreads_to_the_other_table_sharing_it():
     ])
 
 
-def test_partner_small_denominator_hides_the_value_and_its_numerator():
-    # A: 6/8 has a denominator below 10, so 75% is c; 6 is hidden so 6/8 cannot be recomputed. That is one c
-    # in the numerator margin (56 = 6 + 30 + 20), so the next smallest numerator, C's 20, is hidden; with a
-    # hidden numerator C's percentage is c too. Denominators 8, 50, 40, 98 are all shown (none is 1-5).
+def test_partner_rate_with_a_small_numerator_and_a_large_denominator_is_shown():
+    # A: 7 of 400 is 1.75%: no count is 1-5, so nothing is hidden, however few the 7 (QUALITY.md: a rate is
+    # never suppressed because its numerator is small when its denominator is large).
     frame = table([
-        ("ward", "A", 6, 8, 75.0), ("ward", "B", 30, 50, 60.0), ("ward", "C", 20, 40, 50.0),
-        ("Total", "Total", 56, 98, 100 * 56 / 98),
+        ("ward", "A", 7, 400, 1.75), ("ward", "B", 30, 500, 6.0), ("ward", "C", 20, 100, 20.0),
+        ("Total", "Total", 57, 1000, 5.7),
     ])
     assert_table(protect(frame, Unit.PERCENT, Audience.PARTNER, published=False), [
-        ("ward", "A", C, 8, C, "c"), ("ward", "B", 30, 50, 60.0, "value"), ("ward", "C", C, 40, C, "c"),
-        ("Total", "Total", 56, 98, 57.142857, "value"),
+        ("ward", "A", 7, 400, 1.75, "value"), ("ward", "B", 30, 500, 6.0, "value"),
+        ("ward", "C", 20, 100, 20.0, "value"), ("Total", "Total", 57, 1000, 5.7, "value"),
     ])
+
+
+TIMELINESS = table([
+    ("team", "A", 2, 40, 5.0), ("team", "B", 1, 3, 100 / 3), ("team", "C", 20, 57, 100 * 20 / 57),
+    ("Total", "Total", 23, 100, 23.0),
+])
+
+
+def test_partner_timeliness_is_suppressed_on_its_denominator_only():
+    # Decisions in 6 weeks by team. Numerators count the service's decisions on time: never hidden (A's 2
+    # and B's 1 stay). B's denominator 3 is below 5: c, and its percentage with it. One c in the
+    # denominator margin: the smallest other non-zero denominator, A's 40, is hidden too, with A's 5.0%.
+    # What is left pins nothing: A + B = 100 - 57 = 43 with A >= 2 and B >= 1.
+    assert_table(protect(TIMELINESS, Unit.PERCENT, Audience.PARTNER, published=False, timeliness=True), [
+        ("team", "A", 2, C, C, "c"), ("team", "B", 1, C, C, "c"),
+        ("team", "C", 20, 57, 35.087719, "value"), ("Total", "Total", 23, 100, 23.0, "value"),
+    ])
+
+
+def test_public_timeliness_needs_a_denominator_of_ten_and_rounds_every_count():
+    # B's denominator 3 is below 10: c; A's 40 is the second c of the margin. Numerators are rounded to 5
+    # but never hidden (2 -> 0, 1 -> 0, 20 -> 20, 23 -> 25); denominators 57 -> 55, 100 -> 100; percentages
+    # from the rounded figures: C 20 / 55 = 36.36%, Total 25 / 100 = 25%.
+    assert_table(protect(TIMELINESS, Unit.PERCENT, Audience.PUBLIC, published=False, timeliness=True), [
+        ("team", "A", 0, C, C, "c"), ("team", "B", 0, C, C, "c"),
+        ("team", "C", 20, 55, 36.363636, "value"), ("Total", "Total", 25, 100, 25.0, "value"),
+    ])
+
+
+# --- figure families: a year with its months, protected once -------------------------------------------------
+
+def family_rows():
+    """Requests by ward: the year 2020 and (for brevity) a year of two months, Jan + Feb = the year."""
+    rows = []
+    for period, total, knowle, other in (("2020", 30, 14, 16), ("2020-01", 18, 10, 8), ("2020-02", 12, 4, 8)):
+        rows.append(table([("Total", "Total", total, None, total), ("ward", "Knowle", knowle, None, knowle),
+                           ("ward", "Other", other, None, other)], period=period))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_the_year_minus_its_months_gives_nothing_away():
+    # One request at a time: February's Knowle 4 is c and Other's 8 with it, but January (10 and 8) and
+    # the year (14 and 16) are shown in full, so February's Knowle is 14 - 10 = 4.
+    frame = family_rows()
+    alone = pd.concat([protect(frame[frame["period"] == p], Unit.COUNT, Audience.PARTNER, published=False)
+                       for p in ("2020", "2020-01", "2020-02")])
+    assert alone.set_index(["period", "breakdown_value"]).loc[("2020-01", "Knowle"), "value"] == 10
+    # As one family the months of each ward add up to its year: February's c in Knowle's months needs a
+    # second, the smaller of January's 10 and the year's 14: January's Knowle; likewise January's Other 8
+    # (before the year's 16). The year's total 30 is known (published) and never hidden. What is left,
+    # with Knowle in January = t: Other in January 18 - t, Knowle in February 14 - t, Other in February
+    # t - 2, each at least 1, gives t anywhere from 3 to 13: nothing pinned.
+    out = protect_family(frame, Unit.COUNT, Audience.PARTNER, timeliness=False,
+                         year_of={"2020-01": "2020", "2020-02": "2020"}, months_add_up=True, known_years={"2020"})
+    shown = out.set_index(["period", "breakdown_value"])["value"].to_dict()
+    assert shown[("2020", "Total")] == 30 and shown[("2020", "Knowle")] == 14 and shown[("2020", "Other")] == 16
+    assert shown[("2020-01", "Total")] == 18 and shown[("2020-02", "Total")] == 12
+    for month in ("2020-01", "2020-02"):
+        for ward in ("Knowle", "Other"):
+            assert math.isnan(shown[(month, ward)]), (month, ward)
+
+
+def test_a_year_with_a_small_total_keeps_only_that_row():
+    # Three requests in the year: every part is small, and the wards present would say where they live.
+    frame = table([("Total", "Total", 3, None, 3), ("ward", "Knowle", 2, None, 2), ("ward", "Other", 1, None, 1)],
+                  period="2020")
+    out = protect_family(frame, Unit.COUNT, Audience.PARTNER, timeliness=False, year_of={}, months_add_up=True,
+                         known_years={"2020"})
+    assert_table(out, [("Total", "Total", C, C, C, "c")])
 
 
 def test_partner_small_denominator_secondary_in_denominator_margin():
     # Denominators: A's 3 is c; the denominator margin then needs a second c: the smallest non-zero shown
     # denominator is B's 12. A's numerator is 0 (a true zero, shown); B's 9/12 has a hidden denominator so its
-    # percentage is c, and its numerator 9 is below 10 anyway.
+    # percentage is c.
     # Numerator margin: B's 9 is not hidden by the value rule (its denominator already is), so the numerator
     # margin has no c and needs none.
     frame = table([
@@ -297,7 +365,8 @@ def test_empty_frame():
 def test_suppression_notes_are_plain_english_and_differ():
     notes = {a: suppression_note(a) for a in Audience}
     assert "1 to 5" in notes[Audience.PARTNER]
-    assert "below 10" in notes[Audience.PUBLIC] and "nearest 5" in notes[Audience.PUBLIC]
+    assert "1 to 9" in notes[Audience.PUBLIC] and "nearest 5" in notes[Audience.PUBLIC]
+    assert all("caseworkers are for council officers only" in notes[a] for a in (Audience.PARTNER, Audience.PUBLIC))
     assert "unsuppressed" in notes[Audience.OFFICER]
     assert len(set(notes.values())) == 3
     assert all("Department for Education" in n for n in notes.values())
