@@ -10,6 +10,7 @@ import pytest
 from dash import dcc, html
 
 from dashboard import pdf
+from tests.server import tree
 
 CHROMIUM = Path(pdf.CHROMIUM)
 
@@ -17,16 +18,6 @@ CHROMIUM = Path(pdf.CHROMIUM)
 @pytest.fixture(scope="module")
 def server(sample_server):
     return sample_server
-
-
-def _text(node) -> str:
-    if node is None or isinstance(node, bool):
-        return ""
-    if isinstance(node, str | int | float):
-        return str(node)
-    if isinstance(node, list | tuple):
-        return " ".join(_text(c) for c in node)
-    return _text(getattr(node, "children", None))
 
 
 def _page(server, **query):
@@ -37,7 +28,7 @@ def _page(server, **query):
 
 def test_print_page_has_the_cover_narrative_headlines_and_charts(server):
     page = _page(server, area="E06000023", period="2024")
-    text = _text(page)
+    text = tree.text(page)
     assert "SEND board pack: Bristol, City of" in text
     assert "Figures available at the end of 2024" in text
     assert "Partners: board, commissioners and NHS" in text

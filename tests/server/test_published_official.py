@@ -19,6 +19,7 @@ from dash import html
 
 from dashboard.figures import format_period, format_value
 from indicators.vocabulary import Audience
+from tests.server.tree import find, text
 
 EHCP = Path(__file__).resolve().parents[2] / "data" / "published" / "national" / "ehcp_2025"
 BRISTOL = "E06000023"
@@ -48,29 +49,6 @@ def published(file: str, topic: str, column: str) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def server(sample_server):
     return sample_server
-
-
-def _text(node) -> str:
-    if node is None or isinstance(node, bool):
-        return ""
-    if isinstance(node, str | int | float):
-        return str(node)
-    if isinstance(node, list | tuple):
-        return " ".join(_text(c) for c in node)
-    return _text(getattr(node, "children", None))
-
-
-def _find(node, match) -> list:
-    found, stack = [], [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list | tuple):
-            stack.extend(item)
-        elif hasattr(item, "to_plotly_json"):
-            if match(item):
-                found.append(item)
-            stack.append(getattr(item, "children", None))
-    return found
 
 
 def _layout(server, path: str, **query):
@@ -126,7 +104,7 @@ def test_trends_go_back_as_far_as_the_publications(server):
 def test_trend_table_shows_each_published_year_as_published(server, case):
     indicator, file, topic, column, unit, places = case
     page = _layout(server, "/indicator", indicator_id=indicator, area=BRISTOL)
-    rows = [_text(tr) for tr in _find(page, lambda n: getattr(n, "_type", "") == "Tr")]
+    rows = [text(tr) for tr in find(page, lambda n: getattr(n, "_type", "") == "Tr")]
     for period, value in published(file, topic, column).items():
         expected = f"{format_period(period)} {format_value(value, unit, places)} Published by DfE"
         assert any(r.startswith(expected) for r in rows), f"{indicator} {period}: no row starting {expected!r}"
@@ -137,11 +115,11 @@ def test_board_tiles_and_pack_show_the_published_figure(server, year):
     board = _layout(server, "/board", area=BRISTOL, period=year)
     pack = _layout(server, "/board-pack", area=BRISTOL, period=year)
     tiles = {}
-    for tile in _find(board, lambda n: getattr(n, "_type", "") == "Li" and "tile" in (getattr(n, "className", None) or "").split()):
-        links = _find(tile, lambda n: isinstance(n, html.A) and str(getattr(n, "href", "")).startswith("/indicator/"))
+    for tile in find(board, lambda n: getattr(n, "_type", "") == "Li" and "tile" in (getattr(n, "className", None) or "").split()):
+        links = find(tile, lambda n: isinstance(n, html.A) and str(getattr(n, "href", "")).startswith("/indicator/"))
         if links:
-            tiles[links[0].href.split("?")[0].rsplit("/", 1)[-1]] = _text(tile)
-    pack_rows = [_text(tr) for tr in _find(pack, lambda n: getattr(n, "_type", "") == "Tr")]
+            tiles[links[0].href.split("?")[0].rsplit("/", 1)[-1]] = text(tile)
+    pack_rows = [text(tr) for tr in find(pack, lambda n: getattr(n, "_type", "") == "Tr")]
     for indicator, file, topic, column, unit, places in CASES:
         figures = published(file, topic, column)
         ended = [p for p in figures if _year(p) <= year]

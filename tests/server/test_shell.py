@@ -8,17 +8,7 @@ import duckdb
 import pytest
 
 from dashboard import warehouse
-
-
-def _text(component) -> str:
-    """All the text a Dash component tree would render."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
+from tests.server import tree
 
 
 @pytest.fixture()
@@ -39,7 +29,7 @@ def test_page_frame_is_english_with_skip_link(app_on, samples_warehouse):
     client = module.server.test_client()
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="en-GB">' in html
-    frame = _text(module.app.layout())
+    frame = tree.text(module.app.layout())
     assert "Skip to main content" in frame
     assert "Open Government Licence v3.0" in frame
 
@@ -48,7 +38,7 @@ def test_home_lists_what_is_loaded(app_on, samples_warehouse):
     app_on(samples_warehouse)
     from dashboard.pages import home
 
-    text = _text(home.layout())
+    text = tree.text(home.layout())
     # The four SEN2 samples hold 9 persons and 12 requests once their bad rows are set aside.
     assert "Children and young people 9" in text
     assert "Requests for assessment 12" in text
@@ -65,7 +55,7 @@ def test_missing_warehouse_gives_a_clear_message(app_on, tmp_path):
     app_on(tmp_path / "nowhere.duckdb")
     from dashboard.pages import home
 
-    text = _text(home.layout())
+    text = tree.text(home.layout())
     assert "No warehouse at" in text and "python -m data sample" in text
 
 
@@ -75,5 +65,5 @@ def test_corrupt_warehouse_is_refused_with_a_clear_message(app_on, tmp_path, sam
     app_on(broken)
     from dashboard.pages import home
 
-    text = _text(home.layout())
+    text = tree.text(home.layout())
     assert "corrupt" in text and "previous" in text
