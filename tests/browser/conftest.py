@@ -34,11 +34,23 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
+    """The app as partners (board, commissioners, NHS) see it."""
+    yield from _serve(tmp_path_factory, "partner")
+
+
+@pytest.fixture(scope="session")
+def officer_url(tmp_path_factory) -> str:
+    """The app as council officers see it: unsuppressed, with drill-down and caseworkers."""
+    yield from _serve(tmp_path_factory, "officer")
+
+
+def _serve(tmp_path_factory, audience: str):
+    """Start app.py on the sample warehouse for one audience; yield its URL; stop it afterwards."""
     warehouse = ROOT / "data" / "sample" / "warehouse.duckdb"
     if not warehouse.exists():
         pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
     port = _free_port()
-    env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUDIENCE": "partner",
+    env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUDIENCE": audience,
            "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
     log = (tmp_path_factory.mktemp("app") / "app.log").open("w")
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

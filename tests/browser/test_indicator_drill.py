@@ -1,7 +1,9 @@
 """An indicator's report drilled down ward -> school -> need type and back up, as a reader does it: by the
 keyboard links ("Open a ward", "Open a school or setting", "Open a need type"), by a click on a ward's hex tile,
 by the back link and by the breadcrumbs. At every level the URL carries the state, the breadcrumbs show the
-path, the heading names the level, and the figures are narrowed to it (checked against the level above)."""
+path, the heading names the level, and the figures are narrowed to it (checked against the level above).
+Drill-down figures are for council officers only (a ward's schools are cells of a ward-by-school table that
+partners could otherwise difference), so these journeys run as an officer; a partner is offered none."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ def _drill_title(page, key: str) -> str:
     return page.locator(f"#chart-drill-{key} .chart__title").inner_text()
 
 
-def test_drill_down_ward_school_need_and_back(page, app_url):
+def test_drill_down_ward_school_need_and_back(page, officer_url):
+    app_url = officer_url
     page.goto(app_url + TOP)
     check_view(page, "drill_0_area", open_details=True)
     assert page.get_by_role("heading", level=1).inner_text() == TITLE
@@ -124,7 +127,8 @@ def test_drill_down_ward_school_need_and_back(page, app_url):
     assert page.locator("#drill").count() == 0 and page.locator("#trend").is_visible()
 
 
-def test_ward_chosen_by_clicking_its_hex_tile(page, app_url):
+def test_ward_chosen_by_clicking_its_hex_tile(page, officer_url):
+    app_url = officer_url
     page.goto(app_url + TOP)
     settle(page)
     wards = dict(table_rows(page, "#chart-ward-map"))
@@ -153,7 +157,8 @@ def test_ward_chosen_by_clicking_its_hex_tile(page, app_url):
     assert page.locator("#drill").count() == 0
 
 
-def test_drill_summary_names_the_ward_not_the_whole_area(page, app_url):
+def test_drill_summary_names_the_ward_not_the_whole_area(page, officer_url):
+    app_url = officer_url
     page.goto(app_url + TOP + "&ward=Knowle")
     settle(page)
     summary = page.locator("#chart-drill-ward .chart__summary").inner_text()
@@ -161,7 +166,8 @@ def test_drill_summary_names_the_ward_not_the_whole_area(page, app_url):
     assert f"For {AREA_NAME}," not in summary, summary
 
 
-def test_generated_text_keeps_acronyms_in_capitals(page, app_url):
+def test_generated_text_keeps_acronyms_in_capitals(page, officer_url):
+    app_url = officer_url
     page.goto(app_url + f"/indicator/{INDICATOR}?area={AREA}&breakdown=team")
     settle(page)
     text = page.locator("main").inner_text()
@@ -171,3 +177,13 @@ def test_generated_text_keeps_acronyms_in_capitals(page, app_url):
     settle(page)
     text += page.locator("main").inner_text()
     assert not re.search(r"\b(send|ehc)\b", text), re.findall(r"[^\n]{0,30}\b(?:send|ehc)\b[^\n]{0,30}", text)
+
+
+def test_a_partner_is_offered_no_drill_down(page, app_url):
+    page.goto(app_url + TOP)
+    settle(page)
+    assert page.locator("summary", has_text="Open a ward").count() == 0
+    page.goto(app_url + TOP + "&ward=Knowle")
+    settle(page)
+    main = page.locator("main").inner_text()
+    assert "are for council officers only" in main and page.locator("#drill").count() == 0

@@ -31,7 +31,8 @@ def _view(page) -> dict:
     }
 
 
-def test_shared_url_reopens_the_same_view(page, browser, app_url):
+def test_shared_url_reopens_the_same_view(page, browser, officer_url):
+    app_url = officer_url  # drilling into a ward is for officers only
     page.goto(app_url + f"/indicator/{INDICATOR}")
     settle(page)
 
