@@ -1797,33 +1797,12 @@ def table_equity_gap(rows: Any, indicator: Any, breakdown: str | None = None, *,
     return pd.DataFrame(records, columns=["Period", *names, "Gap"])
 
 
-# --- one entry point for text alternatives -----------------------------------------------------------------
-
-_SUMMARIES = {"trend": summary_trend, "sparkline": summary_trend, "benchmark": summary_benchmark,
-              "ranked": summary_ranked, "breakdown": summary_breakdown, "ward_map": summary_ward_map,
-              "funnel": summary_funnel, "equity_gap": summary_equity_gap}
-_TITLES = {"trend": title_trend, "sparkline": title_trend, "benchmark": title_benchmark, "ranked": title_ranked,
-           "breakdown": title_breakdown, "ward_map": title_ward_map, "funnel": title_funnel,
-           "equity_gap": title_equity_gap}
-
-
-def summarise(kind: str, *args: Any, **kwargs: Any) -> str:
-    """`summary_<kind>(*args, **kwargs)`: kind is trend, sparkline, benchmark, ranked, breakdown, ward_map,
-    funnel or equity_gap."""
-    return _SUMMARIES[kind](*args, **kwargs)
-
-
-def title(kind: str, *args: Any, **kwargs: Any) -> str:
-    """`title_<kind>(*args, **kwargs)`, for the same kinds as `summarise`."""
-    return _TITLES[kind](*args, **kwargs)
-
-
 __all__ = [
     "SYMBOLS", "SYMBOL_EXPLANATIONS", "Meta", "benchmark_bars", "format_period", "breakdown_bars", "control_limits", "empty_figure",
     "equity_gap", "format_change", "format_number", "format_value", "frame", "funnel_plot", "hex_layout", "meta",
-    "ordinal", "subject_phrase", "quartile_bands", "quartile_cut_points", "ranked_all_las", "short_name", "sparkline", "summarise",
+    "ordinal", "subject_phrase", "quartile_bands", "quartile_cut_points", "ranked_all_las", "short_name", "sparkline",
     "summary_benchmark", "summary_breakdown", "summary_equity_gap", "summary_funnel", "summary_ranked",
     "summary_trend", "summary_ward_map", "symbol_text", "table_benchmark", "table_breakdown", "table_equity_gap",
-    "table_funnel", "table_ranked", "table_trend", "text_colour_for", "title", "title_benchmark", "title_breakdown",
+    "table_funnel", "table_ranked", "table_trend", "text_colour_for", "title_benchmark", "title_breakdown",
     "title_equity_gap", "title_funnel", "title_ranked", "title_trend", "title_ward_map", "trend", "ward_map",
 ]

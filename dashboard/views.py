@@ -517,22 +517,6 @@ def breakdown_values(rows: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(str(r["breakdown_value"]) for r in rows if r.get("breakdown_value") not in (None, "")))
 
 
-def rows_for_period(rows: list[dict[str, Any]], period: str | None) -> list[dict[str, Any]]:
-    """The rows of one period; the latest settled period in the rows when `period` is None or absent."""
-    periods = list(dict.fromkeys(r["period"] for r in rows))
-    if not periods:
-        return []
-    settled = list(dict.fromkeys(r["period"] for r in rows if not r.get("provisional")))
-    periods = settled or periods
-    chosen = period if period in periods else periods[-1]
-    return [r for r in rows if r["period"] == chosen]
-
-
-def series_of(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
-    """One breakdown value's rows over time (e.g. one ward's trend)."""
-    return [r for r in rows if str(r.get("breakdown_value")) == value]
-
-
 # --- drill-down: ward -> its schools -> need types ---------------------------------------------------------------
 
 DRILL_BREAKDOWN = {"ward": "ward", "school": "school", "need": "primary_need"}

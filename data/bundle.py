@@ -218,15 +218,6 @@ def _source_entry(src: Path, path: Path) -> dict:
 
 
 # Kept for callers of the first version of this module.
-def build_dfe_facts(src: Path, out: Path = FACTS_DIR) -> dict[str, int]:
-    counts = {}
-    for rel in DFE_TIDY_FILES:
-        frame = read_dfe_tidy(published_file(src, rel))
-        write_parquet(frame, out / f"{frame['dataset'].iat[0]}.parquet", FACT_COLUMNS[:12])
-        counts[frame["dataset"].iat[0]] = len(frame)
-    return counts
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Command line: `python -m data national SRC`
 

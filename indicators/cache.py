@@ -57,16 +57,6 @@ class SimpleCache:
             self._items.clear()
 
 
-class NoCache:
-    """Caches nothing: every call computes (used to time cold calls)."""
-
-    def get(self, key: str) -> Any:
-        return None
-
-    def set(self, key: str, value: Any) -> bool:
-        return False
-
-
 def cache_config() -> dict[str, Any]:
     """flask-caching configuration from the environment (see the module docstring)."""
     redis_url = os.environ.get("SEND_CACHE_REDIS_URL")

@@ -370,17 +370,3 @@ def period_date(time_period: pd.Series, time_identifier: pd.Series) -> pd.Series
     return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
-def resolver_from_sources(src: Path) -> tuple[AreaResolver, dict[str, pd.DataFrame]]:
-    """Build the resolver (and the geography dimensions) from the published lookups under `src/lookups`."""
-    lookups = src / "lookups"
-    ees = sorted(lookups.glob("la_lookup_*_from_ees.csv"))
-    if not ees:
-        raise SourceError(lookups / "la_lookup_*_from_ees.csv", "is missing", "copy DfE's EES LA lookup into lookups/")
-    la = read_la_lookup(ees[-1])
-    tables = {
-        "dim_la": la,
-        "dim_la_code": read_las(lookups / "las.csv", current=la),
-        "dim_region": read_regions(lookups / "regions.csv"),
-    }
-    return AreaResolver.from_frames(tables), tables
-

@@ -187,13 +187,6 @@ class AggregateSource(Strict):
     breakdowns: list[str] = Field(default_factory=list)
 
 
-class TemplateFill(Strict):
-    """What a council supplies to populate an indicator that its loaded data cannot."""
-
-    files: list[str]
-    note: str = ""
-
-
 class Indicator(Strict):
     id: str
     title: str
