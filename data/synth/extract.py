@@ -532,9 +532,7 @@ def _disputes(requests: pd.DataFrame, assessment: pd.DataFrame, namedplan: pd.Da
               rng: np.random.Generator):
     """One case per mediation / tribunal flag, dated around the decision it is about."""
     rows = []
-    rq = requests.set_index("requeststableid")
     a = assessment.merge(requests[["requeststableid", "persontableid", "requestoutcomedate"]], on="requeststableid")
-    dec_r = rq["requestoutcomedate"].to_numpy()
 
     def add(person, req, case_type, appeal, reg):
         n = len(req)
@@ -572,7 +570,6 @@ def _disputes(requests: pd.DataFrame, assessment: pd.DataFrame, namedplan: pd.Da
         reg = np.where(out_d == D.NA, before, reg)
         add(sel["persontableid"].to_numpy(), sel["requeststableid"].to_numpy(), ctype, "refusal_to_issue",
             np.minimum(reg, ref))
-    cease_by_req = dict(zip(assessment["requeststableid"], assessment["assessmenttableid"], strict=True))
     np_by_a = namedplan.set_index("assessmenttableid")
     for col, ctype in (("othermediation", "mediation"), ("othertribunal", "tribunal")):
         sel = a[a[col] == 1]
@@ -585,7 +582,6 @@ def _disputes(requests: pd.DataFrame, assessment: pd.DataFrame, namedplan: pd.Da
         reg = np.where(is_cease, ce - 20, reg)
         appeal[is_cease] = "cease"
         add(sel["persontableid"].to_numpy(), sel["requeststableid"].to_numpy(), ctype, appeal, np.minimum(reg, ref))
-    del cease_by_req, dec_r
     if rows:
         frame = pd.concat(rows, ignore_index=True)
     else:

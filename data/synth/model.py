@@ -232,30 +232,6 @@ class Targets:
         self.not_issued_16w = pub.not_issued_16w_pc / 100.0
 
 
-class Core:
-    """Column arrays of every request (with its assessment and plan) before censoring."""
-
-    FIELDS = ["kind", "received", "dec", "req_outcome", "asmt_outcome", "asmt_date", "start", "cease",
-              "reason", "birth", "week20", "flag", "person"]
-
-    def __init__(self):
-        self.cols: dict[str, list[np.ndarray]] = {f: [] for f in self.FIELDS}
-
-    def add(self, **kw):
-        n = len(next(iter(kw.values())))
-        for f in self.FIELDS:
-            v = kw.get(f)
-            if v is None:
-                if f in ("req_outcome", "asmt_outcome"):
-                    v = np.full(n, "", dtype=object)
-                else:
-                    v = np.full(n, D.NA if f not in ("reason", "week20", "flag", "person") else 0, dtype=np.int64)
-            self.cols[f].append(np.asarray(v))
-
-    def frame(self) -> dict[str, np.ndarray]:
-        return {f: np.concatenate(v) if v else np.zeros(0) for f, v in self.cols.items()}
-
-
 def _durations_timely(rng, n):
     return np.clip(140 - np.floor(rng.gamma(1.4, 12.0, n)), 63, 140).astype(np.int64)
 
