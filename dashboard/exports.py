@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.figures import format_change, format_period
+from dashboard.format import SYMBOL_MEANINGS, SYMBOL_SHORT
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
 from indicators.vocabulary import RESULT_COLUMNS, SOURCE_COLUMN, TOTAL
 
@@ -37,17 +38,7 @@ OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/versi
 SYNTHETIC_NOTE = ("Figures computed from local records in this file are synthetic: they were generated for "
                   "demonstration and describe no real child or young person. Published national figures are real.")
 
-# DfE / GSS symbols, in the order a legend lists them.
-SYMBOLS: dict[str, str] = {
-    "c": "confidential: suppressed to protect individuals",
-    "x": "not available",
-    "z": "not applicable",
-    "low": "rounds to zero, but is not zero",
-    "u": "low reliability",
-    "p": "provisional: statutory clocks are still running for some cases, so the figure will change",
-}
-SYMBOL_SHORT = {"c": "suppressed", "x": "not available", "z": "not applicable", "low": "rounds to zero",
-                "u": "low reliability", "p": "provisional"}
+SYMBOLS = SYMBOL_MEANINGS  # every symbol and what it means, in legend order (dashboard.format)
 PROVISIONAL = "p"  # marks a row the engine flags `provisional`, beside (never instead of) its figure or symbol
 
 UNIT_WORDS = {"percent": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",

@@ -31,7 +31,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from dashboard.format import format_period, mid_sentence
+from dashboard.format import SYMBOL_MEANINGS, SYMBOL_SHORT, format_period, mid_sentence
 from dashboard.theme import (
     BAND_FILLS,
     COMPARATOR,
@@ -50,21 +50,9 @@ TOTAL = "Total"
 COLUMNS = ["period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator", "denominator",
            "value", "status"]
 
-# DfE/GSS symbols and what they mean, in the words a reader sees.
-SYMBOLS: dict[str, str] = {
-    "c": "suppressed",
-    "x": "not available",
-    "z": "not applicable",
-    "low": "rounds to zero",
-    "u": "low reliability",
-}
-SYMBOL_EXPLANATIONS: dict[str, str] = {
-    "c": "confidential: hidden to protect children's privacy (a small number, or one that could reveal one)",
-    "x": "not available: the source has no figure for this",
-    "z": "not applicable: the figure does not apply here",
-    "low": "a figure that rounds to zero",
-    "u": "low reliability: too few children for the figure to be dependable",
-}
+# The symbols that stand in for a figure, worded once in dashboard.format: the short word and the meaning.
+SYMBOLS: dict[str, str] = {k: v for k, v in SYMBOL_SHORT.items() if k != "p"}  # `p` marks, never replaces
+SYMBOL_EXPLANATIONS: dict[str, str] = SYMBOL_MEANINGS
 
 Z95 = 1.959963984540054  # two-sided 95%
 Z998 = 3.090232306167813  # two-sided 99.8%

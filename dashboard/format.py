@@ -5,6 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+# The DfE / GSS symbols that stand in for a figure, and our `p` beside one, in the order a legend lists them:
+# (the short word shown after a symbol, what it means). Every page, chart, legend and file words them from here.
+SYMBOL_WORDS: dict[str, tuple[str, str]] = {
+    "c": ("suppressed", "confidential: hidden to protect children's privacy (a small number, or one that could "
+                        "reveal one)"),
+    "x": ("not available", "not available: the source has no figure for this"),
+    "z": ("not applicable", "not applicable: the figure does not apply here"),
+    "low": ("rounds to zero", "rounds to zero, but is not zero"),
+    "u": ("low reliability", "low reliability: too few children for the figure to be dependable"),
+    "p": ("provisional", "provisional: statutory clocks are still running for some cases, so the figure will "
+                         "change"),
+}
+SYMBOL_SHORT = {symbol: words[0] for symbol, words in SYMBOL_WORDS.items()}
+SYMBOL_MEANINGS = {symbol: words[1] for symbol, words in SYMBOL_WORDS.items()}
 QUARTERS = {"1": "Jan to Mar", "2": "Apr to Jun", "3": "Jul to Sep", "4": "Oct to Dec"}
 
 

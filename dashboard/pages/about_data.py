@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard.format import SYMBOL_MEANINGS
 from dashboard.shell import OGL_TEXT, OGL_URL
 
 dash.register_page(__name__, path="/about-the-data", name="About the data", title="About the data", order=80)
@@ -37,11 +38,6 @@ def layout(**_query) -> html.Div:
         html.H2("Licence"),
         html.P([OGL_TEXT, " ", html.A("Read the Open Government Licence v3.0", href=OGL_URL, rel="license")]),
         html.H2("Symbols"),
-        html.Dl([
-            html.Dt("c"), html.Dd("Confidential: suppressed to protect individuals."),
-            html.Dt("x"), html.Dd("Not available."),
-            html.Dt("z"), html.Dd("Not applicable."),
-            html.Dt("low"), html.Dd("Rounds to zero, but is not zero."),
-            html.Dt("u"), html.Dd("Low reliability."),
-        ]),
+        html.Dl([part for symbol, meaning in SYMBOL_MEANINGS.items()
+                 for part in (html.Dt(symbol), html.Dd(f"{meaning[:1].upper()}{meaning[1:]}."))]),
     ])
