@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 from dash import html
+from pydantic import BaseModel, ConfigDict
 
 from dashboard import filters
 from dashboard.access import engine as shared_engine
@@ -38,6 +39,7 @@ from indicators.vocabulary import TOTAL, Audience
 
 LOG = logging.getLogger(__name__)
 KPI_FILE = Path(__file__).resolve().parent / "kpis.yaml"
+PAGES_FILE = Path(__file__).resolve().parent / "pages.yaml"
 LA_LEVEL = "Local authority"
 
 
@@ -332,6 +334,41 @@ def kpi_ids(engine: Engine) -> tuple[list[str], list[str]]:
         notes.append(f"{len(dict.fromkeys(ids)) - len(known)} measure(s) in the board's configuration are not in "
                      "the indicator catalogue and are left out.")
     return known, notes
+
+
+class _Clinic(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    timeliness: list[str]
+    default: str
+    causes: list[str]
+
+
+class _Commissioners(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    compared: list[str]
+    ranked: list[str]
+    demand: list[str]
+    placements: list[str]
+    setting_mix: str
+
+
+class _Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    gap_breakdowns: list[str]
+
+
+class PageMeasures(BaseModel):
+    """dashboard/pages.yaml: which measures each page shows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    clinic: _Clinic
+    commissioners: _Commissioners
+    indicator: _Indicator
+
+
+@functools.cache
+def page_measures() -> PageMeasures:
+    return PageMeasures.model_validate(yaml.safe_load(PAGES_FILE.read_text(encoding="utf-8")))
 
 
 def _read_kpi_file(path: Path) -> list[str]:

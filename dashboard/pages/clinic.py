@@ -16,8 +16,8 @@ from indicators.catalogue.model import BREAKDOWNS
 dash.register_page(__name__, path="/clinic", name="Performance clinic", title="Performance clinic", order=20)
 
 # The statutory clocks the clinic watches, in the order they run for a child.
-TIMELINESS = ["requests_decided_6wk", "health_advice_6wk", "ehcp_issued_20wk", "annual_reviews_4wk"]
-CAUSES = ["team", "caseworker", "primary_need"]  # where delays arise
+TIMELINESS = views.page_measures().clinic.timeliness  # dashboard/pages.yaml
+CAUSES = views.page_measures().clinic.causes  # where delays arise
 MONTHS_SHOWN = 24
 GRID = "clinic-monthly"
 
@@ -73,7 +73,7 @@ def _causes(ctx: views.Context, indicator_id: str) -> list:
 @views.guarded("Performance clinic")
 def layout(**query) -> html.Div:
     ctx = views.context(query)
-    chosen = filters.clean_choice(query.get("indicator"), TIMELINESS) or TIMELINESS[2]
+    chosen = filters.clean_choice(query.get("indicator"), TIMELINESS) or views.page_measures().clinic.default
     notes = list(ctx.notes)
     if query.get("indicator") not in (None, "") and query.get("indicator") != chosen:
         notes.append("The measure in the link is not one the clinic covers, so plans issued within 20 weeks is shown.")

@@ -14,12 +14,10 @@ from indicators.catalogue.model import BREAKDOWNS
 
 dash.register_page(__name__, path="/commissioners", name="Commissioners", title="Commissioners' view", order=30)
 
-# Measures benchmarked side by side, and those a reader may rank every council on.
-BENCHMARKED = ["ehcp_pupils_pct", "sen_support_pct", "ehcp_issued_20wk", "send_in_mainstream",
-               "send_appeal_rate_published", "residential_placements"]
-DEMAND = ["ehcp_caseload", "ehcp_requests", "ehcp_new_plans"]
-PLACEMENTS = ["send_in_mainstream", "out_of_area_placements", "residential_placements", "awaiting_placement"]
-SETTING_MIX = "ehcp_setting_mix"
+# The measures compared side by side, ranked, forecast and placed: dashboard/pages.yaml.
+MEASURES = views.page_measures().commissioners
+COMPARED, RANKED, DEMAND, PLACEMENTS = MEASURES.compared, MEASURES.ranked, MEASURES.demand, MEASURES.placements
+SETTING_MIX = MEASURES.setting_mix
 
 
 def _benchmark(ctx: views.Context, indicator_id: str):
@@ -105,7 +103,7 @@ def _setting_mix(ctx: views.Context) -> html.Figure:
 @views.guarded("Commissioners' view")
 def layout(**query) -> html.Div:
     ctx = views.context(query)
-    rankable = BENCHMARKED
+    rankable = RANKED
     chosen = filters.clean_choice(query.get("indicator"), rankable) or rankable[0]
     notes = list(ctx.notes)
     if query.get("indicator") not in (None, "") and query.get("indicator") != chosen:
@@ -125,7 +123,7 @@ def layout(**query) -> html.Div:
         components.synthetic_banner() if ctx.synthetic and ctx.is_local else None,  # local placements and forecasts
         views.notes(notes),
         html.Section([html.H2("Benchmarks", id="benchmarks"),
-                      html.Div([_benchmark(ctx, i) for i in BENCHMARKED[:4]], className="chart-grid")],
+                      html.Div([_benchmark(ctx, i) for i in COMPARED], className="chart-grid")],
                      className="report-section", **{"aria-labelledby": "benchmarks"}),
         html.Section([html.H2("Every council ranked", id="ranked"), html.P("Choose a measure:"),
                       html.Nav(html.Ul(rank_links, className="choices"), **{"aria-label": "Measure to rank"}),

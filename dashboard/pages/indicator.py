@@ -33,7 +33,7 @@ dash.register_page(__name__, path_template="/indicator/<indicator_id>", path="/i
 # Component ids: the drill-down charts are pattern-matched by the URL key they set.
 DRILL = "indicator-drill"  # {"type": DRILL, "key": "ward" | "school" | "need", "chart": "map" | "bars" | "funnel"}
 SECTION_IDS = {"trend": "trend", "benchmark": "benchmark", "breakdown": "breakdown", "equity": "equity"}
-GAP_BREAKDOWNS = ("sen_status", "sex", "ethnicity", "age_band", "primary_need", "phase", "setting")
+GAP_BREAKDOWNS = views.page_measures().indicator.gap_breakdowns  # dashboard/pages.yaml
 MAX_GAP_GROUPS = 8
 DRILL_LABELS = {"ward": "Ward", "school": "School or setting", "need": "Need type"}
 

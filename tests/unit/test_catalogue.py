@@ -164,3 +164,19 @@ def test_the_statutory_clock_measures_are_marked_as_timeliness():
     assert marked == {"ehcp_issued_20wk", "ehcp_issued_20wk_ex", "requests_decided_6wk",
                       "assessments_not_issued_16wk", "health_advice_6wk", "annual_reviews_held",
                       "annual_reviews_4wk"}
+
+
+def test_every_measure_a_page_shows_is_in_the_catalogue(catalogue):
+    """dashboard/pages.yaml names catalogue ids and allowlisted breakdowns only, so a typo there is caught here
+    rather than by a page that quietly shows one chart fewer."""
+    from dashboard.views import page_measures
+
+    pages = page_measures()
+    ids = [*pages.clinic.timeliness, pages.clinic.default, *pages.commissioners.compared,
+           *pages.commissioners.ranked, *pages.commissioners.demand, *pages.commissioners.placements,
+           pages.commissioners.setting_mix]
+    assert [i for i in ids if i not in catalogue] == []
+    assert pages.clinic.default in pages.clinic.timeliness
+    assert set(pages.commissioners.compared) <= set(pages.commissioners.ranked)
+    assert [b for b in [*pages.clinic.causes, *pages.indicator.gap_breakdowns] if b not in BREAKDOWNS] == []
+    assert all(catalogue.get(i).forecast for i in pages.commissioners.demand)  # demand is shown with a forecast
