@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from data.warehouse.connect import open_readonly, warehouse_info
 from indicators.testing import build_warehouse, fixture_warehouse, second_extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,9 +110,21 @@ def test_both_workers_serve_a_new_load_without_restart(running_app, tmp_path):
     (first_version,) = {version for _, version, _ in before}
     assert {value for _, _, value in before} == {1}  # R8
 
-    build_warehouse(live, [second_extract(tmp_path / "second")])  # swapped in under the same name
-    from data.warehouse.connect import open_readonly, warehouse_info
+    during: list[tuple[str, str, float]] = []
+    loaded = threading.Event()
 
+    def ask_while_loading() -> None:
+        while not loaded.is_set():
+            during.append(_get(base))
+
+    with ThreadPoolExecutor(2) as pool:
+        asking = [pool.submit(ask_while_loading) for _ in range(2)]
+        try:
+            build_warehouse(live, [second_extract(tmp_path / "second")])  # swapped in under the same name
+        finally:
+            loaded.set()
+        for future in asking:
+            future.result()
     with open_readonly(live) as con:
         second_version = warehouse_info(con)["version"]
     assert second_version != first_version
@@ -119,3 +133,5 @@ def test_both_workers_serve_a_new_load_without_restart(running_app, tmp_path):
     assert len({worker for worker, _, _ in after}) == 2
     # Every answer after the swap, from either worker, is the new load: its version with its figure (R8, R11).
     assert {(version, value) for _, version, value in after} == {(second_version, 2)}
+    # While the load ran, each answer was one load or the other, whole: never one's version with the other's figure.
+    assert during and {(version, value) for _, version, value in during} <= {(first_version, 1), (second_version, 2)}
