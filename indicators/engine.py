@@ -888,7 +888,7 @@ def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> En
         known = _shared.get(str(path))
         if known is not None and known[0] == now:
             return known[1]
-        cache = known[1].cache if known is not None else None
+        cache = known[1].cache if known is not None else None  # keyed by version, so it carries over
         if server is not None:
             from indicators.cache import flask_cache
 
