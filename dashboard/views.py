@@ -63,10 +63,6 @@ def get_engine() -> Engine:
         return shared_engine()
     except WarehouseUnavailable as exc:
         raise Problem("The data is not available", str(exc)) from None
-    except FileNotFoundError:
-        raise Problem("The data is not available",
-                      "No warehouse has been loaded yet.",
-                      "An administrator can build the sample with `python -m data sample`.") from None
     except OSError as exc:
         LOG.warning("engine unavailable: %s", exc)
         raise Problem("The data is not available", "The warehouse could not be opened.",

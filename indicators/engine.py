@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from data.warehouse.status import WarehouseSummary, summarise
 from indicators import benchmarks
 from indicators.cache import Cache, SimpleCache
 from indicators.catalogue import (
@@ -179,6 +180,7 @@ class Engine:
         self.cache: Cache = cache if cache is not None else SimpleCache()
         self._sql: dict[Path, str] = {}
         self._targets: dict[str, AreaTargets] = {}
+        self._status: WarehouseSummary | None = None  # one file per engine, so it never changes
         self._con.execute("SET enable_progress_bar = false")
 
     def close(self) -> None:
@@ -198,6 +200,18 @@ class Engine:
             return cursor.execute(sql, {k: v for k, v in params.items() if k in names}).df()
         finally:
             cursor.close()
+
+    def status(self) -> WarehouseSummary:
+        """What is loaded, for the home page: version, reference date and synthetic flag (`info`), rows per
+        table, rows set aside and values cleared at load, and the periods of each published dataset."""
+        if self._status is None:
+            with self._lock:
+                cursor = self._con.cursor()
+            try:
+                self._status = summarise(cursor)
+            finally:
+                cursor.close()
+        return self._status
 
     def _read_sql(self, path: Path) -> str:
         if path not in self._sql:
@@ -841,7 +855,7 @@ class Engine:
                 else []}
 
 
-_shared: dict[str, tuple[tuple[int, int], Engine]] = {}
+_shared: dict[str, tuple[tuple[int, ...], Engine]] = {}
 _shared_lock = threading.Lock()
 
 
@@ -856,28 +870,33 @@ def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> En
     """The process's engine for the warehouse, for the app's callbacks and routes.
 
     With a Flask `server` results are cached through flask-caching (file system, or Redis when configured; see
-    `indicators.cache`), shared by every worker. When a new load swaps a new warehouse file in, the next call
-    opens it (the file's identity is checked on every call), and the new version keys a fresh set of results.
+    `indicators.cache`), shared by every worker. A new load is swapped in under the same name, so every call
+    checks which file the name points at (`connect.identity`); when it has changed, the next call opens a new
+    engine on the new file, whose version keys a fresh set of results. Each engine has a DuckDB instance of its
+    own (`connect.open_readonly`), so the new one never inherits the old file. The engine it replaces is not
+    closed here: a request that began on it finishes on it, reading the old file throughout (never a mixture),
+    and its connection closes when the last reference to it goes.
     """
     from data import settings
+    from data.warehouse.connect import identity
 
     path = Path(warehouse) if warehouse is not None else settings.warehouse_path()
-    stat = path.stat()
-    identity = (stat.st_ino, stat.st_mtime_ns)
+    # Which file before opening it: should a load land in between, the next call sees a changed identity and
+    # opens again (checked after opening, a swap in between would go unnoticed).
+    now = identity(path)  # raises WarehouseUnavailable, saying what to run, when there is no warehouse
     with _shared_lock:
         known = _shared.get(str(path))
-        if known is None or known[0] != identity:
-            cache = None
-            if server is not None:
-                from indicators.cache import flask_cache
+        if known is not None and known[0] == now:
+            return known[1]
+        cache = known[1].cache if known is not None else None  # keyed by version, so it carries over
+        if server is not None:
+            from indicators.cache import flask_cache
 
-                cache = getattr(server, "_indicator_cache", None) or flask_cache(server)
-                server._indicator_cache = cache
-            engine = Engine(path, cache=cache)
-            if known is not None:
-                known[1].close()
-            _shared[str(path)] = (identity, engine)
-        return _shared[str(path)][1]
+            cache = getattr(server, "_indicator_cache", None) or flask_cache(server)
+            server._indicator_cache = cache
+        engine = Engine(path, cache=cache)
+        _shared[str(path)] = (now, engine)
+        return engine
 
 
 CASE_LISTS = {"open_cases": "case_list.sql"}

@@ -6,6 +6,7 @@ Bristol's codes) together with the bundled national data, once per process, into
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -37,3 +38,12 @@ def fixture_warehouse(bundle: bool = True) -> Path:
             folder = Path(tempfile.mkdtemp(prefix="indicator-fixture-"))
             _built[key] = build_warehouse(folder / "warehouse.duckdb", [FIXTURE_DIR], bundle=bundle)
         return _built[key]
+
+
+def second_extract(folder: Path) -> Path:
+    """A copy of the fixture extract in `folder` with one more request, R11: P7's second, received on
+    1 February 2025 and refused on 10 March 2025. Requests received in 2025 go from 1 (R8) to 2."""
+    shutil.copytree(FIXTURE_DIR, folder)
+    with open(folder / "requests.csv", "a", encoding="utf-8", newline="") as requests:
+        requests.write("R11,P7,2025-02-01,1,0,2025-03-10,N,0,0\n")
+    return folder

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashboard import filters, views, warehouse
+from dashboard import filters, views
 from dashboard.format import format_period
-from data.warehouse.status import TABLE_GROUPS, summarise
+from data.warehouse.status import TABLE_GROUPS
 
 dash.register_page(__name__, path="/", name="Home", title="Local area SEND dashboard", order=0)
 
@@ -50,10 +50,10 @@ MORE = [
 ]
 
 
-def _unavailable(message: str) -> html.Div:
+def _unavailable(problem: views.Problem) -> html.Div:
     return html.Div([
-        html.H1("The data is not available"),
-        html.P(message, className="notice notice--error"),
+        html.H1(problem.title),
+        html.P(" ".join(filter(None, [problem.message, problem.hint])), className="notice notice--error"),
     ])
 
 
@@ -97,10 +97,9 @@ def _cards(items, params) -> html.Ul:
 
 def layout(**query) -> html.Div:
     try:
-        with warehouse.cursor() as con:
-            summary = summarise(con)
-    except warehouse.WarehouseUnavailable as exc:
-        return _unavailable(str(exc))
+        summary = views.get_engine().status()
+    except views.Problem as problem:
+        return _unavailable(problem)
     params: dict[str, str] = {}
     picker = None
     notice = None

@@ -1,4 +1,17 @@
-"""Opening the warehouse for reading. The app and the engine never open it for writing."""
+"""Opening the warehouse for reading. The app and the engine never open it for writing.
+
+A load writes a new file and swaps it in under the live name (`data.ingest.swap_in`), so a long-running app
+must be able to tell that the name now points at another file and open that one. Two things make it so:
+
+- `identity` says which file the name points at now (device, inode, size, modification time): a swapped-in
+  load is another file, so its identity differs even when the name does not.
+- `open_readonly` gives each connection a DuckDB instance of its own (an in-memory one, with the warehouse
+  attached read-only as its only database). `duckdb.connect(path)` would instead hand back the instance of
+  any connection still open on the same path in this process, because DuckDB caches instances by path, not by
+  file: after a swap it would go on reading the old file. With an instance of its own, a new connection reads
+  the file the name points at now, while an older one finishes its work on the old file, undisturbed, until
+  it is closed.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +19,43 @@ from pathlib import Path
 
 import duckdb
 
+ALIAS = "warehouse"  # the attached file's name inside the connection; queries never need to write it
+
 
 class WarehouseUnavailable(RuntimeError):
     """The warehouse is missing, truncated or not one of ours; the message says what to run."""
 
 
+def _missing(path: Path) -> WarehouseUnavailable:
+    return WarehouseUnavailable(
+        f"No warehouse at {path}. Build the sample with `python -m data sample`, or load your files with "
+        f"`python -m data ingest --warehouse {path} FILES...`.")
+
+
+def identity(path: str | Path) -> tuple[int, int, int, int]:
+    """Which file `path` names now: a new load swapped in under the same name has another identity."""
+    try:
+        stat = Path(path).stat()
+    except FileNotFoundError:
+        raise _missing(Path(path)) from None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
 def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse on a DuckDB instance shared with no other connection. Its
+    cursors start in the warehouse too (the instance's own in-memory database is detached)."""
     path = Path(path)
     if not path.exists():
-        raise WarehouseUnavailable(
-            f"No warehouse at {path}. Build the sample with `python -m data sample`, or load your files with "
-            f"`python -m data ingest --warehouse {path} FILES...`.")
+        raise _missing(path)
+    # Spill space beside the warehouse, as DuckDB would choose for the file itself (not the working folder).
+    con = duckdb.connect(config={"temp_directory": str(path.with_name(path.name + ".tmp"))})
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})
+        con.execute(f"USE {ALIAS}")
+        con.execute("DETACH memory")
         rows = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
     except duckdb.Error as exc:
+        con.close()
         raise WarehouseUnavailable(
             f"The warehouse at {path} is corrupt or was not built by this product ({type(exc).__name__}). "
             f"Restore {path.name}.previous or rebuild it with `python -m data ingest`.") from exc

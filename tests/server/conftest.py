@@ -13,10 +13,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.du
 def forget_engines() -> None:
     """A fresh app gets fresh shared engines: an engine keeps the flask-caching cache of the app that opened it,
     and several test modules each build their own app in one process."""
-    from dashboard import warehouse
     from indicators import engine as engine_module
 
-    warehouse.reset()
     for _, opened in list(engine_module._shared.values()):
         opened.close()
     engine_module._shared.clear()

@@ -37,16 +37,12 @@ def pages():
     mp.setenv("SEND_WAREHOUSE", str(SAMPLE))
     mp.setenv("SEND_AUDIENCE", "partner")
     mp.delenv("SEND_KPIS", raising=False)
-    from dashboard import warehouse
-
-    warehouse.reset()
     import app  # noqa: F401 - registers every page and callback
 
     # The page modules as Dash imported them (importing them again under another name would register each
     # page twice).
     modules = {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
     yield {name: modules[name] for name in ("home", "board", "clinic", "commissioners", "theme", "indicator")}
-    warehouse.reset()
     mp.undo()
 
 

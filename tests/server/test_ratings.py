@@ -25,14 +25,10 @@ def board():
     mp.setenv("SEND_AUDIENCE", "partner")
     mp.delenv("SEND_KPIS", raising=False)
     mp.delenv("SEND_STALE_AFTER_DAYS", raising=False)
-    from dashboard import warehouse
-
-    warehouse.reset()
     import app  # noqa: F401 - registers every page
 
     modules = {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
     yield modules
-    warehouse.reset()
     mp.undo()
 
 

@@ -7,21 +7,21 @@ import importlib
 import duckdb
 import pytest
 
-from dashboard import warehouse
 from tests.server import tree
+from tests.server.conftest import forget_engines
 
 
 @pytest.fixture()
 def app_on(monkeypatch):
     def point(path):
         monkeypatch.setenv("SEND_WAREHOUSE", str(path))
-        warehouse.reset()
+        forget_engines()
         import app
 
         return importlib.reload(app)
 
     yield point
-    warehouse.reset()
+    forget_engines()
 
 
 def test_page_frame_is_english_with_skip_link(app_on, samples_warehouse):
@@ -47,8 +47,13 @@ def test_home_lists_what_is_loaded(app_on, samples_warehouse):
 
 def test_warehouse_is_opened_read_only(app_on, samples_warehouse):
     app_on(samples_warehouse)
-    with warehouse.cursor() as con, pytest.raises(duckdb.Error):
-        con.execute("CREATE TABLE sneaky (x INTEGER)")
+    from dashboard import views
+
+    engine = views.get_engine()
+    for cursor in (engine._con, engine._con.cursor()):  # the connection, and the cursor each query runs on
+        with pytest.raises(duckdb.Error):
+            cursor.execute("CREATE TABLE sneaky (x INTEGER)")
+    assert "sneaky" not in engine.tables
 
 
 def test_missing_warehouse_gives_a_clear_message(app_on, tmp_path):

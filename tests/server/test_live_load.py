@@ -1,0 +1,137 @@
+"""A new load goes live in the running app: gunicorn with two workers, as the Dockerfile serves it, no restart.
+
+Each answer is the officer's workbook of requests received in 2025 (`/download/ehcp_requests.xlsx`): its Data
+sheet holds the figure and its Metadata sheet the warehouse version, so one answer shows whether version and
+figure agree. The first load is the fixture extract (1 request in 2025: R8); the second adds R11 (2 requests).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from data.warehouse.connect import open_readonly, warehouse_info
+from indicators.testing import build_warehouse, fixture_warehouse, second_extract
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKBOOK = "/download/ehcp_requests.xlsx?area=E06000023&period=2025"
+ROUNDS = 10  # rounds of four requests at once, at most, for both workers to answer
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(base: str) -> tuple[str, str, float]:
+    """(worker, warehouse version, requests received in 2025) from one workbook."""
+    import openpyxl
+
+    with urllib.request.urlopen(base + WORKBOOK, timeout=30) as answer:
+        worker, body = answer.headers["X-Worker"], answer.read()
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    data = list(book["Data"].iter_rows(values_only=True))
+    column = {name: i for i, name in enumerate(data[0])}
+    totals = [row[column["Value"]] for row in data[1:]
+              if row[column["Period"]] == "2025" and row[column["Breakdown"]] == "Total"]
+    version = next(value for label, value in book["Metadata"].iter_rows(max_col=2, values_only=True)
+                   if label == "Warehouse version")
+    assert len(totals) == 1
+    return worker, version, totals[0]
+
+
+def _from_both_workers(base: str) -> list[tuple[str, str, float]]:
+    """Answers to rounds of four requests at once (so a busy worker leaves some to the other) until both
+    workers have answered."""
+    answers: list[tuple[str, str, float]] = []
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(ROUNDS):
+            answers += pool.map(lambda _: _get(base), range(4))
+            if len({worker for worker, _, _ in answers}) == 2:
+                break
+    return answers
+
+
+@pytest.fixture()
+def running_app(tmp_path):
+    """gunicorn (two workers, four threads each) on a copy of the fixture warehouse, officer audience."""
+    live = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(fixture_warehouse(), live)
+    port = _free_port()
+    env = {**os.environ, "SEND_WAREHOUSE": str(live), "SEND_AUDIENCE": "officer",
+           "SEND_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    env.pop("SEND_CACHE_REDIS_URL", None)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    with open(tmp_path / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(
+            [str(gunicorn), "tests.server.worker_app:application", "--workers", "2", "--threads", "4",
+             "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--no-control-socket"],
+            env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=5).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text()[-2000:])
+                time.sleep(0.25)
+        yield base, live
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.slow
+def test_both_workers_serve_a_new_load_without_restart(running_app, tmp_path):
+    base, live = running_app
+    before = _from_both_workers(base)
+    assert len({worker for worker, _, _ in before}) == 2  # both workers have the first load open
+    (first_version,) = {version for _, version, _ in before}
+    assert {value for _, _, value in before} == {1}  # R8
+
+    during: list[tuple[str, str, float]] = []
+    loaded = threading.Event()
+
+    def ask_while_loading() -> None:
+        while not loaded.is_set():
+            during.append(_get(base))
+
+    with ThreadPoolExecutor(2) as pool:
+        asking = [pool.submit(ask_while_loading) for _ in range(2)]
+        try:
+            build_warehouse(live, [second_extract(tmp_path / "second")])  # swapped in under the same name
+        finally:
+            loaded.set()
+        for future in asking:
+            future.result()
+    with open_readonly(live) as con:
+        second_version = warehouse_info(con)["version"]
+    assert second_version != first_version
+
+    after = _from_both_workers(base)
+    assert len({worker for worker, _, _ in after}) == 2
+    # Every answer after the swap, from either worker, is the new load: its version with its figure (R8, R11).
+    assert {(version, value) for _, version, value in after} == {(second_version, 2)}
+    # While the load ran, each answer was one load or the other, whole: never one's version with the other's figure.
+    assert during and {(version, value) for _, version, value in during} <= {(first_version, 1), (second_version, 2)}
