@@ -296,11 +296,15 @@ def _create_national(con: duckdb.DuckDBPyConnection, table: str, plan: NationalP
         con.unregister("incoming")
 
 
-def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str]) -> str:
+def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str], settings: dict[str, str]) -> str:
+    """Everything that changes a figure: data model, rules, bundled and supplied files, and the load's
+    settings (reference date, local council, synthetic flag, SEN2 header LA)."""
     digest = hashlib.sha256(f"model {MODEL_VERSION}\n".encode())
     digest.update(Path(local_schemas.__file__).read_bytes())  # a changed rule gives a new version
     for value in sorted(bundle_hashes) + [f.sha256 for f in files]:
         digest.update(value.encode())
+    for key, value in sorted(settings.items()):
+        digest.update(f"\n{key}={value}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -401,17 +405,17 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
                 bundled.setdefault(table_name(path), []).append(path)
             bundle_hashes = hashes()
         national = plan_national(loaded, bundled)
-        version = warehouse_version(loaded, bundle_hashes)
+        lea = next((f.header.get("lea") for f in loaded if f.header.get("lea")), None)
         info = {
-            "version": version,
             "model_version": MODEL_VERSION,
             "local_la_code": la or manifest.get("la", {}).get("new_la_code") or manifest.get("new_la_code") or "",
             "synthetic_local_data": "true" if manifest.get("synthetic") else "false",
             "reference_date": str(today.date()),
             "source_files": str(len(loaded)),
         }
+        version = warehouse_version(loaded, bundle_hashes, {**info, "lea": lea or ""})
+        info["version"] = version
         building.unlink(missing_ok=True)
-        lea = next((f.header.get("lea") for f in loaded if f.header.get("lea")), None)
         tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw", lea)
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
         swap_in(building, warehouse)
