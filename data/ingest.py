@@ -135,6 +135,10 @@ def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, p
         raise SourceError(path, "is not a file this product recognises (no known file name or columns)",
                           "name it after its module (e.g. person.csv, requests.csv, schools.csv) or use the templates "
                           "in data/DICTIONARY.md")
+    if raw.empty:  # loading it would empty the table (and, through the links, its children)
+        where = f"sheet '{sheet}' " if sheet else ""
+        raise SourceError(path, f"{where}has a header but no data rows",
+                          "export the file again with its rows, or leave it out if it was supplied by mistake")
     return kind, raw
 
 
@@ -368,6 +372,34 @@ def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile
         con.close()
 
 
+SHRINK_LIMIT = 0.5  # a load may remove at most this share of a table's rows unless allow_shrink is given
+
+
+def check_shrink(live: Path, tables: dict[str, int], files: list[LoadedFile]) -> None:
+    """Stop a load that would remove more than SHRINK_LIMIT of any table's rows compared with the live warehouse
+    (a truncated or header-only export must never silently empty the dashboard)."""
+    if not live.exists():
+        return
+    try:
+        with duckdb.connect(str(live), read_only=True) as con:
+            names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+            before = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608 - names from the catalog
+                      for t in names if t not in META_DDL}
+    except duckdb.Error:
+        return  # an unreadable live warehouse has nothing worth protecting
+    shrunk = []
+    for table, old in sorted(before.items()):
+        new = tables.get(table, 0)
+        if old and (old - new) / old > SHRINK_LIMIT:
+            sources = sorted({f.path.name for f in files if table in f.validated or table in f.tables})
+            shrunk.append(f"{table} from {old:,} to {new:,} rows ({', '.join(sources) or 'no file supplies it'})")
+    if shrunk:
+        raise SourceError(live, f"this load would remove more than {SHRINK_LIMIT:.0%} of the rows of "
+                                + "; ".join(shrunk),
+                          "check the extract is complete (every file, with its rows); if the smaller tables are right, "
+                          "load again with --allow-shrink")
+
+
 def swap_in(new: Path, live: Path) -> None:
     """Make `new` the live warehouse in one atomic rename, keeping the old one as `<name>.previous`."""
     if live.exists():
@@ -380,7 +412,7 @@ def swap_in(new: Path, live: Path) -> None:
 
 
 def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
-           today: pd.Timestamp | None = None, progress: bool | None = None) -> LoadReport:
+           today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False) -> LoadReport:
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     lock = open(warehouse.with_name(warehouse.name + ".lock"), "w")  # noqa: SIM115 - held for the whole load
@@ -418,6 +450,8 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         building.unlink(missing_ok=True)
         tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw", lea)
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
+        if not allow_shrink:
+            check_shrink(warehouse, tables, loaded)
         swap_in(building, warehouse)
     finally:
         building.unlink(missing_ok=True)

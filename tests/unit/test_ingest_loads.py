@@ -86,3 +86,41 @@ def test_version_changes_with_reference_date_and_council(tmp_path: Path):
     assert len(set(versions.values())) == 4, versions
     again = load([person], tmp_path / "again.duckdb", today=pd.Timestamp("2025-06-30"), la="E06000023").version
     assert again == versions[("2025-06-30", "E06000023")]  # the same inputs still give the same version
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. An empty file, or a load that would empty a table, stops
+
+
+def test_header_only_person_file_stops_and_live_keeps_its_people(live: Path, tmp_path: Path):
+    header_only = tmp_path / "person.csv"
+    header_only.write_text((GOOD / "person.csv").read_text().splitlines()[0] + "\n,,,\n\n")
+    error = stops([header_only], live)
+    assert (error.path, error.problem) == (str(header_only), "has a header but no data rows")
+    assert counts(live, "SELECT count(*) FROM person") == [(records(GOOD / "person.csv"),)]
+
+
+def test_load_that_removes_most_rows_stops_unless_shrink_is_allowed(live: Path, tmp_path: Path):
+    person = tmp_path / "person.csv"
+    person.write_text("\n".join((GOOD / "person.csv").read_text().splitlines()[:2]) + "\n")  # 1 of 5 people
+    error = stops([person], live)
+    assert error.path == str(live)
+    assert "person from 5 to 1 rows (person.csv)" in error.problem
+    assert "request from 6 to 0 rows (no file supplies it)" in error.problem
+    assert "--allow-shrink" in error.fix
+    report = load([person], live, allow_shrink=True)
+    (entry,) = report.files
+    assert (entry["rows_in"], entry["rows_loaded"], entry["rows_quarantined"]) == (records(person), 1, 0)
+    assert counts(live, "SELECT count(*) FROM person") == [(1,)]
+
+
+def test_cli_allow_shrink_flag(live: Path, tmp_path: Path):
+    from data.__main__ import main
+
+    person = tmp_path / "person.csv"
+    person.write_text("\n".join((GOOD / "person.csv").read_text().splitlines()[:2]) + "\n")
+    before = sha256(live)
+    assert main(["ingest", "--warehouse", str(live), "--no-bundle", str(person)]) == 2
+    assert sha256(live) == before
+    assert main(["ingest", "--warehouse", str(live), "--no-bundle", "--allow-shrink", str(person)]) == 0
+    assert counts(live, "SELECT count(*) FROM person") == [(1,)]
