@@ -170,7 +170,7 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    rows, starts = _csv_records(path, text, delimiter)
     header_at = _find_header(rows, expected, max_title_rows)
     if header_at is None:
         raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
@@ -180,14 +180,54 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
     _refuse_repeated_columns(path, header)
     width = len(header)
     body, line_numbers = [], []
-    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+    for row, line in zip(rows[header_at + 1 :], starts[header_at + 1 :], strict=True):
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing blank rows
         body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:width]])
-        line_numbers.append(i)
+        line_numbers.append(line)
     frame = pd.DataFrame(body, columns=header, dtype="string")
     frame["_row"] = line_numbers
     return frame
+
+
+def _csv_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """Every CSV record with the physical line it starts on, checked against the lines themselves.
+
+    A record spanning several lines is almost always an unclosed quote swallowing the rows after it, so the
+    file is refused rather than loaded short (SEN2 and local extracts hold no multi-line cells).
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, starts, consumed = [], [], 0
+    try:
+        for row in reader:
+            rows.append(row)
+            starts.append(consumed + 1)
+            consumed = reader.line_num
+    except csv.Error as exc:
+        raise _unreadable_record(path, text, delimiter, rows, consumed + 1, exc) from exc
+    if consumed != len(rows):  # the parser read fewer records than there are lines
+        at = next(i for i, row in enumerate(rows) if any("\n" in cell or "\r" in cell for cell in row))
+        swallowed = (starts[at + 1] if at + 1 < len(starts) else consumed + 1) - starts[at] - 1
+        raise SourceError(path, f"a quote (\") opened on line {starts[at]} is not closed on that line, so the "
+                                f"{swallowed:,} line(s) after it would be read as one cell",
+                          f"close or remove the stray quote on line {starts[at]} (and any line break inside a cell), "
+                          "then export the file again")
+    return rows, starts
+
+
+def _unreadable_record(path: Path, text: str, delimiter: str, rows: list[list[str]], line: int,
+                       exc: csv.Error) -> SourceError:
+    if "field larger than field limit" not in str(exc):
+        return SourceError(path, f"line {line} cannot be read as CSV ({exc})",
+                           "save it from Excel as 'CSV UTF-8 (Comma delimited)'")
+    limit = csv.field_size_limit()
+    cells = text.split("\n", line)[line - 1].split(delimiter)  # the offending physical line, cut plainly
+    column = max(range(len(cells)), key=lambda i: len(cells[i]))
+    header = next((r for r in rows if sum(1 for c in r if c.strip()) >= 2), [])
+    name = f"'{normalise_column(header[column])}'" if column < len(header) else f"number {column + 1}"
+    return SourceError(path, f"the cell in column {name} on line {line} is longer than the {limit:,}-character limit",
+                       f"check that cell (often a missing closing quote or text pasted into it) and shorten it to "
+                       f"under {limit:,} characters")
 
 
 def _refuse_repeated_columns(path: Path, header: list[str]) -> None:

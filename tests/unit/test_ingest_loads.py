@@ -124,3 +124,55 @@ def test_cli_allow_shrink_flag(live: Path, tmp_path: Path):
     assert sha256(live) == before
     assert main(["ingest", "--warehouse", str(live), "--no-bundle", "--allow-shrink", str(person)]) == 0
     assert counts(live, "SELECT count(*) FROM person") == [(1,)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. A cell over the CSV field limit names file, line, column and fix (no traceback)
+
+
+def person_rows(count: int) -> list[str]:
+    header = (GOOD / "person.csv").read_text().splitlines()[0]
+    return [header] + [f"{i},Surname{i},Forename{i},2012-03-14,M,WBRI,BS1 4DJ,,," for i in range(1, count + 1)]
+
+
+def test_ten_million_character_cell_is_named_not_a_traceback(live: Path, tmp_path: Path, capsys):
+    from data.__main__ import main
+
+    lines = person_rows(3)
+    lines[2] = lines[2].replace("Surname2", "x" * 10_000_000)
+    person = tmp_path / "person.csv"
+    person.write_text("\n".join(lines) + "\n")
+    error = stops([person], live)
+    assert error.problem == "the cell in column 'surname' on line 3 is longer than the 131,072-character limit"
+    assert "shorten it to under 131,072 characters" in error.fix
+    before = sha256(live)
+    assert main(["ingest", "--warehouse", str(live), "--no-bundle", str(person)]) == 2
+    assert sha256(live) == before
+    assert "Traceback" not in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. An unclosed quote never swallows rows: records are checked against physical lines
+
+
+def test_unclosed_quote_on_row_51_of_100_stops_naming_its_line(live: Path, tmp_path: Path):
+    lines = person_rows(100)
+    lines[51] = lines[51].replace("Surname51", '"Surname51')  # row 51 is on line 52
+    person = tmp_path / "person.csv"
+    person.write_text("\r\n".join(lines) + "\r\n")
+    assert records(person) == 100
+    error = stops([person], live)
+    assert error.problem == ('a quote (") opened on line 52 is not closed on that line, so the 49 line(s) after it '
+                             "would be read as one cell")
+    assert error.fix.startswith("close or remove the stray quote on line 52")
+
+
+def test_closed_quotes_load_every_physical_row(tmp_path: Path):
+    lines = person_rows(100)
+    lines[51] = lines[51].replace("Surname51", '"Surname, 51"')  # a quoted comma is one cell
+    person = tmp_path / "person.csv"
+    person.write_text("\r\n".join(lines) + "\r\n")
+    (entry,) = load([person], tmp_path / "w.duckdb").files
+    assert entry["rows_in"] == records(person) == 100
+    assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_quarantined"]
+    assert counts(tmp_path / "w.duckdb", "SELECT surname FROM person WHERE person_id = '51'") == [("Surname, 51",)]
