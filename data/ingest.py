@@ -128,7 +128,7 @@ def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, p
     if path.suffix.lower() == ".xlsx":
         raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
     else:
-        raw = read_csv_text(path, EXPECTED_COLUMNS)
+        raw = read_csv_text(path, EXPECTED_COLUMNS, one_line_records=True)
     named_by = Path(sheet) if sheet and normalise_column(sheet) in KIND_BY_STEM else path
     kind = _local_kind(named_by, [c for c in raw.columns if c != "_row"])
     if kind is None:

@@ -158,8 +158,13 @@ def decode_file(path: Path) -> tuple[str, str]:
         ) from exc
 
 
-def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: int = 15) -> pd.DataFrame:
+def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: int = 15,
+                  one_line_records: bool = False) -> pd.DataFrame:
     """Read a CSV as strings, skipping title rows above the header and blank rows.
+
+    `one_line_records` (local extracts, which hold no multi-line cells) refuses a record spanning several lines:
+    it is almost always an unclosed quote swallowing the rows after it. Published files keep their quoted
+    multi-line notes.
 
     `expected` (normalised column names) picks the header row: the first of the top rows that contains the
     most of them. The frame gets a `_row` column holding the 1-based line number in the file, for messages.
@@ -170,7 +175,7 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows, starts = _csv_records(path, text, delimiter)
+    rows, starts = _csv_records(path, text, delimiter, one_line_records)
     header_at = _find_header(rows, expected, max_title_rows)
     if header_at is None:
         raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
@@ -190,12 +195,9 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
     return frame
 
 
-def _csv_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """Every CSV record with the physical line it starts on, checked against the lines themselves.
-
-    A record spanning several lines is almost always an unclosed quote swallowing the rows after it, so the
-    file is refused rather than loaded short (SEN2 and local extracts hold no multi-line cells).
-    """
+def _csv_records(path: Path, text: str, delimiter: str, one_line_records: bool) -> tuple[list[list[str]], list[int]]:
+    """Every CSV record with the physical line it starts on; with `one_line_records`, the count of records is
+    checked against the count of lines, independently of the parser."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows, starts, consumed = [], [], 0
     try:
@@ -205,7 +207,7 @@ def _csv_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]]
             consumed = reader.line_num
     except csv.Error as exc:
         raise _unreadable_record(path, text, delimiter, rows, consumed + 1, exc) from exc
-    if consumed != len(rows):  # the parser read fewer records than there are lines
+    if one_line_records and consumed != len(rows):  # the parser read fewer records than there are lines
         at = next(i for i, row in enumerate(rows) if any("\n" in cell or "\r" in cell for cell in row))
         swallowed = (starts[at + 1] if at + 1 < len(starts) else consumed + 1) - starts[at] - 1
         raise SourceError(path, f"a quote (\") opened on line {starts[at]} is not closed on that line, so the "
