@@ -221,6 +221,39 @@ def check_duplicates_across_files(files: list[LoadedFile]) -> None:
             keys.update(t for t, r in zip(tuples, repeat, strict=True) if not r)
 
 
+def check_birth_dates(files: list[LoadedFile]) -> None:
+    """Quarantine a person's event dated before the person was born (rule BEFORE_BIRTH): a wrong birth date or
+    a wrong event date, either way not a figure to count. Runs before the link check, so the event's own
+    children are then quarantined as orphans."""
+    people = [f.validated["person"].frame[["person_id", "birth_date"]] for f in files if "person" in f.validated]
+    if not people:
+        return
+    born = pd.concat(people).dropna().drop_duplicates("person_id").set_index("person_id")["birth_date"]
+    for loaded in files:
+        for table, result in loaded.validated.items():
+            kind = LOCAL_TABLES[table]
+            if ("person_id", "person", "person_id") not in kind.parents:
+                continue
+            birth = pd.to_datetime(result.frame["person_id"].map(born.to_dict()).astype("object"))
+            early = pd.Series(pd.NA, index=result.frame.index, dtype="string")  # the first date before birth
+            for f in kind.fields:
+                if f.kind == "date":
+                    early = early.fillna(pd.Series(f.name, index=result.frame.index, dtype="string")
+                                         .where(result.frame[f.name] < birth))
+            if early.notna().any():
+                bad, fields = result.frame[early.notna()], early.dropna()
+                values = [bad.at[i, name] for i, name in fields.items()]
+                extra = pd.DataFrame({
+                    "source_file": str(loaded.path), "row_number": bad["_row"].to_numpy(), "table_name": table,
+                    "rule": "BEFORE_BIRTH", "field": fields.to_numpy(),
+                    "value": [v.strftime("%Y-%m-%d") for v in values],
+                    "reason": [f"{name} {v:%Y-%m-%d} is before the person's birth date {b:%Y-%m-%d}"
+                               for name, v, b in zip(fields, values, birth[early.notna()], strict=True)],
+                    "action": "row_rejected"})
+                result.quarantine = pd.concat([result.quarantine, extra], ignore_index=True)[QUARANTINE_COLUMNS]
+                result.frame = result.frame[early.isna()]
+
+
 def check_references(files: list[LoadedFile]) -> None:
     """Quarantine rows whose parent record did not load (orphans), cascading down the SEN2 hierarchy."""
     supplied = {table for f in files for table in f.validated}
@@ -427,6 +460,7 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         loaded = [read_source(path, today) for path in tqdm(files, desc="Reading sources", unit="file",
                                                              disable=not progress if progress is not None else None)]
         check_duplicates_across_files(loaded)
+        check_birth_dates(loaded)
         check_references(loaded)
         bundled, bundle_hashes = {}, []
         if bundle:

@@ -176,3 +176,36 @@ def test_closed_quotes_load_every_physical_row(tmp_path: Path):
     assert entry["rows_in"] == records(person) == 100
     assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_quarantined"]
     assert counts(tmp_path / "w.duckdb", "SELECT surname FROM person WHERE person_id = '51'") == [("Surname, 51",)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. An event dated before the child was born is quarantined, with its children
+
+
+def test_request_before_birth_is_quarantined_with_its_assessment(tmp_path: Path):
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    header = (GOOD / "person.csv").read_text().splitlines()[0]
+    (folder / "person.csv").write_text(f"{header}\n1,Young,Ada,2025-02-01,F,WBRI,,,,\n2,Older,Ben,2012-03-14,M,WBRI,,,,\n")
+    (folder / "requests.csv").write_text(
+        "requeststableid,persontableid,receiveddate,requestsource,rya,requestoutcomedate,requestoutcome,"
+        "requestmediation,requesttribunal,exported\n"
+        "11,1,2007-03-01,1,0,2007-04-01,Y,0,0,\n"  # 18 years before Ada was born
+        "12,2,2023-02-06,1,0,2023-03-10,Y,0,0,\n"
+        "13,1,2025-09-01,1,0,,,0,0,\n")
+    (folder / "assessment.csv").write_text(
+        (GOOD / "assessment.csv").read_text().splitlines()[0] + "\n21,11,Y,2007-06-19,0,0,0,0,0\n22,12,Y,2023-06-19,0,0,0,0,0\n")
+    warehouse = tmp_path / "w.duckdb"
+    report = load([folder], warehouse, today=pd.Timestamp("2026-01-15"))
+    assert counts(warehouse, "SELECT table_name, row_number, rule, field, value, reason FROM quarantine ORDER BY 1") == [
+        ("assessment", 2, "ORPHAN", "request_id", "11", "request_id 11 has no matching row in request"),
+        ("request", 2, "BEFORE_BIRTH", "received_date", "2007-03-01",
+         "received_date 2007-03-01 is before the person's birth date 2025-02-01"),
+    ]
+    assert counts(warehouse, "SELECT request_id FROM request ORDER BY 1") == [("12",), ("13",)]
+    by_name = {f["name"]: f for f in report.files}
+    for name in ("person.csv", "requests.csv", "assessment.csv"):
+        entry = by_name[name]
+        assert entry["rows_in"] == records(folder / name), name
+        assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_quarantined"], name
+    assert (by_name["requests.csv"]["rows_quarantined"], by_name["assessment.csv"]["rows_quarantined"]) == (1, 1)
