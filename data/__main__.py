@@ -31,6 +31,8 @@ def cmd_ingest(args) -> int:
         if f["rows_quarantined"] or f["values_cleared"]:
             print(f"  {f['name']}: {f['rows_in']} rows in, {f['rows_loaded']} loaded, {f['rows_quarantined']} quarantined, "
                   f"{f['values_cleared']} values cleared")
+    for source, problem in report.warnings:
+        print(f"Warning: {Path(source).name}: {problem}")
     print(f"{report.quarantined} row(s) quarantined in total: see `python -m data status`")
     return 0
 

@@ -51,6 +51,7 @@ class LoadReport:
     files: list[dict]
     tables: dict[str, int]
     quarantined: int
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source file, problem), as in load_warning
 
 
 def sha256_of(path: Path) -> str:
@@ -196,6 +197,66 @@ def _header_warnings(header: dict[str, str]) -> list[str]:
     if year and reference and not reference.startswith(year):
         return [f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from ReferenceDate"]
     return []
+
+
+def drop_repeated_files(paths: list[Path]) -> tuple[list[Path], dict[Path, list[str]]]:
+    """The same bytes under two names (or given twice) load once; the kept file records a warning naming the others."""
+    first: dict[str, Path] = {}
+    kept, warnings = [], {}
+    for path in paths:
+        digest = sha256_of(path)
+        if digest in first:
+            warnings.setdefault(first[digest], []).append(f"{path} has the same contents as this file and was loaded once")
+        else:
+            first[digest] = path
+            kept.append(path)
+    return kept, warnings
+
+
+SAME_RETURN_SHARE = 0.5  # files sharing at least this share of their people hold the same return
+
+
+def _people(loaded: LoadedFile) -> set[tuple]:
+    """Who a file's person rows are, independent of the file's own surrogate keys (XML keys are per file)."""
+    frame = loaded.validated["person"].frame
+    names = frame[["surname", "forename"]].astype("string").apply(lambda s: s.str.strip().str.casefold())
+    who = pd.DataFrame({"surname": names["surname"], "forename": names["forename"],
+                        "birth_date": frame["birth_date"]}).dropna()
+    return set(who.itertuples(index=False, name=None))
+
+
+def _return_of(loaded: LoadedFile) -> tuple[str, ...] | None:
+    """A SEN2 XML names its return in its header (LA, year, reference date); a CSV export does not."""
+    header = tuple(loaded.header.get(k, "") for k in ("lea", "year", "referencedate"))
+    return header if loaded.kind == "sen2_xml" and all(header) else None
+
+
+def check_same_return(files: list[LoadedFile]) -> None:
+    """The same return in two formats (its SEN2 XML and its COLLECT CSVs: the same children under different
+    keys) would count every child twice, so the load stops naming both files. Two SEN2 XML returns share
+    children legitimately (successive years) and load together; with the same header they get a recorded
+    warning. Two CSV exports share keys, and a repeated key is quarantined as DUPLICATE."""
+    seen: list[tuple[LoadedFile, set[tuple]]] = []
+    for loaded in (f for f in files if "person" in f.validated):
+        people = _people(loaded)
+        for earlier, known in seen:
+            ours, theirs = _return_of(loaded), _return_of(earlier)
+            if ours and theirs:  # two XML returns: told apart by their headers
+                if ours == theirs:
+                    loaded.warnings.append(f"has the same SEN2 header as {earlier.path} (LA {ours[0]}, year {ours[1]}, "
+                                           f"reference date {ours[2]}): if it is the same return, its children are "
+                                           "counted twice; load one copy")
+                continue
+            if (loaded.kind == "sen2_xml") == (earlier.kind == "sen2_xml"):
+                continue  # two CSV exports: a repeated key is quarantined row by row (DUPLICATE)
+            shared = len(people & known)
+            smaller = min(len(people), len(known))
+            if smaller and shared / smaller >= SAME_RETURN_SHARE:
+                raise SourceError(loaded.path, f"holds the same children as {earlier.path} ({shared:,} of "
+                                               f"{len(people):,} people by name and birth date), so they are the same "
+                                               "return twice",
+                                  "load one copy of the return: either its SEN2 XML or its COLLECT CSV files, not both")
+        seen.append((loaded, people))
 
 
 def check_duplicates_across_files(files: list[LoadedFile]) -> None:
@@ -456,9 +517,13 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
     building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
     try:
         files, manifest = expand_sources(sources)
+        files, repeats = drop_repeated_files(files)
         today = today or pd.Timestamp(manifest.get("reference_date") or pd.Timestamp.today()).normalize()
         loaded = [read_source(path, today) for path in tqdm(files, desc="Reading sources", unit="file",
                                                              disable=not progress if progress is not None else None)]
+        for f in loaded:
+            f.warnings += repeats.get(f.path, [])
+        check_same_return(loaded)
         check_duplicates_across_files(loaded)
         check_birth_dates(loaded)
         check_references(loaded)
@@ -493,4 +558,5 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
     with duckdb.connect(str(warehouse), read_only=True) as con:
         report_files = con.execute("SELECT * FROM source_file ORDER BY source_file_id").df().to_dict("records")
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE action = 'row_rejected'").fetchone()[0]
-    return LoadReport(warehouse, version, report_files, tables, quarantined)
+        warnings = con.execute("SELECT * FROM load_warning").fetchall()
+    return LoadReport(warehouse, version, report_files, tables, quarantined, warnings)

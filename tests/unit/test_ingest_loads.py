@@ -209,3 +209,32 @@ def test_request_before_birth_is_quarantined_with_its_assessment(tmp_path: Path)
         assert entry["rows_in"] == records(folder / name), name
         assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_quarantined"], name
     assert (by_name["requests.csv"]["rows_quarantined"], by_name["assessment.csv"]["rows_quarantined"]) == (1, 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. The same return twice: identical files load once; two formats of one return are refused
+
+
+def test_identical_file_under_two_names_loads_once(tmp_path: Path, capsys):
+    from data.__main__ import main
+
+    copy = tmp_path / "people.csv"
+    shutil.copyfile(GOOD / "person.csv", copy)
+    warehouse = tmp_path / "w.duckdb"
+    report = load([GOOD / "person.csv", copy], warehouse)
+    (entry,) = report.files
+    assert entry["name"] == "person.csv"
+    assert entry["rows_in"] == records(GOOD / "person.csv") == entry["rows_loaded"] + entry["rows_quarantined"]
+    assert counts(warehouse, "SELECT count(*) FROM person") == [(records(GOOD / "person.csv"),)]
+    assert report.warnings == [(str(GOOD / "person.csv"), f"{copy} has the same contents as this file and was loaded once")]
+    assert main(["ingest", "--warehouse", str(warehouse), "--no-bundle", str(GOOD / "person.csv"), str(copy)]) == 0
+    assert f"Warning: person.csv: {copy} has the same contents" in capsys.readouterr().out
+
+
+def test_sen2_xml_and_csv_of_the_same_return_are_refused(live: Path):
+    xml = REPO / "tests" / "fixtures" / "malformed" / "xml_canonical" / "sen2.xml"  # the first 2 of GOOD's 5 people
+    error = stops([GOOD, xml], live)
+    assert error.path == str(xml)
+    assert error.problem == (f"holds the same children as {GOOD / 'person.csv'} (2 of 2 people by name and birth "
+                             "date), so they are the same return twice")
+    assert error.fix == "load one copy of the return: either its SEN2 XML or its COLLECT CSV files, not both"
