@@ -24,7 +24,7 @@ from data.parsing import list_sheets, normalise_column, read_csv_text, read_xlsx
 from data.schemas import local as local_schemas
 from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
-from data.schemas.validate import QUARANTINE_COLUMNS, Validated, validate
+from data.schemas.validate import QUARANTINE_COLUMNS, Validated, map_columns, validate
 from data.sources.sen2_xml import is_sen2_xml, read_sen2_xml
 from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_ddl
 
@@ -143,6 +143,17 @@ def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, p
     return kind, raw
 
 
+def _validate(loaded: LoadedFile, kind: FileKind, raw: pd.DataFrame, today: pd.Timestamp) -> None:
+    """Validate one table of a file, recording what it held that does not load (warnings, never silence)."""
+    loaded.warnings += raw.attrs.get("warnings", [])
+    used = set(map_columns(kind, raw, loaded.path).values())
+    unused = [c for c in raw.columns if c != "_row" and c not in used]
+    if unused:
+        loaded.warnings.append(f"{kind.table}: column(s) {', '.join(repr(c) for c in unused)} are not part of a "
+                               f"{kind.name} file and were not loaded (a misspelt or extra column?)")
+    loaded.validated[kind.table] = validate(kind, raw, loaded.path, today)
+
+
 def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
     from data.sources.national import read_national  # national formats: DfE tidy, SN xlsx, LAIT, lookups
 
@@ -158,7 +169,7 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
             for f in KIND_BY_MODULE[module].fields:  # in XML an absent element is a blank value, not a missing column
                 if not any(a in raw.columns for a in f.source_names):
                     raw[f.source_names[0]] = pd.Series(pd.NA, index=raw.index, dtype="string")
-            loaded.validated[KIND_BY_MODULE[module].table] = validate(KIND_BY_MODULE[module], raw, path, today)
+            _validate(loaded, KIND_BY_MODULE[module], raw, today)
         loaded.warnings += _header_warnings(loaded.header)
         return loaded
     national = read_national(path)
@@ -170,10 +181,10 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
         named = [s for s in sheets if normalise_column(s) in KIND_BY_STEM]
         if not named:
             kind, raw = _read_local_table(path, _best_sheet(path, sheets))
-            loaded.validated[kind.table] = validate(kind, raw, path, today)
+            _validate(loaded, kind, raw, today)
         for sheet in named:
             kind, raw = _read_local_table(path, sheet)
-            loaded.validated[kind.table] = validate(kind, raw, path, today)
+            _validate(loaded, kind, raw, today)
         for sheet in (s for s in sheets if named and s not in named):  # other sheets: by their columns
             try:
                 kind, raw = _read_local_table(path, sheet)
@@ -183,20 +194,25 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
             if kind.table in loaded.validated:
                 loaded.warnings.append(f"sheet '{sheet}' was not loaded: {kind.table} already came from another sheet")
                 continue
-            loaded.validated[kind.table] = validate(kind, raw, path, today)
+            _validate(loaded, kind, raw, today)
         loaded.kind = "local"
         return loaded
     kind, raw = _read_local_table(path)
     loaded.kind = kind.name
-    loaded.validated[kind.table] = validate(kind, raw, path, today)
+    _validate(loaded, kind, raw, today)
     return loaded
 
 
 def _header_warnings(header: dict[str, str]) -> list[str]:
     year, reference = header.get("year", ""), header.get("referencedate", "")
+    warnings = []
     if year and reference and not reference.startswith(year):
-        return [f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from ReferenceDate"]
-    return []
+        warnings.append(f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from "
+                        "ReferenceDate")
+    if header.get("namespace"):
+        warnings.append(f"elements are in the XML namespace {header['namespace']}, which the DfE SEN2 schema does not "
+                        "use: read by their names; check this is a SEN2 person-level return")
+    return warnings
 
 
 def drop_repeated_files(paths: list[Path]) -> tuple[list[Path], dict[Path, list[str]]]:

@@ -184,14 +184,20 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
         header.pop()
     _refuse_repeated_columns(path, header)
     width = len(header)
-    body, line_numbers = [], []
+    body, line_numbers, overfull = [], [], []
     for row, line in zip(rows[header_at + 1 :], starts[header_at + 1 :], strict=True):
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing blank rows
         body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:width]])
         line_numbers.append(line)
+        if any(cell.strip() for cell in row[width:]):
+            overfull.append(line)
     frame = pd.DataFrame(body, columns=header, dtype="string")
     frame["_row"] = line_numbers
+    if overfull:  # the row still counts; its extra cells are named, never dropped in silence
+        shown = ", ".join(map(str, overfull[:10])) + (", ..." if len(overfull) > 10 else "")
+        frame.attrs["warnings"] = [f"{len(overfull):,} row(s) have more cells than the header (line(s) {shown}): the "
+                                   "extra cells were not loaded; check for an unquoted comma or a missing column name"]
     return frame
 
 

@@ -163,6 +163,9 @@ def test_sen2_samples_exact_quarantine(samples_warehouse: Path):
 
 def test_sen2_samples_year_reference_date_warning_and_gendercurrent(samples_warehouse: Path):
     assert query(samples_warehouse, "SELECT source_file, problem FROM load_warning") == [
+        (str(SAMPLES / "sen2_sample_2023.xml"),  # this sample puts Res and WBP under ActivePlans, not PlacementDetail
+         "active_plan: column(s) 'res', 'wbp' are not part of a sen2_activeplans file and were not loaded "
+         "(a misspelt or extra column?)"),
         (str(SAMPLES / "sen2_sample_2023.xml"),
          "header Year 2024 disagrees with ReferenceDate 2023-01-18; the census date is taken from ReferenceDate"),
         (str(SAMPLES / "sen2_sample_2024.xml"),  # bad_sen2_sample_2024.xml is the same return with errors in it

@@ -238,3 +238,44 @@ def test_sen2_xml_and_csv_of_the_same_return_are_refused(live: Path):
     assert error.problem == (f"holds the same children as {GOOD / 'person.csv'} (2 of 2 people by name and birth "
                              "date), so they are the same return twice")
     assert error.fix == "load one copy of the return: either its SEN2 XML or its COLLECT CSV files, not both"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 7. A foreign XML namespace, an extra column and a row with extra cells load with a recorded warning
+
+
+def test_xml_in_a_foreign_namespace_loads_with_a_warning(tmp_path: Path, capsys):
+    from data.__main__ import main
+
+    text = (REPO / "tests" / "fixtures" / "malformed" / "xml_canonical" / "sen2.xml").read_text()
+    xml = tmp_path / "sen2.xml"
+    xml.write_text(text.replace("<Message>", '<Message xmlns="urn:example:not-sen2">', 1))
+    report = load([xml], tmp_path / "w.duckdb")
+    assert report.warnings == [(str(xml), "elements are in the XML namespace urn:example:not-sen2, which the DfE SEN2 "
+                                          "schema does not use: read by their names; check this is a SEN2 person-level "
+                                          "return")]
+    (entry,) = report.files
+    assert counts(tmp_path / "w.duckdb", "SELECT count(*) FROM person") == [(text.count("<Person>"),)]
+    assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_quarantined"]
+    assert main(["ingest", "--warehouse", str(tmp_path / "w.duckdb"), "--no-bundle", str(xml)]) == 0
+    assert "Warning: sen2.xml: elements are in the XML namespace urn:example:not-sen2" in capsys.readouterr().out
+
+
+def test_extra_column_and_extra_cells_load_with_warnings_and_every_row_counted(tmp_path: Path):
+    lines = person_rows(4)
+    lines[0] += ",favourite_colour"
+    lines[1:] = [line + ",blue" for line in lines[1:]]
+    lines[3] += ",stray"  # row 3 (line 4) has one cell more than the header
+    person = tmp_path / "person.csv"
+    person.write_text("\n".join(lines) + "\n")
+    report = load([person], tmp_path / "w.duckdb")
+    assert [problem for _, problem in report.warnings] == [
+        "1 row(s) have more cells than the header (line(s) 4): the extra cells were not loaded; check for an unquoted "
+        "comma or a missing column name",
+        "person: column(s) 'favourite_colour' are not part of a sen2_person file and were not loaded (a misspelt or "
+        "extra column?)",
+    ]
+    (entry,) = report.files
+    assert entry["rows_in"] == records(person) == 4
+    assert entry["rows_in"] == entry["rows_loaded"] + entry["rows_quarantined"]
+    assert counts(tmp_path / "w.duckdb", "SELECT count(*) FROM load_warning") == [(2,)]
