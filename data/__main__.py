@@ -1,6 +1,6 @@
 """Command line for the data spine.
 
-    python -m data ingest [--warehouse PATH] [--la CODE] [--no-bundle] SOURCE...
+    python -m data ingest [--warehouse PATH] [--la CODE] [--no-bundle] [--allow-shrink] SOURCE...
     python -m data status [--warehouse PATH]
     python -m data sample [--la CODE] [--seed N] [--rebuild]
     python -m data synth [--la CODE | --all] [--seed N] [--out DIR]
@@ -23,13 +23,16 @@ def cmd_ingest(args) -> int:
     from data.ingest import ingest
 
     started = time.perf_counter()
-    report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la)
+    report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la,
+                    allow_shrink=args.allow_shrink)
     print(f"Loaded {len(report.files)} file(s) into {report.warehouse} (version {report.version}) "
           f"in {time.perf_counter() - started:.1f}s")
     for f in report.files:
         if f["rows_quarantined"] or f["values_cleared"]:
             print(f"  {f['name']}: {f['rows_in']} rows in, {f['rows_loaded']} loaded, {f['rows_quarantined']} quarantined, "
                   f"{f['values_cleared']} values cleared")
+    for source, problem in report.warnings:
+        print(f"Warning: {Path(source).name}: {problem}")
     print(f"{report.quarantined} row(s) quarantined in total: see `python -m data status`")
     return 0
 
@@ -75,7 +78,7 @@ def cmd_sample(args) -> int:
         generate(args.la, args.seed, out)
         print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
     loaded = time.perf_counter()
-    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse)
+    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True)  # a new sample replaces the old
     print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
           f"{report.quarantined} row(s) quarantined")
     return 0
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", default=str(settings.warehouse_path()))
     p.add_argument("--la", help="new ONS code of the council the local files belong to")
     p.add_argument("--no-bundle", action="store_true", help="leave out the bundled national data")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="let this load remove more than half of a table's rows compared with the live warehouse")
     p.add_argument("sources", nargs="+", help="files or folders: CSV, XLSX, SEN2 XML")
     p.set_defaults(func=cmd_ingest)
 

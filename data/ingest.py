@@ -24,7 +24,7 @@ from data.parsing import list_sheets, normalise_column, read_csv_text, read_xlsx
 from data.schemas import local as local_schemas
 from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
-from data.schemas.validate import QUARANTINE_COLUMNS, Validated, validate
+from data.schemas.validate import QUARANTINE_COLUMNS, Validated, map_columns, validate
 from data.sources.sen2_xml import is_sen2_xml, read_sen2_xml
 from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_ddl
 
@@ -51,6 +51,7 @@ class LoadReport:
     files: list[dict]
     tables: dict[str, int]
     quarantined: int
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source file, problem), as in load_warning
 
 
 def sha256_of(path: Path) -> str:
@@ -128,14 +129,29 @@ def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, p
     if path.suffix.lower() == ".xlsx":
         raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
     else:
-        raw = read_csv_text(path, EXPECTED_COLUMNS)
+        raw = read_csv_text(path, EXPECTED_COLUMNS, one_line_records=True)
     named_by = Path(sheet) if sheet and normalise_column(sheet) in KIND_BY_STEM else path
     kind = _local_kind(named_by, [c for c in raw.columns if c != "_row"])
     if kind is None:
         raise SourceError(path, "is not a file this product recognises (no known file name or columns)",
                           "name it after its module (e.g. person.csv, requests.csv, schools.csv) or use the templates "
                           "in data/DICTIONARY.md")
+    if raw.empty:  # loading it would empty the table (and, through the links, its children)
+        where = f"sheet '{sheet}' " if sheet else ""
+        raise SourceError(path, f"{where}has a header but no data rows",
+                          "export the file again with its rows, or leave it out if it was supplied by mistake")
     return kind, raw
+
+
+def _validate(loaded: LoadedFile, kind: FileKind, raw: pd.DataFrame, today: pd.Timestamp) -> None:
+    """Validate one table of a file, recording what it held that does not load (warnings, never silence)."""
+    loaded.warnings += raw.attrs.get("warnings", [])
+    used = set(map_columns(kind, raw, loaded.path).values())
+    unused = [c for c in raw.columns if c != "_row" and c not in used]
+    if unused:
+        loaded.warnings.append(f"{kind.table}: column(s) {', '.join(repr(c) for c in unused)} are not part of a "
+                               f"{kind.name} file and were not loaded (a misspelt or extra column?)")
+    loaded.validated[kind.table] = validate(kind, raw, loaded.path, today)
 
 
 def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
@@ -153,7 +169,7 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
             for f in KIND_BY_MODULE[module].fields:  # in XML an absent element is a blank value, not a missing column
                 if not any(a in raw.columns for a in f.source_names):
                     raw[f.source_names[0]] = pd.Series(pd.NA, index=raw.index, dtype="string")
-            loaded.validated[KIND_BY_MODULE[module].table] = validate(KIND_BY_MODULE[module], raw, path, today)
+            _validate(loaded, KIND_BY_MODULE[module], raw, today)
         loaded.warnings += _header_warnings(loaded.header)
         return loaded
     national = read_national(path)
@@ -165,10 +181,10 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
         named = [s for s in sheets if normalise_column(s) in KIND_BY_STEM]
         if not named:
             kind, raw = _read_local_table(path, _best_sheet(path, sheets))
-            loaded.validated[kind.table] = validate(kind, raw, path, today)
+            _validate(loaded, kind, raw, today)
         for sheet in named:
             kind, raw = _read_local_table(path, sheet)
-            loaded.validated[kind.table] = validate(kind, raw, path, today)
+            _validate(loaded, kind, raw, today)
         for sheet in (s for s in sheets if named and s not in named):  # other sheets: by their columns
             try:
                 kind, raw = _read_local_table(path, sheet)
@@ -178,20 +194,85 @@ def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
             if kind.table in loaded.validated:
                 loaded.warnings.append(f"sheet '{sheet}' was not loaded: {kind.table} already came from another sheet")
                 continue
-            loaded.validated[kind.table] = validate(kind, raw, path, today)
+            _validate(loaded, kind, raw, today)
         loaded.kind = "local"
         return loaded
     kind, raw = _read_local_table(path)
     loaded.kind = kind.name
-    loaded.validated[kind.table] = validate(kind, raw, path, today)
+    _validate(loaded, kind, raw, today)
     return loaded
 
 
 def _header_warnings(header: dict[str, str]) -> list[str]:
     year, reference = header.get("year", ""), header.get("referencedate", "")
+    warnings = []
     if year and reference and not reference.startswith(year):
-        return [f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from ReferenceDate"]
-    return []
+        warnings.append(f"header Year {year} disagrees with ReferenceDate {reference}; the census date is taken from "
+                        "ReferenceDate")
+    if header.get("namespace"):
+        warnings.append(f"elements are in the XML namespace {header['namespace']}, which the DfE SEN2 schema does not "
+                        "use: read by their names; check this is a SEN2 person-level return")
+    return warnings
+
+
+def drop_repeated_files(paths: list[Path]) -> tuple[list[Path], dict[Path, list[str]]]:
+    """The same bytes under two names (or given twice) load once; the kept file records a warning naming the others."""
+    first: dict[str, Path] = {}
+    kept, warnings = [], {}
+    for path in paths:
+        digest = sha256_of(path)
+        if digest in first:
+            warnings.setdefault(first[digest], []).append(f"{path} has the same contents as this file and was loaded once")
+        else:
+            first[digest] = path
+            kept.append(path)
+    return kept, warnings
+
+
+SAME_RETURN_SHARE = 0.5  # files sharing at least this share of their people hold the same return
+
+
+def _people(loaded: LoadedFile) -> set[tuple]:
+    """Who a file's person rows are, independent of the file's own surrogate keys (XML keys are per file)."""
+    frame = loaded.validated["person"].frame
+    names = frame[["surname", "forename"]].astype("string").apply(lambda s: s.str.strip().str.casefold())
+    who = pd.DataFrame({"surname": names["surname"], "forename": names["forename"],
+                        "birth_date": frame["birth_date"]}).dropna()
+    return set(who.itertuples(index=False, name=None))
+
+
+def _return_of(loaded: LoadedFile) -> tuple[str, ...] | None:
+    """A SEN2 XML names its return in its header (LA, year, reference date); a CSV export does not."""
+    header = tuple(loaded.header.get(k, "") for k in ("lea", "year", "referencedate"))
+    return header if loaded.kind == "sen2_xml" and all(header) else None
+
+
+def check_same_return(files: list[LoadedFile]) -> None:
+    """The same return in two formats (its SEN2 XML and its COLLECT CSVs: the same children under different
+    keys) would count every child twice, so the load stops naming both files. Two SEN2 XML returns share
+    children legitimately (successive years) and load together; with the same header they get a recorded
+    warning. Two CSV exports share keys, and a repeated key is quarantined as DUPLICATE."""
+    seen: list[tuple[LoadedFile, set[tuple]]] = []
+    for loaded in (f for f in files if "person" in f.validated):
+        people = _people(loaded)
+        for earlier, known in seen:
+            ours, theirs = _return_of(loaded), _return_of(earlier)
+            if ours and theirs:  # two XML returns: told apart by their headers
+                if ours == theirs:
+                    loaded.warnings.append(f"has the same SEN2 header as {earlier.path} (LA {ours[0]}, year {ours[1]}, "
+                                           f"reference date {ours[2]}): if it is the same return, its children are "
+                                           "counted twice; load one copy")
+                continue
+            if (loaded.kind == "sen2_xml") == (earlier.kind == "sen2_xml"):
+                continue  # two CSV exports: a repeated key is quarantined row by row (DUPLICATE)
+            shared = len(people & known)
+            smaller = min(len(people), len(known))
+            if smaller and shared / smaller >= SAME_RETURN_SHARE:
+                raise SourceError(loaded.path, f"holds the same children as {earlier.path} ({shared:,} of "
+                                               f"{len(people):,} people by name and birth date), so they are the same "
+                                               "return twice",
+                                  "load one copy of the return: either its SEN2 XML or its COLLECT CSV files, not both")
+        seen.append((loaded, people))
 
 
 def check_duplicates_across_files(files: list[LoadedFile]) -> None:
@@ -215,6 +296,39 @@ def check_duplicates_across_files(files: list[LoadedFile]) -> None:
                 result.quarantine = pd.concat([result.quarantine, extra], ignore_index=True)[QUARANTINE_COLUMNS]
                 result.frame = result.frame[~repeat]
             keys.update(t for t, r in zip(tuples, repeat, strict=True) if not r)
+
+
+def check_birth_dates(files: list[LoadedFile]) -> None:
+    """Quarantine a person's event dated before the person was born (rule BEFORE_BIRTH): a wrong birth date or
+    a wrong event date, either way not a figure to count. Runs before the link check, so the event's own
+    children are then quarantined as orphans."""
+    people = [f.validated["person"].frame[["person_id", "birth_date"]] for f in files if "person" in f.validated]
+    if not people:
+        return
+    born = pd.concat(people).dropna().drop_duplicates("person_id").set_index("person_id")["birth_date"]
+    for loaded in files:
+        for table, result in loaded.validated.items():
+            kind = LOCAL_TABLES[table]
+            if ("person_id", "person", "person_id") not in kind.parents:
+                continue
+            birth = pd.to_datetime(result.frame["person_id"].map(born.to_dict()).astype("object"))
+            early = pd.Series(pd.NA, index=result.frame.index, dtype="string")  # the first date before birth
+            for f in kind.fields:
+                if f.kind == "date":
+                    early = early.fillna(pd.Series(f.name, index=result.frame.index, dtype="string")
+                                         .where(result.frame[f.name] < birth))
+            if early.notna().any():
+                bad, fields = result.frame[early.notna()], early.dropna()
+                values = [bad.at[i, name] for i, name in fields.items()]
+                extra = pd.DataFrame({
+                    "source_file": str(loaded.path), "row_number": bad["_row"].to_numpy(), "table_name": table,
+                    "rule": "BEFORE_BIRTH", "field": fields.to_numpy(),
+                    "value": [v.strftime("%Y-%m-%d") for v in values],
+                    "reason": [f"{name} {v:%Y-%m-%d} is before the person's birth date {b:%Y-%m-%d}"
+                               for name, v, b in zip(fields, values, birth[early.notna()], strict=True)],
+                    "action": "row_rejected"})
+                result.quarantine = pd.concat([result.quarantine, extra], ignore_index=True)[QUARANTINE_COLUMNS]
+                result.frame = result.frame[early.isna()]
 
 
 def check_references(files: list[LoadedFile]) -> None:
@@ -296,11 +410,15 @@ def _create_national(con: duckdb.DuckDBPyConnection, table: str, plan: NationalP
         con.unregister("incoming")
 
 
-def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str]) -> str:
+def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str], settings: dict[str, str]) -> str:
+    """Everything that changes a figure: data model, rules, bundled and supplied files, and the load's
+    settings (reference date, local council, synthetic flag, SEN2 header LA)."""
     digest = hashlib.sha256(f"model {MODEL_VERSION}\n".encode())
     digest.update(Path(local_schemas.__file__).read_bytes())  # a changed rule gives a new version
     for value in sorted(bundle_hashes) + [f.sha256 for f in files]:
         digest.update(value.encode())
+    for key, value in sorted(settings.items()):
+        digest.update(f"\n{key}={value}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -364,6 +482,34 @@ def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile
         con.close()
 
 
+SHRINK_LIMIT = 0.5  # a load may remove at most this share of a table's rows unless allow_shrink is given
+
+
+def check_shrink(live: Path, tables: dict[str, int], files: list[LoadedFile]) -> None:
+    """Stop a load that would remove more than SHRINK_LIMIT of any table's rows compared with the live warehouse
+    (a truncated or header-only export must never silently empty the dashboard)."""
+    if not live.exists():
+        return
+    try:
+        with duckdb.connect(str(live), read_only=True) as con:
+            names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+            before = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608 - names from the catalog
+                      for t in names if t not in META_DDL}
+    except duckdb.Error:
+        return  # an unreadable live warehouse has nothing worth protecting
+    shrunk = []
+    for table, old in sorted(before.items()):
+        new = tables.get(table, 0)
+        if old and (old - new) / old > SHRINK_LIMIT:
+            sources = sorted({f.path.name for f in files if table in f.validated or table in f.tables})
+            shrunk.append(f"{table} from {old:,} to {new:,} rows ({', '.join(sources) or 'no file supplies it'})")
+    if shrunk:
+        raise SourceError(live, f"this load would remove more than {SHRINK_LIMIT:.0%} of the rows of "
+                                + "; ".join(shrunk),
+                          "check the extract is complete (every file, with its rows); if the smaller tables are right, "
+                          "load again with --allow-shrink")
+
+
 def swap_in(new: Path, live: Path) -> None:
     """Make `new` the live warehouse in one atomic rename, keeping the old one as `<name>.previous`."""
     if live.exists():
@@ -376,7 +522,7 @@ def swap_in(new: Path, live: Path) -> None:
 
 
 def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
-           today: pd.Timestamp | None = None, progress: bool | None = None) -> LoadReport:
+           today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False) -> LoadReport:
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     lock = open(warehouse.with_name(warehouse.name + ".lock"), "w")  # noqa: SIM115 - held for the whole load
@@ -387,10 +533,15 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
     building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
     try:
         files, manifest = expand_sources(sources)
+        files, repeats = drop_repeated_files(files)
         today = today or pd.Timestamp(manifest.get("reference_date") or pd.Timestamp.today()).normalize()
         loaded = [read_source(path, today) for path in tqdm(files, desc="Reading sources", unit="file",
                                                              disable=not progress if progress is not None else None)]
+        for f in loaded:
+            f.warnings += repeats.get(f.path, [])
+        check_same_return(loaded)
         check_duplicates_across_files(loaded)
+        check_birth_dates(loaded)
         check_references(loaded)
         bundled, bundle_hashes = {}, []
         if bundle:
@@ -401,19 +552,21 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
                 bundled.setdefault(table_name(path), []).append(path)
             bundle_hashes = hashes()
         national = plan_national(loaded, bundled)
-        version = warehouse_version(loaded, bundle_hashes)
+        lea = next((f.header.get("lea") for f in loaded if f.header.get("lea")), None)
         info = {
-            "version": version,
             "model_version": MODEL_VERSION,
             "local_la_code": la or manifest.get("la", {}).get("new_la_code") or manifest.get("new_la_code") or "",
             "synthetic_local_data": "true" if manifest.get("synthetic") else "false",
             "reference_date": str(today.date()),
             "source_files": str(len(loaded)),
         }
+        version = warehouse_version(loaded, bundle_hashes, {**info, "lea": lea or ""})
+        info["version"] = version
         building.unlink(missing_ok=True)
-        lea = next((f.header.get("lea") for f in loaded if f.header.get("lea")), None)
         tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw", lea)
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
+        if not allow_shrink:
+            check_shrink(warehouse, tables, loaded)
         swap_in(building, warehouse)
     finally:
         building.unlink(missing_ok=True)
@@ -421,4 +574,5 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
     with duckdb.connect(str(warehouse), read_only=True) as con:
         report_files = con.execute("SELECT * FROM source_file ORDER BY source_file_id").df().to_dict("records")
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE action = 'row_rejected'").fetchone()[0]
-    return LoadReport(warehouse, version, report_files, tables, quarantined)
+        warnings = con.execute("SELECT * FROM load_warning").fetchall()
+    return LoadReport(warehouse, version, report_files, tables, quarantined, warnings)

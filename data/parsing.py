@@ -158,8 +158,13 @@ def decode_file(path: Path) -> tuple[str, str]:
         ) from exc
 
 
-def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: int = 15) -> pd.DataFrame:
+def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: int = 15,
+                  one_line_records: bool = False) -> pd.DataFrame:
     """Read a CSV as strings, skipping title rows above the header and blank rows.
+
+    `one_line_records` (local extracts, which hold no multi-line cells) refuses a record spanning several lines:
+    it is almost always an unclosed quote swallowing the rows after it. Published files keep their quoted
+    multi-line notes.
 
     `expected` (normalised column names) picks the header row: the first of the top rows that contains the
     most of them. The frame gets a `_row` column holding the 1-based line number in the file, for messages.
@@ -170,7 +175,7 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    rows, starts = _csv_records(path, text, delimiter, one_line_records)
     header_at = _find_header(rows, expected, max_title_rows)
     if header_at is None:
         raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
@@ -179,15 +184,58 @@ def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: 
         header.pop()
     _refuse_repeated_columns(path, header)
     width = len(header)
-    body, line_numbers = [], []
-    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+    body, line_numbers, overfull = [], [], []
+    for row, line in zip(rows[header_at + 1 :], starts[header_at + 1 :], strict=True):
         if not any(cell.strip() for cell in row):
             continue  # blank and trailing blank rows
         body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:width]])
-        line_numbers.append(i)
+        line_numbers.append(line)
+        if any(cell.strip() for cell in row[width:]):
+            overfull.append(line)
     frame = pd.DataFrame(body, columns=header, dtype="string")
     frame["_row"] = line_numbers
+    if overfull:  # the row still counts; its extra cells are named, never dropped in silence
+        shown = ", ".join(map(str, overfull[:10])) + (", ..." if len(overfull) > 10 else "")
+        frame.attrs["warnings"] = [f"{len(overfull):,} row(s) have more cells than the header (line(s) {shown}): the "
+                                   "extra cells were not loaded; check for an unquoted comma or a missing column name"]
     return frame
+
+
+def _csv_records(path: Path, text: str, delimiter: str, one_line_records: bool) -> tuple[list[list[str]], list[int]]:
+    """Every CSV record with the physical line it starts on; with `one_line_records`, the count of records is
+    checked against the count of lines, independently of the parser."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, starts, consumed = [], [], 0
+    try:
+        for row in reader:
+            rows.append(row)
+            starts.append(consumed + 1)
+            consumed = reader.line_num
+    except csv.Error as exc:
+        raise _unreadable_record(path, text, delimiter, rows, consumed + 1, exc) from exc
+    if one_line_records and consumed != len(rows):  # the parser read fewer records than there are lines
+        at = next(i for i, row in enumerate(rows) if any("\n" in cell or "\r" in cell for cell in row))
+        swallowed = (starts[at + 1] if at + 1 < len(starts) else consumed + 1) - starts[at] - 1
+        raise SourceError(path, f"a quote (\") opened on line {starts[at]} is not closed on that line, so the "
+                                f"{swallowed:,} line(s) after it would be read as one cell",
+                          f"close or remove the stray quote on line {starts[at]} (and any line break inside a cell), "
+                          "then export the file again")
+    return rows, starts
+
+
+def _unreadable_record(path: Path, text: str, delimiter: str, rows: list[list[str]], line: int,
+                       exc: csv.Error) -> SourceError:
+    if "field larger than field limit" not in str(exc):
+        return SourceError(path, f"line {line} cannot be read as CSV ({exc})",
+                           "save it from Excel as 'CSV UTF-8 (Comma delimited)'")
+    limit = csv.field_size_limit()
+    cells = text.split("\n", line)[line - 1].split(delimiter)  # the offending physical line, cut plainly
+    column = max(range(len(cells)), key=lambda i: len(cells[i]))
+    header = next((r for r in rows if sum(1 for c in r if c.strip()) >= 2), [])
+    name = f"'{normalise_column(header[column])}'" if column < len(header) else f"number {column + 1}"
+    return SourceError(path, f"the cell in column {name} on line {line} is longer than the {limit:,}-character limit",
+                       f"check that cell (often a missing closing quote or text pasted into it) and shorten it to "
+                       f"under {limit:,} characters")
 
 
 def _refuse_repeated_columns(path: Path, header: list[str]) -> None:

@@ -117,12 +117,16 @@ def _csv_header_rows(path: Path, rows: int = 15) -> list[set[str]]:
     except csv.Error:
         delimiter = ","
     found = []
-    for row in csv.reader(io.StringIO(head), delimiter=delimiter):
-        cells = {normalise_column(c) for c in row if c.strip()}
-        if len(cells) >= 2:
-            found.append(cells)
-        if len(found) >= rows:
-            break
+    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    try:
+        for row in reader:
+            cells = {normalise_column(c) for c in row if c.strip()}
+            if len(cells) >= 2:
+                found.append(cells)
+            if len(found) >= rows:
+                break
+    except csv.Error:
+        pass  # an unreadable row (e.g. an oversized cell) is named by the reader that loads the file
     return found
 
 

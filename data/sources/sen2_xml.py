@@ -84,8 +84,11 @@ def read_sen2_xml(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
 
     try:
         context = etree.iterparse(str(path), events=("end",), huge_tree=True, recover=False)
+        namespaces = set()
         for _, element in context:
             name = _tag(element)
+            if name:
+                namespaces.add(etree.QName(element).namespace)
             if name == "person":
                 walk(element, "person", None, None)
                 element.clear(keep_tail=True)
@@ -96,6 +99,8 @@ def read_sen2_xml(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     except etree.XMLSyntaxError as exc:
         raise SourceError(path, f"is not well-formed XML ({exc.msg}, line {exc.lineno})",
                           "export the SEN2 XML again from the case-management system; do not edit it by hand") from exc
+    if namespaces - {None}:  # DfE's SEN2 schema has no namespace: another one hints at another kind of file
+        header["namespace"] = ", ".join(sorted(namespaces - {None}))
     if not rows["person"]:
         raise SourceError(path, "holds no <Person> records", "check this is the SEN2 person-level return, not its header only")
     frames = {}

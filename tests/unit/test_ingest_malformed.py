@@ -119,9 +119,11 @@ CASES: list[Case] = [
     Case("xml_no_person", ("xml_no_person/sen2.xml",),
          error=("sen2.xml", "holds no <Person> records",
                 "check this is the SEN2 person-level return, not its header only")),
-    # ---- loads: encodings, layout, dates, numbers -----------------------------------------------------
+    # regression: a header-only person.csv used to load and empty person and every table linked to it
     Case("header_only_trailing_blank_rows", ("header_only_trailing_blank_rows/person.csv",),
-         loaded={"person": 0}),
+         error=("person.csv", "has a header but no data rows",
+                "export the file again with its rows, or leave it out if it was supplied by mistake")),
+    # ---- loads: encodings, layout, dates, numbers -----------------------------------------------------
     Case("windows_1252", ("windows_1252/person.csv", "windows_1252/disputes.csv"),
          loaded={"person": 3, "dispute": 2}),
     Case("utf8_bom", ("utf8_bom/person.csv",), loaded={"person": 2}),
