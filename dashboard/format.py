@@ -26,6 +26,9 @@ SYMBOL_MEANINGS = {symbol: words[1] for symbol, words in SYMBOL_WORDS.items()}
 # The symbols that stand in for a figure, with their short word; `p` marks a figure, never replaces one.
 SYMBOLS: dict[str, str] = {k: v for k, v in SYMBOL_SHORT.items() if k != "p"}
 QUARTERS = {"1": "Jan to Mar", "2": "Apr to Jun", "3": "Jul to Sep", "4": "Oct to Dec"}
+# What follows a value of each unit ("17.3%", "28.0 weeks"); a count or a score has nothing after it.
+_UNIT_SUFFIX = {"percent": "%", "rate_per_10000": " per 10,000", "weeks": " weeks", "days": " days",
+                "gap_points": " points"}
 # A difference between two values of a unit, in words ("9.1 percentage points").
 _UNIT_WORDS = {"percent": "percentage points", "rate_per_10000": "per 10,000", "weeks": "weeks", "days": "days",
                "mean_score": "points", "gap_points": "points", "count": ""}
@@ -100,18 +103,7 @@ def format_value(value: Any, unit: str = "count", places: int = 1, status: str |
     if number is None:
         return symbol_text("x")
     unit = str(getattr(unit, "value", unit))
-    text = _fixed(number, places)
-    if unit == "percent":
-        return f"{text}%"
-    if unit == "rate_per_10000":
-        return f"{text} per 10,000"
-    if unit == "weeks":
-        return f"{text} weeks"
-    if unit == "days":
-        return f"{text} days"
-    if unit == "gap_points":
-        return f"{text} points"
-    return text
+    return _fixed(number, places) + _UNIT_SUFFIX.get(unit, "")
 
 
 def format_change(difference: float, unit: str, places: int) -> str:
