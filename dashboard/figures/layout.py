@@ -83,6 +83,7 @@ def safe_text(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
 
 
 def new_figure(height: int | None = None, **layout: Any) -> go.Figure:
+    """An empty figure on the one template."""
     fig = go.Figure()
     fig.update_layout(template=TEMPLATE, hovermode="closest", **({"height": height} if height else {}), **layout)
     return fig
@@ -110,5 +111,6 @@ def _wrap(text: str, width: int = 80) -> str:
 
 
 def add_note(fig: go.Figure, text: str, y: float = -0.18) -> None:
+    """A muted note under the chart, wrapped to lines that fit."""
     fig.add_annotation(text=_wrap(text), x=0, y=y, xref="paper", yref="paper", xanchor="left", yanchor="top",
                        showarrow=False, align="left", font={"size": 12, "color": MUTED_COLOUR})

@@ -86,16 +86,19 @@ def frame(rows: Any) -> pd.DataFrame:
 
 
 def period_key(period: str) -> tuple:
+    """Sorts period codes by the numbers in them (2024-03 before 2024-11 before 2025-01), then as text."""
     text = str(period)
     digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
     return tuple(int(d) for d in digits) or (0,), text
 
 
 def sorted_periods(periods: Iterable[str]) -> list[str]:
+    """The distinct, non-empty periods in time order."""
     return sorted({str(p) for p in periods if str(p)}, key=period_key)
 
 
 def total_rows(rows: Any) -> pd.DataFrame:
+    """The all-children series: one row a period, in time order."""
     df = frame(rows)
     df = df[(df["breakdown"] == TOTAL) | (df["breakdown"] == "")]
     df = df.drop_duplicates("period", keep="first")
@@ -104,6 +107,7 @@ def total_rows(rows: Any) -> pd.DataFrame:
 
 
 def area_name_of(df: pd.DataFrame, fallback: str = "This area") -> str:
+    """The first area name in the rows, or `fallback`."""
     names = [n for n in df.get("area_name", pd.Series(dtype=object)) if n]
     return names[0] if names else fallback
 
@@ -117,6 +121,7 @@ def _latest_period(df: pd.DataFrame) -> str | None:
 
 
 def breakdown_rows(rows: Any, breakdown: str, period: str | None) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
+    """(the groups of `breakdown`, the all-children row, the period) for `period`, or the latest with figures."""
     df = frame(rows)
     part = df[(df["breakdown"] == breakdown) & (df["breakdown_value"] != TOTAL)]
     period = period if period is not None else _latest_period(part)
@@ -126,6 +131,7 @@ def breakdown_rows(rows: Any, breakdown: str, period: str | None) -> tuple[pd.Da
 
 
 def sort_best_first(items: list[dict[str, Any]], m: Meta, key: str = "value") -> list[dict[str, Any]]:
+    """Items best first by polarity (highest first with no judgement), ties by name; items without a value last."""
     valued = [e for e in items if e[key] is not None]
     missing = [e for e in items if e[key] is None]
     valued.sort(key=lambda e: (e[key] if m.low_is_good else -e[key], e.get("name", "")))
