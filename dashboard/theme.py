@@ -32,7 +32,7 @@ def branding() -> Branding:
 
 
 # --- the one plotly template --------------------------------------------------------------------------------
-# Every figure in dashboard/figures.py sets `template=TEMPLATE`; the template is registered once, on import.
+# Every figure in dashboard/figures/ sets `template=TEMPLATE`; the template is registered once, on import.
 
 TEMPLATE = "send"
 FONT_FAMILY = '"Helvetica Neue", Arial, sans-serif'

@@ -1,0 +1,138 @@
+"""Engine rows and indicator metadata as every figure reads them: `Meta`, the result frame, period order,
+the all-children series and one breakdown's rows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TOTAL = "Total"
+COLUMNS = ["period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator", "denominator",
+           "value", "status"]
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The few facts about an indicator a figure needs."""
+
+    id: str
+    title: str
+    short_title: str
+    unit: str
+    places: int
+    polarity: str
+
+    @property
+    def high_is_good(self) -> bool:
+        return self.polarity == "high_is_good"
+
+    @property
+    def low_is_good(self) -> bool:
+        return self.polarity == "low_is_good"
+
+    @property
+    def judged(self) -> bool:
+        return self.polarity in ("high_is_good", "low_is_good")
+
+
+def meta(indicator: Any) -> Meta:
+    """`Meta` from `show()["indicator"]`, a catalogue `Indicator`, a `Meta`, or None (a neutral default)."""
+    if isinstance(indicator, Meta):
+        return indicator
+    if indicator is None:
+        return Meta("", "Figure", "Figure", "count", 0, "no_judgement")
+    if isinstance(indicator, Mapping):
+        unit = indicator.get("unit") or (indicator.get("definition") or {}).get("unit") or "count"
+        places = indicator.get("decimal_places")
+        return Meta(str(indicator.get("id") or ""), str(indicator.get("title") or indicator.get("short_title") or "Figure"),
+                    str(indicator.get("short_title") or indicator.get("title") or "Figure"), str(unit),
+                    int(places) if places is not None else 1, str(indicator.get("polarity") or "no_judgement"))
+    unit = getattr(getattr(indicator, "definition", None), "unit", "count")
+    return Meta(str(indicator.id), str(indicator.title), str(indicator.short_title), str(getattr(unit, "value", unit)),
+                int(indicator.decimal_places), str(getattr(indicator.polarity, "value", indicator.polarity)))
+
+
+def frame(rows: Any) -> pd.DataFrame:
+    """Engine rows as a DataFrame with every result column: accepts `show()`'s dict, its `rows` list, or a frame.
+
+    `value` is a float that is NaN wherever the status is not `value` (a suppressed figure is never a number
+    here, whatever the input says); `status` is always a string (`value` when the input had none).
+    """
+    if isinstance(rows, Mapping):
+        rows = rows.get("rows", [])
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows or []))
+    for column in COLUMNS:
+        if column not in df.columns:
+            df[column] = TOTAL if column in ("breakdown", "breakdown_value") else None
+    df = df[COLUMNS + [c for c in df.columns if c not in COLUMNS]].copy()
+    for column in ("numerator", "denominator", "value"):
+        df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
+    status = df["status"].astype(object).where(df["status"].notna(), None)
+    status = status.map(lambda s: "value" if s is None or (isinstance(s, float) and math.isnan(s)) else str(s))
+    status = status.where(~((status == "value") & df["value"].isna()), "x")
+    df["status"] = status.astype(object)
+    df.loc[df["status"] != "value", "value"] = np.nan
+    for column in ("period", "area_code", "area_name", "breakdown", "breakdown_value"):
+        df[column] = df[column].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    # a period whose statutory clocks are still running (the engine's `provisional`)
+    df["provisional"] = (df["provisional"].map(lambda v: v is True or v == 1) if "provisional" in df
+                         else pd.Series(False, index=df.index)).astype(bool)
+    return df.reset_index(drop=True)
+
+
+def period_key(period: str) -> tuple:
+    """Sorts period codes by the numbers in them (2024-03 before 2024-11 before 2025-01), then as text."""
+    text = str(period)
+    digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
+    return tuple(int(d) for d in digits) or (0,), text
+
+
+def sorted_periods(periods: Iterable[str]) -> list[str]:
+    """The distinct, non-empty periods in time order."""
+    return sorted({str(p) for p in periods if str(p)}, key=period_key)
+
+
+def total_rows(rows: Any) -> pd.DataFrame:
+    """The all-children series: one row a period, in time order."""
+    df = frame(rows)
+    df = df[(df["breakdown"] == TOTAL) | (df["breakdown"] == "")]
+    df = df.drop_duplicates("period", keep="first")
+    order = {p: i for i, p in enumerate(sorted_periods(df["period"]))}
+    return df.assign(_order=df["period"].map(order)).sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def area_name_of(df: pd.DataFrame, fallback: str = "This area") -> str:
+    """The first area name in the rows, or `fallback`."""
+    names = [n for n in df.get("area_name", pd.Series(dtype=object)) if n]
+    return names[0] if names else fallback
+
+
+def _latest_period(df: pd.DataFrame) -> str | None:
+    """The latest period with figures, settled ones first (a provisional period is never the default)."""
+    valued = df[df["value"].notna() & ~df["provisional"]]
+    valued = valued if len(valued) else df[df["value"].notna()]
+    periods = sorted_periods((valued if len(valued) else df)["period"])
+    return periods[-1] if periods else None
+
+
+def breakdown_rows(rows: Any, breakdown: str, period: str | None) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
+    """(the groups of `breakdown`, the all-children row, the period) for `period`, or the latest with figures."""
+    df = frame(rows)
+    part = df[(df["breakdown"] == breakdown) & (df["breakdown_value"] != TOTAL)]
+    period = period if period is not None else _latest_period(part)
+    part = part[part["period"] == str(period)] if period is not None else part.iloc[0:0]
+    total = df[(df["breakdown"] == TOTAL) & (df["period"] == str(period))]
+    return part.reset_index(drop=True), total.reset_index(drop=True), period
+
+
+def sort_best_first(items: list[dict[str, Any]], m: Meta, key: str = "value") -> list[dict[str, Any]]:
+    """Items best first by polarity (highest first with no judgement), ties by name; items without a value last."""
+    valued = [e for e in items if e[key] is not None]
+    missing = [e for e in items if e[key] is None]
+    valued.sort(key=lambda e: (e[key] if m.low_is_good else -e[key], e.get("name", "")))
+    return valued + missing
