@@ -53,7 +53,7 @@ def source_caption(rows: Any, indicator: Any) -> str:
     figures 2014 to 2024; 2025 from local records, provisional (not yet published)."""
     df = total_rows(rows)
     named = (indicator.get("source") if isinstance(indicator, Mapping) else None) or "see the indicator dictionary"
-    sources = list(df["source"]) if "source" in df else []
+    sources = list(df["source"]) if "source" in df else [None] * len(df)
     published = [p for p, s in zip(df["period"], sources, strict=True) if s == "published"]
     local = [p for p, s in zip(df["period"], sources, strict=True) if s in ("local", "partner")]
 

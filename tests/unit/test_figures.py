@@ -450,3 +450,8 @@ def test_band_labels_are_pushed_apart_where_bands_are_narrow():
     spread = F._spread([2.0, 5.1, 5.3, 8.0], gap=1.0)  # the middle two would overlap
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(spread, spread[1:], strict=False))
     assert sum(spread) == pytest.approx(2.0 + 5.1 + 5.3 + 8.0)  # centred where they were meant to be
+
+
+def test_a_source_caption_without_sources_names_the_publication_only():
+    rows = [{"period": "2023", "breakdown": "Total", "breakdown_value": "Total", "value": 10.0, "status": "value"}]
+    assert F.source_caption(rows, {"source": "DfE SEN2"}) == "Source: DfE SEN2."
