@@ -117,7 +117,7 @@ def _headline_row(ctx: views.Context, head: views.Headline) -> html.Tr:
                      f"{figures.format_value(published['la_value'], m.unit, m.places)}")
     direction = bench.get("direction_of_travel")
     source = figures.value_source_text(bench.get("value_source"), head.meta)
-    period_text = (f"{figures.format_period(head.period)}" + (f" ({source[:1].lower()}{source[1:]})" if source else "")
+    period_text = (" · ".join(t for t in (figures.format_period(head.period), source) if t)
                    if head.period else "Not available")
     return html.Tr([
         html.Th(head.title, scope="row"),

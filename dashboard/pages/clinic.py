@@ -12,6 +12,7 @@ from dash import html
 from dashboard import components, figures, filters, views
 from dashboard.format import mid_sentence
 from indicators.catalogue.model import BREAKDOWNS
+from indicators.vocabulary import Audience
 
 dash.register_page(__name__, path="/clinic", name="Performance clinic", title="Performance clinic", order=20)
 
@@ -77,9 +78,10 @@ def layout(**query) -> html.Div:
     notes = list(ctx.notes)
     if query.get("indicator") not in (None, "") and query.get("indicator") != chosen:
         notes.append("The measure in the link is not one the clinic covers, so plans issued within 20 weeks is shown.")
+    who = "team, caseworker and need" if ctx.audience is Audience.OFFICER else "team and need"  # caseworkers: officers
     intro = html.P("For SEND service managers and analysts: how each statutory clock is running month by month, "
-                   "and where delays arise by team, caseworker and need. Every chart links to its measure's report, "
-                   "where the figures break down by ward and school.", className="lede page-intro")
+                   f"and where delays arise by {who}. Every chart links to its measure's report, where the figures "
+                   "break down by ward and school.", className="lede page-intro")
     head = [html.H1(f"Performance clinic: {ctx.area.name}"), intro,
             filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period, last_year=ctx.last_year,
                                keep={"indicator": chosen}),

@@ -45,18 +45,7 @@ def version_of(warehouse: Path) -> str:
     return counts(warehouse, "SELECT value FROM warehouse_info WHERE key = 'version'")[0][0]
 
 
-@pytest.fixture(scope="module")
-def good_warehouse(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("good") / "warehouse.duckdb"
-    load([GOOD], path)
-    return path
-
-
-@pytest.fixture
-def live(good_warehouse: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(good_warehouse, path)
-    return path
+# good_warehouse and live: tests/unit/conftest.py
 
 
 def assert_untouched(live: Path, before: str) -> None:

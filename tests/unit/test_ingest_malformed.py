@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -278,18 +277,7 @@ def test_corpus_size_and_files_present():
 # File level: SourceError, live warehouse untouched
 
 
-@pytest.fixture(scope="module")
-def good_warehouse(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("good") / "warehouse.duckdb"
-    load([GOOD], path)
-    return path
-
-
-@pytest.fixture
-def live(good_warehouse: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(good_warehouse, path)
-    return path
+# good_warehouse and live: tests/unit/conftest.py
 
 
 def version_of(path: Path) -> str:
