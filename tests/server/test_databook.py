@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-import dash
 import pytest
 
 from dashboard.routes import gather
 from indicators.vocabulary import Audience
+from tests.server.tree import layout
 
 BAD_WORDS = re.compile(r"\b(None|nan|NaN|Traceback)\b")
 
@@ -16,13 +16,6 @@ BAD_WORDS = re.compile(r"\b(None|nan|NaN|Traceback)\b")
 @pytest.fixture(scope="module")
 def server(sample_server):
     return sample_server
-
-
-def _page(server, path: str, **query):
-    """The page registered at `path`, laid out for `query` inside a request (as Dash would)."""
-    entry = next(p for p in dash.page_registry.values() if p["path"] == path)
-    with server.test_request_context(path):
-        return entry["layout"](**query)
 
 
 def _strings(node) -> list[str]:
@@ -66,7 +59,7 @@ def _clean(node) -> None:
 # --- data book -------------------------------------------------------------------------------------------
 
 def test_data_book_index_lists_every_theme_and_offers_workbooks(server):
-    page = _page(server, "/data-book")
+    page = layout(server, "/data-book")
     text = _text(page)
     for title in ("Governance and assurance", "Local profile", "Learning and employment",
                   "Friends, relationships and community", "Good health", "Independent living"):
@@ -81,7 +74,7 @@ def test_data_book_index_lists_every_theme_and_offers_workbooks(server):
 
 
 def test_one_indicator_grid_holds_every_breakdown(server):
-    page = _page(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023")
+    page = layout(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023")
     grid = _find(page, lambda n: getattr(n, "_type", "") == "AgGrid")[0]
     with server.test_request_context("/"):
         from dashboard.access import engine
@@ -108,7 +101,7 @@ def test_one_indicator_grid_holds_every_breakdown(server):
 
 
 def test_period_and_breakdown_from_the_url(server):
-    page = _page(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023", period="2024",
+    page = layout(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023", period="2024",
                  breakdown="ward")
     grid = _find(page, lambda n: getattr(n, "_type", "") == "AgGrid")[0]
     assert {r["period"] for r in grid.rowData} == {"2024"}
@@ -121,21 +114,21 @@ def test_period_and_breakdown_from_the_url(server):
 
 
 def test_a_year_the_indicator_does_not_have_is_explained(server):
-    page = _page(server, "/data-book", indicator="ks2_rwm_ehcp", area="E06000023", period="2024")
+    page = layout(server, "/data-book", indicator="ks2_rwm_ehcp", area="E06000023", period="2024")
     assert "latest period that had ended by then, 2023/24" in _text(page)
-    page = _page(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023", period="1999")
+    page = layout(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023", period="1999")
     assert "so every period is shown" in _text(page)
 
 
 def test_unknown_indicator_and_area_are_explained(server):
-    assert "does not have" in _text(_page(server, "/data-book", indicator="<b>nope</b>"))
-    page = _page(server, "/data-book", indicator="ehcp_issued_20wk", area="Z99")
+    assert "does not have" in _text(layout(server, "/data-book", indicator="<b>nope</b>"))
+    page = layout(server, "/data-book", indicator="ehcp_issued_20wk", area="Z99")
     assert "could not find that area" in _text(page)
     _clean(page)
 
 
 def test_local_only_indicator_elsewhere_says_what_would_fill_it(server):
-    page = _page(server, "/data-book", indicator="health_advice_6wk", area="E06000001")
+    page = layout(server, "/data-book", indicator="health_advice_6wk", area="E06000001")
     text = _text(page)
     assert "No figures for Hartlepool" in text and "health_advice.csv" in text
     assert not _find(page, lambda n: getattr(n, "_type", "") == "AgGrid")
@@ -143,7 +136,7 @@ def test_local_only_indicator_elsewhere_says_what_would_fill_it(server):
 
 
 def test_grid_never_renders_html_from_data(server):
-    page = _page(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023", breakdown="school")
+    page = layout(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023", breakdown="school")
     grid = _find(page, lambda n: getattr(n, "_type", "") == "AgGrid")[0]
     assert not any(c.get("cellRenderer") for c in grid.columnDefs)
     assert "dangerously_allow_html" not in str(grid.to_plotly_json())
@@ -156,7 +149,7 @@ def _entries(page) -> list:
 
 
 def test_dictionary_lists_every_indicator_by_theme(server):
-    page = _page(server, "/dictionary")
+    page = layout(server, "/dictionary")
     assert len(_entries(page)) == 86
     text = _text(page)
     assert "86 indicators in 6 themes." in text
@@ -167,13 +160,13 @@ def test_dictionary_lists_every_indicator_by_theme(server):
 
 
 def test_dictionary_search_filters_on_the_server(server):
-    page = _page(server, "/dictionary", q="ehcp_issued_20wk_ex")
+    page = layout(server, "/dictionary", q="ehcp_issued_20wk_ex")
     entries = _entries(page)
     assert len(entries) == 1
     assert "New EHC plans issued within 20 weeks, excluding exceptions" in _text(entries[0])
     assert "1 of 86 indicators match 'ehcp_issued_20wk_ex'." in _text(page)
     # Every word must match: both words appear only in the two 20-week timeliness entries' text.
-    both = _entries(_page(server, "/dictionary", q="20 WEEKS exceptions"))
+    both = _entries(layout(server, "/dictionary", q="20 WEEKS exceptions"))
     assert {e.to_plotly_json()["props"]["aria-labelledby"] for e in both} == {
         "dictionary-ehcp_issued_20wk", "dictionary-ehcp_issued_20wk_ex"}
     links = [a.href for a in _find(entries[0], lambda n: getattr(n, "_type", "") == "A")]
@@ -182,7 +175,7 @@ def test_dictionary_search_filters_on_the_server(server):
 
 
 def test_dictionary_with_no_match_and_hostile_text(server):
-    page = _page(server, "/dictionary", q="<script>alert(1)</script>")
+    page = layout(server, "/dictionary", q="<script>alert(1)</script>")
     assert not _entries(page)
     assert "No indicator matches '<script>alert(1)</script>'" in _text(page)  # as text, escaped by Dash
     assert not _find(page, lambda n: getattr(n, "_type", "") in ("Script", "Iframe"))
@@ -192,7 +185,7 @@ def test_dictionary_with_no_match_and_hostile_text(server):
 # --- coverage ------------------------------------------------------------------------------------------------
 
 def test_coverage_of_the_local_area(server):
-    page = _page(server, "/coverage", area="E06000023")
+    page = layout(server, "/coverage", area="E06000023")
     rows = _find(page, lambda n: getattr(n, "_type", "") == "Tr")
     body = [r for r in rows if _find(r, lambda n: getattr(n, "_type", "") == "Td")]
     assert len(body) == 86
@@ -202,7 +195,7 @@ def test_coverage_of_the_local_area(server):
 
 
 def test_coverage_elsewhere_names_what_would_fill_each_gap(server):
-    page = _page(server, "/coverage", area="E06000001")
+    page = layout(server, "/coverage", area="E06000001")
     body = [r for r in _find(page, lambda n: getattr(n, "_type", "") == "Tr")
             if _find(r, lambda n: getattr(n, "_type", "") == "Td")]
     gaps = [r for r in body if "✗ No" in _text(r)]

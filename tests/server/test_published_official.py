@@ -13,13 +13,12 @@ import gzip
 from functools import cache
 from pathlib import Path
 
-import dash
 import pytest
 from dash import html
 
 from dashboard.figures import format_period, format_value
 from indicators.vocabulary import Audience
-from tests.server.tree import find, text
+from tests.server.tree import find, layout, text
 
 EHCP = Path(__file__).resolve().parents[2] / "data" / "published" / "national" / "ehcp_2025"
 BRISTOL = "E06000023"
@@ -49,12 +48,6 @@ def published(file: str, topic: str, column: str) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def server(sample_server):
     return sample_server
-
-
-def _layout(server, path: str, **query):
-    entry = next(p for p in dash.page_registry.values() if p["path"] == path)
-    with server.test_request_context(path):
-        return entry["layout"](**query)
 
 
 def _year(period: str) -> str:
@@ -103,7 +96,7 @@ def test_trends_go_back_as_far_as_the_publications(server):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_trend_table_shows_each_published_year_as_published(server, case):
     indicator, file, topic, column, unit, places = case
-    page = _layout(server, "/indicator", indicator_id=indicator, area=BRISTOL)
+    page = layout(server, "/indicator", indicator_id=indicator, area=BRISTOL)
     rows = [text(tr) for tr in find(page, lambda n: getattr(n, "_type", "") == "Tr")]
     for period, value in published(file, topic, column).items():
         expected = f"{format_period(period)} {format_value(value, unit, places)} Published by DfE"
@@ -112,8 +105,8 @@ def test_trend_table_shows_each_published_year_as_published(server, case):
 
 @pytest.mark.parametrize("year", ["2019", "2021", "2024"])
 def test_board_tiles_and_pack_show_the_published_figure(server, year):
-    board = _layout(server, "/board", area=BRISTOL, period=year)
-    pack = _layout(server, "/board-pack", area=BRISTOL, period=year)
+    board = layout(server, "/board", area=BRISTOL, period=year)
+    pack = layout(server, "/board-pack", area=BRISTOL, period=year)
     tiles = {}
     for tile in find(board, lambda n: getattr(n, "_type", "") == "Li" and "tile" in (getattr(n, "className", None) or "").split()):
         links = find(tile, lambda n: isinstance(n, html.A) and str(getattr(n, "href", "")).startswith("/indicator/"))

@@ -29,3 +29,12 @@ def find(node: Any, match: Callable[[Any], bool]) -> list:
                 found.append(item)
             stack.insert(0, getattr(item, "children", None))
     return found
+
+
+def layout(server: Any, path: str, **query: Any) -> Any:
+    """The page registered at `path`, laid out for `query` inside a request on `server` (as Dash would)."""
+    import dash
+
+    entry = next(p for p in dash.page_registry.values() if p["path"] == path)
+    with server.test_request_context(path):
+        return entry["layout"](**query)
