@@ -172,4 +172,8 @@ def create_app() -> Dash:
     app.layout = frame
     _register_callbacks(app)
     routes.register(app.server)
+    # Dash registers its scripts while serving its first request, after marking that done: a fresh worker
+    # taking several requests at once answered some script requests with 500 ("not a registered library").
+    # One in-process request now finishes the registration before the worker accepts any.
+    app.server.test_client().get("/_dash-dependencies")
     return app

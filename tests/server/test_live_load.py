@@ -8,33 +8,19 @@ figure agree. The first load is the fixture extract (1 request in 2025: R8); the
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from data.warehouse.connect import open_readonly, warehouse_info
 from indicators.testing import build_warehouse, fixture_warehouse, second_extract
+from tests.server.serve import gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKBOOK = "/download/ehcp_requests.xlsx?area=E06000023&period=2025"
 ROUNDS = 10  # rounds of four requests at once, at most, for both workers to answer
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(base: str) -> tuple[str, str, float]:
@@ -71,35 +57,8 @@ def running_app(tmp_path):
     """gunicorn (two workers, four threads each) on a copy of the fixture warehouse, officer audience."""
     live = tmp_path / "warehouse.duckdb"
     shutil.copyfile(fixture_warehouse(), live)
-    port = _free_port()
-    env = {**os.environ, "SEND_WAREHOUSE": str(live), "SEND_AUDIENCE": "officer",
-           "SEND_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
-    env.pop("SEND_CACHE_REDIS_URL", None)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(tmp_path / "gunicorn.log", "wb") as log:
-        server = subprocess.Popen(
-            [str(gunicorn), "tests.server.worker_app:application", "--workers", "2", "--threads", "4",
-             "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--no-control-socket"],
-            env=env, stdout=subprocess.DEVNULL, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text()[-2000:])
-                time.sleep(0.25)
+    with gunicorn(tmp_path, live, app="tests.server.worker_app:application") as base:
         yield base, live
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.mark.slow
