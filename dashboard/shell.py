@@ -24,7 +24,8 @@ DEFAULT_PRIMARY = "#1d4f91"
 NAV_LINK = "nav-link"  # pattern-matching id type: {"type": NAV_LINK, "path": "/board"}
 THEME_LINK = "theme-link"
 FOOTER_FROM = 80  # pages ordered from here on are linked from the footer, not the main navigation
-CARRIED = ("area", "period", "audience")  # what navigation keeps from the current URL
+CARRIED = ("area", "period", "audience")
+BASIC_PLOTLY = "plotly-basic.min.js"  # what navigation keeps from the current URL
 
 INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -157,12 +158,22 @@ def _register_callbacks(app: Dash) -> None:
         )(carry_state)
 
 
+def _assets_ignore() -> str:
+    """Every chart is a scatter or a bar, drawn by the basic plotly.js bundle in assets/vendor; ward
+    boundaries drawn as a choropleth need the full bundle, which dcc.Graph fetches itself when the page has no
+    Plotly of its own (see assets/vendor/README.md)."""
+    from dashboard import views
+
+    return re.escape(BASIC_PLOTLY) if views.ward_geojson() is not None else ""
+
+
 def create_app() -> Dash:
     app = Dash(
         __name__,
         use_pages=True,
         pages_folder="pages",
         assets_folder="../assets",
+        assets_ignore=_assets_ignore(),
         title=branding().service_name,
         suppress_callback_exceptions=True,
         serve_locally=True,

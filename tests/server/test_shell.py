@@ -72,3 +72,18 @@ def test_corrupt_warehouse_is_refused_with_a_clear_message(app_on, tmp_path, sam
 
     text = tree.text(home.layout())
     assert "corrupt" in text and "previous" in text
+
+
+def test_pages_carry_the_basic_plotly_bundle_unless_ward_boundaries_need_the_full_one(app_on, samples_warehouse,
+                                                                                      monkeypatch, tmp_path):
+    """The basic bundle (scatter and bar) is on every page, so dcc.Graph never fetches the full one; a council's
+    ward boundaries are drawn as a choropleth, which only the full bundle has, so then the basic one is left out."""
+    monkeypatch.delenv("SEND_WARD_GEOJSON", raising=False)
+    html = app_on(samples_warehouse).server.test_client().get("/board").get_data(as_text=True)
+    assert "/assets/vendor/plotly-basic.min.js" in html
+
+    boundaries = tmp_path / "wards.geojson"
+    boundaries.write_text('{"type": "FeatureCollection", "features": []}')
+    monkeypatch.setenv("SEND_WARD_GEOJSON", str(boundaries))
+    html = app_on(samples_warehouse).server.test_client().get("/board").get_data(as_text=True)
+    assert "plotly-basic" not in html
