@@ -20,4 +20,5 @@ RUN useradd --create-home --uid 10001 dashboard && chown -R dashboard /app/data/
 USER dashboard
 
 EXPOSE 8050
-CMD ["gunicorn", "--bind", "0.0.0.0:8050", "--workers", "2", "--threads", "4", "--timeout", "60", "app:server"]
+ENV HOST=0.0.0.0 PORT=8050
+CMD ["gunicorn", "--config", "scripts/gunicorn.conf.py", "app:server"]

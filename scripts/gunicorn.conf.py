@@ -1,0 +1,17 @@
+"""How gunicorn serves the dashboard (scripts/run.sh and the Dockerfile both use this file).
+
+One worker per core, each with its own read-only warehouse connection and a few threads: a page's callbacks
+wait on DuckDB and on the cache, not on Python, so threads keep a core busy while one waits. HOST and PORT
+choose the address (127.0.0.1:8050 by default; the Dockerfile binds 0.0.0.0).
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
+workers = max(2, os.cpu_count() or 1)
+threads = 4
+worker_class = "gthread"
+timeout = 120  # the first board pack PDF after a load prints in Chromium
+graceful_timeout = 30
+accesslog = "-"
+control_socket_disable = True
