@@ -7,7 +7,6 @@ Screenshots go to test-artifacts/screenshots/ for people to look at.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +17,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
+from tests.forbidden import forbidden
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -121,14 +122,11 @@ def axe_violations(page) -> list[str]:
 # --- helpers shared by the journey tests -------------------------------------------------------------------
 
 DOWNLOADS = ROOT / "test-artifacts" / "downloads"
-# Words that must never reach a reader: Python's missing values, a traceback, JavaScript's undefined.
-BAD_WORDS = re.compile(r"\b(None|NaN|nan|Traceback|undefined)\b")
 
 
 def bad_words(page) -> list[str]:
     """Every forbidden word in the page's text (charts' SVG text included), with a little context."""
-    text = page.evaluate("() => document.body.innerText")
-    return [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ") for m in BAD_WORDS.finditer(text)]
+    return forbidden(page.evaluate("() => document.title + '\\n' + document.body.innerText"))
 
 
 def repeated_ticks(page) -> list[str]:

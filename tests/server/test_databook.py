@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from dashboard.routes import gather
 from indicators.vocabulary import Audience
+from tests.forbidden import FORBIDDEN
 from tests.server.tree import layout
-
-BAD_WORDS = re.compile(r"\b(None|nan|NaN|Traceback)\b")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +49,7 @@ def _find(node, predicate) -> list:
 
 
 def _clean(node) -> None:
-    bad = [s for s in _strings(node) if BAD_WORDS.search(s)]
+    bad = [s for s in _strings(node) if FORBIDDEN.search(s)]
     assert bad == []
 
 
