@@ -45,8 +45,15 @@ def officer_url(tmp_path_factory) -> str:
     yield from _serve(tmp_path_factory, "officer")
 
 
-def _serve(tmp_path_factory, audience: str):
-    """Start app.py on the sample warehouse for one audience; yield its URL; stop it afterwards."""
+@pytest.fixture(scope="session")
+def planted_url(tmp_path_factory) -> str:
+    """The partner app with the pages tests/planted.py plants to prove the page walk has teeth."""
+    yield from _serve(tmp_path_factory, "partner", ("-m", "tests.browser.planted_app"))
+
+
+def _serve(tmp_path_factory, audience: str, command: tuple[str, ...] = ("app.py",)):
+    """Start app.py (or `python command`) on the sample warehouse for one audience; yield its URL; stop it
+    afterwards."""
     warehouse = ROOT / "data" / "sample" / "warehouse.duckdb"
     if not warehouse.exists():
         pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
@@ -54,7 +61,7 @@ def _serve(tmp_path_factory, audience: str):
     env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUDIENCE": audience,
            "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
     log = (tmp_path_factory.mktemp("app") / "app.log").open("w")
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -112,8 +119,10 @@ def screenshot(page, name: str) -> Path:
 def axe_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # resultTypes: only violations are gathered in full (the passes on a long page took most of the time).
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
-                                                                             "wcag21aa", "wcag22aa"]}})
+                                                                             "wcag21aa", "wcag22aa"]},
+                                       "resultTypes": ["violations"]})
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])} node(s): "
             f"{', '.join(n['target'][0] if isinstance(n['target'][0], str) else str(n['target'][0]) for n in v['nodes'][:3])})"
             for v in results.response["violations"]]

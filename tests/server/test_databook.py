@@ -23,8 +23,8 @@ def _strings(node) -> list[str]:
         return [node]
     if isinstance(node, list | tuple):
         return [s for child in node for s in _strings(child)]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, dict):  # a grid's "function" is JavaScript for the browser, not text for a reader
+        return [s for key, value in node.items() if key != "function" for s in _strings(value)]
     if hasattr(node, "to_plotly_json"):
         props = node.to_plotly_json()["props"]
         return [s for key, value in props.items() if key != "figure" for s in _strings(value)]
