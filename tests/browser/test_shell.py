@@ -1,21 +1,9 @@
-"""The page shell in a real browser: keyboard skip link, language, no accessibility violations."""
+"""The page shell in a real browser: the keyboard skip link. Every page's language and axe-core checks are in
+the page walk (test_page_walk.py)."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.browser.conftest import axe_violations, screenshot, settle
-
-SHELL_PAGES = ["/", "/accessibility", "/about-the-data"]
-
-
-@pytest.mark.parametrize("path", SHELL_PAGES)
-def test_shell_pages_have_no_axe_violations(page, app_url, path):
-    page.goto(app_url + path)
-    settle(page)
-    screenshot(page, "shell" + path.replace("/", "_"))
-    assert page.locator("html").get_attribute("lang") == "en-GB"
-    assert axe_violations(page) == []
+from tests.browser.conftest import settle
 
 
 def test_skip_link_is_first_and_moves_focus_to_main(page, app_url):

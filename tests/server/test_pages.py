@@ -17,13 +17,15 @@ import dash
 import plotly
 import pytest
 
+from tests.forbidden import FORBIDDEN
+from tests.server.tree import texts
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "warehouse.duckdb"
 BRISTOL = "E06000023"
 LEEDS = "E08000035"
 HOSTILE = ["' OR 1=1 --", "<script>alert(1)</script>", "E06000023; DROP TABLE person", "../../etc/passwd",
            "x" * 5000, ["E06000023", "E08000035"], 123, {"a": 1}, "%00", "   "]
-BAD_WORDS = re.compile(r"\b(None|nan|NaN|Traceback|undefined)\b")
 
 
 # --- fixtures --------------------------------------------------------------------------------------------
@@ -55,65 +57,6 @@ def catalogue_ids(pages):
 
 # --- walking a rendered tree -------------------------------------------------------------------------------
 
-TEXT_PROPS = ("children", "title", "aria-label", "label", "placeholder", "alt", "value")
-
-
-def _figure_texts(figure) -> list[str]:
-    data = json.loads(json.dumps(figure, cls=plotly.utils.PlotlyJSONEncoder))
-    out: list[str] = []
-
-    def walk(node, key=None):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, k)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, key)
-        elif isinstance(node, str) and key in ("text", "hovertext", "name", "title"):
-            out.append(node)
-
-    walk(data)
-    return out
-
-
-def texts(component) -> list[str]:
-    """Every piece of text a reader could see or hear: children, labels, titles, and chart text."""
-    found: list[str] = []
-
-    def walk(node):
-        if node is None or isinstance(node, bool):
-            return
-        if isinstance(node, str | int | float):
-            found.append(str(node))
-            return
-        if isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-            return
-        if isinstance(node, dash.development.base_component.Component):
-            props = node.to_plotly_json()["props"]
-            for name in TEXT_PROPS:
-                value = props.get(name)
-                if name == "value" and props.get("type") == "hidden":
-                    continue  # a hidden form field carries the URL state; nobody sees it
-                if name == "children":
-                    walk(value)
-                elif isinstance(value, str):
-                    found.append(value)
-            for name, value in props.items():
-                if name in ("aria-label", "aria-valuetext", "aria-description") and isinstance(value, str):
-                    found.append(value)
-            if props.get("figure") is not None:
-                found.extend(_figure_texts(props["figure"]))
-            for name in ("options",):
-                for option in props.get(name) or []:
-                    if isinstance(option, dict):
-                        found.append(str(option.get("label", "")))
-
-    walk(component)
-    return found
-
-
 def find(component, predicate) -> list:
     """Every component in the tree for which predicate(component) is true."""
     out = []
@@ -139,8 +82,8 @@ def assert_clean(component, catalogue_ids) -> str:
     """No None/nan/NaN/traceback and no raw catalogue id anywhere a reader could see; returns all the text."""
     found = texts(component)
     text = "\n".join(found)
-    bad = sorted({m.group(0) for m in BAD_WORDS.finditer(text)})
-    assert not bad, f"bad words {bad} in: " + next(t for t in found if BAD_WORDS.search(t))[:300]
+    bad = sorted({m.group(0) for m in FORBIDDEN.finditer(text)})
+    assert not bad, f"bad words {bad} in: " + next(t for t in found if FORBIDDEN.search(t))[:300]
     raw = [i for i in catalogue_ids if re.search(rf"(?<![\w/=?]){re.escape(i)}(?![\w])", text)]
     assert not raw, f"raw ids on the page: {raw}"
     return text

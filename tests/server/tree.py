@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+
+# The properties a reader sees or hears (a hidden form field's value excepted).
+TEXT_PROPS = ("children", "title", "aria-label", "label", "placeholder", "alt", "value")
+SPOKEN = ("aria-label", "aria-valuetext", "aria-description")
+CHART_TEXT = ("text", "hovertext", "name", "title")
 
 
 def text(node: Any) -> str:
@@ -15,6 +21,56 @@ def text(node: Any) -> str:
     if isinstance(node, list | tuple):
         return " ".join(text(c) for c in node)
     return text(getattr(node, "children", None))
+
+
+def texts(node: Any) -> list[str]:
+    """Every piece of text a reader could see or hear: children, labels, titles, options and chart text."""
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if item is None or isinstance(item, bool):
+            return
+        if isinstance(item, str | int | float):
+            found.append(str(item))
+        elif isinstance(item, list | tuple):
+            for child in item:
+                walk(child)
+        elif hasattr(item, "to_plotly_json"):
+            props = item.to_plotly_json()["props"]
+            for name in TEXT_PROPS:
+                value = props.get(name)
+                if name == "value" and props.get("type") == "hidden":
+                    continue  # a hidden form field carries the URL state; nobody sees it
+                if name == "children":
+                    walk(value)
+                elif isinstance(value, str):
+                    found.append(value)
+            found.extend(v for k, v in props.items() if k in SPOKEN and isinstance(v, str))
+            if props.get("figure") is not None:
+                found.extend(_chart_texts(props["figure"]))
+            found.extend(str(o.get("label", "")) for o in props.get("options") or [] if isinstance(o, dict))
+
+    walk(node)
+    return found
+
+
+def _chart_texts(figure: Any) -> list[str]:
+    import plotly
+
+    out: list[str] = []
+
+    def walk(item: Any, key: str | None = None) -> None:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                walk(v, k)
+        elif isinstance(item, list):
+            for v in item:
+                walk(v, key)
+        elif isinstance(item, str) and key in CHART_TEXT:
+            out.append(item)
+
+    walk(json.loads(json.dumps(figure, cls=plotly.utils.PlotlyJSONEncoder)))
+    return out
 
 
 def find(node: Any, match: Callable[[Any], bool]) -> list:

@@ -11,6 +11,7 @@ import pytest
 
 from dashboard import figures as F
 from dashboard.theme import HIGHLIGHT, NEIGHBOUR, TEMPLATE
+from tests.forbidden import FORBIDDEN
 
 PCT = {"id": "plans_20wk", "title": "New EHC plans issued within 20 weeks", "short_title": "Plans in 20 weeks",
        "unit": "percent", "decimal_places": 1, "polarity": "high_is_good"}
@@ -24,9 +25,6 @@ def row(period, value, status="value", breakdown="Total", breakdown_value="Total
     return {"period": period, "area_code": LA, "area_name": "Bristol, City of", "breakdown": breakdown,
             "breakdown_value": breakdown_value, "numerator": numerator, "denominator": denominator, "value": value,
             "status": status}
-
-
-BAD_WORDS = re.compile(r"\b(None|nan|NaN|null|undefined)\b")
 
 
 def strings(obj, skip=()):
@@ -45,7 +43,7 @@ def strings(obj, skip=()):
 
 
 def assert_clean(fig: go.Figure) -> None:
-    bad = [s for s in strings(fig.to_plotly_json()) if BAD_WORDS.search(s)]
+    bad = [s for s in strings(fig.to_plotly_json()) if FORBIDDEN.search(s)]
     assert bad == [], bad
 
 
@@ -381,7 +379,7 @@ def test_text_alternatives_have_no_stray_words():
         *F.table_benchmark(bench(), PCT).astype(str).to_numpy().ravel(),
         *F.table_funnel(school_rows(), PCT).astype(str).to_numpy().ravel(),
     ]
-    assert [t for t in texts if BAD_WORDS.search(t) or not t] == []
+    assert [t for t in texts if FORBIDDEN.search(t) or not t] == []
 
 
 def test_every_figure_uses_the_one_template():
