@@ -886,7 +886,10 @@ def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> En
     now = identity(path)  # raises WarehouseUnavailable, saying what to run, when there is no warehouse
     with _shared_lock:
         known = _shared.get(str(path))
-        if known is not None and known[0] == now:
+        # The same file, and (asked by an app) cached through that app's own flask-caching: an engine built for
+        # another app in this process (tests build several) would look for its cache in the wrong app.
+        if known is not None and known[0] == now and (
+                server is None or getattr(server, "_indicator_cache", None) is known[1].cache):
             return known[1]
         cache = known[1].cache if known is not None else None  # keyed by version, so it carries over
         if server is not None:
