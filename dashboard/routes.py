@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -110,14 +110,10 @@ def year_period(engine: Engine, indicator_id: str, area: str, audience: Audience
         return None
     first = engine.result(indicator_id, area, audience)
     periods = list(dict.fromkeys(first.frame["period"]))
-    if period in periods:
-        return period
-    if re.fullmatch(r"\d{4}", period):
-        end = date(int(period), 12, 31)
-        ended = [p for p in periods if engine.period_end(first.indicator, first.source, p) <= end]
-        if ended:
-            return ended[-1]
-    raise UnknownPeriod(f"{indicator_id} has no period '{period}'", periods)
+    found = engine.period_for(first.indicator, first.source, periods, period)
+    if found is None:
+        raise UnknownPeriod(f"{indicator_id} has no period '{period}'", periods)
+    return found
 
 
 def book_context(engine: Engine, area_code: str, audience: Audience, period: str | None = None,

@@ -385,7 +385,10 @@ def test_negative_tolerance_is_refused():
     ({}, (None, "target")),
 ])
 def test_one_rating_target_then_neighbours_then_england(bench, expected):
-    assert rating(bench) == expected
+    from indicators.results import Benchmark
+
+    block = Benchmark.model_validate({"source": "national", "area_code": "E06000023", "area_name": "Bristol", **bench})
+    assert rating(block) == expected
 
 
 # --- counts ranked per 10,000 of the 0-25 population ---------------------------------------------------------
