@@ -38,7 +38,6 @@ from indicators.engine import (
     UnknownBreakdown,
     UnknownIndicator,
     UnknownPeriod,
-    indicator_metadata,
 )
 from indicators.vocabulary import SOURCE_COLUMN, TOTAL, Audience
 
@@ -95,11 +94,9 @@ def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, 
                                         source=chosen, monthly=first.monthly, official=official).frame)
         except UnknownPeriod:
             continue  # this breakdown was not published for the period: the others still are
-    meta = indicator_metadata(first.indicator)
     frame = exports.combine_breakdowns(frames)
     mixed = official and chosen != "national" and (frame.get(SOURCE_COLUMN, pd.Series(dtype=object)) == "published").any()
-    meta["source_used"] = "official" if mixed else chosen
-    return exports.Table(meta=meta, frame=frame)
+    return exports.Table(indicator=first.indicator, source_used="official" if mixed else chosen, frame=frame)
 
 
 def year_period(engine: Engine, indicator_id: str, area: str, audience: Audience, period: str | None) -> str | None:
@@ -241,7 +238,7 @@ def _one_indicator(indicator_id: str) -> tuple[exports.Table, exports.Context, s
                        source=args["source"], monthly=args["by"] == "month")
     except EngineError as exc:
         raise _explain(exc, indicator_id) from None
-    context = book_context(engine, area, audience, args["period"], f"SEND data book: {table.meta['title']}")
+    context = book_context(engine, area, audience, args["period"], f"SEND data book: {table.indicator.title}")
     breakdown = None if args["breakdown"] in (None, ALL_BREAKDOWNS) else args["breakdown"]
     stem = [indicator_id, area, args["period"], breakdown, args["source"], args["by"], audience.value]
     return table, context, exports.file_stem(*stem)

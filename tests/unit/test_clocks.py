@@ -289,11 +289,10 @@ def test_a_forecast_is_fitted_on_settled_periods_only(flip):
 
 def test_downloads_mark_provisional_rows_with_p(flip):
     from dashboard import exports
-    from indicators.engine import indicator_metadata
 
     first = flip.result("requests_decided_6wk", LA, Audience.PARTNER)
     by_sex = flip.result("requests_decided_6wk", LA, Audience.PARTNER, breakdown="sex")
-    table = exports.Table(meta=indicator_metadata(first.indicator) | {"source_used": "local"},
+    table = exports.Table(indicator=first.indicator, source_used="local",
                           frame=exports.combine_breakdowns([first.frame, by_sex.frame]))
     rows = list(csv.DictReader(io.StringIO(exports.to_csv([table]))))
     status = {(r["Period"], r["Breakdown value"]): (r["Value"], r["Status"]) for r in rows}
