@@ -182,15 +182,6 @@ def nine_las():
                          "value": [float(i) for i in range(1, 10)]})
 
 
-def test_quartile_cut_points_hand_worked():
-    # The ranked chart draws the bands at `indicators.benchmarks`' cut points (no copy of its own).
-    # 1..9: the 25th, 50th and 75th percentiles by linear interpolation sit on the 3rd, 5th and 7th values.
-    assert benchmarks.quartile_cut_points(nine_las()) == (3.0, 5.0, 7.0)
-    # 10, 20, 30, 40: positions 0.75, 1.5 and 2.25 -> 17.5, 25 and 32.5.
-    four = pd.DataFrame({"area_code": list("abcd"), "area_name": list("ABCD"), "value": [40, 10, 30, 20]})
-    assert benchmarks.quartile_cut_points(four) == (17.5, 25.0, 32.5)
-
-
 def test_ranked_all_las_best_first_with_area_neighbours_and_bands():
     fig = F.ranked_all_las(nine_las(), "L4", ["L8", "L2"], PCT)
     area = trace(fig, "Council 4 (this area)")
@@ -281,15 +272,6 @@ def test_ward_map_is_a_choropleth_when_boundaries_are_given():
 
 
 # --- funnel plot -------------------------------------------------------------------------------------------
-
-def test_control_limits_hand_worked():
-    # p = 0.2, n = 100: standard error sqrt(0.2 x 0.8 / 100) = 0.04.
-    lower, upper = benchmarks.control_limits(0.2, 100, 1.96)
-    assert lower == pytest.approx(0.1216) and upper == pytest.approx(0.2784)
-    lower, upper = benchmarks.control_limits(0.2, 100, 3.09)
-    assert lower == pytest.approx(0.0764) and upper == pytest.approx(0.3236)
-    assert benchmarks.control_limits(0.5, 1, 3.09) == (0.0, 1.0)  # clipped to 0..1
-
 
 def school_rows():
     return [row("2024", 20.0, numerator=60, denominator=300),
