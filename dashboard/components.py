@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from dashboard.figures import SYMBOL_EXPLANATIONS, SYMBOLS, format_change, format_value, symbol_text
 from indicators import benchmarks
+from indicators.results import Benchmark
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
 
@@ -159,7 +160,7 @@ def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.Data
     return html.Figure(children, className="chart", **({"id": id} if id is not None else {}))
 
 
-def rating(bench: dict) -> tuple[str | None, str]:
+def rating(bench: Benchmark | None) -> tuple[str | None, str]:
     """The rating a measure shows and what it is against: `indicators.benchmarks.rating`, the one rating
     function the tiles, the narrative and the board pack share."""
     return benchmarks.rating(bench)

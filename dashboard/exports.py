@@ -4,7 +4,7 @@ Pure functions with no engine, no Flask and no Dash: the routes (`dashboard.rout
 (`dashboard.pages.data_book`) fetch the figures from the engine for the caller's audience and hand them here,
 so a file can never hold more than the page shows.
 
-    table = Table(meta=indicator_metadata(indicator) | {"source_used": "local"}, frame=result.frame)
+    table = Table(indicator=result.indicator, source_used=result.source, frame=result.frame)
     text = to_csv([table], context)
     data = to_xlsx([table], context)   # sheets: Data, Metadata, Symbols
 
@@ -30,7 +30,8 @@ import pandas as pd
 
 from dashboard.figures import format_change, format_period
 from dashboard.format import SYMBOL_MEANINGS, SYMBOL_SHORT
-from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
+from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Indicator
+from indicators.results import sources_of
 from indicators.vocabulary import RESULT_COLUMNS, SOURCE_COLUMN, TOTAL
 
 OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -78,9 +79,11 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 @dataclass(frozen=True)
 class Table:
-    """One indicator's protected rows and its catalogue metadata (`indicator_metadata` plus `source_used`)."""
+    """One indicator's protected rows, its catalogue entry and the figures used (`local`, `aggregate`,
+    `national`, or `official`: DfE's published figures with local records for the periods not yet published)."""
 
-    meta: dict[str, Any]
+    indicator: Indicator
+    source_used: str
     frame: pd.DataFrame = field(repr=False)
 
 
@@ -214,7 +217,7 @@ def _missing(value: Any) -> bool:
 
 # --- one row as every output shows it --------------------------------------------------------------------
 
-def cell(value: Any, status: str, column: str, meta: dict[str, Any]) -> float | str:
+def cell(value: Any, status: str, column: str, indicator: Indicator) -> float | str:
     """A figure, or the symbol that stands in for it.
 
     Hidden (`c` rows) -> `c`; a row the source marks x/z/low/u -> that symbol; a component the source does
@@ -222,7 +225,7 @@ def cell(value: Any, status: str, column: str, meta: dict[str, Any]) -> float | 
     """
     if not _missing(value):
         return float(value)
-    if column == "denominator" and not (meta.get("definition") or {}).get("denominator"):
+    if column == "denominator" and not indicator.definition.denominator:
         return "z"
     if status in SYMBOLS:
         return status
@@ -238,19 +241,19 @@ def records(table: Table) -> list[dict[str, Any]]:
     symbol and/or `p`), source, source_label (local figures for a period DfE has not yet published are
     "Local records, provisional (not yet published)").
     """
-    meta = table.meta
-    unit = meta.get("unit") or (meta.get("definition") or {}).get("unit") or "count"
-    places = int(meta.get("decimal_places") or 0)
+    indicator = table.indicator
+    unit = indicator.definition.unit.value
+    places = indicator.decimal_places
     frame = table.frame
     sources = frame[SOURCE_COLUMN] if SOURCE_COLUMN in frame else pd.Series([None] * len(frame), index=frame.index)
     published_periods = set(frame.loc[sources == "published", "period"].astype(str))
-    publishes = "national" in (meta.get("sources") or [])
+    publishes = bool(indicator.national)
     out = []
     for row in frame.to_dict("records"):
         status = str(row.get("status") or "value")
         status = status if status in SYMBOLS or status == "value" else "value"
         item: dict[str, Any] = {
-            "indicator_id": meta.get("id", ""), "indicator": meta.get("title", ""),
+            "indicator_id": indicator.id, "indicator": indicator.title,
             "period": str(row["period"]), "period_label": format_period(str(row["period"])),
             "area_code": plain(row["area_code"]), "area_name": plain(row["area_name"]),
             "breakdown": str(row["breakdown"]), "breakdown_label": breakdown_label(str(row["breakdown"])),
@@ -268,7 +271,7 @@ def records(table: Table) -> list[dict[str, Any]]:
         if item["provisional"]:
             item["status_text"] = "; ".join(t for t in (item["status_text"], status_text(PROVISIONAL)) if t)
         for column in ("numerator", "denominator", "value"):
-            figure = cell(row.get(column), status, column, meta)
+            figure = cell(row.get(column), status, column, indicator)
             item[column] = figure
             if isinstance(figure, str):
                 item[f"{column}_text"] = f"{figure} ({SYMBOL_SHORT[figure]})" if figure in SYMBOL_SHORT else figure
@@ -307,29 +310,24 @@ METADATA_FIELDS = ["Indicator ID", "Title", "Theme", "Outcome it evidences", "De
                    "Methodology notes"]
 
 
-def metadata_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    """The catalogue entry as (label, plain text) pairs, for a metadata sheet or a dictionary page."""
-    definition = meta.get("definition") or {}
-    unit = meta.get("unit") or definition.get("unit") or ""
-    theme = meta.get("theme") or ""
-    try:
-        theme_title = THEME_TITLES[Theme(theme)]
-    except ValueError:
-        theme_title = theme
-    breakdowns = [TOTAL_LABEL, *[BREAKDOWNS.get(b, b) for b in meta.get("breakdowns") or []]]
+def metadata_fields(indicator: Indicator, source_used: str | None = None) -> list[tuple[str, str]]:
+    """The catalogue entry as (label, plain text) pairs, for a metadata sheet or a dictionary page. source_used:
+    the figures a table holds (else "Figures used" lists every source the catalogue gives)."""
+    definition = indicator.definition
+    unit = definition.unit.value
+    polarity, frequency, year_type = indicator.polarity.value, indicator.frequency.value, indicator.year_type.value
+    breakdowns = [TOTAL_LABEL, *[BREAKDOWNS.get(b, b) for b in indicator.breakdowns]]
     values = [
-        meta.get("id"), meta.get("title"), theme_title, meta.get("outcome"), definition.get("numerator"),
-        definition.get("denominator") or ("Not applicable (a count)" if unit == "count" else "Not applicable"), UNIT_WORDS.get(unit, unit),
-        str(meta.get("decimal_places", "")), POLARITY_WORDS.get(meta.get("polarity") or "", meta.get("polarity")),
-        meta.get("source"), meta.get("publication") or "Not published nationally",
-        FREQUENCY_WORDS.get(meta.get("frequency") or "", meta.get("frequency")),
-        YEAR_TYPE_WORDS.get(meta.get("year_type") or "", meta.get("year_type")), "; ".join(breakdowns),
-        join_words(meta.get("comparators") or [], COMPARATOR_WORDS) or "Not benchmarked",
-        _similar_words(meta.get("similar_within"), str(unit)),
-        SOURCE_WORDS.get(meta.get("source_used") or "", "") or
-        join_words(meta.get("sources") or [], SOURCE_WORDS),
-        date_text(meta.get("last_update")), date_text(meta.get("next_update")),
-        meta.get("methodology") or "Not recorded",
+        indicator.id, indicator.title, THEME_TITLES[indicator.theme], indicator.outcome, definition.numerator,
+        definition.denominator or ("Not applicable (a count)" if unit == "count" else "Not applicable"), UNIT_WORDS.get(unit, unit),
+        str(indicator.decimal_places), POLARITY_WORDS.get(polarity, polarity),
+        indicator.source, indicator.publication or "Not published nationally",
+        FREQUENCY_WORDS.get(frequency, frequency), YEAR_TYPE_WORDS.get(year_type, year_type), "; ".join(breakdowns),
+        join_words([c.value for c in indicator.comparators], COMPARATOR_WORDS) or "Not benchmarked",
+        _similar_words(indicator.similar_within, unit),
+        SOURCE_WORDS.get(source_used or "", "") or join_words(sources_of(indicator), SOURCE_WORDS),
+        date_text(indicator.last_update), date_text(indicator.next_update),
+        indicator.methodology or "Not recorded",
     ]
     return [(label, plain(v) or "Not recorded") for label, v in zip(METADATA_FIELDS, values, strict=True)]
 
@@ -366,7 +364,7 @@ def about_fields(context: Context, tables: Sequence[Table]) -> list[tuple[str, s
         ("Data to", date_text(context.reference_date) if context.reference_date else "Not recorded"),
         ("Warehouse version", context.warehouse_version),
     ]
-    if context.synthetic and any(t.meta.get("source_used") in ("local", "aggregate", "official") for t in tables):
+    if context.synthetic and any(t.source_used in ("local", "aggregate", "official") for t in tables):
         fields.append(("Synthetic data", SYNTHETIC_NOTE))
     fields += [("Note", note) for note in context.notes]
     if context.missing:
@@ -409,7 +407,7 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
         data.write_string(0, col, header, bold)
     row_no = 0
     for table in tables:
-        places = int(table.meta.get("decimal_places") or 0)
+        places = table.indicator.decimal_places
         for r in records(table):
             row_no += 1
             texts = [r["indicator_id"], r["indicator"], r["period_label"], r["area_code"], r["area_name"],
@@ -455,7 +453,7 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
         sheet.set_column(1, 1, 100)
         sheet.write_string(line, 0, "Indicator", bold)
         sheet.write_string(line, 1, "", bold)
-        for key, text in metadata_fields(tables[0].meta):
+        for key, text in metadata_fields(tables[0].indicator, tables[0].source_used):
             line += 1
             sheet.write_string(line, 0, key, label)
             sheet.write_string(line, 1, safe_text(text), wrap)
@@ -466,7 +464,7 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
             sheet.write_string(line, col, key, bold)
         for table in tables:
             line += 1
-            for col, (_, text) in enumerate(metadata_fields(table.meta)):
+            for col, (_, text) in enumerate(metadata_fields(table.indicator, table.source_used)):
                 sheet.write_string(line, col, safe_text(text), wrap)
 
     # Symbols

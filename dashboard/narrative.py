@@ -1,7 +1,7 @@
 """What is going well and what needs attention: sentences generated from the engine's benchmarks.
 
 `narrative(benchmarks, indicators, area_name)` reads each indicator's benchmark block (`Engine.benchmark` or
-`show()["benchmark"]`) and its catalogue metadata, and returns two lists of `Sentence`s. Every sentence states
+`show().benchmark`, an `indicators.results.Benchmark`) and its catalogue entry, and returns two lists of `Sentence`s. Every sentence states
 figures taken from the benchmark block and links to the indicator's report page, where the evidence is.
 `questions(...)` gives the two or three questions a board could ask of the same figures.
 
@@ -29,6 +29,8 @@ from urllib.parse import quote, urlencode
 
 from dashboard.figures import Meta, format_change, format_period, format_value, meta, ordinal, subject_phrase
 from indicators.benchmarks import RATING_ORDER, rating
+from indicators.catalogue import Indicator
+from indicators.results import Benchmark, Published
 
 GOING_WELL = "going_well"
 NEEDS_ATTENTION = "needs_attention"
@@ -77,16 +79,16 @@ def _num(value: Any) -> float | None:
     return None if number != number or number in (float("inf"), float("-inf")) else number
 
 
-def classify(bench: Mapping[str, Any], indicator: Any) -> tuple[str | None, int, tuple[str, ...]]:
+def classify(bench: Benchmark, indicator: Any) -> tuple[str | None, int, tuple[str, ...]]:
     """(kind, priority, reasons) for one indicator: its rating decides the list; kind None means no sentence."""
     rag, against = rating(bench)
     kind = KINDS.get(rag or "")
     if kind is None:
         return None, 0, ()
-    if bench.get("provisional"):  # statutory clocks still running: the figure will change, so no sentence
+    if bench.provisional:  # statutory clocks still running: the figure will change, so no sentence
         return None, 0, ()
     reasons = [f"{rag} against {AGAINST[against]}"]
-    direction = bench.get("direction_of_travel")
+    direction = bench.direction_of_travel
     if direction in ("improving", "worsening"):
         reasons.append(direction)
     return kind, RATING_ORDER.index(against) + 1, tuple(reasons)
@@ -96,12 +98,12 @@ def _subject(m: Meta) -> str:
     return subject_phrase(m.title)
 
 
-def _movement(bench: Mapping[str, Any], m: Meta) -> str:
-    value, period = _num(bench.get("value")), bench.get("period")
-    before, before_period = _num(bench.get("previous_value")), bench.get("previous_period")
+def _movement(bench: Benchmark, m: Meta) -> str:
+    value, period = _num(bench.value), bench.period
+    before, before_period = _num(bench.previous_value), bench.previous_period
     now = format_value(value, m.unit, m.places)
     when = f" in {format_period(period)}" if period else ""
-    direction = bench.get("direction_of_travel")
+    direction = bench.direction_of_travel
     if before is None or direction in (None, "not assessed") or before_period is None:
         return f"was {now}{when}"
     then = format_value(before, m.unit, m.places)
@@ -111,9 +113,11 @@ def _movement(bench: Mapping[str, Any], m: Meta) -> str:
     return f"{verb} from {then} in {format_period(before_period)} to {now}{when}"
 
 
-def _target_clause(bench: Mapping[str, Any], m: Meta) -> str | None:
-    target = bench.get("target") or {}
-    goal, value, rag = _num(target.get("target")), _num(bench.get("value")), target.get("rag")
+def _target_clause(bench: Benchmark, m: Meta) -> str | None:
+    target = bench.target
+    if target is None:
+        return None
+    goal, value, rag = _num(target.target), _num(bench.value), target.rag
     if goal is None or value is None or rag is None:
         return None
     goal_text = format_value(goal, m.unit, m.places)
@@ -129,30 +133,30 @@ def _relation(value: float, other: float) -> str:
     return "above" if value > other else "below" if value < other else "level with"
 
 
-def _comparison_sentence(bench: Mapping[str, Any], m: Meta, area_name: str) -> str | None:
+def _comparison_sentence(bench: Benchmark, m: Meta, area_name: str) -> str | None:
     """How the published figure compares: neighbours' average, England (not for counts), rank and band."""
-    pub = bench.get("published") or {}
-    la = _num(pub.get("la_value"))
+    pub = bench.published or Published()
+    la = _num(pub.la_value)
     if la is None:
         return None
     parts = []
-    if _num(pub.get("sn_mean")) is not None:
-        parts.append(f"{_relation(la, pub['sn_mean'])} the statistical neighbour average of "
-                     f"{format_value(pub['sn_mean'], m.unit, m.places)}")
-    if _num(pub.get("england_value")) is not None and m.unit != "count":  # England's total is no yardstick for a count
-        parts.append(f"{_relation(la, pub['england_value'])} England's {format_value(pub['england_value'], m.unit, m.places)}")
-    band = pub.get("quartile_band")
+    if _num(pub.sn_mean) is not None:
+        parts.append(f"{_relation(la, pub.sn_mean)} the statistical neighbour average of "
+                     f"{format_value(pub.sn_mean, m.unit, m.places)}")
+    if _num(pub.england_value) is not None and m.unit != "count":  # England's total is no yardstick for a count
+        parts.append(f"{_relation(la, pub.england_value)} England's {format_value(pub.england_value, m.unit, m.places)}")
+    band = pub.quartile_band
     position = None
-    if band and pub.get("rank") is not None and pub.get("rank_out_of"):
-        position = f"band {band}, {ordinal(int(pub['rank']))} of {int(pub['rank_out_of'])}"
+    if band and pub.rank is not None and pub.rank_out_of:
+        position = f"band {band}, {ordinal(pub.rank)} of {pub.rank_out_of}"
     if not parts and position is None:
         return None
-    same_period = str(pub.get("period")) == str(bench.get("period")) and la == _num(bench.get("value"))
+    same_period = str(pub.period) == str(bench.period) and la == _num(bench.value)
     figure = format_value(la, m.unit, m.places)
     if same_period:
         subject = "That"
     else:
-        when = format_period(pub["period"]) if pub.get("period") else "the latest published year"
+        when = format_period(pub.period) if pub.period else "the latest published year"
         subject = f"In {when}, the latest published figures, {area_name}'s {figure}"
     text = f"{subject} {'is' if same_period else 'was'} {' and '.join(parts)}" if parts else ""
     if position and band in ("A", "D"):
@@ -166,38 +170,38 @@ def _comparison_sentence(bench: Mapping[str, Any], m: Meta, area_name: str) -> s
     return text + "."
 
 
-def _comparator(bench: Mapping[str, Any], against: str) -> tuple[str, float | None]:
-    pub = bench.get("published") or {}
+def _comparator(bench: Benchmark, against: str) -> tuple[str, float | None]:
+    pub = bench.published or Published()
     if against == "neighbours":
-        return "the statistical neighbour average", _num(pub.get("sn_mean"))
-    return "England", _num(pub.get("england_value"))
+        return "the statistical neighbour average", _num(pub.sn_mean)
+    return "England", _num(pub.england_value)
 
 
-def _rating_clause(bench: Mapping[str, Any], m: Meta) -> str | None:
+def _rating_clause(bench: Benchmark, m: Meta) -> str | None:
     """The rating in words when it is against a comparator (a target rating is told by the target clause),
     with the difference and the band within which the figure would have read as similar."""
     rag, against = rating(bench)
     if rag not in ("green", "red") or against not in ("neighbours", "england"):
         return None
     _, comparator = _comparator(bench, against)
-    value = _num(bench.get("value"))
+    value = _num(bench.value)
     if comparator is None or value is None:
         return None
     text = (f"Rated {rag} against {AGAINST[against]}: "
             f"{format_change(value - comparator, m.unit, m.places)} {'better' if rag == 'green' else 'worse'}")
-    band = _num(bench.get("similar_within"))
+    band = _num(bench.similar_within)
     if band:
         text += f", more than the {format_change(band, m.unit, m.places)} counted as similar"
     return text + "."
 
 
-def _question(bench: Mapping[str, Any], m: Meta) -> str | None:
+def _question(bench: Benchmark, m: Meta) -> str | None:
     """One question for the board about a rated measure, in the terms of its rating and with its figures."""
     rag, against = rating(bench)
     subject = subject_phrase(m.title, lower=True)  # an aside keeps its closing comma mid-sentence
-    value = _num(bench.get("value"))
+    value = _num(bench.value)
     ours = format_value(value, m.unit, m.places) if value is not None else None
-    target = _num((bench.get("target") or {}).get("target"))
+    target = _num(bench.target.target) if bench.target is not None else None
     if against == "target" and target is not None and rag in ("red", "amber"):
         goal = format_value(target, m.unit, m.places)
         return f"What would it take for {subject} to reach the target of {goal} (now {ours}), and by when?"
@@ -215,7 +219,7 @@ def _question(bench: Mapping[str, Any], m: Meta) -> str | None:
     return None
 
 
-def questions(benchmarks: Mapping[str, Mapping[str, Any]], indicators: Mapping[str, Any], *,
+def questions(benchmarks: Mapping[str, Benchmark | None], indicators: Mapping[str, Indicator | Meta], *,
               area_code: str | None = None, limit: int = QUESTION_LIMIT) -> list[Question]:
     """Two or three questions the board could ask, each about one rated measure and linked to its evidence:
     the most pressing red measure first, then one similar (amber) and one going well (green) so the board
@@ -231,7 +235,7 @@ def questions(benchmarks: Mapping[str, Mapping[str, Any]], indicators: Mapping[s
         if text:
             key = (RATING_ORDER.index(against), order.get(indicator_id, len(order)), indicator_id)
             found[rag].append((key, Question(text, evidence_href(m.id or indicator_id,
-                                                                 area_code or bench.get("area_code")),
+                                                                 area_code or bench.area_code),
                                              m.id or indicator_id, m.title)))
     ranked = {rag: [q for _, q in sorted(items, key=lambda pair: pair[0])] for rag, items in found.items()}
     first = [items[0] for items in (ranked["red"], ranked["amber"], ranked["green"]) if items]
@@ -239,7 +243,7 @@ def questions(benchmarks: Mapping[str, Mapping[str, Any]], indicators: Mapping[s
     return (first + rest)[:limit]
 
 
-def sentence_for(bench: Mapping[str, Any], indicator: Any, area_name: str, *, area_code: str | None = None
+def sentence_for(bench: Benchmark, indicator: Any, area_name: str, *, area_code: str | None = None
                  ) -> Sentence | None:
     """The one sentence (or two) for an indicator, or None when the rules give it none."""
     m = meta(indicator)
@@ -263,17 +267,17 @@ def sentence_for(bench: Mapping[str, Any], indicator: Any, area_name: str, *, ar
     rated = _rating_clause(bench, m)
     if rated:
         text += " " + rated
-    code = area_code or bench.get("area_code")
+    code = area_code or bench.area_code
     return Sentence(text=text, href=evidence_href(m.id, code), indicator_id=m.id, title=m.title, kind=kind,
                     priority=priority, reasons=reasons)
 
 
-def narrative(benchmarks: Mapping[str, Mapping[str, Any]], indicators: Mapping[str, Any], area_name: str, *,
+def narrative(benchmarks: Mapping[str, Benchmark | None], indicators: Mapping[str, Indicator | Meta], area_name: str, *,
               area_code: str | None = None, limit: int | None = None) -> dict[str, list[Sentence]]:
     """{"going_well": [Sentence], "needs_attention": [Sentence]} from each indicator's benchmark block.
 
-    benchmarks: {indicator_id: benchmark block}; indicators: {indicator_id: metadata (show()["indicator"]) or
-    catalogue Indicator}, in the order ties should be broken (the catalogue's). An indicator missing from
+    benchmarks: {indicator_id: benchmark block}; indicators: {indicator_id: catalogue Indicator (show().indicator)
+    or figures `Meta`}, in the order ties should be broken (the catalogue's). An indicator missing from
     either is skipped. limit: at most this many sentences in each list (most important first).
     """
     order = {indicator_id: i for i, indicator_id in enumerate(indicators)}

@@ -32,6 +32,7 @@ from dash import html
 from dashboard import components, exports, figures, views
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
 from indicators.disclosure import suppression_note
+from indicators.results import published_of
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 CHROMIUM = "/usr/bin/chromium"
@@ -76,8 +77,8 @@ def cover(ctx: views.Context, generated: datetime, local: bool = True) -> html.S
 
 
 def summary(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
-    usable = [h for h in heads if h.benchmark and not h.problem]
-    benches, metas = {h.indicator_id: h.benchmark for h in usable}, {h.indicator_id: h.meta for h in usable}
+    usable = [h for h in heads if h.benchmark is not None and not h.problem]
+    benches, metas = {h.indicator_id: h.benchmark for h in usable}, {h.indicator_id: h.indicator for h in usable}
     # Every rated measure is listed, so the lists are exactly the table's red and green ratings.
     found = narrative(benches, metas, ctx.area.name, area_code=ctx.area.code)
     return html.Section([
@@ -98,30 +99,30 @@ def summary(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
 
 
 def _headline_row(ctx: views.Context, head: views.Headline) -> html.Tr:
-    m = figures.meta(head.meta)
+    m = figures.meta(head.indicator)
     if head.problem:
         return html.Tr([html.Th(head.title, scope="row"), html.Td(head.problem, colSpan=6)])
     bench = head.benchmark
-    published = bench.get("published") or {}
-    target = (bench.get("target") or {}).get("target")
+    published = published_of(bench)
+    target = bench.target.target if bench.target is not None else None
     rating = components.rating_text(*components.rating(bench), separator=": ")
-    rank = published.get("rank_note") or ""
-    if published.get("rank") is not None and published.get("rank_out_of"):
-        rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"
-        if published.get("rank_basis"):
-            rank += f" {published['rank_basis']}"
-        if published.get("quartile_band"):
-            rank += f" (band {published['quartile_band']})"
-        if published.get("period") != head.period and published.get("la_value") is not None:
-            rank += (f", for its {figures.format_period(published['period'])} published figure of "
-                     f"{figures.format_value(published['la_value'], m.unit, m.places)}")
-    direction = bench.get("direction_of_travel")
-    source = figures.value_source_text(bench.get("value_source"), head.meta)
+    rank = published.rank_note or ""
+    if published.rank is not None and published.rank_out_of:
+        rank = f"{figures.ordinal(published.rank)} of {published.rank_out_of}"
+        if published.rank_basis:
+            rank += f" {published.rank_basis}"
+        if published.quartile_band:
+            rank += f" (band {published.quartile_band})"
+        if published.period != head.period and published.la_value is not None:
+            rank += (f", for its {figures.format_period(published.period)} published figure of "
+                     f"{figures.format_value(published.la_value, m.unit, m.places)}")
+    direction = bench.direction_of_travel
+    source = figures.value_source_text(bench.value_source, head.indicator)
     period_text = (" · ".join(t for t in (figures.format_period(head.period), source) if t)
                    if head.period else "Not available")
     return html.Tr([
         html.Th(head.title, scope="row"),
-        html.Td(figures.format_value(bench.get("value"), m.unit, m.places, bench.get("status") or "value"),
+        html.Td(figures.format_value(bench.value, m.unit, m.places, bench.status or "value"),
                 className="num"),
         html.Td([period_text, html.Br(), html.Small(stale)] if (stale := views.staleness(ctx, head)) else period_text),
         html.Td(figures.format_value(target, m.unit, m.places) if target is not None else "Not set", className="num"),
@@ -146,24 +147,24 @@ def headline_table(ctx: views.Context, heads: list[views.Headline]) -> html.Sect
 
 
 def trend_chart(head: views.Headline) -> html.Figure:
-    m = figures.meta(head.meta)
-    target = (head.benchmark or {}).get("target")
-    shown = [r for r in head.series if r.get("status") == "value"]
+    m = figures.meta(head.indicator)
+    target = head.benchmark.target if head.benchmark is not None else None
+    shown = [r for r in head.series if r.status == "value"]
     if head.problem or not shown:
-        symbols = sorted({str(r.get("status")) for r in head.series if r.get("status") in exports.SYMBOLS})
+        symbols = sorted({str(r.status) for r in head.series if r.status in exports.SYMBOLS})
         reason = head.problem or (
             "No figure can be shown for any period: " + "; ".join(f"{s}, {exports.SYMBOLS[s]}" for s in symbols) + "."
             if symbols else "There are no figures to show yet.")
         return components.chart(None, title=m.short_title, caption=m.title, summary="", table=None,
                                 table_caption="", empty_reason=reason, heading_level=3)
-    figure = figures.trend(head.series, head.meta, target=target, complete_to=head.period, breaks=head.breaks)
+    figure = figures.trend(head.series, head.indicator, target=target, complete_to=head.period, breaks=head.breaks)
     figure.update_layout(height=CHART_HEIGHT)
     return components.chart(
-        figure, title=figures.title_trend(head.series, head.meta, target=target, complete_to=head.period),
-        caption=f"{m.title}. {figures.source_caption(head.series, head.meta)}",
-        summary=figures.summary_trend(head.series, head.meta, target=target, complete_to=head.period,
+        figure, title=figures.title_trend(head.series, head.indicator, target=target, complete_to=head.period),
+        caption=f"{m.title}. {figures.source_caption(head.series, head.indicator)}",
+        summary=figures.summary_trend(head.series, head.indicator, target=target, complete_to=head.period,
                                       breaks=head.breaks),
-        table=figures.table_trend(head.series, head.meta, complete_to=head.period),
+        table=figures.table_trend(head.series, head.indicator, complete_to=head.period),
         table_caption=f"{m.title}, by period", heading_level=3, height=CHART_HEIGHT)
 
 

@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -38,7 +38,6 @@ from indicators.engine import (
     UnknownBreakdown,
     UnknownIndicator,
     UnknownPeriod,
-    indicator_metadata,
 )
 from indicators.vocabulary import SOURCE_COLUMN, TOTAL, Audience
 
@@ -95,11 +94,9 @@ def gather(engine: Engine, indicator_id: str, area: str, audience: Audience, *, 
                                         source=chosen, monthly=first.monthly, official=official).frame)
         except UnknownPeriod:
             continue  # this breakdown was not published for the period: the others still are
-    meta = indicator_metadata(first.indicator)
     frame = exports.combine_breakdowns(frames)
     mixed = official and chosen != "national" and (frame.get(SOURCE_COLUMN, pd.Series(dtype=object)) == "published").any()
-    meta["source_used"] = "official" if mixed else chosen
-    return exports.Table(meta=meta, frame=frame)
+    return exports.Table(indicator=first.indicator, source_used="official" if mixed else chosen, frame=frame)
 
 
 def year_period(engine: Engine, indicator_id: str, area: str, audience: Audience, period: str | None) -> str | None:
@@ -110,14 +107,10 @@ def year_period(engine: Engine, indicator_id: str, area: str, audience: Audience
         return None
     first = engine.result(indicator_id, area, audience)
     periods = list(dict.fromkeys(first.frame["period"]))
-    if period in periods:
-        return period
-    if re.fullmatch(r"\d{4}", period):
-        end = date(int(period), 12, 31)
-        ended = [p for p in periods if engine.period_end(first.indicator, first.source, p) <= end]
-        if ended:
-            return ended[-1]
-    raise UnknownPeriod(f"{indicator_id} has no period '{period}'", periods)
+    found = engine.period_for(first.indicator, first.source, periods, period)
+    if found is None:
+        raise UnknownPeriod(f"{indicator_id} has no period '{period}'", periods)
+    return found
 
 
 def book_context(engine: Engine, area_code: str, audience: Audience, period: str | None = None,
@@ -245,7 +238,7 @@ def _one_indicator(indicator_id: str) -> tuple[exports.Table, exports.Context, s
                        source=args["source"], monthly=args["by"] == "month")
     except EngineError as exc:
         raise _explain(exc, indicator_id) from None
-    context = book_context(engine, area, audience, args["period"], f"SEND data book: {table.meta['title']}")
+    context = book_context(engine, area, audience, args["period"], f"SEND data book: {table.indicator.title}")
     breakdown = None if args["breakdown"] in (None, ALL_BREAKDOWNS) else args["breakdown"]
     stem = [indicator_id, area, args["period"], breakdown, args["source"], args["by"], audience.value]
     return table, context, exports.file_stem(*stem)

@@ -12,7 +12,7 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from dashboard import filters
 from dashboard.access import engine as shared_engine
 from dashboard.format import format_period
-from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Theme
+from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Indicator, Theme
 from indicators.engine import (
     Area,
     Engine,
@@ -35,6 +35,7 @@ from indicators.engine import (
     UnknownIndicator,
     UnknownPeriod,
 )
+from indicators.results import Benchmark, RankedCouncil, Row, SeriesBreak
 from indicators.vocabulary import TOTAL, Audience
 
 LOG = logging.getLogger(__name__)
@@ -182,41 +183,41 @@ def looks_like_period(text: str) -> bool:
 # --- periods -------------------------------------------------------------------------------------------------
 
 def period_for(ctx: Context, indicator_id: str, source: str, periods: list[str]) -> str | None:
-    """The indicator's period a view's period means: the period itself when the indicator has it; for a year,
-    the latest period that had ended by the end of that year (the engine says when each period ends); None for
-    the latest (the engine's own choice). `periods` are in time order."""
+    """The indicator's period a view's period means (`Engine.period_for`: the period itself, or for a year the
+    latest period that had ended by its end); None for the latest (the engine's own choice); "" when nothing
+    had been published by the end of the year asked for. `periods` are in time order."""
     if ctx.period is None:
         return None
-    if ctx.period in periods:
-        return ctx.period
-    if len(ctx.period) != 4:
-        return None
-    indicator = ctx.engine.indicator(indicator_id)
-    end = date(int(ctx.period), 12, 31)
-    ended = [p for p in periods if ctx.engine.period_end(indicator, source, p) <= end]
-    return ended[-1] if ended else ""  # "" = nothing had been published by then
+    found = ctx.engine.period_for(ctx.engine.indicator(indicator_id), source, periods, ctx.period)
+    if found is None:
+        return "" if len(ctx.period) == 4 else None  # "" = nothing had been published by then
+    return found
 
 
-def totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def totals(rows: Sequence[Row]) -> list[Row]:
     """The all-children rows, in the engine's (time) order."""
-    return [r for r in rows if r.get("breakdown") == TOTAL]
+    return [r for r in rows if r.is_total]
 
 
 # --- one indicator's headline: what a tile or a theme row shows ---------------------------------------------
 
 @dataclass
 class Headline:
-    indicator_id: str
-    meta: dict[str, Any]
-    series: list[dict[str, Any]]  # all-children rows, every period
-    benchmark: dict[str, Any]
+    indicator: Indicator  # the catalogue entry
+    source: str  # the source the figures come from (local, aggregate or national)
+    series: list[Row]  # all-children rows, every period
+    benchmark: Benchmark | None
     period: str | None
     problem: str | None = None  # why there is no figure (plain words)
-    breaks: list[dict[str, str]] = field(default_factory=list)  # where the published series changes definition
+    breaks: tuple[SeriesBreak, ...] = ()  # where the published series changes definition
+
+    @property
+    def indicator_id(self) -> str:
+        return self.indicator.id
 
     @property
     def title(self) -> str:
-        return self.meta.get("short_title") or self.meta.get("title") or "Indicator"
+        return self.indicator.short_title or self.indicator.title or "Indicator"
 
 
 def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Headline:
@@ -227,39 +228,33 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
     except UnknownIndicator:
         raise
     except NotAvailable:
-        indicator = engine.indicator(indicator_id)
-        meta = {"id": indicator.id, "title": indicator.title, "short_title": indicator.short_title,
-                "theme": indicator.theme.value, "unit": indicator.definition.unit.value,
-                "polarity": indicator.polarity.value, "decimal_places": indicator.decimal_places}
-        return Headline(indicator_id, meta, [], {}, None,
+        return Headline(engine.indicator(indicator_id), "national", [], None, None,
                         f"No figures for {ctx.area.name}: this measure comes from data held locally by each "
                         "council, and only one council's local data is loaded here.")
     except EngineError as exc:
         LOG.warning("headline %s: %s", indicator_id, exc)
-        indicator = engine.indicator(indicator_id)
-        meta = {"id": indicator.id, "title": indicator.title, "short_title": indicator.short_title,
-                "theme": indicator.theme.value, "unit": indicator.definition.unit.value}
-        return Headline(indicator_id, meta, [], {}, None, "The figures could not be read for this area.")
-    meta = answer["indicator"]
-    series = totals(answer["rows"])
-    source = meta.get("source_used", "national")
+        return Headline(engine.indicator(indicator_id), "national", [], None, None,
+                        "The figures could not be read for this area.")
+    indicator, source = answer.indicator, answer.source_used
+    series = answer.totals
     # a provisional period (statutory clocks still running) is never the one a headline reports
-    chosen = period_for(ctx, indicator_id, source, [r["period"] for r in series if not r.get("provisional")])
-    bench = answer.get("benchmark") or {}
+    chosen = period_for(ctx, indicator_id, source, [r.period for r in series if not r.provisional])
+    bench = answer.benchmark
     if chosen == "":
-        return Headline(indicator_id, meta, series, {}, None,
+        return Headline(indicator, source, series, None, None,
                         f"No figures had been published by the end of {ctx.period}.")
-    if chosen and chosen != bench.get("period"):
+    if chosen and (bench is None or chosen != bench.period):
         try:
             bench = engine.benchmark(indicator_id, ctx.area.code, ctx.audience, period=chosen, source=source,
                                      forecast=forecast)
         except UnknownPeriod:
-            bench = {}
-    series = [r for r in series if chosen is None or _not_after(r["period"], bench.get("period"), series)]
-    breaks = answer.get("series_breaks") or []
-    if not bench or bench.get("period") is None:
-        return Headline(indicator_id, meta, series, bench, None, "No figures yet for this area.", breaks)
-    return Headline(indicator_id, meta, series, bench, bench.get("period"), breaks=breaks)
+            bench = None
+    last = bench.period if bench is not None else None
+    series = [r for r in series if chosen is None or _not_after(r.period, last, series)]
+    breaks = answer.series_breaks
+    if bench is None or bench.period is None:
+        return Headline(indicator, source, series, bench, None, "No figures yet for this area.", breaks)
+    return Headline(indicator, source, series, bench, bench.period, breaks=breaks)
 
 
 def staleness(ctx: Context, head: Headline, today: date | None = None) -> str | None:
@@ -268,7 +263,7 @@ def staleness(ctx: Context, head: Headline, today: date | None = None) -> str | 
     number of days (`data.settings.stale_after_days`) on `today` (default: the real date)."""
     from data import settings
 
-    if head.problem or not head.benchmark:
+    if head.problem or head.benchmark is None:
         return None
     today = today or date.today()
     words = []
@@ -279,7 +274,7 @@ def staleness(ctx: Context, head: Headline, today: date | None = None) -> str | 
         if days > settings.stale_after_days():
             words.append(f"The council's extract runs to {_day(ctx.engine.reference_date)}, {days} days ago (older "
                          f"than {settings.stale_after_days()} days).")
-    published = source == "national" or bool(head.benchmark.get("published"))
+    published = source == "national" or head.benchmark.published is not None
     if published and indicator.next_update and indicator.next_update < today:
         words.append(f"DfE was due to publish newer figures on {_day(indicator.next_update)}; load them to "
                      "update these.")
@@ -295,11 +290,11 @@ def shows_local(heads: list[Headline]) -> bool:
     return any(source_of(h) in ("local", "aggregate") and not h.problem for h in heads)
 
 
-def _not_after(period: str, last: str | None, series: list[dict[str, Any]]) -> bool:
+def _not_after(period: str, last: str | None, series: list[Row]) -> bool:
     """Whether `period` comes no later than `last` in the series' own (time) order."""
     if last is None:
         return True
-    order = [r["period"] for r in series]
+    order = [r.period for r in series]
     return last not in order or order.index(period) <= order.index(last)
 
 
@@ -430,35 +425,35 @@ def period_label(period: str | None) -> str:
 # --- one indicator page's data ------------------------------------------------------------------------------
 
 def source_of(head: Headline) -> str:
-    return head.meta.get("source_used", "national")
+    return head.source
 
 
-def yearly_rows(ctx: Context, indicator_id: str, head: Headline) -> list[dict[str, Any]]:
+def yearly_rows(ctx: Context, indicator_id: str, head: Headline) -> list[Row]:
     """The all-children rows by year up to the view's period (the headline's own series)."""
     return head.series
 
 
-def monthly_rows(ctx: Context, indicator_id: str, head: Headline) -> list[dict[str, Any]]:
+def monthly_rows(ctx: Context, indicator_id: str, head: Headline) -> list[Row]:
     """The all-children rows by month, for local figures that run by month (else empty)."""
     indicator = ctx.engine.indicator(indicator_id)
     if source_of(head) != "local" or indicator.local is None or not indicator.local.monthly:
         return []
     try:
-        rows = totals(ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, monthly=True, forecast=False)["rows"])
+        rows = ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, monthly=True, forecast=False).totals
     except EngineError as exc:
         LOG.warning("monthly %s: %s", indicator_id, exc)
         return []
     if ctx.period and head.period:  # a chosen period: the months up to its end
         end = ctx.engine.period_end(indicator, "local", head.period)
-        rows = [r for r in rows if ctx.engine.period_end(indicator, "local", r["period"]) <= end]
+        rows = [r for r in rows if ctx.engine.period_end(indicator, "local", r.period) <= end]
     return rows
 
 
-def last_ended(ctx: Context, indicator_id: str, source: str, rows: list[dict[str, Any]]) -> str | None:
+def last_ended(ctx: Context, indicator_id: str, source: str, rows: list[Row]) -> str | None:
     """The last of the rows' periods that had ended by the warehouse's reference date (the engine says when a
     period ends): later ones are shown as "so far"."""
     indicator = ctx.engine.indicator(indicator_id)
-    ended = [r["period"] for r in rows if ctx.engine.period_end(indicator, source, r["period"]) <= ctx.engine.reference_date]
+    ended = [r.period for r in rows if ctx.engine.period_end(indicator, source, r.period) <= ctx.engine.reference_date]
     return ended[-1] if ended else None
 
 
@@ -470,16 +465,16 @@ def offered_breakdowns(ctx: Context, indicator_id: str, head: Headline) -> list[
 
 
 def breakdown_rows(ctx: Context, indicator_id: str, breakdown: str | None,
-                   drill: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+                   drill: Mapping[str, str] | None = None) -> tuple[Row, ...]:
     """Every period's all-children rows and the breakdown's rows (empty when the engine has none), narrowed to
     the ward, school and need type chosen by drilling down (the engine checks them against its allowlists)."""
     narrowed = {DRILL_BREAKDOWN[k]: v for k, v in (drill or {}).items() if k in DRILL_BREAKDOWN}
     try:
         return ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False,
-                               filters=narrowed or None)["rows"]
+                               filters=narrowed or None).rows
     except EngineError as exc:
         LOG.info("breakdown %s %s: %s", indicator_id, breakdown, exc)
-        return []
+        return ()
 
 
 def ward_geojson() -> dict[str, Any] | None:
@@ -508,46 +503,25 @@ def _read_geojson(path: str, _mtime: int) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("features"), list) else None
 
 
-def as_series(rows: list[dict[str, Any]], value: str, name: str) -> list[dict[str, Any]]:
+def as_series(rows: Sequence[Row], value: str, name: str) -> list[Row]:
     """One breakdown value's rows over time as an all-children style series named `name` (so a trend chart
     can draw a ward's or a school's own line)."""
-    return [{**r, "breakdown": TOTAL, "breakdown_value": TOTAL, "area_name": name}
-            for r in rows if str(r.get("breakdown_value")) == value and r.get("breakdown") != TOTAL]
+    return [r.model_copy(update={"breakdown": TOTAL, "breakdown_value": TOTAL, "area_name": name})
+            for r in rows if str(r.breakdown_value) == value and not r.is_total]
 
 
-def ranked_councils(ctx: Context, indicator_id: str, bench: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every council's published value for the benchmark's published period (for the ranked view). Empty when
-    the indicator has no published figures. One engine call per council, so the answer is kept per warehouse
-    version, indicator, period and audience."""
-    published = bench.get("published") or {}
-    period = published.get("period")
+def ranked_councils(ctx: Context, indicator_id: str, bench: Benchmark | None) -> tuple[RankedCouncil, ...]:
+    """Every council's published value for the benchmark's published period (for the ranked view): the engine's
+    `ranked`, kept in its cache by warehouse version. Empty when the indicator has no published figures."""
+    period = bench.published.period if bench is not None and bench.published is not None else None
     if not period:
-        return []
-    return list(_ranked(ctx.engine, ctx.engine.version, indicator_id, str(period), ctx.audience))
+        return ()
+    return ctx.engine.ranked(indicator_id, str(period), ctx.audience)
 
 
-@functools.lru_cache(maxsize=256)
-def _ranked(engine: Engine, version: str, indicator_id: str, period: str, audience: Audience) -> tuple[dict, ...]:
-    out = []
-    for code, name in [(a.code, a.name) for a in engine.areas() if a.level == LA_LEVEL]:
-        try:
-            result = engine.result(indicator_id, code, audience, period=period, source="national")
-        except EngineError:
-            continue
-        frame = result.frame[result.frame["breakdown"] == TOTAL]
-        if frame.empty:
-            continue
-        row = frame.iloc[0]
-        value = row["value"]
-        if value != value or row["status"] != "value":  # NaN or a symbol: not ranked
-            continue
-        out.append({"area_code": code, "area_name": name, "value": float(value), "status": "value"})
-    return tuple(out)
-
-
-def breakdown_values(rows: list[dict[str, Any]]) -> list[str]:
+def breakdown_values(rows: Sequence[Row]) -> list[str]:
     """The distinct values of a breakdown's rows (the allowlist for a drill-down choice)."""
-    return list(dict.fromkeys(str(r["breakdown_value"]) for r in rows if r.get("breakdown_value") not in (None, "")))
+    return list(dict.fromkeys(str(r.breakdown_value) for r in rows if r.breakdown_value not in (None, "")))
 
 
 # --- drill-down: ward -> its schools -> need types ---------------------------------------------------------------
@@ -567,7 +541,7 @@ def drill_allowlist(ctx: Context, indicator_id: str, key: str) -> list[str]:
         answer = ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, breakdown=breakdown, forecast=False)
     except EngineError:
         return []
-    return breakdown_values([r for r in answer["rows"] if r["breakdown"] == breakdown])
+    return breakdown_values([r for r in answer.rows if r.breakdown == breakdown])
 
 
 def clicked_values(click: object) -> list[str]:

@@ -113,10 +113,10 @@ def cmd_show(args) -> int:
         writer = csv.DictWriter(sys.stdout, fieldnames=[*RESULT_COLUMNS, SOURCE_COLUMN, "provisional"],
                                 lineterminator="\n")
         writer.writeheader()
-        for row in answer["rows"]:
-            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        for row in answer.rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in row.as_json().items()})
     else:
-        print(json.dumps(_clean(answer), indent=2, allow_nan=False))
+        print(json.dumps(_clean(answer.as_json()), indent=2, allow_nan=False))
     return 0
 
 

@@ -56,7 +56,7 @@ def published_series(engine: Any, indicator_id: str) -> dict[str, pd.Series]:
         frame = result.frame[result.frame["breakdown"] == TOTAL].sort_values("period")
         breaks = engine.series_breaks(result.indicator, result.area)
         if breaks:  # one definition only: the run since the last series break
-            frame = frame[frame["period"] >= breaks[-1]["period"]]
+            frame = frame[frame["period"] >= breaks[-1].period]
         run: list[tuple[str, float]] = []
         for period, value, status in zip(frame["period"], frame["value"], frame["status"], strict=True):
             usable = status == "value" and pd.notna(value)

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from indicators.vocabulary import Polarity, Status, Unit
+
+if TYPE_CHECKING:
+    from indicators.results import Benchmark
 
 Band = str  # "A" | "B" | "C" | "D"
 
@@ -62,6 +65,25 @@ def poisson_interval(count: float, level: float = 0.95) -> tuple[float, float]:
     lower = 0.0 if k == 0 else stats.chi2.ppf(alpha / 2, 2 * k) / 2
     upper = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
     return float(lower), float(upper)
+
+
+Z95 = 1.959963984540054  # two-sided 95%
+Z998 = 3.090232306167813  # two-sided 99.8%
+
+
+def control_limits(p: float, n: float | np.ndarray, z: float = Z95) -> tuple[Any, Any]:
+    """Lower and upper control limits (as proportions, clipped to 0..1) around the rate `p` for a
+    denominator `n`, by the normal approximation to the binomial: p ± z·√(p(1−p)/n). For a funnel plot of
+    schools (or any units of different sizes) around the area's rate.
+
+    E.g. p = 0.2, n = 100, z = 1.96: 0.2 ± 1.96 × 0.04 = 0.1216 and 0.2784.
+    """
+    n = np.asarray(n, dtype=float)
+    half = z * np.sqrt(p * (1 - p) / n)
+    lower, upper = np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
 
 
 # --- statistical neighbours, rank and quartile band ------------------------------------------------------
@@ -301,10 +323,9 @@ def confidence_interval(point: Mapping[str, Any] | pd.Series | None, unit: Unit,
 # --- the one headline rating -------------------------------------------------------------------------------
 
 RATING_ORDER = ("target", "neighbours", "england")
-_RATING_KEYS = {"neighbours": "rag_against_neighbours", "england": "rag_against_england"}
 
 
-def rating(bench: Mapping[str, Any]) -> tuple[str | None, str]:
+def rating(bench: Benchmark | None) -> tuple[str | None, str]:
     """The one rating a measure shows, and what it is against, from its benchmark block (`Engine.benchmark`).
 
     Tile, narrative and board pack all call this, so they cannot disagree. The area's target where the
@@ -313,14 +334,15 @@ def rating(bench: Mapping[str, Any]) -> tuple[str | None, str]:
     None (not rated); against "target", "neighbours", "england", or "target_unrated" when a target is set
     but the figure could not be rated against it.
     """
-    target = bench.get("target") or {}
-    if target.get("rag"):
-        return target["rag"], "target"
-    for against in RATING_ORDER[1:]:
-        rag = bench.get(_RATING_KEYS[against])
-        if rag in ("green", "amber", "red"):
-            return rag, against
-    return None, "target" if target.get("target") is None else "target_unrated"
+    target = bench.target if bench is not None else None
+    if target is not None and target.rag:
+        return target.rag, "target"
+    against = {"neighbours": bench.rag_against_neighbours if bench is not None else None,
+               "england": bench.rag_against_england if bench is not None else None}
+    for name in RATING_ORDER[1:]:
+        if against[name] in ("green", "amber", "red"):
+            return against[name], name
+    return None, "target" if target is None or target.target is None else "target_unrated"
 
 
 # --- rank per 10,000 of the population ----------------------------------------------------------------------

@@ -48,21 +48,31 @@ from indicators.catalogue import (
 )
 from indicators.catalogue.model import NationalSource
 from indicators.disclosure import protect_families
+from indicators.results import (
+    SOURCES,
+    AreaInfo,
+    Benchmark,
+    Forecast,
+    RankedCouncil,
+    Row,
+    SeriesBreak,
+    Shown,
+    indicator_metadata,  # noqa: F401 - the catalogue entry as plain data (indicators.results), kept importable here
+)
 from indicators.targets import AreaTargets, load_targets
 from indicators.vocabulary import (
     RESULT_COLUMNS,
     SOURCE_COLUMN,
     TOTAL,
     Audience,
-    Benchmark,
     Polarity,
     RowSource,
     Status,
     Unit,
 )
+from indicators.vocabulary import Benchmark as Comparator
 
 ENGLAND = "E92000001"
-SOURCES = ("local", "aggregate", "national")
 ROW_SOURCE = {"local": RowSource.LOCAL.value, "aggregate": RowSource.PARTNER.value,
               "national": RowSource.PUBLISHED.value}
 LOCAL_FRAME = SQL_DIR / "local" / "_frame.sql"
@@ -76,6 +86,7 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 # Beside RESULT_COLUMNS every result carries `provisional`: True for a period whose cohort still has statutory
 # clocks running at the reference date (local clock measures only). protect() keeps extra columns as they are.
 PROVISIONAL = "provisional"
+ANSWERS = "typed1"  # show() and benchmark() answer with `indicators.results` models
 
 
 # --- errors: each carries the valid choices so callers can list them --------------------------------------
@@ -134,16 +145,6 @@ class Result:
     @property
     def published(self) -> bool:
         return self.source == "national"
-
-
-def indicator_metadata(indicator: Indicator) -> dict[str, Any]:
-    """The catalogue entry as plain data (for JSON, the data book's metadata sheet and the dictionary page)."""
-    meta = indicator.model_dump(mode="json", exclude={"local", "national", "aggregate"})
-    meta["unit"] = indicator.definition.unit.value
-    meta["breakdown_labels"] = {b: BREAKDOWNS[b] for b in indicator.breakdowns}
-    meta["sources"] = [s for s in SOURCES if _has_source(indicator, s)]
-    meta["tables"] = indicator.tables
-    return meta
 
 
 def _has_source(indicator: Indicator, source: str) -> bool:
@@ -228,7 +229,8 @@ class Engine:
         return counts
 
     def _key(self, *parts: object) -> str:
-        return ":".join(["ind", self.version, self.catalogue.digest, *map(str, parts)])
+        # ANSWERS names the form of cached answers, so a cache filled by older code is never read back
+        return ":".join(["ind", ANSWERS, self.version, self.catalogue.digest, *map(str, parts)])
 
     def _cached(self, key: str, compute) -> Any:
         hit = self.cache.get(key)
@@ -516,7 +518,7 @@ class Engine:
         rows = frame[(frame["area_code"] == area.code) & (frame["status"] == Status.VALUE.value)]
         return set(rows["period"])
 
-    def series_breaks(self, indicator: Indicator, area: Area) -> list[dict[str, str]]:
+    def series_breaks(self, indicator: Indicator, area: Area) -> list[SeriesBreak]:
         """Where the area's published all-children series moves from one release to another whose definition
         differs (the catalogue's `series_break`): the first period of the newer release, and what changed."""
         notes = {n.dataset: n.series_break for n in indicator.national if n.series_break}
@@ -528,7 +530,7 @@ class Engine:
         out, before = [], None
         for period, dataset in zip(rows["period"], rows[DATASET_COLUMN], strict=True):
             if before is not None and dataset != before and notes.get(before):
-                out.append({"period": str(period), "note": notes[before]})
+                out.append(SeriesBreak(period=str(period), note=notes[before]))
             before = dataset
         return out
 
@@ -553,6 +555,21 @@ class Engine:
         out["area_name"] = area.name
         return out
 
+    def period_for(self, indicator: Indicator, source: str, periods: list[str], asked: str | None) -> str | None:
+        """The indicator's own period that a period asked of several indicators at once means: the period itself
+        when the indicator has it; for a year (`2024`), the latest of `periods` (in time order) that had ended by
+        the end of that year (an academic year 2023/24, a financial year 2023-24); else None."""
+        if asked is None:
+            return None
+        if asked in periods:
+            return asked
+        if re.fullmatch(r"\d{4}", asked):
+            end = date(int(asked), 12, 31)
+            ended = [p for p in periods if self.period_end(indicator, source, p) <= end]
+            if ended:
+                return ended[-1]
+        return None
+
     def periods(self, indicator_id: str, area: str, audience: Audience, *, source: str | None = None,
                 monthly: bool = False) -> list[str]:
         return sorted(self.result(indicator_id, area, audience, source=source, monthly=monthly).frame["period"].unique())
@@ -560,7 +577,7 @@ class Engine:
     # --- benchmarks ----------------------------------------------------------------------------------------
 
     def benchmark(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
-                  source: str | None = None, forecast: bool = True) -> dict[str, Any]:
+                  source: str | None = None, forecast: bool = True) -> Benchmark:
         """Where the area stands: its own trend, target and, from the published figures, its statistical
         neighbours, region, England, rank and quartile band; for counts, a demand forecast (the slowest part:
         a tile can leave it out with forecast=False). Every figure is protected for `audience`."""
@@ -571,7 +588,7 @@ class Engine:
         return self._cached(key, lambda: self._benchmark(indicator, where, audience, period, source, forecast))
 
     def _benchmark(self, indicator: Indicator, where: Area, audience: Audience, period: str | None,
-                   source: str | None, forecast: bool) -> dict[str, Any]:
+                   source: str | None, forecast: bool) -> Benchmark:
         indicator_id = indicator.id
         own = self.result(indicator_id, where.code, audience, source=source)
         unit, polarity = indicator.definition.unit, indicator.polarity
@@ -615,7 +632,7 @@ class Engine:
             out["published"] = self._published_block(indicator, where, out.get("period"), own.source)
         if indicator.forecast and forecast:
             breaks = self.series_breaks(indicator, where) if indicator.national else []
-            since = totals[totals["period"].map(_period_key) >= _period_key(breaks[-1]["period"])] if breaks else totals
+            since = totals[totals["period"].map(_period_key) >= _period_key(breaks[-1].period)] if breaks else totals
             out["forecast"] = self._forecast(indicator, own.source, since)  # one definition: since the last break
         if out[PROVISIONAL]:  # asked for by name: shown, but never rated or given a direction
             out["direction_of_travel"] = None
@@ -623,7 +640,27 @@ class Engine:
             out.pop("rag_against_england", None)
             if out.get("target"):
                 out["target"]["rag"] = None
-        return out
+        return Benchmark.model_validate(out)  # only the fields set here: its JSON is the block as built
+
+    def ranked(self, indicator_id: str, period: str, audience: Audience) -> tuple[RankedCouncil, ...]:
+        """Every council's published all-children figure for a period, by council name: the values the rank and
+        quartile band of `benchmark()` are worked out over (published figures: the same for every audience).
+        Councils without a figure (a symbol) are left out; empty when the indicator is not published."""
+        Audience(audience)
+        indicator = self.indicator(indicator_id)
+        if not indicator.national:
+            return ()
+        key = self._key("ranked", indicator.id, period)
+        return self._cached(key, lambda: self._ranked(indicator, str(period)))
+
+    def _ranked(self, indicator: Indicator, period: str) -> tuple[RankedCouncil, ...]:
+        frame = self._frame(indicator, "national", TOTAL, False)
+        rows = frame[(frame["period"] == period) & (frame["breakdown"] == TOTAL)
+                     & frame["area_code"].isin(self._la_codes) & (frame["status"] == Status.VALUE.value)
+                     & frame["value"].notna()].drop_duplicates("area_code")
+        values = dict(zip(rows["area_code"], rows["value"], strict=True))
+        return tuple(RankedCouncil(area_code=a.code, area_name=a.name, value=float(values[a.code]))
+                     for a in self.areas() if a.code in values)
 
     def settled(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> pd.DataFrame:
         """The rows of periods that have ended and whose statutory clocks have all run out by the reference
@@ -661,7 +698,7 @@ class Engine:
         block = target.model_dump()
         block["rag"] = (benchmarks.rag_against_target(value, target.target, indicator.polarity, target.tolerance)
                         if target.target is not None else None)
-        return block
+        return block  # a dict until the benchmark is complete (a provisional period clears `rag`), then `Target`
 
     def _published_block(self, indicator: Indicator, area: Area, period: str | None, source: str) -> dict[str, Any]:
         frame = self._frame(indicator, "national", TOTAL, False)
@@ -683,10 +720,10 @@ class Engine:
             block["region_name"] = self.area_name(region)
             block["region_value"] = _num(by_code.at[region, "value"])
         block["england_value"] = _num(by_code["value"].get(ENGLAND))
-        if area.level == "Local authority" and Benchmark.STATISTICAL_NEIGHBOURS in indicator.comparators:
+        if area.level == "Local authority" and Comparator.STATISTICAL_NEIGHBOURS in indicator.comparators:
             block.update({k: v for k, v in benchmarks.neighbour_summary(
                 las, area.code, self.neighbours(area.code)).items() if k != "la_code"})
-        if area.level == "Local authority" and Benchmark.ALL_LAS in indicator.comparators:
+        if area.level == "Local authority" and Comparator.ALL_LAS in indicator.comparators:
             if indicator.definition.unit is Unit.COUNT:  # a raw count ranks council sizes: rank it per 10,000
                 las = benchmarks.per_10000(las, self._population_0_25(period))
                 if las.empty:
@@ -701,7 +738,7 @@ class Engine:
             block["quartile_band"] = benchmarks.quartile_band(las, area.code, indicator.polarity)
             cuts = benchmarks.quartile_cut_points(las)
             block["quartile_cut_points"] = list(cuts) if cuts else None
-        return block
+        return block  # validated as `Published` with the rest of the benchmark
 
     def _population_0_25(self, period: str) -> pd.DataFrame:
         """Every council's resident population aged 0-25 for a period, from published facts whose measure is
@@ -726,7 +763,7 @@ class Engine:
                WHERE new_la_code = $la AND model = (SELECT max(model) FROM stat_neighbour)
                ORDER BY sn_rank""", {"la": la_code})["sn_new_la_code"]))
 
-    def _forecast(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> dict[str, Any]:
+    def _forecast(self, indicator: Indicator, source: str, totals: pd.DataFrame) -> Forecast:
         """Demand forecast for a count: up to three periods ahead with a prediction interval
         (`indicators.forecast.forecast_counts`), from the settled periods (ended, no clocks running), with the
         band and the track record the committed backtest gives the indicator (`backtest`: figures by horizon)."""
@@ -742,11 +779,12 @@ class Engine:
         # sees the same figures shares one fit (and one that sees suppressed figures gets its own).
         key = self._key("forecast", indicator.id, *(f"{p}={v}" for p, v in series.items()))
         frame = self._cached(key, lambda: forecast_counts(series, 3, calibration=calibration))
-        return {"method": frame.attrs.get("method"), "level": frame.attrs.get("level"),
-                "reason": frame.attrs.get("reason"), "note": frame.attrs.get("note"),
-                "based_on": list(ended["period"]), "backtest": tested["horizons"] if tested else None,
-                "rows": [{"period": str(r["period"]), "forecast": _num(r["forecast"]), "lower": _num(r["lower"]),
-                          "upper": _num(r["upper"])} for r in frame.to_dict("records")]}
+        return Forecast.model_validate({
+            "method": frame.attrs.get("method"), "level": frame.attrs.get("level"),
+            "reason": frame.attrs.get("reason"), "note": frame.attrs.get("note"),
+            "based_on": list(ended["period"]), "backtest": tested["horizons"] if tested else None,
+            "rows": [{"period": str(r["period"]), "forecast": _num(r["forecast"]), "lower": _num(r["lower"]),
+                      "upper": _num(r["upper"])} for r in frame.to_dict("records")]})
 
     def warm(self, indicator_ids: list[str] | None = None) -> int:
         """Compute every indicator's all-children figures for every source and area into the cache (e.g. in a
@@ -821,8 +859,9 @@ class Engine:
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
              breakdown: str | None = None, source: str | None = None, forecast: bool = True,
              monthly: bool = False, filters: Mapping[str, str] | None = None, official: bool = True,
-             ) -> dict[str, Any]:
-        """The indicator's metadata, its protected rows and its benchmark block, as plain data (cached).
+             ) -> Shown:
+        """The indicator's catalogue entry, its protected rows and its benchmark block (cached; `as_json()` is
+        the plain data the command line prints).
         monthly: every month's rows instead of every year's (local figures that run by month)."""
         audience = Audience(audience)
         # Only a valid request is ever stored, so a hit needs no further checks; a miss validates in result().
@@ -838,21 +877,19 @@ class Engine:
         self.cache.set(key, answer)
         return answer
 
-    def _show(self, result: Result, period: str | None, forecast: bool = True) -> dict[str, Any]:
+    def _show(self, result: Result, period: str | None, forecast: bool = True) -> Shown:
         indicator_id, area, audience = result.indicator.id, result.area.code, result.audience
-        meta = indicator_metadata(result.indicator)
-        meta["source_used"] = result.source
-        rows = [_row(r) for r in result.frame.to_dict("records")]
+        rows = tuple(Row(**_row(r)) for r in result.frame.to_dict("records"))
         try:
             bench = self.benchmark(indicator_id, area, audience, period=period if period and not _MONTH.match(period)
                                    else None, source=result.source, forecast=forecast)
         except UnknownPeriod:
-            bench = {}
-        return {"indicator": meta, "area": {"code": result.area.code, "name": result.area.name,
-                                            "level": result.area.level},
-                "audience": result.audience.value, "rows": rows, "benchmark": bench,
-                "series_breaks": self.series_breaks(result.indicator, result.area) if result.indicator.national
-                else []}
+            bench = None
+        return Shown(indicator=result.indicator, source_used=result.source,
+                     area=AreaInfo(code=result.area.code, name=result.area.name, level=result.area.level),
+                     audience=result.audience.value, rows=rows, benchmark=bench,
+                     series_breaks=tuple(self.series_breaks(result.indicator, result.area))
+                     if result.indicator.national else ())
 
 
 _shared: dict[str, tuple[tuple[int, ...], Engine]] = {}

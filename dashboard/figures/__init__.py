@@ -1,8 +1,9 @@
 """Pure figure functions: engine output in, `plotly.graph_objects.Figure` out.
 
-Every function here takes what the engine already returned (`Engine.show()`'s dict, its `rows`, or its
-`benchmark` block) and the indicator's metadata (`show()["indicator"]`, or a catalogue `Indicator`), and
-returns a figure. No I/O, no engine calls, no randomness: the same input always gives the same figure.
+Every function here takes what the engine already returned (`Engine.show()`'s answer, its `rows`, or its
+`benchmark` block: `indicators.results` models) and the indicator (`show().indicator`, the catalogue
+`Indicator`, or a `Meta`), and returns a figure. Statistics (quartile cut points, control limits) come from the
+engine's answer or `indicators.benchmarks`, never a copy here. No I/O, no engine calls, no randomness: the same input always gives the same figure.
 
 Rules every figure keeps:
 * it always returns a figure: no data gives an annotated empty figure (`empty_figure`), never an exception;
@@ -36,7 +37,6 @@ from dashboard.figures.layout import empty_figure, safe_text
 from dashboard.figures.ranked import _spread as _spread  # the band labels' spacing, tested on its own
 from dashboard.figures.ranked import (
     quartile_bands,
-    quartile_cut_points,
     ranked_all_las,
     summary_ranked,
     table_ranked,
@@ -44,9 +44,6 @@ from dashboard.figures.ranked import (
 )
 from dashboard.figures.rows import COLUMNS, TOTAL, Meta, frame, meta
 from dashboard.figures.schools import (
-    Z95,
-    Z998,
-    control_limits,
     funnel_plot,
     summary_funnel,
     table_funnel,
@@ -87,14 +84,14 @@ from dashboard.format import (
 )
 
 __all__ = [
-    "COLUMNS", "TOTAL", "SYMBOLS", "SYMBOL_EXPLANATIONS", "SOURCE_LABELS", "PROVISIONAL_KEY", "Z95", "Z998",
+    "COLUMNS", "TOTAL", "SYMBOLS", "SYMBOL_EXPLANATIONS", "SOURCE_LABELS", "PROVISIONAL_KEY",
     "Meta", "meta", "frame", "format_period", "format_number", "format_value", "format_change", "symbol_text",
     "subject_phrase", "ordinal", "safe_text", "empty_figure", "trend", "sparkline", "title_trend",
     "summary_trend", "table_trend", "source_labels", "source_caption", "value_source_text",
     "caption_provisional", "backtest_sentence", "benchmark_bars", "title_benchmark", "summary_benchmark",
     "table_benchmark", "ranked_all_las", "title_ranked", "summary_ranked", "table_ranked",
-    "quartile_cut_points", "quartile_bands", "breakdown_bars", "caption_breakdown", "title_breakdown",
+    "quartile_bands", "breakdown_bars", "caption_breakdown", "title_breakdown",
     "summary_breakdown", "table_breakdown", "ward_map", "title_ward_map", "summary_ward_map", "hex_layout",
     "short_name", "text_colour_for", "funnel_plot", "title_funnel", "summary_funnel", "table_funnel",
-    "control_limits", "equity_gap", "title_equity_gap", "summary_equity_gap", "table_equity_gap",
+    "equity_gap", "title_equity_gap", "summary_equity_gap", "table_equity_gap",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -20,30 +19,36 @@ from dashboard.figures.layout import (
 from dashboard.figures.rows import meta, sort_best_first
 from dashboard.format import as_number, format_period, format_value, ordinal, symbol_text
 from dashboard.theme import COMPARATOR, HIGHLIGHT, MUTED_COLOUR, NEIGHBOUR, TEXT_COLOUR
+from indicators.results import Benchmark, Published
 
 
-def _benchmark_entries(benchmark: Mapping[str, Any] | None, unit: str = "percent"
+def _published(benchmark: Benchmark | None) -> tuple[Published, str]:
+    """The benchmark's published comparators (empty when it has none) and the area's name."""
+    if benchmark is None:
+        return Published(), "This area"
+    return benchmark.published or Published(), benchmark.area_name or "This area"
+
+
+def _benchmark_entries(benchmark: Benchmark | None, unit: str = "percent"
                        ) -> tuple[list[dict[str, Any]], str | None]:
-    benchmark = benchmark or {}
-    pub = benchmark.get("published") or {}
-    area = benchmark.get("area_name") or "This area"
-    entries = [{"kind": "area", "name": area, "value": as_number(pub.get("la_value"))}]
-    for n in pub.get("neighbours") or []:
-        entries.append({"kind": "neighbour", "name": n.get("area_name") or f"Statistical neighbour {n.get('rank')}",
-                        "value": as_number(n.get("value"))})
-    if pub.get("sn_mean") is not None or pub.get("neighbours"):
-        entries.append({"kind": "average", "name": "Statistical neighbours' average", "value": as_number(pub.get("sn_mean"))})
+    pub, area = _published(benchmark)
+    entries = [{"kind": "area", "name": area, "value": as_number(pub.la_value)}]
+    for n in pub.neighbours:
+        entries.append({"kind": "neighbour", "name": n.area_name or f"Statistical neighbour {n.rank}",
+                        "value": as_number(n.value)})
+    if pub.sn_mean is not None or pub.neighbours:
+        entries.append({"kind": "average", "name": "Statistical neighbours' average", "value": as_number(pub.sn_mean)})
     if unit == "count":  # a region's or England's total is no yardstick for one LA's count
-        return entries, pub.get("period")
-    if pub.get("region_name"):
-        entries.append({"kind": "average", "name": f"{pub['region_name']} (region)", "value": as_number(pub.get("region_value"))})
-    if "england_value" in pub:
-        entries.append({"kind": "average", "name": "England", "value": as_number(pub.get("england_value"))})
-    return entries, pub.get("period")
+        return entries, pub.period
+    if pub.region_name:
+        entries.append({"kind": "average", "name": f"{pub.region_name} (region)", "value": as_number(pub.region_value)})
+    if "england_value" in pub.model_fields_set:  # England is listed (with its symbol) whenever it was looked up
+        entries.append({"kind": "average", "name": "England", "value": as_number(pub.england_value)})
+    return entries, pub.period
 
 
 @safe_text
-def benchmark_bars(benchmark: Mapping[str, Any] | None, indicator: Any) -> go.Figure:
+def benchmark_bars(benchmark: Benchmark | None, indicator: Any) -> go.Figure:
     """The area beside each of its statistical neighbours, their average, the region and England.
 
     From the benchmark block's `published` figures (all for the same published period). Sorted best first
@@ -96,21 +101,19 @@ def _compare(value: float, other: float) -> str:
     return "above" if value > other else "below" if value < other else "level with"
 
 
-def title_benchmark(benchmark: Mapping[str, Any] | None, indicator: Any) -> str:
+def title_benchmark(benchmark: Benchmark | None, indicator: Any) -> str:
     """E.g. "Plans issued in 20 weeks: Bristol, City of below its statistical neighbours and England in 2024"."""
     m = meta(indicator)
-    benchmark = benchmark or {}
-    pub = benchmark.get("published") or {}
-    area = benchmark.get("area_name") or "This area"
-    value = as_number(pub.get("la_value"))
+    pub, area = _published(benchmark)
+    value = as_number(pub.la_value)
     if value is None:
         return f"{m.short_title}: no published figure for {area} to compare"
     parts = []
-    if as_number(pub.get("sn_mean")) is not None:
-        parts.append(("its statistical neighbours", _compare(value, pub["sn_mean"])))
-    if as_number(pub.get("england_value")) is not None and m.unit != "count":
-        parts.append(("England", _compare(value, pub["england_value"])))
-    when = f" in {format_period(pub['period'])}" if pub.get("period") else ""
+    if as_number(pub.sn_mean) is not None:
+        parts.append(("its statistical neighbours", _compare(value, pub.sn_mean)))
+    if as_number(pub.england_value) is not None and m.unit != "count":
+        parts.append(("England", _compare(value, pub.england_value)))
+    when = f" in {format_period(pub.period)}" if pub.period else ""
     if not parts:
         return f"{m.short_title} in {area}: {format_value(value, m.unit, m.places)}{when}"
     if len(parts) == 2 and parts[0][1] == parts[1][1]:
@@ -119,42 +122,40 @@ def title_benchmark(benchmark: Mapping[str, Any] | None, indicator: Any) -> str:
     return f"{m.short_title}: {area} {said}{when}"
 
 
-def summary_benchmark(benchmark: Mapping[str, Any] | None, indicator: Any) -> str:
+def summary_benchmark(benchmark: Benchmark | None, indicator: Any) -> str:
     """E.g. "In 2024, Bristol, City of's figure was 17.3%, below its statistical neighbours' average of 47.5%
     and England's 45.9%. It ranked 131st of 153 councils (1 is best), in quartile band D." """
     m = meta(indicator)
-    benchmark = benchmark or {}
-    pub = benchmark.get("published") or {}
-    area = benchmark.get("area_name") or "This area"
-    value = as_number(pub.get("la_value"))
-    when = f"In {format_period(pub['period'])}, " if pub.get("period") else ""
+    pub, area = _published(benchmark)
+    value = as_number(pub.la_value)
+    when = f"In {format_period(pub.period)}, " if pub.period else ""
     if value is None:
         return f"There is no published figure for {area} to compare with its statistical neighbours and England."
     text = f"{when}{area}'s figure was {format_value(value, m.unit, m.places)}"
     comparisons = []
-    if as_number(pub.get("sn_mean")) is not None:
-        comparisons.append(f"{_compare(value, pub['sn_mean'])} its statistical neighbours' average of "
-                           f"{format_value(pub['sn_mean'], m.unit, m.places)}")
-    if as_number(pub.get("region_value")) is not None and pub.get("region_name") and m.unit != "count":
-        comparisons.append(f"{_compare(value, pub['region_value'])} the {pub['region_name']} figure of "
-                           f"{format_value(pub['region_value'], m.unit, m.places)}")
-    if as_number(pub.get("england_value")) is not None and m.unit != "count":
-        comparisons.append(f"{_compare(value, pub['england_value'])} England's "
-                           f"{format_value(pub['england_value'], m.unit, m.places)}")
+    if as_number(pub.sn_mean) is not None:
+        comparisons.append(f"{_compare(value, pub.sn_mean)} its statistical neighbours' average of "
+                           f"{format_value(pub.sn_mean, m.unit, m.places)}")
+    if as_number(pub.region_value) is not None and pub.region_name and m.unit != "count":
+        comparisons.append(f"{_compare(value, pub.region_value)} the {pub.region_name} figure of "
+                           f"{format_value(pub.region_value, m.unit, m.places)}")
+    if as_number(pub.england_value) is not None and m.unit != "count":
+        comparisons.append(f"{_compare(value, pub.england_value)} England's "
+                           f"{format_value(pub.england_value, m.unit, m.places)}")
     if comparisons:
         text += ", " + (", ".join(comparisons[:-1]) + " and " + comparisons[-1] if len(comparisons) > 1
                         else comparisons[0])
     text += "."
-    if pub.get("rank") is not None and pub.get("rank_out_of"):
+    if pub.rank is not None and pub.rank_out_of:
         order = "1 is best" if m.judged else "1 is highest"
-        text += f" It ranked {ordinal(int(pub['rank']))} of {int(pub['rank_out_of'])} councils ({order})"
-        text += f", in quartile band {pub['quartile_band']}." if pub.get("quartile_band") else "."
+        text += f" It ranked {ordinal(pub.rank)} of {pub.rank_out_of} councils ({order})"
+        text += f", in quartile band {pub.quartile_band}." if pub.quartile_band else "."
     if m.judged:
         text += f" For this measure {better_word(m)}."
     return text
 
 
-def table_benchmark(benchmark: Mapping[str, Any] | None, indicator: Any) -> pd.DataFrame:
+def table_benchmark(benchmark: Benchmark | None, indicator: Any) -> pd.DataFrame:
     """Area, Value, Compared as (this area / statistical neighbour / average), sorted as in the chart."""
     m = meta(indicator)
     entries, _ = _benchmark_entries(benchmark, m.unit)

@@ -14,10 +14,13 @@ from dashboard.figures.layout import axis_format, axis_title, better_word, empty
 from dashboard.figures.rows import Meta, meta
 from dashboard.format import format_period, format_value, ordinal
 from dashboard.theme import BAND_FILLS, HIGHLIGHT, MUTED_COLOUR, NEIGHBOUR, OTHER, TEXT_COLOUR
+from indicators import benchmarks
+from indicators.results import RankedCouncil
 
 
-def _ranked(values: pd.DataFrame | Sequence[Mapping[str, Any]], m: Meta) -> pd.DataFrame:
-    df = values.copy() if isinstance(values, pd.DataFrame) else pd.DataFrame(list(values or []))
+def _ranked(values: pd.DataFrame | Sequence[RankedCouncil | Mapping[str, Any]], m: Meta) -> pd.DataFrame:
+    df = values.copy() if isinstance(values, pd.DataFrame) else pd.DataFrame(
+        [v.model_dump() if isinstance(v, RankedCouncil) else v for v in values or []])
     for column in ("area_code", "area_name", "value"):
         if column not in df.columns:
             df[column] = None
@@ -31,15 +34,6 @@ def _ranked(values: pd.DataFrame | Sequence[Mapping[str, Any]], m: Meta) -> pd.D
     ascending = m.low_is_good
     df["rank"] = df["value"].rank(method="min", ascending=ascending).astype(int)
     return df.sort_values(["rank", "area_name"]).reset_index(drop=True)
-
-
-def quartile_cut_points(values: pd.DataFrame | Sequence[Mapping[str, Any]]) -> tuple[float, float, float] | None:
-    """25th, 50th and 75th percentiles of the values (linear interpolation, LAIT's method), None if empty."""
-    df = _ranked(values, meta(None))
-    if df.empty:
-        return None
-    q25, q50, q75 = np.percentile(df["value"].to_numpy(), [25, 50, 75])
-    return float(q25), float(q50), float(q75)
 
 
 def quartile_bands(cuts: Sequence[float], low: float, high: float, polarity: str) -> list[dict[str, Any]]:
@@ -69,21 +63,23 @@ def _spread(positions: Sequence[float], gap: float) -> list[float]:
 
 
 @safe_text
-def ranked_all_las(values: pd.DataFrame | Sequence[Mapping[str, Any]], la_code: str, neighbours: Sequence[str],
+def ranked_all_las(values: pd.DataFrame | Sequence[RankedCouncil | Mapping[str, Any]], la_code: str,
+                   neighbours: Sequence[str],
                    indicator: Any, quartile_cuts: Sequence[float] | None = None, *, period: str | None = None
                    ) -> go.Figure:
     """Every LA's value ranked best first by polarity (highest first with no judgement); the area and its
     statistical neighbours highlighted (colour, and the area labelled with an arrow); quartile bands A-D as
     shaded value ranges with their letters.
 
-    values: a plain frame (area_code, area_name, value[, status]) of one period. quartile_cuts: the
-    benchmark's `quartile_cut_points`, or None to compute them here the same way (`quartile_cut_points`).
+    values: every council's figure for one period (`Engine.ranked`, or a frame with area_code, area_name,
+    value[, status]). quartile_cuts: the benchmark's `quartile_cut_points`, or None to have
+    `indicators.benchmarks.quartile_cut_points` work them out over the same values.
     """
     m = meta(indicator)
     df = _ranked(values, m)
     if df.empty:
         return empty_figure("There are no published figures for councils to rank.")
-    cuts = tuple(quartile_cuts) if quartile_cuts is not None else quartile_cut_points(df)
+    cuts = tuple(quartile_cuts) if quartile_cuts is not None else benchmarks.quartile_cut_points(df)
     neighbours = {str(n) for n in neighbours or []}
     n = len(df)
     df["position"] = np.arange(1, n + 1)
@@ -168,7 +164,7 @@ def summary_ranked(values: Any, la_code: str, neighbours: Sequence[str], indicat
     if mine.empty:
         return "There is no published figure for this area, so it cannot be ranked among councils."
     row = mine.iloc[0]
-    cuts = tuple(quartile_cuts) if quartile_cuts is not None else quartile_cut_points(df)
+    cuts = tuple(quartile_cuts) if quartile_cuts is not None else benchmarks.quartile_cut_points(df)
     text = (f"{row['area_name']}'s figure of {format_value(row['value'], m.unit, m.places)} ranks "
             f"{ordinal(int(row['rank']))} of {len(df)} councils in England "
             f"({'1 is best, ' + better_word(m) if m.judged else '1 is highest'}).")

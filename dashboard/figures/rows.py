@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from indicators.catalogue import Indicator
+from indicators.results import Row, Shown
+
 TOTAL = "Total"
 COLUMNS = ["period", "area_code", "area_name", "breakdown", "breakdown_value", "numerator", "denominator",
            "value", "status"]
@@ -40,32 +43,27 @@ class Meta:
         return self.polarity in ("high_is_good", "low_is_good")
 
 
-def meta(indicator: Any) -> Meta:
-    """`Meta` from `show()["indicator"]`, a catalogue `Indicator`, a `Meta`, or None (a neutral default)."""
+def meta(indicator: Indicator | Meta | None) -> Meta:
+    """`Meta` from a catalogue `Indicator` (`Engine.show().indicator`), a `Meta`, or None (a neutral default)."""
     if isinstance(indicator, Meta):
         return indicator
     if indicator is None:
         return Meta("", "Figure", "Figure", "count", 0, "no_judgement")
-    if isinstance(indicator, Mapping):
-        unit = indicator.get("unit") or (indicator.get("definition") or {}).get("unit") or "count"
-        places = indicator.get("decimal_places")
-        return Meta(str(indicator.get("id") or ""), str(indicator.get("title") or indicator.get("short_title") or "Figure"),
-                    str(indicator.get("short_title") or indicator.get("title") or "Figure"), str(unit),
-                    int(places) if places is not None else 1, str(indicator.get("polarity") or "no_judgement"))
-    unit = getattr(getattr(indicator, "definition", None), "unit", "count")
-    return Meta(str(indicator.id), str(indicator.title), str(indicator.short_title), str(getattr(unit, "value", unit)),
-                int(indicator.decimal_places), str(getattr(indicator.polarity, "value", indicator.polarity)))
+    return Meta(indicator.id, indicator.title, indicator.short_title, indicator.definition.unit.value,
+                indicator.decimal_places, indicator.polarity.value)
 
 
-def frame(rows: Any) -> pd.DataFrame:
-    """Engine rows as a DataFrame with every result column: accepts `show()`'s dict, its `rows` list, or a frame.
+def frame(rows: Shown | Iterable[Row | Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:
+    """Engine rows as a DataFrame with every result column: from `show()`'s answer, its `rows` (or rows made by
+    hand as records), or a frame.
 
     `value` is a float that is NaN wherever the status is not `value` (a suppressed figure is never a number
     here, whatever the input says); `status` is always a string (`value` when the input had none).
     """
-    if isinstance(rows, Mapping):
-        rows = rows.get("rows", [])
-    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows or []))
+    if isinstance(rows, Shown):
+        rows = rows.rows
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(
+        [r.model_dump() if isinstance(r, Row) else r for r in rows or []])
     for column in COLUMNS:
         if column not in df.columns:
             df[column] = TOTAL if column in ("breakdown", "breakdown_value") else None

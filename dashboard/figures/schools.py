@@ -14,23 +14,7 @@ from dashboard.figures.layout import add_note, empty_figure, new_figure, safe_te
 from dashboard.figures.rows import area_name_of, breakdown_rows, frame, meta
 from dashboard.format import as_number, format_number, format_period, format_value
 from dashboard.theme import HIGHLIGHT, MUTED_COLOUR, NEIGHBOUR, PALETTE, TEXT_COLOUR
-
-Z95 = 1.959963984540054  # two-sided 95%
-Z998 = 3.090232306167813  # two-sided 99.8%
-
-
-def control_limits(p: float, n: float | np.ndarray, z: float = Z95) -> tuple[Any, Any]:
-    """Lower and upper control limits (as proportions, clipped to 0..1) around the rate `p` for a
-    denominator `n`, by the normal approximation to the binomial: p ± z·√(p(1−p)/n).
-
-    E.g. p = 0.2, n = 100, z = 1.96: 0.2 ± 1.96 × 0.04 = 0.1216 and 0.2784.
-    """
-    n = np.asarray(n, dtype=float)
-    half = z * np.sqrt(p * (1 - p) / n)
-    lower, upper = np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
-    if lower.ndim == 0:
-        return float(lower), float(upper)
-    return lower, upper
+from indicators.benchmarks import Z95, Z998, control_limits
 
 
 def _school_points(rows: Any, period: str | None, breakdown: str) -> tuple[pd.DataFrame, float | None, str | None,

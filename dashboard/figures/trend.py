@@ -3,7 +3,7 @@ figure comes from, and which periods are still provisional or in progress."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,10 @@ from dashboard.format import (
     symbol_text,
 )
 from dashboard.theme import MUTED_COLOUR, PALETTE, TEXT_COLOUR
+from indicators.catalogue import Indicator
+from indicators.results import Forecast, SeriesBreak, Target
+
+TargetLine = Target | float | None  # the benchmark's target block, or a number to draw
 
 # Where a figure comes from, as a reader says it. Local figures for a period DfE has not yet published are
 # provisional: DfE's published figure will replace them (the engine shows it once it is loaded).
@@ -38,21 +42,21 @@ def source_labels(rows: Any) -> list[str]:
             for s in sources]
 
 
-def value_source_text(source: str | None, indicator: Any) -> str:
+def value_source_text(source: str | None, indicator: Indicator | None) -> str:
     """A headline figure's source in words: "Published by DfE", or "Local records, provisional (not yet
     published)" where DfE publishes the measure but not yet for this period."""
-    published_somewhere = isinstance(indicator, Mapping) and "national" in (indicator.get("sources") or [])
+    published_somewhere = indicator is not None and bool(indicator.national)
     text = SOURCE_LABELS.get(source or "", "")
     if source == "local" and published_somewhere:
         text += ", provisional (not yet published)"
     return text[:1].upper() + text[1:]
 
 
-def source_caption(rows: Any, indicator: Any) -> str:
+def source_caption(rows: Any, indicator: Indicator | None) -> str:
     """Which periods come from which source, for a chart's caption: "Source: DfE, ... (SEN2). Published
     figures 2014 to 2024; 2025 from local records, provisional (not yet published)."""
     df = total_rows(rows)
-    named = (indicator.get("source") if isinstance(indicator, Mapping) else None) or "see the indicator dictionary"
+    named = (indicator.source if indicator is not None else None) or "see the indicator dictionary"
     sources = list(df["source"]) if "source" in df else [None] * len(df)
     published = [p for p, s in zip(df["period"], sources, strict=True) if s == "published"]
     local = [p for p, s in zip(df["period"], sources, strict=True) if s in ("local", "partner")]
@@ -84,37 +88,25 @@ def _gap_note(df: pd.DataFrame) -> str:
     return "No figure shown for " + "; ".join(parts) + "."
 
 
-def _target_value(target: Any) -> float | None:
-    if isinstance(target, Mapping):
-        return as_number(target.get("target"))
+def _target_value(target: TargetLine) -> float | None:
+    if isinstance(target, Target):
+        return as_number(target.target)
     return as_number(target)
 
 
-def _baseline(target: Any, baseline: Any) -> tuple[float | None, str | None]:
-    if isinstance(baseline, Mapping):
-        return as_number(baseline.get("baseline", baseline.get("value"))), baseline.get("baseline_period")
+def _baseline(target: TargetLine, baseline: float | None) -> tuple[float | None, str | None]:
     if baseline is not None:
         return as_number(baseline), None
-    if isinstance(target, Mapping):
-        return as_number(target.get("baseline")), target.get("baseline_period")
+    if isinstance(target, Target):
+        return as_number(target.baseline), target.baseline_period
     return None, None
 
 
-def _forecast_rows(forecast: Any) -> list[dict[str, Any]]:
+def _forecast_rows(forecast: Forecast | None) -> list[dict[str, Any]]:
     if forecast is None:
         return []
-    if isinstance(forecast, Mapping):
-        forecast = forecast.get("rows") or []
-    if isinstance(forecast, pd.DataFrame):
-        forecast = forecast.to_dict("records")
-    out = []
-    for row in forecast:
-        point = as_number(row.get("forecast", row.get("value")))
-        if point is None or not row.get("period"):
-            continue
-        out.append({"period": str(row["period"]), "forecast": point, "lower": as_number(row.get("lower")),
-                    "upper": as_number(row.get("upper"))})
-    return out
+    return [{"period": row.period, "forecast": as_number(row.forecast), "lower": as_number(row.lower),
+             "upper": as_number(row.upper)} for row in forecast.rows if as_number(row.forecast) is not None]
 
 
 PROVISIONAL_KEY = "Provisional (p): clocks still running"  # the legend's words for a provisional period
@@ -154,15 +146,16 @@ def _nothing_to_show(df: pd.DataFrame, m: Meta) -> str:
 
 
 @safe_text
-def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None, forecast: Any = None,
+def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: float | None = None,
+          forecast: Forecast | None = None,
           monthly: bool = False, complete_to: str | None = None,
-          breaks: Sequence[Mapping[str, str]] | None = None) -> go.Figure:
+          breaks: Sequence[SeriesBreak] | None = None) -> go.Figure:
     """The all-children series by year (or by month), with the target and local baseline as labelled lines
     and the forecast (point and lower-upper band) when given.
 
-    rows: `show()`'s dict or its rows (only the all-children `Total` rows are drawn). target: a number or the
+    rows: `show()`'s answer or its rows (only the all-children `Total` rows are drawn). target: a number or the
     benchmark's `target` block (whose `baseline` is used when `baseline` is not given). forecast: the
-    benchmark's `forecast` block or its rows (period, forecast, lower, upper). complete_to: the last period
+    benchmark's `forecast` block (its rows: period, forecast, lower, upper). complete_to: the last period
     that has ended (the benchmark's `period` for years; the last full month for `monthly`); later periods
     are drawn as hollow "so far" points, not joined to the line. breaks: the engine's `series_breaks` (a
     dotted line before each period where the published series changes definition).
@@ -266,7 +259,7 @@ def trend(rows: Any, indicator: Any, *, target: Any = None, baseline: Any = None
         ticks = [c for c in categories if c.startswith("Jan ")] or categories[::6]
         fig.update_xaxes(tickvals=ticks, ticktext=ticks)
     for brk in breaks or []:  # a dotted line just before the first period of the newer definition
-        label = format_period(brk.get("period"))
+        label = format_period(brk.period)
         if label in categories and categories.index(label) > 0:
             fig.add_vline(x=categories.index(label) - 0.5, line={"color": MUTED_COLOUR, "width": 1, "dash": "dot"})
             fig.add_annotation(x=categories.index(label) - 0.5, y=1, xref="x", yref="paper", yanchor="bottom",
@@ -318,7 +311,7 @@ def _trend_points(rows: Any, complete_to: str | None = None) -> list[tuple[str, 
             if not pd.isna(v) and not held]
 
 
-def title_trend(rows: Any, indicator: Any, *, target: Any = None, monthly: bool = False,
+def title_trend(rows: Any, indicator: Any, *, target: TargetLine = None, monthly: bool = False,
                 complete_to: str | None = None) -> str:
     """The finding of the trend: the latest complete figure and how it moved from the one before, and the target."""
     m = meta(indicator)
@@ -338,9 +331,9 @@ def title_trend(rows: Any, indicator: Any, *, target: Any = None, monthly: bool 
     return text
 
 
-def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: Any = None,
+def summary_trend(rows: Any, indicator: Any, *, target: TargetLine = None, forecast: Forecast | None = None,
                   monthly: bool = False, complete_to: str | None = None,
-                  breaks: Sequence[Mapping[str, str]] | None = None) -> str:
+                  breaks: Sequence[SeriesBreak] | None = None) -> str:
     """One or two sentences: first and latest complete figures, the target, any period so far, the forecast
     and any gaps."""
     m = meta(indicator)
@@ -386,25 +379,25 @@ def summary_trend(rows: Any, indicator: Any, *, target: Any = None, forecast: An
         text += (f" {', '.join(format_period(p) for p in local)} {'is' if len(local) == 1 else 'are'} from local "
                  "records, provisional until DfE publishes the official figure.")
     for brk in breaks or []:
-        text += f" Series break before {format_period(brk.get('period'))}: {brk.get('note', '')}"
+        text += f" Series break before {format_period(brk.period)}: {brk.note}"
     return text
 
 
-def backtest_sentence(forecast: Any) -> str:
+def backtest_sentence(forecast: Forecast | None) -> str:
     """The forecast method's track record in plain words, from the engine's forecast block (its `backtest`,
     figures by horizon from `python -m indicators backtest`); "" when the method was not backtested."""
-    tested = forecast.get("backtest") if isinstance(forecast, Mapping) else None
-    one = (tested or {}).get("1")
-    if not one:
+    one = forecast.horizon(1) if forecast is not None else None
+    if one is None or one.mdape is None:
         return ""
-    two = tested.get("2")
-    reach = f"{one['mdape']:.1f}% one year ahead" + (f" and {two['mdape']:.1f}% two years ahead" if two else "")
-    return (f" In past years this method was within {reach} (median across {one['councils']} councils' published "
-            f"figures); its band held the outcome one year ahead in {one['covered']} of {one['forecasts']} "
+    two = forecast.horizon(2)
+    reach = f"{one.mdape:.1f}% one year ahead" + (
+        f" and {two.mdape:.1f}% two years ahead" if two is not None and two.mdape is not None else "")
+    return (f" In past years this method was within {reach} (median across {one.councils} councils' published "
+            f"figures); its band held the outcome one year ahead in {one.covered} of {one.forecasts} "
             "forecasts tested.")
 
 
-def table_trend(rows: Any, indicator: Any, *, forecast: Any = None, complete_to: str | None = None) -> pd.DataFrame:
+def table_trend(rows: Any, indicator: Any, *, forecast: Forecast | None = None, complete_to: str | None = None) -> pd.DataFrame:
     """The trend as a table of readable strings: Period, the value, Numerator and Denominator (for rates),
     then any forecast rows."""
     m = meta(indicator)

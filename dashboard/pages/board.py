@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from dashboard import components, figures, filters, views
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
+from indicators.results import published_of
 
 dash.register_page(__name__, path="/board", name="Board (LASSPG)", title="Board view: headline measures", order=10)
 
@@ -27,7 +28,7 @@ def _fact(term: str, detail) -> list:
 
 
 def tile(ctx: views.Context, head: views.Headline) -> html.Li:
-    meta = head.meta
+    meta = head.indicator
     m = figures.meta(meta)
     link = ctx.link(f"/indicator/{head.indicator_id}")
     title = html.H3(html.A(head.title, href=link), className="tile__title")
@@ -35,31 +36,31 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
         return html.Li([title, html.P(head.problem, className="tile__empty")], className="tile")
     bench = head.benchmark
     rag, against = components.rating(bench)
-    published = bench.get("published") or {}
+    published = published_of(bench)
     facts = []
-    target = (bench.get("target") or {}).get("target")
+    target = bench.target.target if bench.target is not None else None
     facts += _fact("Target", figures.format_value(target, m.unit, m.places) if target is not None else "Not set")
-    if published.get("sn_mean") is not None:
-        facts += _fact("Neighbours' average", figures.format_value(published["sn_mean"], m.unit, m.places))
-    if published.get("england_value") is not None and m.unit != "count":
-        facts += _fact("England", figures.format_value(published["england_value"], m.unit, m.places))
-    compared_earlier = bool(published.get("period")) and published.get("period") != head.period
-    if compared_earlier and published.get("la_value") is not None:  # what the comparisons and rank are about
-        facts += _fact(f"Published {figures.format_period(published['period'])}",
-                       figures.format_value(published["la_value"], m.unit, m.places))
-    if published.get("rank") is not None and published.get("rank_out_of"):
-        rank = f"{figures.ordinal(int(published['rank']))} of {int(published['rank_out_of'])}"
-        if published.get("rank_basis"):
-            rank += f" ({published['rank_basis']})"
-        if published.get("quartile_band"):
-            rank += f", band {published['quartile_band']}"
+    if published.sn_mean is not None:
+        facts += _fact("Neighbours' average", figures.format_value(published.sn_mean, m.unit, m.places))
+    if published.england_value is not None and m.unit != "count":
+        facts += _fact("England", figures.format_value(published.england_value, m.unit, m.places))
+    compared_earlier = bool(published.period) and published.period != head.period
+    if compared_earlier and published.la_value is not None:  # what the comparisons and rank are about
+        facts += _fact(f"Published {figures.format_period(published.period)}",
+                       figures.format_value(published.la_value, m.unit, m.places))
+    if published.rank is not None and published.rank_out_of:
+        rank = f"{figures.ordinal(published.rank)} of {published.rank_out_of}"
+        if published.rank_basis:
+            rank += f" ({published.rank_basis})"
+        if published.quartile_band:
+            rank += f", band {published.quartile_band}"
         if compared_earlier:
-            rank += f" (its {figures.format_period(published['period'])} published figure)"
+            rank += f" (its {figures.format_period(published.period)} published figure)"
         facts += _fact("Rank in England", rank)
-    elif published.get("rank_note"):
-        facts += _fact("Rank in England", published["rank_note"])
+    elif published.rank_note:
+        facts += _fact("Rank in England", published.rank_note)
     if compared_earlier:
-        facts += _fact("Compared in", figures.format_period(published["period"]) + " (latest published)")
+        facts += _fact("Compared in", figures.format_period(published.period) + " (latest published)")
     spark_title = figures.title_trend(head.series, meta, complete_to=head.period)
     spark = html.Div(dcc.Graph(id={"type": SPARK, "indicator": head.indicator_id},
                                figure=figures.sparkline(head.series, meta, complete_to=head.period),
@@ -68,22 +69,22 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
                      role="img", **{"aria-label": f"Trend. {spark_title}"})
     return html.Li([
         title,
-        html.P([components.value_text(bench.get("value"), bench.get("status"), m.unit, m.places)],
+        html.P([components.value_text(bench.value, bench.status, m.unit, m.places)],
                className="tile__value"),
         html.P(" · ".join(t for t in (figures.format_period(head.period),
-                                      figures.value_source_text(bench.get("value_source"), meta)) if t),
+                                      figures.value_source_text(bench.value_source, meta)) if t),
                className="tile__period"),
         html.P(stale, className="tile__stale") if (stale := views.staleness(ctx, head)) else None,
         html.Div([components.rag_badge(rag, against=against), components.direction_badge(
-            bench.get("direction_of_travel"), m.polarity)], className="tile__badges"),
+            bench.direction_of_travel, m.polarity)], className="tile__badges"),
         spark,
         html.Dl(facts, className="tile__facts"),
     ], className=f"tile tile--{rag or 'none'}")
 
 
 def _narrative(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
-    benches = {h.indicator_id: h.benchmark for h in heads if h.benchmark and not h.problem}
-    metas = {h.indicator_id: h.meta for h in heads if h.benchmark and not h.problem}
+    benches = {h.indicator_id: h.benchmark for h in heads if h.benchmark is not None and not h.problem}
+    metas = {h.indicator_id: h.indicator for h in heads if h.benchmark is not None and not h.problem}
     # Every rated measure is listed (no limit), so the lists are exactly the tiles' red and green ratings.
     found = narrative(benches, metas, ctx.area.name, area_code=ctx.area.code)
     linked = {kind: [replace(s, href=ctx.link(f"/indicator/{s.indicator_id}")) for s in sentences]

@@ -25,13 +25,13 @@ GRID = "clinic-monthly"
 
 def _monthly_chart(ctx: views.Context, indicator_id: str) -> html.Figure:
     head = views.headline(ctx, indicator_id)
-    meta = head.meta
+    meta = head.indicator
     link = html.A(f"Open the report: {head.title}", href=ctx.link(f"/indicator/{indicator_id}"))
     if head.problem:
         return html.Div([html.H3(head.title), components.empty_state(head.problem), link])
     rows = views.monthly_rows(ctx, indicator_id, head)[-MONTHS_SHOWN:]
     done = views.last_ended(ctx, indicator_id, "local", rows)
-    target = head.benchmark.get("target")
+    target = head.benchmark.target
     return html.Div([components.chart(
         figures.trend(rows, meta, target=target, monthly=True, complete_to=done),
         title=figures.title_trend(rows, meta, target=target, monthly=True, complete_to=done),
@@ -48,14 +48,14 @@ def _causes(ctx: views.Context, indicator_id: str) -> list:
     head = views.headline(ctx, indicator_id)
     if head.problem:
         return [components.empty_state(head.problem)]
-    meta = head.meta
+    meta = head.indicator
     offered = views.offered_breakdowns(ctx, indicator_id, head)
     charts = []
     for breakdown in [b for b in CAUSES if b in offered]:
         rows = views.breakdown_rows(ctx, indicator_id, breakdown)
-        period = head.period if head.period in {r["period"] for r in rows} else None
+        period = head.period if head.period in {r.period for r in rows} else None
         label = BREAKDOWNS[breakdown]
-        values = views.breakdown_values([r for r in rows if r["breakdown"] == breakdown])
+        values = views.breakdown_values([r for r in rows if r.breakdown == breakdown])
         when = figures.format_period(period) if period else "the latest period"
         charts.append(components.chart(
             figures.breakdown_bars(rows, meta, breakdown, period=period, breakdown_label=label),

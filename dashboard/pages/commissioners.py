@@ -11,6 +11,7 @@ from dash import html
 
 from dashboard import components, figures, filters, views
 from indicators.catalogue.model import BREAKDOWNS
+from indicators.results import published_of
 
 dash.register_page(__name__, path="/commissioners", name="Commissioners", title="Commissioners' view", order=30)
 
@@ -22,57 +23,58 @@ SETTING_MIX = MEASURES.setting_mix
 
 def _benchmark(ctx: views.Context, indicator_id: str):
     head = views.headline(ctx, indicator_id)
-    meta, bench = head.meta, head.benchmark
-    published = bench.get("published") or {}
-    when = figures.format_period(published["period"]) if published.get("period") else "the latest year"
+    meta, bench = head.indicator, head.benchmark
+    published = published_of(bench)
+    when = figures.format_period(published.period) if published.period else "the latest year"
     return html.Div([components.chart(
         figures.benchmark_bars(bench, meta), title=figures.title_benchmark(bench, meta),
         caption=f"Published figures, {when}.", summary=figures.summary_benchmark(bench, meta),
         table=figures.table_benchmark(bench, meta),
         table_caption=f"{head.title}: {ctx.area.name} and its comparators, {when}", id=f"comm-bench-{indicator_id}",
-        empty_reason=head.problem or (None if published.get("period") else
+        empty_reason=head.problem or (None if published.period else
                                       "This measure has no published figures to compare.")),
         html.A(f"Open the report: {head.title}", href=ctx.link(f"/indicator/{indicator_id}"))])
 
 
 def _ranked(ctx: views.Context, indicator_id: str) -> html.Figure:
     head = views.headline(ctx, indicator_id)
-    meta, bench = head.meta, head.benchmark
-    published = bench.get("published") or {}
+    meta, bench = head.indicator, head.benchmark
+    published = published_of(bench)
     # A count the engine cannot rank per 10,000 of the 0-25 population is not ranked at all (rank_note says why).
-    ranked = [] if published.get("rank_note") else views.ranked_councils(ctx, indicator_id, bench)
-    neighbours = [n.get("area_code") for n in published.get("neighbours") or []]
-    cuts = published.get("quartile_cut_points")
-    when = figures.format_period(published.get("period")) if published.get("period") else "the latest year"
+    ranked = () if published.rank_note else views.ranked_councils(ctx, indicator_id, bench)
+    neighbours = [n.area_code for n in published.neighbours]
+    cuts = published.quartile_cut_points
+    when = figures.format_period(published.period) if published.period else "the latest year"
     return components.chart(
-        figures.ranked_all_las(ranked, ctx.area.code, neighbours, meta, cuts, period=published.get("period")),
-        title=figures.title_ranked(ranked, ctx.area.code, meta, published.get("quartile_band")),
+        figures.ranked_all_las(ranked, ctx.area.code, neighbours, meta, cuts, period=published.period),
+        title=figures.title_ranked(ranked, ctx.area.code, meta, published.quartile_band),
         caption=f"Every council in England, {when}: the area and its statistical neighbours highlighted, "
                 "shaded bands the quartiles (A best).",
         summary=figures.summary_ranked(ranked, ctx.area.code, neighbours, meta, cuts),
         table=figures.table_ranked(ranked, ctx.area.code, neighbours, meta),
         table_caption=f"{head.title}: every council ranked, {when}", id="comm-ranked",
-        empty_reason=head.problem or published.get("rank_note") or (
+        empty_reason=head.problem or published.rank_note or (
             None if ranked else "No council has a published figure to rank."))
 
 
 def _trend(ctx: views.Context, indicator_id: str, *, forecast: bool) -> html.Div:
     head = views.headline(ctx, indicator_id, forecast=forecast)
-    meta, bench = head.meta, head.benchmark
-    fc = bench.get("forecast") if forecast else None
+    meta, bench = head.indicator, head.benchmark
+    fc = bench.forecast if forecast and bench is not None else None
+    target = bench.target if bench is not None else None
     rows = head.series
     caption = "By year."
-    if fc and fc.get("rows"):
+    if fc and fc.rows:
         caption += " The dashed line is the forecast and the shaded band its likely range."
-    elif fc and fc.get("reason"):
-        caption += f" No forecast: {fc['reason']}"
+    elif fc and fc.reason:
+        caption += f" No forecast: {fc.reason}"
     caption += " " + figures.source_caption(rows, meta)
     return html.Div([components.chart(
-        figures.trend(rows, meta, target=bench.get("target"), forecast=fc, complete_to=head.period,
+        figures.trend(rows, meta, target=target, forecast=fc, complete_to=head.period,
                       breaks=head.breaks),
-        title=figures.title_trend(rows, meta, target=bench.get("target"), complete_to=head.period),
+        title=figures.title_trend(rows, meta, target=target, complete_to=head.period),
         caption=caption,
-        summary=figures.summary_trend(rows, meta, target=bench.get("target"), forecast=fc, complete_to=head.period,
+        summary=figures.summary_trend(rows, meta, target=target, forecast=fc, complete_to=head.period,
                                       breaks=head.breaks),
         table=figures.table_trend(rows, meta, forecast=fc, complete_to=head.period),
         table_caption=f"{head.title} by year, {ctx.area.name}", id=f"comm-trend-{indicator_id}",
@@ -84,12 +86,12 @@ def _setting_mix(ctx: views.Context) -> html.Figure:
     head = views.headline(ctx, SETTING_MIX)
     if head.problem:
         return components.empty_state(head.problem, title="Where children with plans are placed")
-    meta = head.meta
+    meta = head.indicator
     rows = views.breakdown_rows(ctx, SETTING_MIX, "setting")
-    period = head.period if head.period in {r["period"] for r in rows} else None
+    period = head.period if head.period in {r.period for r in rows} else None
     when = figures.format_period(period) if period else "the latest year"
     label = BREAKDOWNS["setting"]
-    values = views.breakdown_values([r for r in rows if r["breakdown"] == "setting"])
+    values = views.breakdown_values([r for r in rows if r.breakdown == "setting"])
     return components.chart(
         figures.breakdown_bars(rows, meta, "setting", period=period, breakdown_label=label),
         title=figures.title_breakdown(rows, meta, "setting", period=period, breakdown_label=label),

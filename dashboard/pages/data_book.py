@@ -21,7 +21,7 @@ from dash import dcc, html
 from dashboard import components, exports, filters, views
 from dashboard.format import format_period, mid_sentence
 from dashboard.routes import ALL_BREAKDOWNS, gather
-from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES
+from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Indicator
 from indicators.disclosure import suppression_note
 from indicators.engine import NotAvailable, UnknownPeriod
 from indicators.vocabulary import TOTAL, Audience
@@ -156,9 +156,9 @@ def symbols_legend() -> html.Section:
     ], className="databook__legend", **{"aria-label": "Symbols used in the figures"})
 
 
-def definition_list(meta: dict[str, Any], keep: tuple[str, ...]) -> html.Dl:
+def definition_list(table: exports.Table, keep: tuple[str, ...]) -> html.Dl:
     items = []
-    for label, text in exports.metadata_fields(meta):
+    for label, text in exports.metadata_fields(table.indicator, table.source_used):
         if label in keep:
             items += [html.Dt(label), html.Dd(text)]
     return html.Dl(items, className="databook__meta")
@@ -169,11 +169,11 @@ def problem(title: str, message: str, hint: str = "") -> html.Div:
                     className="notice notice--info", role="status")
 
 
-def column_defs(meta: dict[str, Any]) -> list[dict[str, Any]]:
+def column_defs(indicator: Indicator) -> list[dict[str, Any]]:
     """Friendly headers, numbers right-aligned and formatted, symbols with their meaning in place of hidden figures."""
-    unit = meta.get("unit") or "count"
-    places = int(meta.get("decimal_places") or 0)
-    definition = meta.get("definition") or {}
+    definition = indicator.definition
+    unit = definition.unit.value
+    places = indicator.decimal_places
     value_format = f",.{places}f"
     suffix = "%" if unit == "percent" else ""
 
@@ -190,8 +190,8 @@ def column_defs(meta: dict[str, Any]) -> list[dict[str, Any]]:
          "filterValueGetter": {"function": "params.data.period"}},
         {"field": "breakdown", "headerName": "Breakdown", "filter": "agTextColumnFilter", "minWidth": 170},
         {"field": "group", "headerName": "Group", "filter": "agTextColumnFilter", "minWidth": 200, "flex": 2},
-        number("n", "Numerator", ",", definition.get("numerator") or "Numerator"),
-        number("d", "Denominator", ",", definition.get("denominator") or "No denominator: a count"),
+        number("n", "Numerator", ",", definition.numerator or "Numerator"),
+        number("d", "Denominator", ",", definition.denominator or "No denominator: a count"),
         number("v", exports.VALUE_HEADERS.get(unit, "Value"), value_format,
                exports.UNIT_WORDS.get(unit, "Value"), suffix),
         {"field": "status", "headerName": "Status", "filter": "agTextColumnFilter", "minWidth": 170},
@@ -225,7 +225,7 @@ def grid(table: exports.Table, caption: str) -> html.Section:
                 "box under it. ",
                 "Use Tab to move into the table and the arrow keys to move between cells."], className="hint"),
         dcc.Loading(dag.AgGrid(
-            id=GRID, rowData=rows, columnDefs=column_defs(table.meta),
+            id=GRID, rowData=rows, columnDefs=column_defs(table.indicator),
             defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1,
                            "wrapHeaderText": True, "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
             dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
@@ -363,9 +363,9 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
         period = None
     params = {"area": ctx.area.code, "period": period, "breakdown": chosen_breakdown, "source": chosen_source,
               "by": "month" if monthly else None, "audience": audience_param}
-    meta = table.meta
+    meta = table.indicator
     where = f"{ctx.area.name}, {format_period(period) if period else 'every period'}"
-    body = (grid(table, f"{meta['title']}: {where}") if len(table.frame) else
+    body = (grid(table, f"{meta.title}: {where}") if len(table.frame) else
             problem("No figures", f"The loaded data has no figures for this indicator in {where}."))
     return html.Div([
         *intro,
@@ -375,14 +375,14 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
         *notes,
         html.Div([
             html.Div([
-                html.H2(meta["title"]),
-                definition_list(meta, ("Definition: numerator", "Definition: denominator", "Unit", "Polarity",
+                html.H2(meta.title),
+                definition_list(table, ("Definition: numerator", "Definition: denominator", "Unit", "Polarity",
                                        "Source", "Figures used", "Frequency", "Last update", "Next update")),
                 html.P([html.A("Full definition in the indicator dictionary",
                                href=f"/dictionary?{urlencode({'q': indicator_id})}"), " · ",
                         html.A("Indicator report", href=views_link(indicator_id, base))]),
             ], className="databook__about"),
-            html.Div([downloads(indicator_id, meta["theme"], params), symbols_legend()], className="databook__side"),
+            html.Div([downloads(indicator_id, meta.theme.value, params), symbols_legend()], className="databook__side"),
         ], className="databook__top"),
         html.P([html.Strong("Who these figures are for: "), exports.AUDIENCE_WORDS[ctx.audience.value] + ". ",
                 suppression_note(ctx.audience)], className="databook__audience"),

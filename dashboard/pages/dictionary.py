@@ -14,8 +14,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import exports, views
-from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES
-from indicators.engine import indicator_metadata
+from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Indicator
 
 dash.register_page(__name__, path="/dictionary", name="Indicator dictionary", title="Indicator dictionary",
                    order=55)
@@ -31,17 +30,17 @@ SHOWN = ("Outcome it evidences", "Definition: numerator", "Definition: denominat
          "Next update", "Methodology notes")
 
 
-def searchable_text(meta: dict[str, Any]) -> str:
+def searchable_text(indicator: Indicator) -> str:
     """Everything a reader might search an entry by, as one lower-case string."""
-    parts = [text for _, text in exports.metadata_fields(meta)]
-    parts += [meta.get("short_title") or "", " ".join(BREAKDOWNS.get(b, b) for b in meta.get("breakdowns") or [])]
+    parts = [text for _, text in exports.metadata_fields(indicator)]
+    parts += [indicator.short_title or "", " ".join(BREAKDOWNS.get(b, b) for b in indicator.breakdowns)]
     return " ".join(parts).casefold()
 
 
-def matches(meta: dict[str, Any], query: str) -> bool:
+def matches(indicator: Indicator, query: str) -> bool:
     """Every word of the query appears somewhere in the entry (case-insensitive)."""
     words = [w for w in re.split(r"\s+", query.casefold()) if w]
-    text = searchable_text(meta)
+    text = searchable_text(indicator)
     return all(w in text for w in words)
 
 
@@ -52,11 +51,11 @@ def clean_query(value: object) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", " ", value).strip()[:MAX_QUERY].strip()
 
 
-def search(engine, query: str) -> dict[str, list[dict[str, Any]]]:
-    """Theme title -> the catalogue entries (metadata) matching the query, in catalogue order."""
-    out: dict[str, list[dict[str, Any]]] = {}
+def search(engine, query: str) -> dict[str, list[Indicator]]:
+    """Theme title -> the catalogue entries matching the query, in catalogue order."""
+    out: dict[str, list[Indicator]] = {}
     for theme, indicators in engine.catalogue.by_theme().items():
-        found = [m for m in (indicator_metadata(i) for i in indicators) if not query or matches(m, query)]
+        found = [i for i in indicators if not query or matches(i, query)]
         if found:
             out[THEME_TITLES[theme]] = found
     return out
@@ -67,25 +66,26 @@ def _link(path: str, **params: str | None) -> str:
     return path + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def entry(meta: dict[str, Any], params: dict[str, str | None]) -> html.Article:
+def entry(indicator: Indicator, params: dict[str, str | None]) -> html.Article:
     items = []
-    for label, text in exports.metadata_fields(meta):
+    for label, text in exports.metadata_fields(indicator):
         if label not in SHOWN:
             continue
         value: Any = text
-        if label == "Publication" and str(meta.get("publication") or "").startswith("https://"):
-            value = html.A(text, href=meta["publication"], rel="noopener")
+        if label == "Publication" and (indicator.publication or "").startswith("https://"):
+            value = html.A(text, href=indicator.publication, rel="noopener")
         items += [html.Dt(label), html.Dd(value)]
-    indicator_id = meta["id"]
+    indicator_id = indicator.id
+    title = indicator.title
     heading = f"dictionary-{indicator_id}"
     return html.Article([
-        html.H3(meta["title"], id=heading),
+        html.H3(title, id=heading),
         html.P(["Indicator ID: ", html.Code(indicator_id)], className="dictionary__id"),
         html.Dl(items, className="databook__meta"),
         html.P([
-            html.A(["Report", html.Span(f" for {meta['title']}", className="visually-hidden")],
+            html.A(["Report", html.Span(f" for {title}", className="visually-hidden")],
                    href=_link(f"/indicator/{indicator_id}", **params)), " · ",
-            html.A(["Data book", html.Span(f" for {meta['title']}", className="visually-hidden")],
+            html.A(["Data book", html.Span(f" for {title}", className="visually-hidden")],
                    href=_link("/data-book", indicator=indicator_id, **params)),
         ], className="dictionary__links"),
     ], className="dictionary__entry", **{"aria-labelledby": heading})

@@ -9,6 +9,7 @@ type writes the next level into the URL (callback below), and links do the same 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dash
@@ -16,7 +17,8 @@ from dash import ALL, Input, Output, State, html
 
 from dashboard import components, figures, filters, views
 from dashboard.format import mid_sentence
-from indicators.catalogue.model import BREAKDOWNS
+from indicators.catalogue.model import BREAKDOWNS, Indicator
+from indicators.results import Row, published_of
 from indicators.vocabulary import Audience
 
 
@@ -47,34 +49,33 @@ def _chart(kind: str, figure, *, title: str, caption: str, summary: str, table, 
                             id=f"chart-{kind}")
 
 
-def _polarity_words(meta: dict) -> str:
+def _polarity_words(indicator: Indicator) -> str:
     return {"high_is_good": "Higher is better.", "low_is_good": "Lower is better."}.get(
-        meta.get("polarity"), "Neither higher nor lower is judged better.")
+        indicator.polarity.value, "Neither higher nor lower is judged better.")
 
 
 def _headline_facts(head: views.Headline) -> html.Div:
-    m = figures.meta(head.meta)
+    m = figures.meta(head.indicator)
     bench = head.benchmark
     if head.problem:
         return components.empty_state(head.problem, title="No figures")
-    target = bench.get("target") or {}
+    goal = bench.target.target if bench.target is not None else None
     rag, against = components.rating(bench)  # the one rating the board's tile and narrative also show
     return html.Div([
-        html.Span(components.value_text(bench.get("value"), bench.get("status"), m.unit, m.places),
+        html.Span(components.value_text(bench.value, bench.status, m.unit, m.places),
                   className="headline-facts__value"),
         html.Span(figures.format_period(head.period), className="muted"),
         components.rag_badge(rag, against=against),
-        components.direction_badge(bench.get("direction_of_travel"), m.polarity),
-        html.Span(f"Target {figures.format_value(target['target'], m.unit, m.places)}")
-        if target.get("target") is not None else None,
+        components.direction_badge(bench.direction_of_travel, m.polarity),
+        html.Span(f"Target {figures.format_value(goal, m.unit, m.places)}") if goal is not None else None,
     ], className="headline-facts")
 
 
-def _crumbs(ctx: views.Context, indicator_id: str, meta: dict, drill: dict[str, str]) -> html.Nav:
-    theme = meta.get("theme", "governance")
+def _crumbs(ctx: views.Context, indicator_id: str, indicator: Indicator, drill: dict[str, str]) -> html.Nav:
+    theme = indicator.theme
     top = ctx.link(f"/indicator/{indicator_id}")
     items = [("Home", ctx.link("/")), (views.theme_title(theme), ctx.link(f"/theme/{views.theme_slug(theme)}")),
-             (f"{meta.get('short_title') or meta.get('title')}: {ctx.area.name}", top)]
+             (f"{indicator.short_title or indicator.title}: {ctx.area.name}", top)]
     params = dict(ctx.params)
     for key in ("ward", "school", "need"):
         if key in drill:
@@ -110,10 +111,10 @@ def _drill_links(ctx: views.Context, indicator_id: str, key: str, values: list[s
 # --- sections -----------------------------------------------------------------------------------------------
 
 def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) -> html.Section:
-    meta, bench = head.meta, head.benchmark
+    meta, bench = head.indicator, head.benchmark
     yearly = views.yearly_rows(ctx, indicator_id, head)
-    target = bench.get("target")
-    forecast = bench.get("forecast")
+    target = bench.target
+    forecast = bench.forecast
     # the last year that has ended, so a later ended year whose clocks still run is marked provisional, not "so far"
     done = views.last_ended(ctx, indicator_id, views.source_of(head), yearly) or head.period
     yearly_chart = _chart(
@@ -121,7 +122,7 @@ def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) 
         title=figures.title_trend(yearly, meta, target=target, complete_to=done),
         caption="By year. " + ("The dashed line is the target; the dotted line the local baseline. "
                                if target else "") + ("The shaded band is the forecast's likely range. "
-                                                     if forecast and forecast.get("rows") else "")
+                                                     if forecast and forecast.rows else "")
         + figures.caption_provisional(yearly, complete_to=done) + " " + figures.source_caption(yearly, meta),
         summary=figures.summary_trend(yearly, meta, target=target, forecast=forecast, complete_to=done,
                                       breaks=head.breaks),
@@ -130,11 +131,11 @@ def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) 
         empty_reason=None if yearly else "There are no yearly figures for this area.")
     monthly = views.monthly_rows(ctx, indicator_id, head)
     parts = [yearly_chart]
-    if forecast and forecast.get("reason") and not forecast.get("rows"):
-        parts.append(html.P(f"No forecast: {forecast['reason']}", className="muted small"))
-    elif forecast and forecast.get("method"):
-        parts.append(html.P(f"Forecast method: {forecast['method']}"
-                            + (f"; {forecast['note']}" if forecast.get("note") else "") + ".", className="muted small"))
+    if forecast and forecast.reason and not forecast.rows:
+        parts.append(html.P(f"No forecast: {forecast.reason}", className="muted small"))
+    elif forecast and forecast.method:
+        parts.append(html.P(f"Forecast method: {forecast.method}"
+                            + (f"; {forecast.note}" if forecast.note else "") + ".", className="muted small"))
     if monthly:
         month_done = views.last_ended(ctx, indicator_id, "local", monthly)
         parts.append(_chart(
@@ -149,18 +150,18 @@ def _trend_section(ctx: views.Context, indicator_id: str, head: views.Headline) 
 
 
 def _benchmark_section(ctx: views.Context, indicator_id: str, head: views.Headline) -> html.Section:
-    meta, bench = head.meta, head.benchmark
-    published = bench.get("published") or {}
+    meta, bench = head.indicator, head.benchmark
+    published = published_of(bench)
     heading = html.H2("Compared with similar areas and England", id=SECTION_IDS["benchmark"])
-    if not published.get("period"):
+    if not published.period:
         return html.Section([heading, components.empty_state(
             "This measure is not published nationally, so there are no figures for other councils to compare with.",
             title="No national comparison")], className="report-section")
-    neighbours = [n.get("area_code") for n in published.get("neighbours") or []]
+    neighbours = [n.area_code for n in published.neighbours]
     ranked = views.ranked_councils(ctx, indicator_id, bench)
-    cuts = published.get("quartile_cut_points")
-    when = figures.format_period(published["period"])
-    note = "" if head.period == published["period"] else (
+    cuts = published.quartile_cut_points
+    when = figures.format_period(published.period)
+    note = "" if head.period == published.period else (
         f" The latest published figures are for {when}; the local figure above may be more recent.")
     charts = [
         _chart("benchmark", figures.benchmark_bars(bench, meta), title=figures.title_benchmark(bench, meta),
@@ -168,8 +169,8 @@ def _benchmark_section(ctx: views.Context, indicator_id: str, head: views.Headli
                        f"the region and England.{note}",
                summary=figures.summary_benchmark(bench, meta), table=figures.table_benchmark(bench, meta),
                table_caption=f"{head.title}: {ctx.area.name} and its comparators, {when}"),
-        _chart("ranked", figures.ranked_all_las(ranked, ctx.area.code, neighbours, meta, cuts, period=published["period"]),
-               title=figures.title_ranked(ranked, ctx.area.code, meta, published.get("quartile_band")),
+        _chart("ranked", figures.ranked_all_las(ranked, ctx.area.code, neighbours, meta, cuts, period=published.period),
+               title=figures.title_ranked(ranked, ctx.area.code, meta, published.quartile_band),
                caption=f"Every council in England, {when}, ranked; the area and its statistical neighbours "
                        "highlighted; shaded bands are the quartiles (A best).",
                summary=figures.summary_ranked(ranked, ctx.area.code, neighbours, meta, cuts),
@@ -181,13 +182,13 @@ def _benchmark_section(ctx: views.Context, indicator_id: str, head: views.Headli
 
 
 def _breakdown_charts(ctx: views.Context, indicator_id: str, head: views.Headline, breakdown: str,
-                      rows: list[dict], drill: dict[str, str]) -> list:
-    meta = head.meta
+                      rows: Sequence[Row], drill: dict[str, str]) -> list:
+    meta = head.indicator
     label = BREAKDOWNS.get(breakdown, breakdown)
-    period = head.period if head.period in {r["period"] for r in rows} else None
+    period = head.period if head.period in {r.period for r in rows} else None
     when = figures.format_period(period) if period else "the latest period"
     common = {"period": period}
-    values = views.breakdown_values([r for r in rows if r["breakdown"] == breakdown])
+    values = views.breakdown_values([r for r in rows if r.breakdown == breakdown])
     bars = _chart(
         f"breakdown-{breakdown}", figures.breakdown_bars(rows, meta, breakdown, breakdown_label=label, **common),
         title=figures.title_breakdown(rows, meta, breakdown, breakdown_label=label, **common),
@@ -215,7 +216,7 @@ def _breakdown_charts(ctx: views.Context, indicator_id: str, head: views.Headlin
         out.append(bars)
     elif breakdown == "school":
         links = _drill_links(ctx, indicator_id, "school", values, drill, "Open a school or setting")
-        if meta.get("unit") == "percent":
+        if meta.definition.unit.value == "percent":
             out.append(links)
             out.append(_chart(
                 "funnel", figures.funnel_plot(rows, meta, **common), title=figures.title_funnel(rows, meta, **common),
@@ -227,9 +228,9 @@ def _breakdown_charts(ctx: views.Context, indicator_id: str, head: views.Headlin
                 graph_id={"type": DRILL, "key": "school", "chart": "funnel"},
                 empty_reason=None if values else "There are no figures by school for this area."))
             return [o for o in out if o is not None]
-        shown = [r for r in rows if r["breakdown"] != breakdown or r.get("status") == "value"]
-        hidden = len([r for r in rows if r["breakdown"] == breakdown and r.get("period") == period]) - len(
-            [r for r in shown if r["breakdown"] == breakdown and r.get("period") == period])
+        shown = [r for r in rows if r.breakdown != breakdown or r.status == "value"]
+        hidden = len([r for r in rows if r.breakdown == breakdown and r.period == period]) - len(
+            [r for r in shown if r.breakdown == breakdown and r.period == period])
         out.append(links)
         out.append(_chart(
             "breakdown-school", figures.breakdown_bars(shown, meta, breakdown, breakdown_label=label, **common),
@@ -278,11 +279,11 @@ def _equity_section(ctx: views.Context, indicator_id: str, head: views.Headline,
     candidates = [b for b in ("sen_status", chosen) if b in offered and b in GAP_BREAKDOWNS]
     for breakdown in dict.fromkeys(candidates):
         rows = views.breakdown_rows(ctx, indicator_id, breakdown)
-        groups = views.breakdown_values([r for r in rows if r["breakdown"] == breakdown])
+        groups = views.breakdown_values([r for r in rows if r.breakdown == breakdown])
         if not 2 <= len(groups) <= MAX_GAP_GROUPS:
             continue
         label = BREAKDOWNS.get(breakdown, breakdown)
-        meta = head.meta
+        meta = head.indicator
         return html.Section([html.H2("Equity gaps", id=SECTION_IDS["equity"]), _chart(
             f"gap-{breakdown}", figures.equity_gap(rows, meta, breakdown),
             title=figures.title_equity_gap(rows, meta, breakdown),
@@ -307,18 +308,20 @@ def _drill_scope(drill: dict[str, str]) -> str:
 
 def _drill_section(ctx: views.Context, indicator_id: str, head: views.Headline, drill: dict[str, str]) -> html.Section:
     """The chosen ward, school or need type: its own trend beside the area's, and the way down a level."""
-    meta = head.meta
+    meta = head.indicator
     key = "need" if "need" in drill else "school" if "school" in drill else "ward"
     value = drill[key]
     # The rows carry the council's name; the chart, its summary and legend speak of the children drilled to.
     scope = _drill_scope(drill)
-    series = [{**row, "area_name": scope} for row in views.totals(views.breakdown_rows(ctx, indicator_id, None, drill))]
+    series = [row.model_copy(update={"area_name": scope})
+              for row in views.totals(views.breakdown_rows(ctx, indicator_id, None, drill))]
     label = DRILL_LABELS[key]
+    m = figures.meta(meta)
     parts = [_chart(
         f"drill-{key}", figures.trend(series, meta, complete_to=head.period),
         title=figures.title_trend(series, meta, complete_to=head.period),
         caption=f"{label} {value}, by year. The figure for all of {ctx.area.name} was "
-                f"{figures.format_value(head.benchmark.get('value'), figures.meta(meta).unit, figures.meta(meta).places, head.benchmark.get('status'))}"
+                f"{figures.format_value(head.benchmark.value, m.unit, m.places, head.benchmark.status)}"
                 f" in {figures.format_period(head.period)}.",
         summary=figures.summary_trend(series, meta, complete_to=head.period),
         table=figures.table_trend(series, meta, complete_to=head.period),
@@ -378,7 +381,7 @@ def layout(indicator_id: str | None = None, **query) -> html.Div:
         return _no_indicator(ctx)
     indicator_id = views.resolve_indicator(ctx.engine, indicator_id)
     head = views.headline(ctx, indicator_id, forecast=True)
-    meta = head.meta
+    meta = head.indicator
     drill, drill_notes = _choose_drill(ctx, indicator_id, query) if not head.problem else ({}, [])
     offered = views.offered_breakdowns(ctx, indicator_id, head) if not head.problem else []
     asked = query.get("breakdown")
@@ -389,23 +392,23 @@ def layout(indicator_id: str | None = None, **query) -> html.Div:
     if chosen is None and offered:
         level = views.NEXT_BREAKDOWN["school" if "school" in drill else "ward" if "ward" in drill else None]
         chosen = level if level in offered else offered[0]
-    periods = [r["period"] for r in views.totals(
-        ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, forecast=False)["rows"])] if not head.problem else []
+    periods = [r.period for r in ctx.engine.show(indicator_id, ctx.area.code, ctx.audience, forecast=False).totals
+               ] if not head.problem else []
     if ctx.period and not head.problem and head.period is None:
         notes.append("There are no figures for the period in the link; choose another.")
-    definition = meta.get("definition") or {}
+    definition = meta.definition
     keep = {"breakdown": query.get("breakdown") if chosen == query.get("breakdown") else None, **drill}
     body = [
         _crumbs(ctx, indicator_id, meta, drill),
-        html.H1(meta.get("title") or head.title),
-        html.P([html.Strong(ctx.area.name), f" · {views.theme_title(meta.get('theme', 'governance'))}"],
+        html.H1(meta.title or head.title),
+        html.P([html.Strong(ctx.area.name), f" · {views.theme_title(meta.theme)}"],
                className="muted"),
-        html.P(meta.get("outcome"), className="lede page-intro") if meta.get("outcome") else None,
+        html.P(meta.outcome, className="lede page-intro") if meta.outcome else None,
         html.Details([html.Summary("How this is measured"), html.Dl([
-            html.Dt("Counted"), html.Dd(definition.get("numerator") or "As published"),
-            *([html.Dt("Out of"), html.Dd(definition["denominator"])] if definition.get("denominator") else []),
+            html.Dt("Counted"), html.Dd(definition.numerator or "As published"),
+            *([html.Dt("Out of"), html.Dd(definition.denominator)] if definition.denominator else []),
             html.Dt("Which way is better"), html.Dd(_polarity_words(meta)),
-            html.Dt("Source"), html.Dd(meta.get("source") or "Not recorded"),
+            html.Dt("Source"), html.Dd(meta.source or "Not recorded"),
         ], className="symbols")], className="details"),
         filters.picker_bar(views.council_choices(), ctx.area.code, ctx.period if ctx.period in periods or (
             ctx.period and len(ctx.period) == 4) else None, list(reversed(periods)), keep=keep),

@@ -13,6 +13,7 @@ from dash import html
 
 from dashboard import components, figures, filters, views
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative
+from indicators.results import Benchmark, Published
 
 
 def _title(theme: str | None = None, **_kwargs) -> str:
@@ -28,7 +29,7 @@ TABLE = "theme-measures"
 NARRATIVE = "theme-narrative"
 
 
-def _rating(bench: dict):
+def _rating(bench: Benchmark | None):
     rag, against = components.rating(bench)  # the one rating the board and the narrative also use
     if rag is None:
         return html.Span("Not rated", className="muted")
@@ -36,20 +37,20 @@ def _rating(bench: dict):
 
 
 def _row(ctx: views.Context, head: views.Headline) -> html.Tr:
-    link = html.A(head.meta.get("title") or head.title, href=ctx.link(f"/indicator/{head.indicator_id}"))
+    link = html.A(head.indicator.title or head.title, href=ctx.link(f"/indicator/{head.indicator_id}"))
     if head.problem:
         return html.Tr([html.Th(link, scope="row"), html.Td(head.problem, colSpan=6, className="muted")])
-    m = figures.meta(head.meta)
+    m = figures.meta(head.indicator)
     bench = head.benchmark
-    published = bench.get("published") or {}
-    sn = published.get("sn_mean")
-    england = published.get("england_value") if m.unit != "count" else None
+    published = bench.published or Published()
+    sn = published.sn_mean
+    england = published.england_value if m.unit != "count" else None
     return html.Tr([
         html.Th(link, scope="row"),
-        html.Td(components.value_text(bench.get("value"), bench.get("status"), m.unit, m.places), className="num"),
+        html.Td(components.value_text(bench.value, bench.status, m.unit, m.places), className="num"),
         html.Td(figures.format_period(head.period), className="nowrap"),
         html.Td(_rating(bench), className="rag"),
-        html.Td(components.direction_badge(bench.get("direction_of_travel"), m.polarity)),
+        html.Td(components.direction_badge(bench.direction_of_travel, m.polarity)),
         _comparator(sn, m),
         _comparator(england, m),
     ])
@@ -63,7 +64,7 @@ def _comparator(value, m) -> html.Td:
 
 def _narrative(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
     usable = [h for h in heads if h.benchmark and not h.problem]
-    found = narrative({h.indicator_id: h.benchmark for h in usable}, {h.indicator_id: h.meta for h in usable},
+    found = narrative({h.indicator_id: h.benchmark for h in usable}, {h.indicator_id: h.indicator for h in usable},
                       ctx.area.name, area_code=ctx.area.code, limit=4)
     linked = {k: [replace(s, href=ctx.link(f"/indicator/{s.indicator_id}")) for s in v] for k, v in found.items()}
     return html.Div([
@@ -94,7 +95,7 @@ def layout(theme: str | None = None, **query) -> html.Div:
     chosen = views.resolve_theme(asked)
     ids = views.theme_indicators(ctx.engine, chosen)
     heads = [views.headline(ctx, i) for i in ids]
-    outcomes = list(dict.fromkeys(h.meta.get("outcome") for h in heads if h.meta.get("outcome")))
+    outcomes = list(dict.fromkeys(h.indicator.outcome for h in heads if h.indicator.outcome))
     shown = sum(1 for h in heads if not h.problem)
     when = f"figures available at the end of {ctx.period}" if ctx.period else "the latest figures"
     return html.Div([

@@ -7,6 +7,7 @@ import pytest
 
 from dashboard import figures
 from indicators.forecast import backtest
+from indicators.results import Forecast
 from tests.server.test_pages import pages, texts  # noqa: F401 - the page fixture on the sample warehouse
 
 
@@ -16,13 +17,13 @@ def expected(indicator_id: str) -> str:
 
 
 def test_backtest_sentence_in_plain_words():
-    block = {"backtest": {"1": {"mdape": 4.123, "councils": 153, "covered": 141, "forecasts": 150},
-                          "2": {"mdape": 8.06, "councils": 150, "covered": 140, "forecasts": 148}}}
+    block = Forecast.model_validate({"backtest": {"1": {"mdape": 4.123, "councils": 153, "covered": 141, "forecasts": 150},
+                                                  "2": {"mdape": 8.06, "councils": 150, "covered": 140, "forecasts": 148}}})
     assert figures.backtest_sentence(block) == (
         " In past years this method was within 4.1% one year ahead and 8.1% two years ahead (median across "
         "153 councils' published figures); its band held the outcome one year ahead in 141 of 150 forecasts "
         "tested.")
-    assert figures.backtest_sentence({"backtest": None}) == ""
+    assert figures.backtest_sentence(Forecast(backtest=None)) == ""
     assert figures.backtest_sentence(None) == ""
 
 

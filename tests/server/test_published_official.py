@@ -86,11 +86,11 @@ def test_trends_go_back_as_far_as_the_publications(server):
     with server.test_request_context("/"):
         timely = engine().show("ehcp_issued_20wk", BRISTOL, Audience.PARTNER, forecast=False)
         caseload = engine().show("ehcp_caseload", BRISTOL, Audience.PARTNER, forecast=False)
-    assert timely["rows"][0]["period"] == "2014"  # SEN2 MI series, 2014-2018, then the 2025 release
-    assert [b["period"] for b in timely["series_breaks"]] == ["2019"]
-    assert caseload["rows"][0]["period"] == "200910"  # January 2010 census, SEN2 by age
-    assert caseload["rows"][0]["value"] == 1884  # statements and plans, Bristol, January 2010 (published)
-    assert [b["period"] for b in caseload["series_breaks"]] == ["201819"]
+    assert timely.rows[0].period == "2014"  # SEN2 MI series, 2014-2018, then the 2025 release
+    assert [b.period for b in timely.series_breaks] == ["2019"]
+    assert caseload.rows[0].period == "200910"  # January 2010 census, SEN2 by age
+    assert caseload.rows[0].value == 1884  # statements and plans, Bristol, January 2010 (published)
+    assert [b.period for b in caseload.series_breaks] == ["201819"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

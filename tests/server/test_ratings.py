@@ -64,7 +64,7 @@ def test_every_council_narrative_lists_equal_the_tile_ratings(board):
         ctx = views.context({"area": area.code})
         heads = [h for h in (views.headline(ctx, i) for i in ids) if h.benchmark and not h.problem]
         rag = {h.indicator_id: rating(h.benchmark)[0] for h in heads}
-        found = narrative({h.indicator_id: h.benchmark for h in heads}, {h.indicator_id: h.meta for h in heads},
+        found = narrative({h.indicator_id: h.benchmark for h in heads}, {h.indicator_id: h.indicator for h in heads},
                           area.name, area_code=area.code)
         red = {i for i, r in rag.items() if r == "red"}
         green = {i for i, r in rag.items() if r == "green"}
@@ -95,10 +95,10 @@ def test_rutland_attainment_8_gap_is_similar_not_red(board):
     ctx = views.context({"area": RUTLAND})
     head = views.headline(ctx, "ks4_attainment8_gap_ehcp")
     bench = head.benchmark
-    assert bench["similar_within"] == 1.0
-    gap = abs(bench["value"] - bench["published"]["sn_mean"])
+    assert bench.similar_within == 1.0
+    gap = abs(bench.value - bench.published.sn_mean)
     assert gap == pytest.approx(0.2, abs=0.05)  # 32.9 against the neighbours' 32.7 (LAIT 2024/25)
-    assert bench["rag_against_neighbours"] == "amber"
+    assert bench.rag_against_neighbours == "amber"
     tile = board["board"].tile(ctx, head)
     assert "tile--amber" in classes(tile)
     assert "Amber — similar to statistical neighbours" in " ".join(texts(tile))
@@ -111,14 +111,14 @@ def test_counts_are_not_ranked_as_raw_counts(board):
     from dashboard import views
 
     ctx = views.context({"area": KENT})
-    published = views.headline(ctx, "ehcp_caseload").benchmark["published"]
-    assert published.get("rank") is None and published.get("quartile_band") is None
-    assert "0-25 population" in published["rank_note"]
+    published = views.headline(ctx, "ehcp_caseload").benchmark.published
+    assert published.rank is None and published.quartile_band is None
+    assert "0-25 population" in published.rank_note
     tile = board["board"].tile(ctx, views.headline(ctx, "ehcp_caseload"))
     text = " ".join(texts(tile))
     assert "Not ranked" in text and " of 153" not in text
-    percent = views.headline(ctx, "ehcp_issued_20wk").benchmark["published"]
-    assert percent["rank_out_of"] == 153  # percentages are still ranked
+    percent = views.headline(ctx, "ehcp_issued_20wk").benchmark.published
+    assert percent.rank_out_of == 153  # percentages are still ranked
 
 
 # --- the synthetic-data banner ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 
 from indicators.benchmarks import (
     confidence_interval,
+    control_limits,
     direction_of_travel,
     neighbour_summary,
     per_10000,
@@ -385,7 +386,10 @@ def test_negative_tolerance_is_refused():
     ({}, (None, "target")),
 ])
 def test_one_rating_target_then_neighbours_then_england(bench, expected):
-    assert rating(bench) == expected
+    from indicators.results import Benchmark
+
+    block = Benchmark.model_validate({"source": "national", "area_code": "E06000023", "area_name": "Bristol", **bench})
+    assert rating(block) == expected
 
 
 # --- counts ranked per 10,000 of the 0-25 population ---------------------------------------------------------
@@ -404,3 +408,14 @@ def test_counts_rank_per_10000_not_as_raw_counts():
     assert rank(table, "BIG", LOW) == (1, 3)
     assert rank(table, "NOPOP", HIGH) == (None, 3)
     assert per_10000(counts, population.iloc[0:0]).empty
+
+
+# --- control limits for a funnel plot ------------------------------------------------------------------------
+
+def test_control_limits_hand_worked():
+    # p = 0.2, n = 100: standard error sqrt(0.2 x 0.8 / 100) = 0.04.
+    lower, upper = control_limits(0.2, 100, 1.96)
+    assert lower == pytest.approx(0.1216) and upper == pytest.approx(0.2784)
+    lower, upper = control_limits(0.2, 100, 3.09)
+    assert lower == pytest.approx(0.0764) and upper == pytest.approx(0.3236)
+    assert control_limits(0.5, 1, 3.09) == (0.0, 1.0)  # clipped to 0..1

@@ -234,16 +234,16 @@ def test_the_headline_is_the_latest_settled_year(flip):
     assert local["provisional"].to_dict() == {"2025": False, "2026": False, "2027": True}
     assert not frame[frame["source"] == "published"]["provisional"].any()
     bench = flip.benchmark("requests_decided_6wk", LA, Audience.OFFICER)
-    assert (bench["period"], bench["value"], bench["provisional"]) == ("2026", 20.0, False)
+    assert (bench.period, bench.value, bench.provisional) == ("2026", 20.0, False)
     # the trend test compares two settled years: 90% (36/40) to 20% (8/40), which does not overlap
-    assert (bench["previous_period"], bench["direction_of_travel"]) == ("2025", "worsening")
-    assert bench["target"]["rag"] == "red"  # 20% against 50%; the provisional 60% would be green
+    assert (bench.previous_period, bench.direction_of_travel) == ("2025", "worsening")
+    assert bench.target.rag == "red"  # 20% against 50%; the provisional 60% would be green
 
 
 def test_a_provisional_period_asked_for_by_name_is_never_rated(flip):
     bench = flip.benchmark("requests_decided_6wk", LA, Audience.OFFICER, period="2027")
-    assert (bench["value"], bench["provisional"]) == (60.0, True)
-    assert bench["direction_of_travel"] is None and bench["target"]["rag"] is None
+    assert (bench.value, bench.provisional) == (60.0, True)
+    assert bench.direction_of_travel is None and bench.target.rag is None
     assert narrative.classify(bench, flip.indicator("requests_decided_6wk")) == (None, 0, ())
 
 
@@ -259,21 +259,21 @@ def test_the_narrative_reads_the_settled_year(flip):
 
 def test_the_clinic_sentence_uses_settled_months_only(flip):
     show = flip.show("requests_decided_6wk", LA, Audience.OFFICER, monthly=True, forecast=False)
-    rows = [r for r in show["rows"] if r["breakdown"] == "Total"]
-    assert [(r["period"], r["value"], r["provisional"]) for r in rows] == [
+    rows = show.totals
+    assert [(r.period, r.value, r.provisional) for r in rows] == [
         ("2025-06", 90.0, False), ("2026-06", 20.0, False), ("2027-06", 20.0, False), ("2027-12", 100.0, True)]
-    title = figures.title_trend(rows, show["indicator"], monthly=True, complete_to="2027-12")
+    title = figures.title_trend(rows, show.indicator, monthly=True, complete_to="2027-12")
     assert title == "Decisions in 6 weeks: 20.0% in Jun 2027, the same as 20.0% in Jun 2026"
-    summary = figures.summary_trend(rows, show["indicator"], monthly=True, complete_to="2027-12")
+    summary = figures.summary_trend(rows, show.indicator, monthly=True, complete_to="2027-12")
     assert "Dec 2027 is provisional" in summary
-    table = figures.table_trend(rows, show["indicator"], complete_to="2027-12")
+    table = figures.table_trend(rows, show.indicator, complete_to="2027-12")
     assert table["Period"].iat[-1] == "Dec 2027 (provisional)"
-    chart = figures.trend(rows, show["indicator"], monthly=True, complete_to="2027-12")
+    chart = figures.trend(rows, show.indicator, monthly=True, complete_to="2027-12")
     [hollow] = [t for t in chart.data if t.name == figures.PROVISIONAL_KEY]
     assert list(hollow.x) == ["Dec 2027"] and list(hollow.text) == ["p"]
     line = next(t for t in chart.data if t.mode == "lines+markers")
     assert line.y[-1] is None  # not joined to the settled line
-    spark = figures.sparkline(rows, show["indicator"], complete_to="2027-12")
+    spark = figures.sparkline(rows, show.indicator, complete_to="2027-12")
     assert "Dec 2027" not in list(spark.data[0].x)
 
 
@@ -283,17 +283,16 @@ def test_a_forecast_is_fitted_on_settled_periods_only(flip):
                            "value": [100.0, 110.0, 120.0, 130.0, 140.0, 900.0],
                            "provisional": [False, False, False, False, False, True]})
     block = flip._forecast(indicator, "local", totals)
-    assert block["based_on"] == ["2019", "2020", "2021", "2022", "2023"]
-    assert all(r["forecast"] < 300 for r in block["rows"])
+    assert block.based_on == ("2019", "2020", "2021", "2022", "2023")
+    assert all(r.forecast < 300 for r in block.rows)
 
 
 def test_downloads_mark_provisional_rows_with_p(flip):
     from dashboard import exports
-    from indicators.engine import indicator_metadata
 
     first = flip.result("requests_decided_6wk", LA, Audience.PARTNER)
     by_sex = flip.result("requests_decided_6wk", LA, Audience.PARTNER, breakdown="sex")
-    table = exports.Table(meta=indicator_metadata(first.indicator) | {"source_used": "local"},
+    table = exports.Table(indicator=first.indicator, source_used="local",
                           frame=exports.combine_breakdowns([first.frame, by_sex.frame]))
     rows = list(csv.DictReader(io.StringIO(exports.to_csv([table]))))
     status = {(r["Period"], r["Breakdown value"]): (r["Value"], r["Status"]) for r in rows}
@@ -305,5 +304,5 @@ def test_downloads_mark_provisional_rows_with_p(flip):
 
 def test_a_breakdown_chart_defaults_to_the_latest_settled_period(flip):
     show = flip.show("requests_decided_6wk", LA, Audience.OFFICER, breakdown="sex", forecast=False)
-    title = figures.title_breakdown(show["rows"], show["indicator"], "sex", breakdown_label="Sex")
+    title = figures.title_breakdown(show.rows, show.indicator, "sex", breakdown_label="Sex")
     assert "2026" in title and "2027" not in title

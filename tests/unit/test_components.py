@@ -144,7 +144,10 @@ def test_rag_badge_against_neighbours():
     ({"target": {"target": 45.0, "rag": None}}, (None, "target_unrated"), "Not rated against its target"),
 ])
 def test_rating_names_what_it_is_against(bench, expected, words):
-    assert C.rating(bench) == expected
+    from indicators.results import Benchmark
+
+    block = Benchmark.model_validate({"source": "national", "area_code": "E06000023", "area_name": "Bristol", **bench})
+    assert C.rating(block) == expected
     assert text(C.rag_badge(*expected[:1], against=expected[1])) == words
     assert C.rating_text(*expected, separator=": ") == words.replace(" — ", ": ")
 

@@ -310,12 +310,12 @@ def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
 
 def test_benchmark_has_direction_target_and_forecast(engine):
     block = engine.benchmark("ehcp_requests", LA, Audience.OFFICER)
-    assert block["period"] == "2024"  # 2025 has not ended on 30 June 2025
-    assert block["value"] == 1605 and block["value_source"] == "published"  # requests.csv, Bristol 2024, not 7 local
+    assert block.period == "2024"  # 2025 has not ended on 30 June 2025
+    assert block.value == 1605 and block.value_source == "published"  # requests.csv, Bristol 2024, not 7 local
     timely = engine.benchmark("ehcp_issued_20wk", LA, Audience.OFFICER)
-    assert timely["target"]["target"] == 60 and timely["target"]["rag"] == "red"  # 17.3 misses 60 by > 10
-    assert timely["published"]["la_value"] == 17.3  # Bristol 2024, timeliness_20_week.csv
-    assert "forecast" in block
+    assert timely.target.target == 60 and timely.target.rag == "red"  # 17.3 misses 60 by > 10
+    assert timely.published.la_value == 17.3  # Bristol 2024, timeliness_20_week.csv
+    assert "forecast" in block.model_fields_set
 
 
 def test_the_app_engine_uses_flask_caching(tmp_path, monkeypatch):
@@ -339,8 +339,8 @@ def test_the_app_engine_uses_flask_caching(tmp_path, monkeypatch):
 
 
 def _requests_in_2025(engine) -> int:
-    rows = engine.show("ehcp_requests", LA, Audience.OFFICER, period="2025")["rows"]
-    return next(r["value"] for r in rows if r["period"] == "2025" and r["breakdown"] == "Total")
+    rows = engine.show("ehcp_requests", LA, Audience.OFFICER, period="2025").rows
+    return next(r.value for r in rows if r.period == "2025" and r.breakdown == "Total")
 
 
 def test_a_new_load_goes_live_in_a_running_process(tmp_path, monkeypatch):

@@ -371,12 +371,12 @@ def test_neighbours_region_england_and_rank_are_worked_out_as_lait_does(engine):
                 values[code] = float(row["pc_plans_issued_within_20_weeks"])
     la_values = {k: v for k, v in values.items() if not k.startswith(("E92", "E12", "E13"))}
     block = engine.benchmark("ehcp_issued_20wk", "E06000023", Audience.PUBLIC, period="2024",
-                             source="national")["published"]
+                             source="national").published
     assert len(neighbours) == 10
-    assert [n["area_code"] for n in block["neighbours"]] == neighbours
-    assert block["sn_mean"] == pytest.approx(sum(values[n] for n in neighbours) / 10)
-    assert block["region_value"] == values["E12000009"] and block["england_value"] == values["E92000001"]
+    assert [n.area_code for n in block.neighbours] == neighbours
+    assert block.sn_mean == pytest.approx(sum(values[n] for n in neighbours) / 10)
+    assert block.region_value == values["E12000009"] and block.england_value == values["E92000001"]
     bristol = la_values["E06000023"]
-    assert block["rank"] == 1 + sum(v > bristol for v in la_values.values())
-    assert block["rank_out_of"] == len(la_values)
-    assert block["quartile_band"] == "D"  # 17.3% is in the bottom quarter of LAs in 2024
+    assert block.rank == 1 + sum(v > bristol for v in la_values.values())
+    assert block.rank_out_of == len(la_values)
+    assert block.quartile_band == "D"  # 17.3% is in the bottom quarter of LAs in 2024

@@ -12,21 +12,32 @@ import pandas as pd
 import pytest
 
 from dashboard import exports
+from indicators.catalogue.model import Indicator
 from indicators.disclosure import suppression_note
 from indicators.vocabulary import RESULT_COLUMNS, Audience
 
 NAN = math.nan
 
-META = {
+ENTRY = {
     "id": "plans_20wk", "title": "Plans issued within 20 weeks", "short_title": "Plans in 20 weeks",
     "theme": "governance", "outcome": "Plans are put in place without delay.",
     "definition": {"numerator": "Plans issued within 20 weeks", "denominator": "Plans issued", "unit": "percent"},
-    "unit": "percent", "polarity": "high_is_good", "decimal_places": 1,
+    "polarity": "high_is_good", "decimal_places": 1,
     "source": "DfE, Education, health and care plans (SEN2)", "publication": "https://example.gov.uk/sen2",
     "frequency": "annual", "year_type": "calendar", "breakdowns": ["ward"], "comparators": ["england"],
     "last_update": "2025-06-26", "next_update": "2026-06-25", "methodology": "Counted by issue date.",
-    "source_used": "local",
+    "aggregate": {"measure_code": "plans_20wk", "breakdowns": ["ward"]},
 }
+
+
+def entry(**changes) -> Indicator:
+    """A catalogue entry made by hand (a partner's figures; `national` for one DfE also publishes)."""
+    return Indicator.model_validate({**ENTRY, **changes})
+
+
+META = entry()
+PUBLISHED = entry(national=[{"dataset": "sen2", "query": "national", "topic": "t",
+                             "measures": [{"label": "x", "value": "v"}]}])
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
@@ -53,7 +64,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def _workbook(tables=None, context=CONTEXT) -> openpyxl.Workbook:
-    data = exports.to_xlsx(tables or [exports.Table(META, ROWS)], context)
+    data = exports.to_xlsx(tables or [exports.Table(META, "local", ROWS)], context)
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
@@ -64,7 +75,7 @@ def _metadata(book: openpyxl.Workbook) -> dict[str, str]:
 # --- CSV -------------------------------------------------------------------------------------------------
 
 def test_csv_has_the_header_and_one_row_per_figure():
-    rows = _csv_rows(exports.to_csv([exports.Table(META, ROWS)], CONTEXT))
+    rows = _csv_rows(exports.to_csv([exports.Table(META, "local", ROWS)], CONTEXT))
     assert rows[0] == ["Indicator ID", "Indicator", "Period", "Area code", "Area", "Breakdown", "Breakdown value",
                        "Numerator", "Denominator", "Value", "Unit", "Status", "Source"]
     assert len(rows) == 1 + 5
@@ -78,20 +89,19 @@ def test_every_row_says_its_source():
     frame = ROWS.iloc[[0, 2]].assign(source=["published", "local"])
     later = _frame([("2025", "E06000023", "Bristol", "Total", "Total", 50.0, 200.0, 25.0, "value")])
     frame = pd.concat([frame, later.assign(source="local")], ignore_index=True)
-    meta = {**META, "sources": ["local", "national"]}
-    for text in (exports.to_csv([exports.Table(meta, frame)], CONTEXT),):
+    for text in (exports.to_csv([exports.Table(PUBLISHED, "local", frame)], CONTEXT),):
         rows = _csv_rows(text)
         assert [(r[2], r[6], r[12]) for r in rows[1:]] == [
             ("2024", "All children and young people", "Published by DfE"),
             ("2024", "Bedminster", "Local records"),
             ("2025", "All children and young people", "Local records, provisional (not yet published)")]
-    data = list(_workbook([exports.Table(meta, frame)])["Data"].iter_rows(min_row=2, values_only=True))
+    data = list(_workbook([exports.Table(PUBLISHED, "local", frame)])["Data"].iter_rows(min_row=2, values_only=True))
     assert [r[12] for r in data] == ["Published by DfE", "Local records",
                                      "Local records, provisional (not yet published)"]
 
 
 def test_csv_shows_a_suppressed_figure_as_c_and_a_true_zero_as_0():
-    rows = _csv_rows(exports.to_csv([exports.Table(META, ROWS)], CONTEXT))
+    rows = _csv_rows(exports.to_csv([exports.Table(META, "local", ROWS)], CONTEXT))
     ashley = next(r for r in rows if r[6] == "Ashley")
     assert ashley[7] == "c" and ashley[9] == "c" and ashley[11] == "c"
     assert ashley[8] == "12"  # the denominator was not hidden
@@ -102,7 +112,7 @@ def test_csv_shows_a_suppressed_figure_as_c_and_a_true_zero_as_0():
 
 
 def test_csv_neutralises_formulas():
-    text = exports.to_csv([exports.Table(META, ROWS)], CONTEXT)
+    text = exports.to_csv([exports.Table(META, "local", ROWS)], CONTEXT)
     rows = _csv_rows(text)
     assert "'=HYPERLINK(\"http://evil\",\"x\")" in [r[6] for r in rows]
     assert rows[-1][4] == "'+SUM(A1:A9)"
@@ -112,10 +122,9 @@ def test_csv_neutralises_formulas():
 
 
 def test_a_count_has_no_denominator_z():
-    meta = {**META, "unit": "count", "decimal_places": 0,
-            "definition": {"numerator": "Plans", "denominator": None, "unit": "count"}}
+    meta = entry(decimal_places=0, definition={"numerator": "Plans", "denominator": None, "unit": "count"})
     frame = _frame([("2024", "E1", "A", "Total", "Total", 17.0, NAN, 17.0, "value")])
-    row = _csv_rows(exports.to_csv([exports.Table(meta, frame)]))[1]
+    row = _csv_rows(exports.to_csv([exports.Table(meta, "local", frame)]))[1]
     assert row[7:10] == ["17", "z", "17"]
 
 
@@ -178,7 +187,7 @@ def test_workbook_metadata_describes_the_indicator_and_the_file():
 def test_synthetic_note_only_for_synthetic_local_figures():
     assert "Synthetic data" not in _metadata(_workbook(context=exports.Context(**{**CONTEXT.__dict__,
                                                                                  "synthetic": False})))
-    national = exports.Table({**META, "source_used": "national"}, ROWS)
+    national = exports.Table(PUBLISHED, "national", ROWS)
     assert "Synthetic data" not in _metadata(_workbook([national]))
 
 
@@ -190,10 +199,10 @@ def test_symbols_sheet_explains_every_symbol_and_carries_the_licence():
 
 
 def test_several_indicators_share_one_data_sheet_and_list_their_metadata():
-    other = {**META, "id": "requests", "title": "Requests", "unit": "count", "decimal_places": 0,
-             "definition": {"numerator": "Requests", "denominator": None, "unit": "count"}}
+    other = entry(id="requests", title="Requests", decimal_places=0,
+                  definition={"numerator": "Requests", "denominator": None, "unit": "count"})
     frame = _frame([("2024", "E06000023", "Bristol", "Total", "Total", 120.0, NAN, 120.0, "value")])
-    book = _workbook([exports.Table(META, ROWS), exports.Table(other, frame)])
+    book = _workbook([exports.Table(META, "local", ROWS), exports.Table(other, "local", frame)])
     ids = [r[0] for r in book["Data"].iter_rows(min_row=2, values_only=True)]
     assert ids.count("plans_20wk") == 5 and ids.count("requests") == 1
     rows = list(book["Metadata"].iter_rows(values_only=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,13 +12,15 @@ import pytest
 
 from dashboard import figures as F
 from dashboard.theme import HIGHLIGHT, NEIGHBOUR, TEMPLATE
+from indicators import benchmarks
+from indicators.results import Benchmark, Forecast, Target
 from tests.forbidden import FORBIDDEN
 
-PCT = {"id": "plans_20wk", "title": "New EHC plans issued within 20 weeks", "short_title": "Plans in 20 weeks",
-       "unit": "percent", "decimal_places": 1, "polarity": "high_is_good"}
-LOW = {**PCT, "id": "absence", "title": "Persistent absence", "short_title": "Absence", "polarity": "low_is_good"}
-COUNT = {"id": "plans", "title": "EHC plans", "short_title": "EHC plans", "unit": "count", "decimal_places": 0,
-         "polarity": "no_judgement"}
+PCT = F.Meta(id="plans_20wk", title="New EHC plans issued within 20 weeks", short_title="Plans in 20 weeks",
+             unit="percent", places=1, polarity="high_is_good")
+LOW = replace(PCT, id="absence", title="Persistent absence", short_title="Absence", polarity="low_is_good")
+COUNT = F.Meta(id="plans", title="EHC plans", short_title="EHC plans", unit="count", places=0,
+               polarity="no_judgement")
 LA = "E06000023"
 
 
@@ -91,7 +94,7 @@ def test_ordinal_and_quarter_periods():
 def test_trend_draws_suppressed_years_as_gaps_with_a_note_and_labels_target_and_baseline():
     rows = [row("2020", 20.0), row("2021", None, "c"), row("2022", 30.0), row("2022", 99.0, breakdown="ward",
                                                                               breakdown_value="Ashley")]
-    target = {"target": 60.0, "tolerance": 10.0, "baseline": 17.3, "baseline_period": "2024", "rag": "red"}
+    target = Target(target=60.0, tolerance=10.0, baseline=17.3, baseline_period="2024", rag="red")
     fig = F.trend(rows, PCT, target=target)
     line = fig.data[0]
     assert list(line.x) == ["2020", "2021", "2022"]
@@ -106,8 +109,8 @@ def test_trend_draws_suppressed_years_as_gaps_with_a_note_and_labels_target_and_
 
 def test_trend_forecast_band_and_period_in_progress():
     rows = [row("2023", 700.0), row("2024", 780.0), row("2025", 60.0)]
-    forecast = {"rows": [{"period": "2025", "forecast": 800.0, "lower": 700.0, "upper": 900.0},
-                         {"period": "2026", "forecast": 820.0, "lower": 650.0, "upper": 990.0}]}
+    forecast = Forecast.model_validate({"rows": [{"period": "2025", "forecast": 800.0, "lower": 700.0, "upper": 900.0},
+                                                 {"period": "2026", "forecast": 820.0, "lower": 650.0, "upper": 990.0}]})
     fig = F.trend(rows, COUNT, forecast=forecast, complete_to="2024")
     assert list(fig.data[0].y) == [700.0, 780.0, None]  # 2025 has not ended: not on the line
     so_far = trace(fig, "So far (period not finished)")
@@ -133,12 +136,13 @@ def test_sparkline_is_tiny_without_axes_and_marks_the_latest_point():
 # --- benchmark bars ----------------------------------------------------------------------------------------
 
 def bench(la=17.3, neighbours=(("Leeds", 9.3), ("Reading", 61.5), ("Barnet", None)), sn_mean=35.4, england=45.9):
-    return {"area_code": LA, "area_name": "Bristol, City of", "period": "2025", "value": 26.4,
+    return Benchmark.model_validate({"source": "local", "area_code": LA, "area_name": "Bristol, City of",
+                                     "period": "2025", "value": 26.4,
             "published": {"period": "2024", "la_value": la, "region_name": "South West", "region_value": 31.0,
                           "england_value": england, "sn_mean": sn_mean,
                           "neighbours": [{"rank": i + 1, "area_code": f"E0{i}", "area_name": n, "value": v}
                                          for i, (n, v) in enumerate(neighbours)],
-                          "rank": 131, "rank_out_of": 153, "quartile_band": "D"}}
+                          "rank": 131, "rank_out_of": 153, "quartile_band": "D"}})
 
 
 def test_benchmark_bars_sorted_best_first_with_the_area_highlighted_by_colour_and_label():
@@ -174,14 +178,6 @@ def test_benchmark_text_states_the_hand_worked_comparison():
 def nine_las():
     return pd.DataFrame({"area_code": [f"L{i}" for i in range(1, 10)], "area_name": [f"Council {i}" for i in range(1, 10)],
                          "value": [float(i) for i in range(1, 10)]})
-
-
-def test_quartile_cut_points_hand_worked():
-    # 1..9: the 25th, 50th and 75th percentiles by linear interpolation sit on the 3rd, 5th and 7th values.
-    assert F.quartile_cut_points(nine_las()) == (3.0, 5.0, 7.0)
-    # 10, 20, 30, 40: positions 0.75, 1.5 and 2.25 -> 17.5, 25 and 32.5.
-    four = pd.DataFrame({"area_code": list("abcd"), "area_name": list("ABCD"), "value": [40, 10, 30, 20]})
-    assert F.quartile_cut_points(four) == (17.5, 25.0, 32.5)
 
 
 def test_ranked_all_las_best_first_with_area_neighbours_and_bands():
@@ -275,15 +271,6 @@ def test_ward_map_is_a_choropleth_when_boundaries_are_given():
 
 # --- funnel plot -------------------------------------------------------------------------------------------
 
-def test_control_limits_hand_worked():
-    # p = 0.2, n = 100: standard error sqrt(0.2 x 0.8 / 100) = 0.04.
-    lower, upper = F.control_limits(0.2, 100, 1.96)
-    assert lower == pytest.approx(0.1216) and upper == pytest.approx(0.2784)
-    lower, upper = F.control_limits(0.2, 100, 3.09)
-    assert lower == pytest.approx(0.0764) and upper == pytest.approx(0.3236)
-    assert F.control_limits(0.5, 1, 3.09) == (0.0, 1.0)  # clipped to 0..1
-
-
 def school_rows():
     return [row("2024", 20.0, numerator=60, denominator=300),
             row("2024", 20.0, breakdown="school", breakdown_value="Avon Primary", numerator=20, denominator=100),
@@ -298,7 +285,7 @@ def test_funnel_plot_limits_around_the_area_rate_and_schools_outside_labelled():
     fig = F.funnel_plot(school_rows(), PCT, schools=schools)
     upper95 = [t for t in fig.data if t.name == "95% limits"]
     at_100 = sorted(float(v) for t in upper95 for x, v in zip(t.x, t.y, strict=True) if x == 100)
-    assert at_100 == pytest.approx([20 - 100 * F.Z95 * 0.04, 20 + 100 * F.Z95 * 0.04])  # 12.16% and 27.84%
+    assert at_100 == pytest.approx([20 - 100 * benchmarks.Z95 * 0.04, 20 + 100 * benchmarks.Z95 * 0.04])  # 12.16% and 27.84%
     assert at_100 == pytest.approx([12.16, 27.84], abs=0.001)
     within = trace(fig, "Within the 95% limits")
     assert [c[0] for c in within.customdata] == ["100001"] and within.text is None
@@ -340,7 +327,7 @@ def test_equity_gap_dot_and_line_with_the_gap_written():
 EMPTY_CALLS = {
     "trend": lambda: F.trend([], PCT),
     "sparkline": lambda: F.sparkline([], PCT),
-    "benchmark_bars": lambda: F.benchmark_bars({}, PCT),
+    "benchmark_bars": lambda: F.benchmark_bars(None, PCT),
     "ranked_all_las": lambda: F.ranked_all_las(pd.DataFrame(), LA, [], PCT),
     "breakdown_bars": lambda: F.breakdown_bars([], PCT, "ward"),
     "ward_map": lambda: F.ward_map([], PCT, None),
@@ -371,7 +358,7 @@ def test_only_suppressed_figures_give_an_explained_figure_not_zeros():
 def test_text_alternatives_have_no_stray_words():
     texts = [
         F.title_trend([], PCT), F.summary_trend([], PCT), F.summary_trend(ward_rows(), PCT, target=50),
-        F.title_benchmark({}, PCT), F.summary_benchmark({}, PCT), F.summary_benchmark(bench(la=None), PCT),
+        F.title_benchmark(None, PCT), F.summary_benchmark(None, PCT), F.summary_benchmark(bench(la=None), PCT),
         F.title_breakdown([], PCT, "ward"), F.summary_breakdown(ward_rows(), PCT, "ward"),
         F.summary_ward_map(ward_rows(), PCT), F.summary_funnel(school_rows(), PCT),
         F.summary_ranked(nine_las(), "L4", ["L2"], PCT), F.summary_equity_gap([], PCT),
@@ -400,8 +387,7 @@ def test_markup_in_names_from_data_is_shown_as_text_not_rendered():
             row("2024", 45.0, breakdown="school", breakdown_value=evil, numerator=45, denominator=100)]
     for r in rows:
         r["area_name"] = "<i>Council</i>"
-    benchmark = bench(neighbours=((evil, 10.0),))
-    benchmark["area_name"] = "<script>x</script>"
+    benchmark = bench(neighbours=((evil, 10.0),)).model_copy(update={"area_name": "<script>x</script>"})
     values = pd.DataFrame({"area_code": ["A", "B"], "area_name": [evil, "Fine"], "value": [1.0, 2.0]})
     figs = [F.trend(rows, PCT, target=50), F.breakdown_bars(rows, PCT, "ward"), F.ward_map(rows, PCT, None),
             F.funnel_plot(rows, PCT), F.benchmark_bars(benchmark, PCT), F.ranked_all_las(values, "A", ["B"], PCT),
@@ -452,4 +438,7 @@ def test_band_labels_are_pushed_apart_where_bands_are_narrow():
 
 def test_a_source_caption_without_sources_names_the_publication_only():
     rows = [{"period": "2023", "breakdown": "Total", "breakdown_value": "Total", "value": 10.0, "status": "value"}]
-    assert F.source_caption(rows, {"source": "DfE SEN2"}) == "Source: DfE SEN2."
+    from indicators.catalogue import default_catalogue
+
+    indicator = default_catalogue().get("ehcp_issued_20wk").model_copy(update={"source": "DfE SEN2"})
+    assert F.source_caption(rows, indicator) == "Source: DfE SEN2."

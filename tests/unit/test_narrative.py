@@ -6,20 +6,21 @@ from __future__ import annotations
 import re
 
 from dashboard.components import rating
+from dashboard.figures import Meta
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, classify, evidence_href, narrative, questions
+from indicators.results import Benchmark
 
 LA, AREA = "E06000023", "Bristol, City of"
 
 
 def ind(id_, title, polarity="high_is_good", unit="percent", places=1):
-    return {"id": id_, "title": title, "short_title": title, "unit": unit, "decimal_places": places,
-            "polarity": polarity}
+    return Meta(id_, title, title, unit, places, polarity)
 
 
 def block(value, previous=None, direction="not assessed", *, period="2024", previous_period="2023", status="value",
           target=None, tolerance=0.0, rag=None, sn_mean=None, england=None, band=None, rank=None, out_of=153,
           published_period=None, la_value=None, vs_neighbours=None, vs_england=None):
-    out = {"area_code": LA, "area_name": AREA, "period": period, "value": value, "status": status,
+    out = {"source": "national", "area_code": LA, "area_name": AREA, "period": period, "value": value, "status": status,
            "previous_period": previous_period if previous is not None else None, "previous_value": previous,
            "direction_of_travel": direction,
            "target": None if target is None else {"target": target, "tolerance": tolerance, "rag": rag}}
@@ -29,7 +30,7 @@ def block(value, previous=None, direction="not assessed", *, period="2024", prev
                             "rank_out_of": out_of}
         out["rag_against_neighbours"] = vs_neighbours
         out["rag_against_england"] = vs_england
-    return out
+    return Benchmark.model_validate(out)
 
 
 PLANS = ind("ehcp_issued_20wk", "New EHC plans issued within 20 weeks")
@@ -41,7 +42,7 @@ COUNT = ind("ehcp_count", "EHC plans in place", "no_judgement", "count", 0)
 def test_improving_and_above_neighbours_is_going_well_with_the_numbers_and_the_link():
     bench = block(57.0, 38.1, "improving", sn_mean=45.2, england=46.4, vs_neighbours="green", vs_england="green",
                   band="B", rank=40)
-    out = narrative({PLANS["id"]: bench}, {PLANS["id"]: PLANS}, AREA)
+    out = narrative({PLANS.id: bench}, {PLANS.id: PLANS}, AREA)
     assert out[NEEDS_ATTENTION] == []
     [sentence] = out[GOING_WELL]
     assert sentence.text == (
@@ -54,7 +55,7 @@ def test_improving_and_above_neighbours_is_going_well_with_the_numbers_and_the_l
 
 def test_worsening_and_below_target_needs_attention():
     bench = block(30.0, 40.0, "worsening", target=60.0, tolerance=5.0, rag="red")
-    out = narrative({DECISIONS["id"]: bench}, {DECISIONS["id"]: DECISIONS}, AREA)
+    out = narrative({DECISIONS.id: bench}, {DECISIONS.id: DECISIONS}, AREA)
     assert out[GOING_WELL] == []
     [sentence] = out[NEEDS_ATTENTION]
     assert sentence.text == ("Decisions on requests made within 6 weeks fell from 40.0% in 2023 to 30.0% in 2024, "
@@ -66,7 +67,7 @@ def test_improvement_still_short_of_target_says_both():
     bench = block(26.4, 17.3, "improving", period="2025", previous_period="2024", target=60.0, tolerance=10.0,
                   rag="red", sn_mean=47.49, england=45.9, band="D", rank=131, published_period="2024", la_value=17.3,
                   vs_neighbours="red", vs_england="red")
-    [sentence] = narrative({PLANS["id"]: bench}, {PLANS["id"]: PLANS}, AREA)[NEEDS_ATTENTION]
+    [sentence] = narrative({PLANS.id: bench}, {PLANS.id: PLANS}, AREA)[NEEDS_ATTENTION]
     assert sentence.text == (
         "New EHC plans issued within 20 weeks rose from 17.3% in 2024 to 26.4% in 2025, but is short of the target "
         "of 60.0% by 33.6 percentage points. In 2024, the latest published figures, Bristol, City of's 17.3% was "
@@ -76,7 +77,7 @@ def test_improvement_still_short_of_target_says_both():
 
 def test_lower_is_better_a_fall_is_an_improvement():
     bench = block(25.9, 28.4, "improving", period="202425", previous_period="202324", target=26.0, rag="green")
-    [sentence] = narrative({ABSENCE["id"]: bench}, {ABSENCE["id"]: ABSENCE}, AREA)[GOING_WELL]
+    [sentence] = narrative({ABSENCE.id: bench}, {ABSENCE.id: ABSENCE}, AREA)[GOING_WELL]
     assert sentence.text == ("Pupils with SEND who are persistently absent fell from 28.4% in 2023/24 to 25.9% in "
                              "2024/25, meeting the target of 26.0%.")
 
@@ -92,7 +93,7 @@ def test_no_judgement_indicator_is_never_judged():
     bench = block(4000, 3000, "increasing", target=3500, rag=None, sn_mean=5000, england=600000, band=None,
                   rank=150)
     assert classify(bench, COUNT) == (None, 0, ())
-    out = narrative({COUNT["id"]: bench}, {COUNT["id"]: COUNT}, AREA)
+    out = narrative({COUNT.id: bench}, {COUNT.id: COUNT}, AREA)
     assert out == {GOING_WELL: [], NEEDS_ATTENTION: []}
 
 
@@ -114,7 +115,7 @@ def test_count_is_not_compared_with_the_england_total():
     neet = ind("ehcp_neet", "Young people with an EHC plan not in education or training", "low_is_good", "count", 0)
     bench = block(268, 275, "no significant change", sn_mean=180.0, england=18056, band="D", rank=128,
                   vs_neighbours="red", vs_england="green")
-    [sentence] = narrative({neet["id"]: bench}, {neet["id"]: neet}, AREA)[NEEDS_ATTENTION]
+    [sentence] = narrative({neet.id: bench}, {neet.id: neet}, AREA)[NEEDS_ATTENTION]
     assert "England" not in sentence.text
     assert "above the statistical neighbour average of 180" in sentence.text
 
@@ -148,9 +149,9 @@ def test_order_is_by_importance_then_catalogue_order_and_each_indicator_appears_
 
 
 def test_sentences_are_plain_english_without_ids_or_stray_words():
-    indicators = {PLANS["id"]: PLANS, DECISIONS["id"]: DECISIONS}
-    benches = {PLANS["id"]: block(57.0, 38.1, "improving", sn_mean=None, england=None, band="A", rank=2),
-               DECISIONS["id"]: block(30.0, None, "not assessed", target=60.0, rag="red")}
+    indicators = {PLANS.id: PLANS, DECISIONS.id: DECISIONS}
+    benches = {PLANS.id: block(57.0, 38.1, "improving", sn_mean=None, england=None, band="A", rank=2),
+               DECISIONS.id: block(30.0, None, "not assessed", target=60.0, rag="red")}
     out = narrative(benches, indicators, AREA)
     for sentence in out[GOING_WELL] + out[NEEDS_ATTENTION]:
         assert not re.search(r"\b(None|nan|NaN)\b|_", sentence.text), sentence.text
@@ -180,11 +181,11 @@ def test_titles_read_as_the_subject_of_a_sentence():
 
 
 def test_questions_are_two_or_three_each_about_a_rated_measure_and_linked_to_its_evidence():
-    indicators = {PLANS["id"]: PLANS, DECISIONS["id"]: DECISIONS, ABSENCE["id"]: ABSENCE}
+    indicators = {PLANS.id: PLANS, DECISIONS.id: DECISIONS, ABSENCE.id: ABSENCE}
     benches = {
-        DECISIONS["id"]: block(30.0, 40.0, "worsening", target=60.0, tolerance=5.0, rag="red"),
-        PLANS["id"]: block(46.0, sn_mean=45.9, england=46.4, vs_neighbours="amber", vs_england="amber"),
-        ABSENCE["id"]: block(20.0, target=26.0, rag="green"),
+        DECISIONS.id: block(30.0, 40.0, "worsening", target=60.0, tolerance=5.0, rag="red"),
+        PLANS.id: block(46.0, sn_mean=45.9, england=46.4, vs_neighbours="amber", vs_england="amber"),
+        ABSENCE.id: block(20.0, target=26.0, rag="green"),
     }
     asked = questions(benches, indicators, area_code=LA)
     assert [q.indicator_id for q in asked] == ["requests_decided_6wk", "ehcp_issued_20wk", "persistent_absence_send"]
@@ -196,7 +197,7 @@ def test_questions_are_two_or_three_each_about_a_rated_measure_and_linked_to_its
         "What has made the difference to pupils with SEND who are persistently absent, and how do we keep it there?"]
     assert all(q.href == f"/indicator/{q.indicator_id}?area={LA}" for q in asked)
     # Unrated measures raise no question; never more than three; the most pressing red ones first.
-    assert questions({PLANS["id"]: block(46.0)}, indicators) == []
+    assert questions({PLANS.id: block(46.0)}, indicators) == []
     many = {f"m{i}": block(30.0, sn_mean=40.0 + i, vs_neighbours="red") for i in range(5)}
     many["well"] = block(50.0, target=45.0, rag="green")
     asked = questions(many, {k: ind(k, f"Measure {k}") for k in many})

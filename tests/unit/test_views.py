@@ -81,13 +81,13 @@ def test_clicked_values_reads_only_plain_text_from_the_first_point():
 
 def test_as_series_turns_one_breakdown_value_into_a_named_series():
     from dashboard.views import as_series
+    from indicators.results import Row
 
-    rows = [{"period": "2024", "breakdown": "Total", "breakdown_value": "Total", "area_name": "Bristol", "value": 20},
-            {"period": "2024", "breakdown": "ward", "breakdown_value": "Cotham", "area_name": "Bristol", "value": 30},
-            {"period": "2024", "breakdown": "ward", "breakdown_value": "Easton", "area_name": "Bristol", "value": 10}]
+    rows = [Row(period="2024", breakdown="Total", breakdown_value="Total", area_name="Bristol", value=20),
+            Row(period="2024", breakdown="ward", breakdown_value="Cotham", area_name="Bristol", value=30),
+            Row(period="2024", breakdown="ward", breakdown_value="Easton", area_name="Bristol", value=10)]
     series = as_series(rows, "Cotham", "Cotham")
-    assert series == [{"period": "2024", "breakdown": "Total", "breakdown_value": "Total", "area_name": "Cotham",
-                       "value": 30}]
+    assert series == [Row(period="2024", breakdown="Total", breakdown_value="Total", area_name="Cotham", value=30)]
 
 
 def test_themes_resolve_from_slugs_and_ids_only():
