@@ -84,6 +84,13 @@ BREAKDOWNS: dict[str, str] = {
     "partner": "Partner",
     "timeliness_band": "Time taken",
 }
+# Breakdowns of local figures (indicators/sql/local/_frame.sql builds each; it stops at any other name): those of
+# the child and the case, which the frame joins once for every family, and each family's own, a column of the
+# same name that only the family giving it emits (a cease reason, a request's source, ...).
+FAMILY_BREAKDOWNS = frozenset({"request_source", "cease_reason", "budget_type", "advice_type", "appeal_type",
+                               "review_outcome", "social_care", "timeliness_band"})
+LOCAL_BREAKDOWNS = frozenset({"ward", "school", "primary_need", "setting", "phase", "age_band", "sex", "ethnicity",
+                              "team", "caseworker"}) | FAMILY_BREAKDOWNS
 # Breakdowns that name members of staff: for officers only (partners and the public see teams).
 OFFICER_ONLY_BREAKDOWNS = frozenset({"caseworker"})
 
@@ -180,6 +187,14 @@ class LocalSource(Strict):
     tables: list[str]
     breakdowns: list[str] = Field(default_factory=list)
     scale: float = 1.0
+
+    @field_validator("breakdowns")
+    @classmethod
+    def _local_breakdowns(cls, value: list[str]) -> list[str]:
+        unknown = [b for b in value if b not in LOCAL_BREAKDOWNS]
+        if unknown:
+            raise ValueError(f"breakdown(s) {unknown} cannot break down local figures: {sorted(LOCAL_BREAKDOWNS)}")
+        return value
 
 
 class AggregateSource(Strict):
