@@ -67,6 +67,10 @@ def dump(path: Path) -> pd.DataFrame:
     return out
 
 
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)  # as written: a blank is a blank on both sides
+
+
 def compare(before: pd.DataFrame, after: pd.DataFrame) -> int:
     pairs = before.merge(after, on=KEY, how="outer", suffixes=("_before", "_after"), indicator=True)
     breakdowns = ["warehouse", "indicator", "kind", "audience", "breakdown"]
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     after = dump(args.output)
     print(f"wrote {len(after):,} rows to {args.output}")
     if args.compare:
-        return 1 if compare(pd.read_csv(args.compare, dtype=str), pd.read_csv(args.output, dtype=str)) else 0
+        return 1 if compare(_read(args.compare), _read(args.output)) else 0
     return 0
 
 
