@@ -61,6 +61,7 @@ class YearType(StrEnum):
 # Breakdowns an indicator may offer, with the words a reader sees. `Total` is the all-children row.
 BREAKDOWNS: dict[str, str] = {
     "ward": "Ward of residence",
+    "sub_icb": "NHS sub-ICB location",
     "school": "School or setting attended",
     "primary_need": "Primary need",
     "setting": "Type of setting",
@@ -89,7 +90,7 @@ BREAKDOWNS: dict[str, str] = {
 # same name that only the family giving it emits (a cease reason, a request's source, ...).
 FAMILY_BREAKDOWNS = frozenset({"request_source", "cease_reason", "budget_type", "advice_type", "appeal_type",
                                "review_outcome", "social_care", "timeliness_band"})
-LOCAL_BREAKDOWNS = frozenset({"ward", "school", "primary_need", "setting", "phase", "age_band", "sex", "ethnicity",
+LOCAL_BREAKDOWNS = frozenset({"ward", "sub_icb", "school", "primary_need", "setting", "phase", "age_band", "sex", "ethnicity",
                               "team", "caseworker"}) | FAMILY_BREAKDOWNS
 # Breakdowns that name members of staff: for officers only (partners and the public see teams).
 OFFICER_ONLY_BREAKDOWNS = frozenset({"caseworker"})

@@ -6,8 +6,8 @@
 --   event_date  the date that places the row in a period
 --   numerator, denominator  what the row adds to each (denominator NULL for plain counts)
 --   person_id, request_id  the child and the case: this frame adds everything about them (age band, sex,
---               ethnic group, home ward, school, primary need, team, caseworker), so a
---               new breakdown of children is written here once, not in every family. A row naming a person
+--               ethnic group, home ward and its NHS sub-ICB location, school, primary need, team,
+--               caseworker), so a new breakdown of children is written here once, not in every family. A row naming a person
 --               not in `person` is left out; a row with no person (a school, a population estimate) stands alone
 --   age_on      the date the child's age is taken on (request date, census date, ...)
 --   pending     1 for a case whose statutory clock is still running at the reference date (in neither
@@ -36,8 +36,26 @@ WITH people AS (  -- each child's home ward and school
     LEFT JOIN residence r ON r.person_id = p.person_id
     LEFT JOIN dim_school s ON s.urn = r.school_urn
 ),
-places AS (  -- every ward's name
-    SELECT DISTINCT ON (ward_code) ward_code, ward_name FROM dim_ward
+places AS (  -- every ward's name and NHS sub-ICB location: the sub-ICB location (former CCG) serving the council
+             -- area the ward lies in (la_nhs, matched on DfE's LA number so re-coded councils still match).
+             -- The lookups go no finer than a council: where several sub-ICB locations serve one, its wards
+             -- cannot be told apart and say so
+    SELECT w.ward_code, w.ward_name,
+           CASE WHEN n.locations = 1 THEN n.sub_icb_name
+                WHEN n.locations > 1 THEN w.la_name || ': several sub-ICB locations'
+                ELSE w.la_name || ': not in the NHS lookup'
+           END AS sub_icb
+    FROM (SELECT DISTINCT ON (ward_code) ward_code, ward_name, new_la_code, la_name FROM dim_ward) w
+    LEFT JOIN (SELECT DISTINCT new_la_code, old_la_code FROM dim_la_code WHERE old_la_code IS NOT NULL) c
+           ON c.new_la_code = w.new_la_code
+    LEFT JOIN (
+        SELECT coalesce(c.old_la_code, n.la_code) AS la, count(DISTINCT n.sub_icb_code) AS locations,
+               min(n.sub_icb_name) AS sub_icb_name
+        FROM la_nhs n
+        LEFT JOIN (SELECT DISTINCT new_la_code, old_la_code FROM dim_la_code WHERE old_la_code IS NOT NULL) c
+               ON c.new_la_code = n.la_code
+        GROUP BY ALL
+    ) n ON n.la = coalesce(c.old_la_code, w.new_la_code)
 ),
 owners AS (  -- the caseworker who holds (or last held) each case
     SELECT c.request_id, arg_max(k.caseworker_name, c.assigned_date) AS caseworker,
@@ -98,8 +116,9 @@ joined AS (  -- the child, the case and the place of each record, joined once
     SELECT r.* REPLACE (coalesce(r.sex, p.sex) AS sex, coalesce(r.ethnicity, p.ethnicity) AS ethnicity,
                         coalesce(r.need_code, n.need_code) AS need_code, coalesce(r.school, p.school) AS school),
            p.birth_date, o.team, o.caseworker,
-           -- a row with no ward at all (no home ward, or none recorded) is 'Ward not recorded'
-           coalesce(w.ward_name, 'Ward not recorded') AS ward
+           -- a row with no ward (none recorded, or a code not in the lookup) cannot be placed
+           coalesce(w.ward_name, 'Ward not recorded') AS ward,
+           coalesce(w.sub_icb, 'No ward recorded') AS sub_icb
     FROM padded r
     LEFT JOIN people p ON p.person_id = r.person_id
     LEFT JOIN owners o ON o.request_id = r.request_id
@@ -170,6 +189,7 @@ periods AS (
                WHEN 'phase' THEN phase
                WHEN 'team' THEN team
                WHEN 'caseworker' THEN caseworker
+               WHEN 'sub_icb' THEN sub_icb
                -- the family's own
                WHEN 'request_source' THEN request_source
                WHEN 'cease_reason' THEN cease_reason
