@@ -111,6 +111,14 @@ LocalValue = Literal["count", "percent", "share", "mean", "rate"]
 Granularity = Literal["calendar_year", "academic_year", "financial_year", "census"]
 
 
+def _only(names: list[str], allowed, problem: str) -> list[str]:
+    """`names` when every one is in `allowed`; else an error listing the others and the allowed names."""
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ValueError(f"breakdown(s) {unknown} {problem}: {sorted(allowed)}")
+    return names
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -192,10 +200,7 @@ class LocalSource(Strict):
     @field_validator("breakdowns")
     @classmethod
     def _local_breakdowns(cls, value: list[str]) -> list[str]:
-        unknown = [b for b in value if b not in LOCAL_BREAKDOWNS]
-        if unknown:
-            raise ValueError(f"breakdown(s) {unknown} cannot break down local figures: {sorted(LOCAL_BREAKDOWNS)}")
-        return value
+        return _only(value, LOCAL_BREAKDOWNS, "cannot break down local figures")
 
 
 class AggregateSource(Strict):
@@ -239,10 +244,7 @@ class Indicator(Strict):
     @field_validator("breakdowns")
     @classmethod
     def _breakdowns(cls, value: list[str]) -> list[str]:
-        unknown = [b for b in value if b not in BREAKDOWNS]
-        if unknown:
-            raise ValueError(f"breakdown(s) {unknown} are not in the allowlist: {sorted(BREAKDOWNS)}")
-        return value
+        return _only(value, BREAKDOWNS, "are not in the allowlist")
 
     @model_validator(mode="after")
     def _sources(self) -> Indicator:
