@@ -39,6 +39,7 @@ from indicators import benchmarks
 from indicators.cache import Cache, SimpleCache
 from indicators.catalogue import (
     BREAKDOWNS,
+    LOCAL_BREAKDOWNS,
     OFFICER_ONLY_BREAKDOWNS,
     SQL_DIR,
     Catalogue,
@@ -339,6 +340,8 @@ class Engine:
     def _local(self, indicator: Indicator, breakdown: str, monthly: bool,
                filters: dict[str, str] | None = None) -> pd.DataFrame:
         local = indicator.local
+        if breakdown != TOTAL and breakdown not in LOCAL_BREAKDOWNS:  # before any SQL runs
+            raise UnknownBreakdown(f"local figures have no breakdown '{breakdown}'", sorted(LOCAL_BREAKDOWNS))
         family = self._read_sql(local_query_path(local))
         sql = self._read_sql(LOCAL_FRAME).replace(FAMILY_MARKER, family)
         area = self._areas.get(self.local_area or "")

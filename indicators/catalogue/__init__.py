@@ -1,8 +1,10 @@
 """The indicator catalogue: one YAML file per CDC theme in this folder, loaded into pydantic models and checked
 when the app or the command line starts.
 
-Checks beyond each entry's own validation: ids unique across files; every local query file exists and
-handles the measure the entry passes it; national and aggregate sources are well formed; every theme has a file.
+Checks beyond each entry's own validation: ids unique across files; every local query file exists,
+handles the measure the entry passes it (a `$measure` branch names it: quoted text elsewhere or comments do
+not count) and gives every breakdown the entry offers; national and aggregate sources are well formed; every
+theme has a file.
 A broken catalogue stops start-up with a message naming the file and the entry.
 """
 
@@ -20,6 +22,8 @@ from pydantic import ValidationError
 
 from indicators.catalogue.model import (
     BREAKDOWNS,
+    FAMILY_BREAKDOWNS,
+    LOCAL_BREAKDOWNS,
     OFFICER_ONLY_BREAKDOWNS,
     THEME_TITLES,
     AggregateSource,
@@ -36,7 +40,7 @@ SQL_DIR = CATALOGUE_DIR.parent / "sql"
 LOCAL_SQL_DIR = SQL_DIR / "local"
 SIMILAR_FILE = CATALOGUE_DIR.parent / "similar_within.yaml"  # default `similar_within` for each unit
 
-__all__ = ["BREAKDOWNS", "OFFICER_ONLY_BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
+__all__ = ["BREAKDOWNS", "FAMILY_BREAKDOWNS", "LOCAL_BREAKDOWNS", "OFFICER_ONLY_BREAKDOWNS", "THEME_TITLES", "AggregateSource", "Catalogue", "CatalogueError", "Indicator",
            "LocalSource", "NationalSource", "Theme", "load_catalogue", "local_query_path"]
 
 
@@ -76,7 +80,59 @@ def local_query_path(source: LocalSource) -> Path:
     return LOCAL_SQL_DIR / f"{source.query}.sql"
 
 
-_MEASURE_LITERAL = re.compile(r"'([a-z0-9_]+)'")
+_COMMENT = re.compile(r"--[^\n]*")
+_TOKEN = re.compile(r"'[^']*'|\$?\w+|<>|!=|[=(),]", re.IGNORECASE)
+
+
+def _sql_tokens(text: str) -> list[str]:
+    """The tokens of a query with its comments taken out: quoted text, words, parameters and the few symbols
+    a comparison needs."""
+    return _TOKEN.findall(_COMMENT.sub(" ", text))
+
+
+def handled_values(text: str, parameter: str) -> set[str]:
+    """The values a query compares `parameter` with: `$p = 'x'` (either side), `$p IN ('x', 'y')` and the
+    `WHEN 'x'` branches of `CASE $p` (nested CASEs aside). Quoted text anywhere else, and comments, do not count."""
+    tokens, name, found = _sql_tokens(text), f"${parameter}", set()
+    literal = re.compile(r"^'([^']*)'$")
+    for i, token in enumerate(tokens):
+        if token != name:
+            continue
+        after = tokens[i + 1:i + 3]
+        if len(after) == 2 and after[0] == "=" and literal.match(after[1]):
+            found.add(after[1][1:-1])
+        if i >= 2 and tokens[i - 1] == "=" and literal.match(tokens[i - 2]):
+            found.add(tokens[i - 2][1:-1])
+        if after and after[0].upper() == "IN":
+            for value in tokens[i + 3:]:
+                if value == ")":
+                    break
+                if literal.match(value):
+                    found.add(value[1:-1])
+        if i >= 1 and tokens[i - 1].upper() == "CASE":
+            depth = 0
+            for j in range(i + 1, len(tokens)):
+                word = tokens[j].upper()
+                if word == "CASE":
+                    depth += 1
+                elif word == "END":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif depth == 0 and word == "WHEN" and j + 1 < len(tokens) and literal.match(tokens[j + 1]):
+                    found.add(tokens[j + 1][1:-1])
+    return found
+
+
+def frame_breakdowns() -> set[str]:
+    """The breakdowns `_frame.sql` builds (the WHEN branches of its CASE $breakdown)."""
+    return handled_values((LOCAL_SQL_DIR / "_frame.sql").read_text(encoding="utf-8"), "breakdown")
+
+
+def _emits(text: str, column: str) -> bool:
+    """Whether a family's query names an output column `column` (`... AS column`)."""
+    tokens = _sql_tokens(text)
+    return any(a.upper() == "AS" and b == column for a, b in zip(tokens, tokens[1:], strict=False))
 
 
 def _check_local(indicator: Indicator, where: str) -> None:
@@ -86,8 +142,16 @@ def _check_local(indicator: Indicator, where: str) -> None:
         raise CatalogueError(f"{where}: {indicator.id}: query file {path.relative_to(CATALOGUE_DIR.parent)} "
                              "does not exist")
     text = path.read_text()
-    if "$measure" in text and source.measure not in _MEASURE_LITERAL.findall(text):
-        raise CatalogueError(f"{where}: {indicator.id}: {path.name} does not handle measure '{source.measure}'")
+    if source.measure not in handled_values(text, "measure"):
+        raise CatalogueError(f"{where}: {indicator.id}: {path.name} does not handle measure '{source.measure}' "
+                             "(no $measure = '…' or WHEN '…' branch of CASE $measure names it)")
+    built = frame_breakdowns()
+    for breakdown in source.breakdowns:
+        if breakdown not in built:
+            raise CatalogueError(f"{where}: {indicator.id}: _frame.sql does not build breakdown '{breakdown}'")
+        if breakdown in FAMILY_BREAKDOWNS and not _emits(text, breakdown):
+            raise CatalogueError(f"{where}: {indicator.id}: {path.name} gives no column '{breakdown}', so its "
+                                 f"figures cannot be broken down by {BREAKDOWNS[breakdown].lower()}")
 
 
 def load_catalogue(folder: Path | str = CATALOGUE_DIR) -> Catalogue:

@@ -61,6 +61,7 @@ class YearType(StrEnum):
 # Breakdowns an indicator may offer, with the words a reader sees. `Total` is the all-children row.
 BREAKDOWNS: dict[str, str] = {
     "ward": "Ward of residence",
+    "sub_icb": "NHS sub-ICB location",
     "school": "School or setting attended",
     "primary_need": "Primary need",
     "setting": "Type of setting",
@@ -84,6 +85,13 @@ BREAKDOWNS: dict[str, str] = {
     "partner": "Partner",
     "timeliness_band": "Time taken",
 }
+# Breakdowns of local figures (indicators/sql/local/_frame.sql builds each; it stops at any other name): those of
+# the child and the case, which the frame joins once for every family, and each family's own, a column of the
+# same name that only the family giving it emits (a cease reason, a request's source, ...).
+FAMILY_BREAKDOWNS = frozenset({"request_source", "cease_reason", "budget_type", "advice_type", "appeal_type",
+                               "review_outcome", "social_care", "timeliness_band"})
+LOCAL_BREAKDOWNS = frozenset({"ward", "sub_icb", "school", "primary_need", "setting", "phase", "age_band", "sex", "ethnicity",
+                              "team", "caseworker"}) | FAMILY_BREAKDOWNS
 # Breakdowns that name members of staff: for officers only (partners and the public see teams).
 OFFICER_ONLY_BREAKDOWNS = frozenset({"caseworker"})
 
@@ -101,6 +109,14 @@ Combine = Literal["published", "ratio", "difference", "count", "yes_no"]
 LocalValue = Literal["count", "percent", "share", "mean", "rate"]
 # How local event dates become periods.
 Granularity = Literal["calendar_year", "academic_year", "financial_year", "census"]
+
+
+def _only(names: list[str], allowed, problem: str) -> list[str]:
+    """`names` when every one is in `allowed`; else an error listing the others and the allowed names."""
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ValueError(f"breakdown(s) {unknown} {problem}: {sorted(allowed)}")
+    return names
 
 
 class Strict(BaseModel):
@@ -181,6 +197,11 @@ class LocalSource(Strict):
     breakdowns: list[str] = Field(default_factory=list)
     scale: float = 1.0
 
+    @field_validator("breakdowns")
+    @classmethod
+    def _local_breakdowns(cls, value: list[str]) -> list[str]:
+        return _only(value, LOCAL_BREAKDOWNS, "cannot break down local figures")
+
 
 class AggregateSource(Strict):
     measure_code: str
@@ -223,10 +244,7 @@ class Indicator(Strict):
     @field_validator("breakdowns")
     @classmethod
     def _breakdowns(cls, value: list[str]) -> list[str]:
-        unknown = [b for b in value if b not in BREAKDOWNS]
-        if unknown:
-            raise ValueError(f"breakdown(s) {unknown} are not in the allowlist: {sorted(BREAKDOWNS)}")
-        return value
+        return _only(value, BREAKDOWNS, "are not in the allowlist")
 
     @model_validator(mode="after")
     def _sources(self) -> Indicator:

@@ -81,7 +81,7 @@ def test_one_indicator_grid_holds_every_breakdown(server):
     # Every breakdown but caseworkers: figures for named staff are for officers only.
     assert {r["breakdown"] for r in grid.rowData} == {
         "Total", "Sex", "Ethnic group", "Age band", "Primary need", "Type of setting", "Ward of residence",
-        "School or setting attended", "SEND team"}
+        "NHS sub-ICB location", "School or setting attended", "SEND team"}
     headers = [c["headerName"] for c in grid.columnDefs]
     assert headers == ["Period", "Breakdown", "Group", "Numerator", "Denominator", "Value (%)", "Status", "Source"]
     hidden = [r for r in grid.rowData if r["v"] is None]
@@ -108,6 +108,23 @@ def test_period_and_breakdown_from_the_url(server):
     chosen = {s.name: [o.value for o in s.children if getattr(o, "selected", False)]
               for s in _find(page, lambda n: getattr(n, "_type", "") == "Select")}
     assert chosen["period"] == ["2024"] and chosen["breakdown"] == ["ward"]
+
+
+def test_children_by_sub_icb_location(server):
+    # Every child of the sample lives in a Bristol ward: Bristol is served by one sub-ICB location (15C)
+    page = layout(server, "/data-book", indicator="ehcp_caseload", area="E06000023", breakdown="sub_icb")
+    grid = _find(page, lambda n: getattr(n, "_type", "") == "AgGrid")[0]
+    assert {r["breakdown"] for r in grid.rowData} == {"Total", "NHS sub-ICB location"}
+    located = [r for r in grid.rowData if r["breakdown"] != "Total"]
+    assert {r["group"] for r in located} == {"NHS Bristol, North Somerset and South Gloucestershire ICB - 15C"}
+    totals = {r["pc"]: r["v"] for r in grid.rowData if r["breakdown"] == "Total"}
+    assert located and all(r["v"] == totals[r["pc"]] for r in located)  # one location holds every child
+    options = {o.value: o.children for s in _find(page, lambda n: getattr(n, "_type", "") == "Select")
+               if s.name == "breakdown" for o in s.children}
+    assert options["sub_icb"] == "NHS sub-ICB location"
+    links = [a.href for a in _find(page, lambda n: getattr(n, "_type", "") == "A" and getattr(n, "href", None))]
+    assert "/download/ehcp_caseload.csv?area=E06000023&breakdown=sub_icb" in links
+    _clean(page)
 
 
 def test_a_year_the_indicator_does_not_have_is_explained(server):

@@ -219,6 +219,15 @@ def test_unknown_breakdown_and_ward_are_explained(pages, monkeypatch):
     assert "ward in the link is not one this measure has figures for" in text
 
 
+def test_the_indicator_page_offers_children_by_sub_icb_location(pages, catalogue_ids):
+    tree = pages["indicator"].layout(indicator_id="ehcp_caseload", area=BRISTOL, breakdown="sub_icb")
+    text = " ".join(texts(tree))
+    assert_clean(tree, catalogue_ids)
+    assert "not one this measure has" not in text  # sub_icb is one of its breakdowns
+    assert "NHS sub-ICB location" in text
+    assert "NHS Bristol, North Somerset and South Gloucestershire ICB - 15C" in text
+
+
 def test_page_titles_never_fail(pages):
     assert pages["indicator"]._title("' OR 1=1 --") == "Indicator report"
     assert pages["indicator"]._title("ehcp_issued_20wk").startswith("New EHC plans issued within 20 weeks")

@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indicators.catalogue import CATALOGUE_DIR, CatalogueError, Theme, load_catalogue, local_query_path
-from indicators.catalogue.model import BREAKDOWNS, KNOWN_TABLES
+import indicators.catalogue as catalogue_module
+from indicators.catalogue import (
+    CATALOGUE_DIR,
+    LOCAL_SQL_DIR,
+    CatalogueError,
+    Theme,
+    frame_breakdowns,
+    handled_values,
+    load_catalogue,
+    local_query_path,
+)
+from indicators.catalogue.model import BREAKDOWNS, KNOWN_TABLES, LOCAL_BREAKDOWNS
 from indicators.targets import TargetsError, load_targets
 from indicators.vocabulary import Polarity, Unit
 
@@ -101,6 +111,16 @@ def _edit(folder: Path, name: str, change) -> None:
     (lambda d: d["indicators"][0]["definition"].update(unit="furlongs"), "unit"),
     (lambda d: d["indicators"][0]["local"].update(query="no_such_family"), "does not exist"),
     (lambda d: d["indicators"][0]["local"].update(measure="no_such_measure"), "does not handle measure"),
+    # quoted in assessments.sql, but as date_diff's unit ('day'), a setting ('Not recorded') or an outcome ('N')
+    (lambda d: d["indicators"][0]["local"].update(measure="day"), "does not handle measure"),
+    (lambda d: d["indicators"][0]["local"].update(measure="Not recorded"), "does not handle measure"),
+    (lambda d: d["indicators"][0]["local"].update(measure="N"), "does not handle measure"),
+    # a family's own breakdown that the assessments family does not give (it gives timeliness_band)
+    (lambda d: (d["indicators"][0].update(breakdowns=[*d["indicators"][0]["breakdowns"], "cease_reason"]),
+                d["indicators"][0]["local"].update(breakdowns=["cease_reason"])), "gives no column 'cease_reason'"),
+    # an allowlisted breakdown that no local record carries (a published one)
+    (lambda d: (d["indicators"][0].update(breakdowns=[*d["indicators"][0]["breakdowns"], "role"]),
+                d["indicators"][0]["local"].update(breakdowns=["role"])), "cannot break down local figures"),
     (lambda d: d["indicators"][0]["local"].update(tables=["request", "child_secrets"]), "unknown source table"),
     (lambda d: d["indicators"][0].update(comparators=["galaxy"]), "comparators"),
     (lambda d: d["indicators"][0].pop("outcome"), "outcome"),
@@ -112,6 +132,47 @@ def test_a_broken_entry_stops_start_up_with_a_named_message(tmp_path, change, me
         load_catalogue(folder)
     assert "governance.yaml" in str(error.value)
     assert message in str(error.value)
+
+
+def _family_folder(tmp_path: Path, addition: str) -> Path:
+    """A copy of the local SQL folder whose assessments family has `addition` after its last line."""
+    folder = tmp_path / "local"
+    shutil.copytree(LOCAL_SQL_DIR, folder)
+    path = folder / "assessments.sql"
+    path.write_text(path.read_text() + addition)
+    return folder
+
+
+@pytest.mark.parametrize("addition, accepted", [
+    ("-- WHEN 'ghost' THEN 1, or $measure = 'ghost'\n", False),  # only in a comment
+    ("  AND c.outcome <> 'ghost'\n", False),  # quoted, but not compared with $measure
+    ("  AND $measure <> 'ghost'\n", False),  # compared, but as the measure it is not
+    ("  OR $measure = 'ghost'\n", True),  # the control: a real branch is accepted
+    ("  OR 'ghost' = $measure\n", True),
+    ("  OR $measure IN ('spectre', 'ghost')\n", True),
+])
+def test_a_measure_must_be_a_branch_of_the_family(tmp_path, monkeypatch, addition, accepted):
+    monkeypatch.setattr(catalogue_module, "LOCAL_SQL_DIR", _family_folder(tmp_path, addition))
+    folder = _copy_catalogue(tmp_path)
+    _edit(folder, "governance.yaml", lambda d: d["indicators"][0]["local"].update(measure="ghost"))
+    if accepted:
+        assert load_catalogue(folder).get("ehcp_issued_20wk").local.measure == "ghost"
+    else:
+        with pytest.raises(CatalogueError, match="does not handle measure 'ghost'"):
+            load_catalogue(folder)
+
+
+def test_measure_branches_are_read_from_the_query_not_its_words():
+    text = """-- $measure: 'commented' is not a branch
+    SELECT CASE $measure WHEN 'a' THEN CASE x WHEN 'inner' THEN 1 END WHEN 'b' THEN 2 END,
+           CASE y WHEN 'other' THEN $measure END
+    WHERE $measure IN ('c', 'd') OR 'e' = $measure OR $measure = 'f' OR $measure <> 'g'"""
+    assert handled_values(text, "measure") == {"a", "b", "c", "d", "e", "f"}
+
+
+def test_the_frame_builds_exactly_the_local_breakdowns():
+    assert frame_breakdowns() == {"Total", *LOCAL_BREAKDOWNS}
+    assert LOCAL_BREAKDOWNS <= set(BREAKDOWNS)
 
 
 def test_a_missing_theme_file_is_refused(tmp_path):

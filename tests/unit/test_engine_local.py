@@ -27,7 +27,11 @@ import logging
 import pytest
 
 from indicators.cache import SimpleCache
+from indicators.catalogue import local_query_path
 from indicators.engine import (
+    DRILL_FILTERS,
+    FAMILY_MARKER,
+    LOCAL_FRAME,
     Engine,
     NotAvailable,
     NotPermitted,
@@ -261,6 +265,24 @@ def test_unknown_choices_are_refused_before_any_query(engine, call, error, choic
     with pytest.raises(error) as raised:
         call(engine)
     assert choice in raised.value.choices
+
+
+@pytest.mark.parametrize("name", ["role", "postcode", "detail"])  # allowlisted but published-only; unknown; the old catch-all
+def test_local_sql_refuses_a_breakdown_it_does_not_build(engine, monkeypatch, name):
+    indicator = engine.catalogue.get("ehcp_ceased")
+    ran = []
+    monkeypatch.setattr(Engine, "_query", lambda self, sql, params: ran.append(sql))
+    with pytest.raises(UnknownBreakdown) as raised:
+        engine._local(indicator, name, False)
+    assert ran == [] and "cease_reason" in raised.value.choices  # refused before any SQL ran
+    monkeypatch.undo()
+    # and the SQL itself stops rather than guess a column, should a name ever get past the engine
+    sql = LOCAL_FRAME.read_text().replace(FAMILY_MARKER, local_query_path(indicator.local).read_text())
+    params = {"measure": "ceased", "breakdown": name, "granularity": "calendar_year", "monthly": False, "period": "",
+              "value": "count", "scale": 1.0, "area_code": LA, "area_name": "Bristol", "reference_date": "2025-06-30",
+              **{f"only_{k}": "" for k in DRILL_FILTERS}}
+    with pytest.raises(Exception, match=f"no local breakdown {name}"):
+        engine._query(sql, params)
 
 
 def test_old_la_codes_are_accepted(engine):

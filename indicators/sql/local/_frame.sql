@@ -1,31 +1,61 @@
 -- The tidy result of one local indicator family.
 --
 -- The engine puts one family file of this folder (a trusted file, never caller text) where the marker
--- line below is. A family yields `records`: one row per child-level event or snapshot, with
+-- line below is. A family yields `records`: one row per child-level event or snapshot, with its keys and the
+-- event only:
 --   event_date  the date that places the row in a period
 --   numerator, denominator  what the row adds to each (denominator NULL for plain counts)
---   birth_date, age_on  the child's age band is taken on `age_on` (request date, census date, ...)
---   need_code (SEN2 primary need code), sex (M/F/U), ethnicity (DfE code), ward, school, setting, phase, team, caseworker, detail
--- where `detail` is the family's own breakdown (cease reason, budget type, ...); a family may keep rows that
--- add nothing to its numerator so true zeros show, and marks them with a NULL detail.
--- A statutory-clock family also gives `pending`: 1 for a case whose clock is still running at the reference date
--- (in neither numerator nor denominator yet); a period with any such case comes out `provisional`.
--- The shared lookups below (`people`, `owners`, `needs`, `settings`, `coverage`) give families the child- and case-level columns.
+--   person_id, request_id  the child and the case: this frame adds everything about them (age band, sex,
+--               ethnic group, home ward and its NHS sub-ICB location, school, primary need, team,
+--               caseworker), so a new breakdown of children is written here once, not in every family. A row naming a person
+--               not in `person` is left out; a row with no person (a school, a population estimate) stands alone
+--   age_on      the date the child's age is taken on (request date, census date, ...)
+--   pending     1 for a case whose statutory clock is still running at the reference date (in neither
+--               numerator nor denominator yet); a period with any such case comes out `provisional`
+-- and, only where the event itself carries them (each optional, NULL when left out):
+--   school, setting, phase  where the event places the child (the school named in the plan, the placement
+--               open at the census), in place of the child's home school
+--   ward_code   the ward the event belongs to when it is not the child's home (a school's ward, a census
+--               pupil's ward, a population estimate's ward)
+--   sex, ethnicity, need_code  for a row with no person (a census pupil)
+--   the family's own breakdown: request_source, cease_reason, budget_type, advice_type, appeal_type,
+--               review_outcome, social_care, timeliness_band. A family may keep rows that add nothing to its
+--               numerator so true zeros show, and leaves its own breakdown NULL on them.
+-- The shared lookups below (`people`, `places`, `owners`, `needs`, `settings`, `coverage`) are there for
+-- families to read too.
 --
--- Bound parameters: $breakdown ('Total' or an allowlisted name), $granularity, $monthly, $period ('' = all),
--- $only_ward, $only_school, $only_primary_need (drill-down filters, '' = everyone),
+-- Bound parameters: $breakdown ('Total' or a name of the allowlist indicators.catalogue.model.LOCAL_BREAKDOWNS,
+-- checked by the engine before the query runs; any other name stops the query), $granularity, $monthly,
+-- $period ('' = all), $only_ward, $only_school, $only_primary_need (drill-down filters, '' = everyone),
 -- $value (count | percent | share | mean | rate), $scale, $area_code, $area_name, plus the family's own.
-WITH people AS (
-    SELECT p.person_id, p.birth_date, p.sex, p.ethnicity,
-           coalesce(w.ward_name, 'Ward not recorded') AS ward,
+WITH people AS (  -- each child's home ward and school
+    SELECT p.person_id, p.birth_date, p.sex, p.ethnicity, r.ward_code,
            coalesce(s.school_name, CASE WHEN r.school_urn IS NOT NULL THEN 'School outside the area'
-                                        ELSE 'No school recorded' END) AS school,
-           coalesce(r.looked_after, 0) AS looked_after,
-           coalesce(r.child_in_need, 0) AS child_in_need
+                                        ELSE 'No school recorded' END) AS school
     FROM person p
     LEFT JOIN residence r ON r.person_id = p.person_id
-    LEFT JOIN (SELECT DISTINCT ON (ward_code) ward_code, ward_name FROM dim_ward) w ON w.ward_code = r.ward_code
     LEFT JOIN dim_school s ON s.urn = r.school_urn
+),
+places AS (  -- every ward's name and NHS sub-ICB location: the sub-ICB location (former CCG) serving the council
+             -- area the ward lies in (la_nhs, matched on DfE's LA number so re-coded councils still match).
+             -- The lookups go no finer than a council: where several sub-ICB locations serve one, its wards
+             -- cannot be told apart and say so
+    SELECT w.ward_code, w.ward_name,
+           CASE WHEN n.locations = 1 THEN n.sub_icb_name
+                WHEN n.locations > 1 THEN w.la_name || ': several sub-ICB locations'
+                ELSE w.la_name || ': not in the NHS lookup'
+           END AS sub_icb
+    FROM (SELECT DISTINCT ON (ward_code) ward_code, ward_name, new_la_code, la_name FROM dim_ward) w
+    LEFT JOIN (SELECT DISTINCT new_la_code, old_la_code FROM dim_la_code WHERE old_la_code IS NOT NULL) c
+           ON c.new_la_code = w.new_la_code
+    LEFT JOIN (
+        SELECT coalesce(c.old_la_code, n.la_code) AS la, count(DISTINCT n.sub_icb_code) AS locations,
+               min(n.sub_icb_name) AS sub_icb_name
+        FROM la_nhs n
+        LEFT JOIN (SELECT DISTINCT new_la_code, old_la_code FROM dim_la_code WHERE old_la_code IS NOT NULL) c
+               ON c.new_la_code = n.la_code
+        GROUP BY ALL
+    ) n ON n.la = coalesce(c.old_la_code, w.new_la_code)
 ),
 owners AS (  -- the caseworker who holds (or last held) each case
     SELECT c.request_id, arg_max(k.caseworker_name, c.assigned_date) AS caseworker,
@@ -71,10 +101,30 @@ coverage AS (  -- SEN2 history is complete from the first year with a recorded c
 records AS (
 -- FAMILY RECORDS --
 ),
-clocked AS (  -- every family has `pending` (NULL, read as 0, where the family runs no clock)
+padded AS (  -- the columns a family leaves out, as NULL
     SELECT * FROM records
     UNION ALL BY NAME
-    SELECT NULL::INT AS pending WHERE FALSE
+    SELECT NULL::VARCHAR AS person_id, NULL::VARCHAR AS request_id, NULL::DATE AS age_on, NULL::INT AS pending,
+           NULL::VARCHAR AS school, NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, NULL::VARCHAR AS ward_code,
+           NULL::VARCHAR AS sex, NULL::VARCHAR AS ethnicity, NULL::VARCHAR AS need_code,
+           NULL::VARCHAR AS request_source, NULL::VARCHAR AS cease_reason, NULL::VARCHAR AS budget_type,
+           NULL::VARCHAR AS advice_type, NULL::VARCHAR AS appeal_type, NULL::VARCHAR AS review_outcome,
+           NULL::VARCHAR AS social_care, NULL::VARCHAR AS timeliness_band
+    WHERE FALSE
+),
+joined AS (  -- the child, the case and the place of each record, joined once
+    SELECT r.* REPLACE (coalesce(r.sex, p.sex) AS sex, coalesce(r.ethnicity, p.ethnicity) AS ethnicity,
+                        coalesce(r.need_code, n.need_code) AS need_code, coalesce(r.school, p.school) AS school),
+           p.birth_date, o.team, o.caseworker,
+           -- a row with no ward (none recorded, or a code not in the lookup) cannot be placed
+           coalesce(w.ward_name, 'Ward not recorded') AS ward,
+           coalesce(w.sub_icb, 'No ward recorded') AS sub_icb
+    FROM padded r
+    LEFT JOIN people p ON p.person_id = r.person_id
+    LEFT JOIN owners o ON o.request_id = r.request_id
+    LEFT JOIN needs n ON n.request_id = r.request_id
+    LEFT JOIN places w ON w.ward_code = coalesce(r.ward_code, p.ward_code)
+    WHERE r.person_id IS NULL OR p.person_id IS NOT NULL
 ),
 aged AS (  -- codes to the words readers see, in one place
     SELECT * REPLACE (
@@ -113,7 +163,7 @@ aged AS (  -- codes to the words readers see, in one place
                WHEN 'DS' THEN 'Other difficulty or disability'  -- published under "other"
                ELSE 'Unknown'
            END AS primary_need
-    FROM clocked
+    FROM joined
 ),
 periods AS (
     SELECT *,
@@ -139,7 +189,17 @@ periods AS (
                WHEN 'phase' THEN phase
                WHEN 'team' THEN team
                WHEN 'caseworker' THEN caseworker
-               ELSE detail
+               WHEN 'sub_icb' THEN sub_icb
+               -- the family's own
+               WHEN 'request_source' THEN request_source
+               WHEN 'cease_reason' THEN cease_reason
+               WHEN 'budget_type' THEN budget_type
+               WHEN 'advice_type' THEN advice_type
+               WHEN 'appeal_type' THEN appeal_type
+               WHEN 'review_outcome' THEN review_outcome
+               WHEN 'social_care' THEN social_care
+               WHEN 'timeliness_band' THEN timeliness_band
+               ELSE error('no local breakdown ' || $breakdown)  -- the engine refuses it first; never a guess
            END AS breakdown_value
     FROM aged
     WHERE event_date IS NOT NULL

@@ -14,7 +14,7 @@
 --           month, so one still open has a place. An open assessment (no outcome yet) counts in both the
 --           20- and the 16-week measure, since either decision is still owed: late once that clock's
 --           deadline has passed by $reference_date, pending while it runs.
--- detail: the time taken, in DfE's bands.
+-- Its own breakdown: timeliness_band, the time taken in DfE's bands.
 WITH cases AS (
     SELECT a.assessment_id, r.request_id, a.outcome, a.outcome_date, a.week20_exception,
            coalesce(r.mediation, 0) + coalesce(r.tribunal, 0)
@@ -41,7 +41,7 @@ named AS (  -- the setting named in the plan when it was issued (placement rank 
     JOIN settings x ON x.kind = 'named' AND x.owner_id = np.plan_id
     GROUP BY np.assessment_id
 )
-SELECT c.judged_on AS event_date,
+SELECT c.judged_on AS event_date, c.person_id, c.request_id, c.received_date AS age_on,
        CASE $measure
            WHEN 'issued' THEN 1
            WHEN 'not_issued_16wk' THEN coalesce(c.days <= 112, FALSE)::INT
@@ -49,19 +49,15 @@ SELECT c.judged_on AS event_date,
        END AS numerator,
        CASE WHEN $measure = 'issued' THEN NULL WHEN c.open AND c.clock_running THEN 0 ELSE 1 END AS denominator,
        (c.open AND c.clock_running)::INT AS pending,
-       p.birth_date, c.received_date AS age_on, n.need_code, p.sex, p.ethnicity, p.ward,
-       coalesce(nm.school_name, p.school) AS school,
-       coalesce(nm.setting, 'Not recorded') AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
+       nm.school_name AS school,  -- the school named in the plan, else the child's own
+       coalesce(nm.setting, 'Not recorded') AS setting,
        CASE
            WHEN c.open THEN 'No outcome yet'
            WHEN c.days <= 140 THEN 'Within 20 weeks'
            WHEN c.days <= 365 THEN 'Over 20 weeks, within a year'
            ELSE 'Over a year'
-       END AS detail
+       END AS timeliness_band
 FROM clocked c
-JOIN people p ON p.person_id = c.person_id
-LEFT JOIN owners o ON o.request_id = c.request_id
-LEFT JOIN needs n ON n.request_id = c.request_id
 LEFT JOIN named nm ON nm.assessment_id = c.assessment_id
 WHERE c.judged_on >= (SELECT first_day FROM coverage)
   AND CASE $measure

@@ -13,9 +13,10 @@
 --   residential            plans with a residential placement (38-51 or 52 weeks)
 --   out_of_area            plans placed at a school outside the area's list of schools
 --   neet                   young people whose plan records them not in education, employment or training
---   personal_budget        plans with a personal budget (detail: its type)
+--   personal_budget        plans with a personal budget (its own breakdown budget_type: its type)
 --   supported_internship   plans with a supported internship (work-based placement S)
---   social_care            children with a plan who are looked after or in need (detail: which)
+--   social_care            children with a plan who are looked after or in need (its own breakdown
+--                          social_care: which)
 --   per_population         plans per head of the 0-25 population: plans at the census in January of year Y+1
 --                          over the area's mid-year Y estimate (aggregate measure population_0_25), in total
 --                          or by ward of residence (the ward estimates then make up the total's denominator)
@@ -63,12 +64,12 @@ placed AS (
 marked AS (
     SELECT a.*, pl.setting, pl.sen_setting, pl.phase, pl.residential, pl.school_name AS placed_school,
            coalesce(pl.work_based, a.plan_work_based) AS work_based, pl.plan_id IS NULL AS unplaced,
-           p.birth_date, p.sex, p.ethnicity, p.ward, p.school, p.looked_after, p.child_in_need
+           coalesce(r.looked_after, 0) AS looked_after, coalesce(r.child_in_need, 0) AS child_in_need
     FROM active a
-    JOIN people p ON p.person_id = a.person_id
+    LEFT JOIN residence r ON r.person_id = a.person_id
     LEFT JOIN placed pl ON pl.snapshot = a.snapshot AND pl.plan_id = a.plan_id
 )
-SELECT m.snapshot AS event_date,
+SELECT m.snapshot AS event_date, m.person_id, m.request_id, m.snapshot AS age_on,
        CASE $measure
            WHEN 'all' THEN 1
            WHEN 'per_population' THEN 1
@@ -76,17 +77,15 @@ SELECT m.snapshot AS event_date,
            ELSE m.included::INT
        END AS numerator,
        CASE $measure WHEN 'mainstream' THEN 1 WHEN 'per_population' THEN 0 END AS denominator,
-       m.birth_date, m.snapshot AS age_on, n.need_code, m.sex, m.ethnicity, m.ward,
-       coalesce(m.placed_school, m.school) AS school,
-       coalesce(m.setting, 'Not recorded') AS setting, m.phase, o.team, o.caseworker,
-       CASE WHEN m.included THEN
-           CASE $measure
-               WHEN 'personal_budget' THEN CASE m.direct_payment
-                   WHEN 'E' THEN 'Education' WHEN 'S' THEN 'Social care' WHEN 'H' THEN 'Health'
-                   WHEN 'I' THEN 'Integrated' ELSE 'Not a direct payment' END
-               WHEN 'social_care' THEN CASE WHEN m.looked_after = 1 THEN 'Looked after' ELSE 'Child in need' END
-           END
-       END AS detail
+       m.placed_school AS school,  -- the school of the placement, else the child's own
+       coalesce(m.setting, 'Not recorded') AS setting, m.phase,
+       CASE WHEN m.included AND $measure = 'personal_budget' THEN CASE m.direct_payment
+           WHEN 'E' THEN 'Education' WHEN 'S' THEN 'Social care' WHEN 'H' THEN 'Health'
+           WHEN 'I' THEN 'Integrated' ELSE 'Not a direct payment' END
+       END AS budget_type,
+       CASE WHEN m.included AND $measure = 'social_care' THEN
+           CASE WHEN m.looked_after = 1 THEN 'Looked after' ELSE 'Child in need' END
+       END AS social_care
 FROM (
     SELECT *,
            coalesce(CASE $measure  -- whether the plan counts towards a count measure (every plan is a row,
@@ -102,16 +101,12 @@ FROM (
            END, FALSE) AS included
     FROM marked
 ) m
-LEFT JOIN owners o ON o.request_id = m.request_id
-LEFT JOIN needs n ON n.request_id = m.request_id
 WHERE $measure <> 'per_population' OR NOT $monthly
-UNION ALL
-SELECT s.snapshot, 0, coalesce(g.value, g.numerator), NULL, NULL, NULL, NULL, NULL,
-       CASE WHEN g.breakdown = 'ward' THEN coalesce(w.ward_name, g.breakdown_value) END,
-       NULL, NULL, NULL, NULL, NULL, NULL
+UNION ALL BY NAME
+SELECT s.snapshot AS event_date, 0 AS numerator, coalesce(g.value, g.numerator) AS denominator,
+       CASE WHEN g.breakdown = 'ward' THEN g.breakdown_value END AS ward_code
 FROM aggregate_measure g
 JOIN snapshots s ON year(s.snapshot) = CAST(g.period AS INT) + 1
-LEFT JOIN (SELECT DISTINCT ON (ward_code) ward_code, ward_name FROM dim_ward) w ON w.ward_code = g.breakdown_value
 WHERE $measure = 'per_population' AND NOT $monthly AND g.measure_code = 'population_0_25'
   AND regexp_matches(g.period, '^\d{4}$')
   AND s.snapshot <= CAST($reference_date AS DATE)

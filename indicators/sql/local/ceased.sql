@@ -1,8 +1,7 @@
 -- EHC plans that ceased, by CeaseDate, with the child's age on that date.
--- $measure: ceased (a count). detail: the reason (CeaseReason), in DfE's published words.
-SELECT np.cease_date AS event_date, 1 AS numerator, NULL AS denominator,
-       p.birth_date, np.cease_date AS age_on, n.need_code, p.sex, p.ethnicity, p.ward, p.school,
-       NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
+-- $measure: ceased (a count). Its own breakdown: cease_reason (CeaseReason), in DfE's published words.
+SELECT np.cease_date AS event_date, r.person_id, r.request_id, np.cease_date AS age_on,
+       1 AS numerator, NULL AS denominator,
        CASE np.cease_reason
            WHEN '1' THEN 'Reached maximum age'
            WHEN '2' THEN 'Needs met without a plan'
@@ -14,11 +13,8 @@ SELECT np.cease_date AS event_date, 1 AS numerator, NULL AS denominator,
            WHEN '8' THEN 'Deceased'
            WHEN '9' THEN 'Other'
            ELSE 'Not recorded'
-       END AS detail
+       END AS cease_reason
 FROM named_plan np
 JOIN assessment a ON a.assessment_id = np.assessment_id
 JOIN request r ON r.request_id = a.request_id
-JOIN people p ON p.person_id = r.person_id
-LEFT JOIN owners o ON o.request_id = r.request_id
-LEFT JOIN needs n ON n.request_id = r.request_id
 WHERE np.cease_date >= (SELECT first_day FROM coverage) AND $measure = 'ceased'

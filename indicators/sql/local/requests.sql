@@ -7,7 +7,7 @@
 --                 withdrawn: one still undecided once its 42 days have passed (by $reference_date) is late;
 --                 one still undecided within them is pending (DfE's requests table also counts by the year
 --                 a request was received).
--- detail: who made the request (RequestSource).
+-- Its own breakdown: request_source, who made the request (RequestSource).
 WITH cases AS (
     SELECT r.*,
            r.outcome IN ('Y', 'N') AND r.outcome_date IS NOT NULL AS decided,
@@ -17,7 +17,7 @@ WITH cases AS (
     FROM request r
     WHERE r.received_date >= (SELECT first_day FROM coverage)
 )
-SELECT r.received_date AS event_date,
+SELECT r.received_date AS event_date, r.person_id, r.request_id, r.received_date AS age_on,
        CASE $measure
            WHEN 'received' THEN 1
            WHEN 'agreed' THEN (r.outcome = 'Y')::INT
@@ -29,8 +29,6 @@ SELECT r.received_date AS event_date,
            ELSE 1
        END AS denominator,
        ($measure = 'decided_6wk' AND r.undecided AND r.clock_running)::INT AS pending,
-       p.birth_date, r.received_date AS age_on, n.need_code, p.sex, p.ethnicity, p.ward, p.school,
-       NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
        CASE r.request_source
            WHEN '1' THEN 'Parent or young person'
            WHEN '2' THEN 'School or setting'
@@ -38,9 +36,6 @@ SELECT r.received_date AS event_date,
            WHEN '4' THEN 'Social care'
            WHEN '5' THEN 'Other'
            ELSE 'Not recorded'
-       END AS detail
+       END AS request_source
 FROM cases r
-JOIN people p ON p.person_id = r.person_id
-LEFT JOIN owners o ON o.request_id = r.request_id
-LEFT JOIN needs n ON n.request_id = r.request_id
 WHERE $measure IN ('received', 'agreed') OR ($measure = 'decided_6wk' AND (r.decided OR r.undecided))

@@ -8,7 +8,7 @@
 --                 (28 days); a meeting without a decision once its 28 days have passed is late, one within them
 --                 is pending
 --   listened      % of families answering the question who felt listened to (by meeting date)
--- detail: the review's outcome.
+-- Its own breakdown: review_outcome.
 WITH cases AS (
     SELECT v.*,
            CASE $measure
@@ -20,6 +20,7 @@ WITH cases AS (
     FROM review v
 )
 SELECT CASE WHEN $measure = 'held' THEN v.due_date ELSE v.meeting_date END AS event_date,
+       r.person_id, r.request_id, coalesce(v.meeting_date, v.due_date) AS age_on,
        CASE $measure
            WHEN 'held' THEN (v.meeting_date IS NOT NULL)::INT
            WHEN 'decision_4wk' THEN (v.decision_date IS NOT NULL
@@ -28,15 +29,10 @@ SELECT CASE WHEN $measure = 'held' THEN v.due_date ELSE v.meeting_date END AS ev
        END AS numerator,
        CASE WHEN v.clock_running THEN 0 ELSE 1 END AS denominator,
        v.clock_running::INT AS pending,
-       p.birth_date, coalesce(v.meeting_date, v.due_date) AS age_on, n.need_code, p.sex, p.ethnicity, p.ward,
-       p.school, NULL::VARCHAR AS setting, NULL::VARCHAR AS phase, o.team, o.caseworker,
        CASE v.outcome WHEN 'M' THEN 'Maintain' WHEN 'A' THEN 'Amend' WHEN 'C' THEN 'Cease' ELSE 'Not recorded' END
-           AS detail
+           AS review_outcome
 FROM cases v
 JOIN request r ON r.request_id = v.request_id
-JOIN people p ON p.person_id = r.person_id
-LEFT JOIN owners o ON o.request_id = r.request_id
-LEFT JOIN needs n ON n.request_id = r.request_id
 WHERE CASE $measure
           WHEN 'held' THEN v.due_date <= last_day(CAST($reference_date AS DATE))  -- no month after the extract's
           WHEN 'decision_4wk' THEN v.meeting_date IS NOT NULL

@@ -1,7 +1,7 @@
 -- Pupils on SEN support from the January school census (one row per pupil and census date).
 -- $measure:
---   pupils       pupils on SEN support at each census, a count; ward of residence, phase from the national
---                curriculum year
+--   pupils       pupils on SEN support at each census, a count; the census gives each pupil's sex, ethnicity,
+--                need and ward of residence (pupils are not in `person`), phase from the national curriculum year
 --   prevalence   % of pupils on roll at each listed school who have SEN: SEN support pupils at the census
 --                plus EHC plans whose rank-1 placement open on the census date is the school, over the
 --                school's number on roll; ward and phase are the school's
@@ -23,29 +23,21 @@ placed AS (  -- EHC plans placed at each school on each census date (prevalence 
                      AND coalesce(pl.entry_date, c.census_date) <= c.census_date
                      AND (pl.leaving_date IS NULL OR pl.leaving_date >= c.census_date)
     WHERE $measure = 'prevalence' AND pl.urn IS NOT NULL
-),
-wards AS (
-    SELECT DISTINCT ON (ward_code) ward_code, ward_name FROM dim_ward
 )
 SELECT s.census_date AS event_date, s.numerator, NULL AS denominator,
-       NULL::DATE AS birth_date, NULL::DATE AS age_on, s.need_code, s.sex, s.ethnicity,
-       coalesce(w.ward_name, 'Ward not recorded') AS ward, coalesce(d.school_name, 'No school recorded') AS school,
-       NULL::VARCHAR AS setting,
+       s.need_code, s.sex, s.ethnicity, s.ward_code, coalesce(d.school_name, 'No school recorded') AS school,
        CASE
            WHEN s.ncyear IN ('N1', 'N2') THEN 'Nursery'
            WHEN s.ncyear IN ('R', '1', '2', '3', '4', '5', '6') THEN 'Primary'
            WHEN s.ncyear IN ('7', '8', '9', '10', '11') THEN 'Secondary'
            WHEN s.ncyear IN ('12', '13', '14') THEN 'Post-16'
            ELSE 'Unknown'
-       END AS phase,
-       NULL::VARCHAR AS team, NULL::VARCHAR AS caseworker, NULL::VARCHAR AS detail
+       END AS phase
 FROM support s
 LEFT JOIN dim_school d ON d.urn = s.urn
-LEFT JOIN wards w ON w.ward_code = s.ward_code
 WHERE $measure = 'pupils'
-UNION ALL
-SELECT x.census_date, x.numerator, x.denominator, NULL, NULL, NULL, NULL, NULL,
-       coalesce(w.ward_name, 'Ward not recorded'), d.school_name, NULL, d.phase, NULL, NULL, NULL
+UNION ALL BY NAME
+SELECT x.census_date AS event_date, x.numerator, x.denominator, d.ward_code, d.school_name AS school, d.phase
 FROM (
     SELECT census_date, numerator, 0 AS denominator, urn FROM support
     UNION ALL
@@ -54,5 +46,4 @@ FROM (
     SELECT c.census_date, 0, d.number_on_roll, d.urn FROM censuses c CROSS JOIN dim_school d
 ) x
 JOIN dim_school d ON d.urn = x.urn AND d.number_on_roll > 0
-LEFT JOIN wards w ON w.ward_code = d.ward_code
 WHERE $measure = 'prevalence'
