@@ -58,7 +58,6 @@ from indicators.results import (
     Row,
     SeriesBreak,
     Shown,
-    indicator_metadata,  # noqa: F401 - the catalogue entry as plain data (indicators.results), kept importable here
 )
 from indicators.targets import AreaTargets, load_targets
 from indicators.vocabulary import (
