@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,6 +254,8 @@ def check_same_return(files: list[LoadedFile]) -> None:
     children legitimately (successive years) and load together; with the same header they get a recorded
     warning. Two CSV exports share keys, and a repeated key is quarantined as DUPLICATE."""
     seen: list[tuple[LoadedFile, set[tuple]]] = []
+    if sum("person" in f.validated for f in files) < 2:
+        return  # one file of people has nothing to be compared with
     for loaded in (f for f in files if "person" in f.validated):
         people = _people(loaded)
         for earlier, known in seen:
@@ -278,11 +281,12 @@ def check_same_return(files: list[LoadedFile]) -> None:
 def check_duplicates_across_files(files: list[LoadedFile]) -> None:
     """A key already loaded from an earlier file of the same load is a duplicate too (rule DUPLICATE)."""
     seen: dict[str, set] = {}
+    holders = Counter(table for loaded in files for table in loaded.validated)
     for loaded in files:
         for table, result in loaded.validated.items():
             key = list(LOCAL_TABLES[table].key)
-            if not key:
-                continue
+            if not key or holders[table] < 2:
+                continue  # a key repeats across files only when two files hold the table
             keys = seen.setdefault(table, set())
             tuples = list(result.frame[key].astype("string").itertuples(index=False, name=None))
             repeat = pd.Series([t in keys for t in tuples], index=result.frame.index)

@@ -139,7 +139,7 @@ def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp)
                          for i in unreadable[unreadable].index]
 
     try:
-        pandera_schema(kind).validate(typed, lazy=True)
+        pandera_schema(kind).validate(typed, lazy=True, inplace=True)  # checks only (coerce is off): no copy
     except pa.errors.SchemaErrors as errors:
         for case in errors.failure_cases.itertuples():
             if pd.isna(case.index):
@@ -183,6 +183,6 @@ def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp)
     quarantine["source_file"] = str(path)
     quarantine["table_name"] = kind.table
     quarantine["value"] = quarantine["value"].astype("string")
-    good = typed.loc[~typed.index.isin(rejected)].copy()
+    good = typed.loc[~typed.index.isin(rejected)] if rejected else typed  # a copy only when rows go
     good["_row"] = raw.loc[good.index, "_row"]
     return Validated(good, quarantine[QUARANTINE_COLUMNS], len(raw))
