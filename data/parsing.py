@@ -90,9 +90,16 @@ def parse_date(raw: pd.Series) -> pd.Series:
     """Dates as ISO, dd/mm/yyyy (never US order), COLLECT's `2022-Sep-28 00:00:00` or Excel serials.
 
     Returns datetime64 with NaT where the text is blank or cannot be read; callers quarantine the latter.
+    Each distinct text is parsed once: a column of dates repeats its days, so a large file costs little more.
     """
-    text = raw.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    codes, texts = pd.factorize(raw.astype("string").str.strip())
+    days = _parse_date_texts(pd.Series(texts, dtype="string")).to_numpy(dtype="datetime64[ns]")
+    days = np.append(days, np.datetime64("NaT", "ns"))  # a blank has code -1: the last entry, NaT
+    return pd.Series(days[codes], index=raw.index, dtype="datetime64[ns]")
+
+
+def _parse_date_texts(text: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = text.notna() & (text != "")
     for fmt in _DATE_FORMATS:
         if not todo.any():
@@ -204,66 +211,105 @@ def decode_file(path: Path) -> tuple[str, str]:
     return read_bytes(path).decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-BATCH_CELLS = 100_000  # cells turned into a frame at a time: bounds the Python objects alive during a read
+PARSE_CELLS = 100_000  # cells parsed into Python strings before they become a compact frame
+BATCH_CELLS = 1_000_000  # cells in a batch handed on (e.g. to validation)
 
 
 def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: int = 15,
                   one_line_records: bool = False) -> pd.DataFrame:
-    """Read a CSV as strings, skipping title rows above the header and blank rows.
+    """Read a whole CSV as strings (see `CsvText`); warnings about the rows are in `frame.attrs["warnings"]`."""
+    text = CsvText(path, expected, max_title_rows, one_line_records)
+    frames = list(text.batches())
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames)  # string chunks are not copied
+    if text.warnings():
+        frame.attrs["warnings"] = text.warnings()
+    return frame
+
+
+class CsvText:
+    """A CSV read as strings, title rows above the header and blank rows skipped, a batch of rows at a time.
 
     `one_line_records` (local extracts, which hold no multi-line cells) refuses a record spanning several lines:
     it is almost always an unclosed quote swallowing the rows after it. Published files keep their quoted
     multi-line notes.
 
     `expected` (normalised column names) picks the header row: the first of the top rows that contains the
-    most of them. The frame gets a `_row` column holding the 1-based line number in the file, for messages.
+    most of them. Each batch has a `_row` column holding the 1-based line number in the file, for messages, and
+    an index numbering the rows across the file.
 
-    The file is streamed: records are parsed a batch at a time into compact string columns, so memory follows
-    the size of the frame, not of the text plus a Python object for every cell.
+    The file is streamed: records are parsed a few at a time into compact string columns, so memory follows the
+    batch, not the file's text plus a Python object for every cell.
     """
-    encoding = text_encoding(path)
-    with open_text(path, encoding) as handle:
-        head = handle.read(4096)
-    try:
-        delimiter = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    with open_text(path, encoding) as handle:
-        records = _csv_records(path, encoding, handle, delimiter, one_line_records)
-        top = list(itertools.islice(records, max_title_rows))
-        header_at = _find_header([row for row, _ in top], expected, max_title_rows)
-        if header_at is None:
-            raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
-        header = [normalise_column(c) for c in top[header_at][0]]
-        while header and header[-1] == "":
-            header.pop()
-        _refuse_repeated_columns(path, header)
-        width = len(header)
-        batch_rows = max(1_000, BATCH_CELLS // max(width, 1))
-        frames, body, line_numbers, overfull = [], [], [], []
-        for row, line in itertools.chain(top[header_at + 1 :], records):
-            if not any(cell.strip() for cell in row):
-                continue  # blank and trailing blank rows
-            body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:width]])
-            line_numbers.append(line)
-            if any(cell.strip() for cell in row[width:]):
-                overfull.append(line)
-            if len(body) >= batch_rows:
-                frames.append(_string_frame(body, header, line_numbers))
-                body, line_numbers = [], []
-        if body or not frames:
-            frames.append(_string_frame(body, header, line_numbers))
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)  # string chunks are not copied
-    if overfull:  # the row still counts; its extra cells are named, never dropped in silence
-        shown = ", ".join(map(str, overfull[:10])) + (", ..." if len(overfull) > 10 else "")
-        frame.attrs["warnings"] = [f"{len(overfull):,} row(s) have more cells than the header (line(s) {shown}): the "
-                                   "extra cells were not loaded; check for an unquoted comma or a missing column name"]
-    return frame
+
+    def __init__(self, path: Path, expected: set[str] | None = None, max_title_rows: int = 15,
+                 one_line_records: bool = False) -> None:
+        self.path, self.one_line_records = Path(path), one_line_records
+        self.encoding = text_encoding(path)
+        with open_text(path, self.encoding) as handle:
+            head = handle.read(4096)
+        try:
+            self.delimiter = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+        except csv.Error:
+            self.delimiter = ","
+        with open_text(path, self.encoding) as handle:
+            records = self._records(handle)
+            top = list(itertools.islice(records, max_title_rows))
+            header_at = _find_header([row for row, _ in top], expected, max_title_rows)
+            if header_at is None:
+                raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
+            header = [normalise_column(c) for c in top[header_at][0]]
+            while header and header[-1] == "":
+                header.pop()
+            _refuse_repeated_columns(path, header)
+            self.empty = not any(_filled(row) for row, _ in itertools.chain(top[header_at + 1:], records))
+        self.header, self.header_at = header, header_at
+        self.columns = [*header, "_row"]
+        self.overfull: list[int] = []  # lines with more cells than the header, known once the batches are read
+
+    def _records(self, handle: io.TextIOBase) -> Iterator[tuple[list[str], int]]:
+        return _csv_records(self.path, self.encoding, handle, self.delimiter, self.one_line_records)
+
+    def batches(self, cells: int = BATCH_CELLS) -> Iterator[pd.DataFrame]:
+        width = max(len(self.header), 1)
+        batch_rows = max(1, cells // width)
+        parse_rows = max(1, min(PARSE_CELLS // width, batch_rows))
+        self.overfull = []
+        chunks, held, start = [], 0, 0
+        with open_text(self.path, self.encoding) as handle:
+            body, lines = [], []
+            for row, line in itertools.islice(self._records(handle), self.header_at + 1, None):
+                if not _filled(row):
+                    continue  # blank and trailing blank rows
+                body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:len(self.header)]])
+                lines.append(line)
+                if _filled(row[len(self.header):]):
+                    self.overfull.append(line)
+                if len(body) >= parse_rows:
+                    chunks.append(_string_frame(body, self.header, lines, start + held))
+                    held, body, lines = held + len(body), [], []
+                    if held >= batch_rows:
+                        yield pd.concat(chunks)
+                        chunks, start, held = [], start + held, 0
+            if body:
+                chunks.append(_string_frame(body, self.header, lines, start + held))
+        if chunks or start == 0:
+            yield pd.concat(chunks) if chunks else _string_frame([], self.header, [], 0)
+
+    def warnings(self) -> list[str]:
+        if not self.overfull:  # the row still counts; its extra cells are named, never dropped in silence
+            return []
+        shown = ", ".join(map(str, self.overfull[:10])) + (", ..." if len(self.overfull) > 10 else "")
+        return [f"{len(self.overfull):,} row(s) have more cells than the header (line(s) {shown}): the extra cells "
+                "were not loaded; check for an unquoted comma or a missing column name"]
 
 
-def _string_frame(body: list[list[str | None]], header: list[str], line_numbers: list[int]) -> pd.DataFrame:
-    frame = pd.DataFrame(body, columns=header, dtype="string")
-    frame["_row"] = pd.Series(line_numbers, dtype="int64")
+def _filled(cells: list[str]) -> bool:
+    return any(cell.strip() for cell in cells)
+
+
+def _string_frame(body: list[list[str | None]], header: list[str], lines: list[int], start: int) -> pd.DataFrame:
+    frame = pd.DataFrame(body, columns=header, dtype="string", index=pd.RangeIndex(start, start + len(body)))
+    frame["_row"] = np.asarray(lines, dtype=np.int64)
     return frame
 
 
