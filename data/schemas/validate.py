@@ -133,7 +133,7 @@ def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp)
 def validate_batches(kind: FileKind, batches: Iterable[pd.DataFrame], path: Path, today: pd.Timestamp) -> Validated:
     """Type and check a file a batch of rows at a time (each batch's index numbers its rows within the file), so
     only one batch's text and working columns are held at once; a repeated key is then found across the whole
-    file from the typed keys of every row, as pandera's `unique` would find it in one frame."""
+    file, as pandera's `unique` would find it in one frame: rows whose key hashes repeat are compared exactly."""
     goods, quarantines, keys, rows_in = [], [], [], 0
     for raw in batches:
         good, quarantine, batch_keys = _validate_batch(kind, raw, path, today)
@@ -161,8 +161,8 @@ def validate_batches(kind: FileKind, batches: Iterable[pd.DataFrame], path: Path
 
 def _validate_batch(kind: FileKind, raw: pd.DataFrame, path: Path,
                     today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One batch: its good typed rows, its quarantine, and every row's typed key (with its line, raw value and
-    whether the key's cell already has a problem) for the file-wide repeat check."""
+    """One batch: its good typed rows, its quarantine, and every row's typed key with its hash, line, raw value
+    and whether the key's cell already has a problem, for the file-wide repeat check."""
     mapping = map_columns(kind, raw, path)
     fields = {f.name: f for f in kind.fields}
     raw_values = pd.DataFrame({name: raw[col] if name in mapping else pd.NA
