@@ -19,9 +19,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from data.settings import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_BYTES = 1_500_000
-CHROMIUM = os.environ.get("SEND_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = str(settings().chromium)
 PAGES = ["/", "/board?area=E06000023", "/clinic?area=E06000023", "/commissioners?area=E06000023",
          "/indicator/ehcp_issued_20wk?area=E06000023", "/data-book?indicator=ehcp_caseload&area=E06000023"]
 

@@ -8,10 +8,9 @@ callback uses always comes from `audience_for`, never straight from its inputs.
 
 from __future__ import annotations
 
-import os
-
 import flask
 
+from data.settings import settings
 from indicators.engine import Engine, shared_engine
 from indicators.vocabulary import Audience
 
@@ -20,7 +19,7 @@ STRICTNESS = [Audience.OFFICER, Audience.PARTNER, Audience.PUBLIC]
 
 
 def granted_audience() -> Audience:
-    value = os.environ.get("SEND_AUDIENCE", Audience.PARTNER.value)
+    value = settings().audience
     try:
         return Audience(value)
     except ValueError:

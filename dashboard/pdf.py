@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
-import os
 import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from dash import html
 
 from dashboard import components, exports, figures, views
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
+from data.settings import settings
 from indicators.disclosure import suppression_note
 from indicators.results import published_of
 
@@ -352,7 +352,7 @@ def to_html(content: Any, *, title: str, lang: str = "en-GB", base_url: str | No
 # --- printing ------------------------------------------------------------------------------------------------
 
 def chromium_path() -> str:
-    return os.environ.get("SEND_CHROMIUM", CHROMIUM)
+    return str(settings().chromium)
 
 
 def render_pdf(document: str, *, footer: str = "", timeout_ms: int = TIMEOUT_MS) -> bytes:

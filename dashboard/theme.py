@@ -6,8 +6,9 @@ WCAG 2.2 AA contrast against white.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from data.settings import settings
 
 # Okabe-Ito colour-blind-safe palette, darkened where needed for 3:1 contrast of graphics on white.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8C6D00", "#56B4E9", "#000000"]
@@ -24,10 +25,10 @@ class Branding:
 
 def branding() -> Branding:
     return Branding(
-        council_name=os.environ.get("SEND_COUNCIL_NAME", ""),
-        service_name=os.environ.get("SEND_SERVICE_NAME", "Local area SEND dashboard"),
-        logo=os.environ.get("SEND_LOGO") or None,
-        primary_colour=os.environ.get("SEND_PRIMARY_COLOUR", "#1d4f91"),
+        council_name=settings().council_name,
+        service_name=settings().service_name,
+        logo=settings().logo,
+        primary_colour=settings().primary_colour,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from dashboard import filters
 from dashboard.access import engine as shared_engine
 from dashboard.format import format_period
+from data.settings import settings
 from indicators.catalogue.model import BREAKDOWNS, THEME_TITLES, Indicator, Theme
 from indicators.engine import (
     Area,
@@ -306,7 +306,7 @@ def kpi_ids(engine: Engine) -> tuple[list[str], list[str]]:
     SEND_KPIS may name a YAML file (a list of ids, or {kpis: [...]}) or give the ids comma-separated;
     otherwise dashboard/kpis.yaml.
     """
-    setting = os.environ.get("SEND_KPIS", "").strip()
+    setting = (settings().kpis or "").strip()
     notes = []
     ids: list[str] = []
     try:
@@ -480,14 +480,13 @@ def breakdown_rows(ctx: Context, indicator_id: str, breakdown: str | None,
 def ward_geojson() -> dict[str, Any] | None:
     """Ward boundaries for the ward map, when a council supplies them: SEND_WARD_GEOJSON names a GeoJSON file
     whose features carry the ward code or name (as `id` or a property). None: the generated hex tile map."""
-    setting = os.environ.get("SEND_WARD_GEOJSON", "").strip()
-    if not setting:
+    path = settings().ward_geojson
+    if path is None:
         return None
-    path = Path(setting)
     try:
         return _read_geojson(str(path.resolve()), path.stat().st_mtime_ns)
     except OSError as exc:
-        LOG.warning("ward boundaries unreadable (%s): %s", setting, exc)
+        LOG.warning("ward boundaries unreadable (%s): %s", path, exc)
         return None
 
 

@@ -6,11 +6,13 @@
     python -m data synth [--la CODE | --all] [--seed N] [--out DIR]
     python -m data national [SRC] [--check]   (SRC defaults to data/published)
     python -m data dictionary
+    python -m data settings [--markdown]
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -84,6 +86,17 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_settings(args) -> int:
+    """The settings in force (validated), or with --markdown the README's table of every setting."""
+    if args.markdown:
+        print(settings.markdown_table())
+        return 0
+    for name, value in settings.settings():
+        shown = "" if value is None else re.sub(r"//[^/@]*@", "//***@", str(value))  # never print a password
+        print(f"{settings.Settings.model_fields[name].validation_alias:<24}{shown}")
+    return 0
+
+
 def cmd_dictionary(_args) -> int:
     from data.warehouse.dictionary import write
 
@@ -92,6 +105,11 @@ def cmd_dictionary(_args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        settings.settings()
+    except settings.SettingsError as exc:
+        print(f"Settings: {exc}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", default=str(settings.DEFAULT_WAREHOUSE))
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("settings", help="the settings read from the environment (--markdown: the README's table)")
+    p.add_argument("--markdown", action="store_true", help="print every setting as the README's Markdown table")
+    p.set_defaults(func=cmd_settings)
 
     p = sub.add_parser("dictionary", help="rewrite data/DICTIONARY.md from the declared schemas")
     p.set_defaults(func=cmd_dictionary)

@@ -11,20 +11,22 @@ import hashlib
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from data.errors import SourceError
-from data.parsing import list_sheets, normalise_column, read_csv_text, read_xlsx_text
+from data.parsing import CsvText, list_sheets, normalise_column, read_xlsx_text
 from data.schemas import local as local_schemas
 from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
-from data.schemas.validate import QUARANTINE_COLUMNS, Validated, map_columns, validate
+from data.schemas.validate import QUARANTINE_COLUMNS, Validated, map_columns, validate, validate_batches
 from data.sources.sen2_xml import is_sen2_xml, read_sen2_xml
 from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_ddl
 
@@ -125,11 +127,12 @@ def _best_sheet(path: Path, sheets: list[str]) -> str:
     return max(sheets, key=lambda s: (score(s), -sheets.index(s)))
 
 
-def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, pd.DataFrame]:
+def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, pd.DataFrame | CsvText]:
+    """The file kind and its rows: a workbook sheet whole, a CSV as batches read while they are validated."""
     if path.suffix.lower() == ".xlsx":
         raw = read_xlsx_text(path, sheet, EXPECTED_COLUMNS)
     else:
-        raw = read_csv_text(path, EXPECTED_COLUMNS, one_line_records=True)
+        raw = CsvText(path, EXPECTED_COLUMNS, one_line_records=True)
     named_by = Path(sheet) if sheet and normalise_column(sheet) in KIND_BY_STEM else path
     kind = _local_kind(named_by, [c for c in raw.columns if c != "_row"])
     if kind is None:
@@ -143,15 +146,19 @@ def _read_local_table(path: Path, sheet: str | None = None) -> tuple[FileKind, p
     return kind, raw
 
 
-def _validate(loaded: LoadedFile, kind: FileKind, raw: pd.DataFrame, today: pd.Timestamp) -> None:
+def _validate(loaded: LoadedFile, kind: FileKind, raw: pd.DataFrame | CsvText, today: pd.Timestamp) -> None:
     """Validate one table of a file, recording what it held that does not load (warnings, never silence)."""
-    loaded.warnings += raw.attrs.get("warnings", [])
     used = set(map_columns(kind, raw, loaded.path).values())
     unused = [c for c in raw.columns if c != "_row" and c not in used]
+    if isinstance(raw, CsvText):
+        loaded.validated[kind.table] = validate_batches(kind, raw.batches(), loaded.path, today)
+        loaded.warnings += raw.warnings()
+    else:
+        loaded.validated[kind.table] = validate(kind, raw, loaded.path, today)
+        loaded.warnings += raw.attrs.get("warnings", [])
     if unused:
         loaded.warnings.append(f"{kind.table}: column(s) {', '.join(repr(c) for c in unused)} are not part of a "
                                f"{kind.name} file and were not loaded (a misspelt or extra column?)")
-    loaded.validated[kind.table] = validate(kind, raw, loaded.path, today)
 
 
 def read_source(path: Path, today: pd.Timestamp) -> LoadedFile:
@@ -253,6 +260,8 @@ def check_same_return(files: list[LoadedFile]) -> None:
     children legitimately (successive years) and load together; with the same header they get a recorded
     warning. Two CSV exports share keys, and a repeated key is quarantined as DUPLICATE."""
     seen: list[tuple[LoadedFile, set[tuple]]] = []
+    if sum("person" in f.validated for f in files) < 2:
+        return  # one file of people has nothing to be compared with
     for loaded in (f for f in files if "person" in f.validated):
         people = _people(loaded)
         for earlier, known in seen:
@@ -278,11 +287,12 @@ def check_same_return(files: list[LoadedFile]) -> None:
 def check_duplicates_across_files(files: list[LoadedFile]) -> None:
     """A key already loaded from an earlier file of the same load is a duplicate too (rule DUPLICATE)."""
     seen: dict[str, set] = {}
+    holders = Counter(table for loaded in files for table in loaded.validated)
     for loaded in files:
         for table, result in loaded.validated.items():
             key = list(LOCAL_TABLES[table].key)
-            if not key:
-                continue
+            if not key or holders[table] < 2:
+                continue  # a key repeats across files only when two files hold the table
             keys = seen.setdefault(table, set())
             tuples = list(result.frame[key].astype("string").itertuples(index=False, name=None))
             repeat = pd.Series([t in keys for t in tuples], index=result.frame.index)
@@ -303,7 +313,8 @@ def check_birth_dates(files: list[LoadedFile]) -> None:
     a wrong event date, either way not a figure to count. Runs before the link check, so the event's own
     children are then quarantined as orphans."""
     people = [f.validated["person"].frame[["person_id", "birth_date"]] for f in files if "person" in f.validated]
-    if not people:
+    events = any(("person_id", "person", "person_id") in LOCAL_TABLES[t].parents for f in files for t in f.validated)
+    if not people or not events:
         return
     born = pd.concat(people).dropna().drop_duplicates("person_id").set_index("person_id")["birth_date"]
     for loaded in files:
@@ -311,7 +322,7 @@ def check_birth_dates(files: list[LoadedFile]) -> None:
             kind = LOCAL_TABLES[table]
             if ("person_id", "person", "person_id") not in kind.parents:
                 continue
-            birth = pd.to_datetime(result.frame["person_id"].map(born.to_dict()).astype("object"))
+            birth = pd.Series(born.reindex(result.frame["person_id"]).to_numpy(), index=result.frame.index)
             early = pd.Series(pd.NA, index=result.frame.index, dtype="string")  # the first date before birth
             for f in kind.fields:
                 if f.kind == "date":
@@ -334,6 +345,7 @@ def check_birth_dates(files: list[LoadedFile]) -> None:
 def check_references(files: list[LoadedFile]) -> None:
     """Quarantine rows whose parent record did not load (orphans), cascading down the SEN2 hierarchy."""
     supplied = {table for f in files for table in f.validated}
+    referenced = {f"{parent}.{column}" for t in supplied for _, parent, column in LOCAL_TABLES[t].parents}
     keys: dict[str, set] = {}
     for kind in LOCAL_KINDS:  # declared parent-first
         for loaded in files:
@@ -358,7 +370,7 @@ def check_references(files: list[LoadedFile]) -> None:
             result = loaded.validated.get(kind.table)
             if result is not None:
                 for f in kind.fields:
-                    if f.kind == "id":
+                    if f.kind == "id" and f"{kind.table}.{f.name}" in referenced:  # only keys a table links to
                         keys.setdefault(f"{kind.table}.{f.name}", set()).update(result.frame[f.name].dropna())
     for loaded in files:
         for table in loaded.validated:
@@ -447,7 +459,7 @@ def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile
                 frame = result.frame.rename(columns={"_row": "source_row"})
                 frame["source_file_id"] = number
                 frame = frame[[f.name for f in kind.fields] + ["source_file_id", "source_row"]]
-                con.register("incoming", frame)
+                con.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))  # text columns unconverted
                 con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608 - table names are ours
                 con.unregister("incoming")
                 q = result.quarantine.assign(source_file_id=number)

@@ -5,11 +5,14 @@ Everything here is vectorised over pandas string Series and never turns a symbol
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import itertools
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -87,9 +90,16 @@ def parse_date(raw: pd.Series) -> pd.Series:
     """Dates as ISO, dd/mm/yyyy (never US order), COLLECT's `2022-Sep-28 00:00:00` or Excel serials.
 
     Returns datetime64 with NaT where the text is blank or cannot be read; callers quarantine the latter.
+    Each distinct text is parsed once: a column of dates repeats its days, so a large file costs little more.
     """
-    text = raw.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    codes, texts = pd.factorize(raw.astype("string").str.strip())
+    days = _parse_date_texts(pd.Series(texts, dtype="string")).to_numpy(dtype="datetime64[ns]")
+    days = np.append(days, np.datetime64("NaT", "ns"))  # a blank has code -1: the last entry, NaT
+    return pd.Series(days[codes], index=raw.index, dtype="datetime64[ns]")
+
+
+def _parse_date_texts(text: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = text.notna() & (text != "")
     for fmt in _DATE_FORMATS:
         if not todo.any():
@@ -120,116 +130,222 @@ def plain_path(path: Path) -> Path:
 def read_bytes(path: Path) -> bytes:
     """A file's bytes as published: a gzip-compressed copy (`.gz`, how the repository keeps big CSVs) is
     decompressed, so a reader never sees the difference."""
+    return b"".join(_blocks(path))
+
+
+BLOCK = 1 << 20  # bytes read at a time when a file is checked or counted
+
+
+def _open_binary(path: Path):
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        return gzip.open(path, "rb") if path.suffix.lower() == GZIP else path.open("rb")
     except OSError as exc:
         raise SourceError(path, f"cannot be read ({exc.strerror})", "check the path and file permissions") from exc
-    if path.suffix.lower() != GZIP:
-        return raw
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The file's bytes as published, a block at a time (a large file is never held whole)."""
+    with _open_binary(path) as handle:
+        while True:
+            try:
+                block = handle.read(BLOCK)
+            except (OSError, EOFError, zlib.error) as exc:
+                if Path(path).suffix.lower() != GZIP:
+                    raise SourceError(path, f"cannot be read ({exc})", "check the path and file permissions") from exc
+                raise SourceError(path, f"is not a readable gzip file ({exc})",
+                                  "compress the file again with gzip, or supply it uncompressed") from exc
+            if not block:
+                return
+            yield block
+
+
+def text_encoding(path: Path) -> str:
+    """`utf-8-sig` (UTF-8 with or without BOM) or `cp1252`, the two encodings councils produce, checked block by
+    block; a SourceError for an empty, UTF-16, binary or undecodable file."""
+    utf8, cp1252_at = codecs.getincrementaldecoder("utf-8-sig")(), None
+    blank, offset = True, 0
+    for block in _blocks(path):
+        if offset == 0 and (block[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in block[:4096]):
+            raise SourceError(path, "the file is UTF-16 or binary, not a text CSV",
+                              "save it from Excel as 'CSV UTF-8 (Comma delimited)'")
+        blank = blank and not block.strip()
+        if cp1252_at is None:
+            try:
+                utf8.decode(block)
+            except UnicodeDecodeError:
+                cp1252_at = offset  # not UTF-8: every block is checked as Windows-1252 from the start again
+        offset += len(block)
+    if blank:
+        raise SourceError(path, "the file is empty", "export the file again; it has no header and no rows")
     try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise SourceError(path, f"is not a readable gzip file ({exc})", "compress the file again with gzip, or supply it uncompressed") from exc
+        if cp1252_at is None:
+            utf8.decode(b"", final=True)
+            return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    offset = 0
+    for block in _blocks(path):
+        try:
+            block.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                path,
+                f"the text cannot be decoded as UTF-8 or Windows-1252 (byte {offset + exc.start})",
+                "save it from Excel as 'CSV UTF-8 (Comma delimited)'",
+            ) from exc
+        offset += len(block)
+    return "cp1252"
+
+
+def open_text(path: Path, encoding: str | None = None) -> io.TextIOWrapper:
+    """A text stream over the file (decompressed, decoded), read as it goes; `encoding` from `text_encoding`.
+    Lines end at `\n` only and keep their endings, as the whole decoded text would split."""
+    return io.TextIOWrapper(_open_binary(path), encoding=encoding or text_encoding(path), newline="\n")
 
 
 def decode_file(path: Path) -> tuple[str, str]:
-    """Read a text file as UTF-8 (with or without BOM) or Windows-1252, the two encodings councils produce."""
-    raw = read_bytes(path)
-    if not raw.strip():
-        raise SourceError(path, "the file is empty", "export the file again; it has no header and no rows")
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        raise SourceError(
-            path,
-            "the file is UTF-16 or binary, not a text CSV",
-            "save it from Excel as 'CSV UTF-8 (Comma delimited)'",
-        )
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            path,
-            f"the text cannot be decoded as UTF-8 or Windows-1252 (byte {exc.start})",
-            "save it from Excel as 'CSV UTF-8 (Comma delimited)'",
-        ) from exc
+    """Read a whole text file as UTF-8 (with or without BOM) or Windows-1252 (for small published files; a
+    local extract is streamed by `read_csv_text`)."""
+    encoding = text_encoding(path)
+    return read_bytes(path).decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+PARSE_CELLS = 100_000  # cells parsed into Python strings before they become a compact frame
+BATCH_CELLS = 1_000_000  # cells in a batch handed on (e.g. to validation)
 
 
 def read_csv_text(path: Path, expected: set[str] | None = None, max_title_rows: int = 15,
                   one_line_records: bool = False) -> pd.DataFrame:
-    """Read a CSV as strings, skipping title rows above the header and blank rows.
+    """Read a whole CSV as strings (see `CsvText`); warnings about the rows are in `frame.attrs["warnings"]`."""
+    text = CsvText(path, expected, max_title_rows, one_line_records)
+    frames = list(text.batches())
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames)  # string chunks are not copied
+    if text.warnings():
+        frame.attrs["warnings"] = text.warnings()
+    return frame
+
+
+class CsvText:
+    """A CSV read as strings, title rows above the header and blank rows skipped, a batch of rows at a time.
 
     `one_line_records` (local extracts, which hold no multi-line cells) refuses a record spanning several lines:
     it is almost always an unclosed quote swallowing the rows after it. Published files keep their quoted
     multi-line notes.
 
     `expected` (normalised column names) picks the header row: the first of the top rows that contains the
-    most of them. The frame gets a `_row` column holding the 1-based line number in the file, for messages.
+    most of them. Each batch has a `_row` column holding the 1-based line number in the file, for messages, and
+    an index numbering the rows across the file.
+
+    The file is streamed: records are parsed a few at a time into compact string columns, so memory follows the
+    batch, not the file's text plus a Python object for every cell.
     """
-    text, _ = decode_file(path)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    rows, starts = _csv_records(path, text, delimiter, one_line_records)
-    header_at = _find_header(rows, expected, max_title_rows)
-    if header_at is None:
-        raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
-    header = [normalise_column(c) for c in rows[header_at]]
-    while header and header[-1] == "":
-        header.pop()
-    _refuse_repeated_columns(path, header)
-    width = len(header)
-    body, line_numbers, overfull = [], [], []
-    for row, line in zip(rows[header_at + 1 :], starts[header_at + 1 :], strict=True):
-        if not any(cell.strip() for cell in row):
-            continue  # blank and trailing blank rows
-        body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:width]])
-        line_numbers.append(line)
-        if any(cell.strip() for cell in row[width:]):
-            overfull.append(line)
-    frame = pd.DataFrame(body, columns=header, dtype="string")
-    frame["_row"] = line_numbers
-    if overfull:  # the row still counts; its extra cells are named, never dropped in silence
-        shown = ", ".join(map(str, overfull[:10])) + (", ..." if len(overfull) > 10 else "")
-        frame.attrs["warnings"] = [f"{len(overfull):,} row(s) have more cells than the header (line(s) {shown}): the "
-                                   "extra cells were not loaded; check for an unquoted comma or a missing column name"]
+
+    def __init__(self, path: Path, expected: set[str] | None = None, max_title_rows: int = 15,
+                 one_line_records: bool = False) -> None:
+        self.path, self.one_line_records = Path(path), one_line_records
+        self.encoding = text_encoding(path)
+        with open_text(path, self.encoding) as handle:
+            head = handle.read(4096)
+        try:
+            self.delimiter = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+        except csv.Error:
+            self.delimiter = ","
+        with open_text(path, self.encoding) as handle:
+            records = self._records(handle)
+            top = list(itertools.islice(records, max_title_rows))
+            header_at = _find_header([row for row, _ in top], expected, max_title_rows)
+            if header_at is None:
+                raise SourceError(path, "no header row was found", "the first non-blank row must hold the column names")
+            header = [normalise_column(c) for c in top[header_at][0]]
+            while header and header[-1] == "":
+                header.pop()
+            _refuse_repeated_columns(path, header)
+            self.empty = not any(_filled(row) for row, _ in itertools.chain(top[header_at + 1:], records))
+        self.header, self.header_at = header, header_at
+        self.columns = [*header, "_row"]
+        self.overfull: list[int] = []  # lines with more cells than the header, known once the batches are read
+
+    def _records(self, handle: io.TextIOBase) -> Iterator[tuple[list[str], int]]:
+        return _csv_records(self.path, self.encoding, handle, self.delimiter, self.one_line_records)
+
+    def batches(self, cells: int = BATCH_CELLS) -> Iterator[pd.DataFrame]:
+        width = max(len(self.header), 1)
+        batch_rows = max(1, cells // width)
+        parse_rows = max(1, min(PARSE_CELLS // width, batch_rows))
+        self.overfull = []
+        chunks, held, start = [], 0, 0
+        with open_text(self.path, self.encoding) as handle:
+            body, lines = [], []
+            for row, line in itertools.islice(self._records(handle), self.header_at + 1, None):
+                if not _filled(row):
+                    continue  # blank and trailing blank rows
+                body.append([cell if cell.strip() else None for cell in (row + [""] * width)[:len(self.header)]])
+                lines.append(line)
+                if _filled(row[len(self.header):]):
+                    self.overfull.append(line)
+                if len(body) >= parse_rows:
+                    chunks.append(_string_frame(body, self.header, lines, start + held))
+                    held, body, lines = held + len(body), [], []
+                    if held >= batch_rows:
+                        yield pd.concat(chunks)
+                        chunks, start, held = [], start + held, 0
+            if body:
+                chunks.append(_string_frame(body, self.header, lines, start + held))
+        if chunks or start == 0:
+            yield pd.concat(chunks) if chunks else _string_frame([], self.header, [], 0)
+
+    def warnings(self) -> list[str]:
+        if not self.overfull:  # the row still counts; its extra cells are named, never dropped in silence
+            return []
+        shown = ", ".join(map(str, self.overfull[:10])) + (", ..." if len(self.overfull) > 10 else "")
+        return [f"{len(self.overfull):,} row(s) have more cells than the header (line(s) {shown}): the extra cells "
+                "were not loaded; check for an unquoted comma or a missing column name"]
+
+
+def _filled(cells: list[str]) -> bool:
+    return any(cell.strip() for cell in cells)
+
+
+def _string_frame(body: list[list[str | None]], header: list[str], lines: list[int], start: int) -> pd.DataFrame:
+    frame = pd.DataFrame(body, columns=header, dtype="string", index=pd.RangeIndex(start, start + len(body)))
+    frame["_row"] = np.asarray(lines, dtype=np.int64)
     return frame
 
 
-def _csv_records(path: Path, text: str, delimiter: str, one_line_records: bool) -> tuple[list[list[str]], list[int]]:
-    """Every CSV record with the physical line it starts on; with `one_line_records`, the count of records is
-    checked against the count of lines, independently of the parser."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows, starts, consumed = [], [], 0
-    try:
-        for row in reader:
-            rows.append(row)
-            starts.append(consumed + 1)
-            consumed = reader.line_num
-    except csv.Error as exc:
-        raise _unreadable_record(path, text, delimiter, rows, consumed + 1, exc) from exc
-    if one_line_records and consumed != len(rows):  # the parser read fewer records than there are lines
-        at = next(i for i, row in enumerate(rows) if any("\n" in cell or "\r" in cell for cell in row))
-        swallowed = (starts[at + 1] if at + 1 < len(starts) else consumed + 1) - starts[at] - 1
-        raise SourceError(path, f"a quote (\") opened on line {starts[at]} is not closed on that line, so the "
-                                f"{swallowed:,} line(s) after it would be read as one cell",
-                          f"close or remove the stray quote on line {starts[at]} (and any line break inside a cell), "
-                          "then export the file again")
-    return rows, starts
+def _csv_records(path: Path, encoding: str, handle: io.TextIOBase, delimiter: str,
+                 one_line_records: bool) -> Iterator[tuple[list[str], int]]:
+    """Every CSV record with the physical line it starts on. With `one_line_records`, each record must end on the
+    line it starts on: the parser's line count is checked against the records it returns, record by record."""
+    reader = csv.reader(handle, delimiter=delimiter)
+    head: list[list[str]] = []  # the top rows, to name a column in a message
+    consumed = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _unreadable_record(path, encoding, delimiter, head, consumed + 1, exc) from exc
+        start, consumed = consumed + 1, reader.line_num
+        if one_line_records and consumed > start:  # one record, several lines: an unclosed quote
+            raise SourceError(path, f"a quote (\") opened on line {start} is not closed on that line, so the "
+                                    f"{consumed - start:,} line(s) after it would be read as one cell",
+                              f"close or remove the stray quote on line {start} (and any line break inside a cell), "
+                              "then export the file again")
+        if len(head) < 20:
+            head.append(row)
+        yield row, start
 
 
-def _unreadable_record(path: Path, text: str, delimiter: str, rows: list[list[str]], line: int,
+def _unreadable_record(path: Path, encoding: str, delimiter: str, rows: list[list[str]], line: int,
                        exc: csv.Error) -> SourceError:
     if "field larger than field limit" not in str(exc):
         return SourceError(path, f"line {line} cannot be read as CSV ({exc})",
                            "save it from Excel as 'CSV UTF-8 (Comma delimited)'")
     limit = csv.field_size_limit()
-    cells = text.split("\n", line)[line - 1].split(delimiter)  # the offending physical line, cut plainly
+    with open_text(path, encoding) as handle:  # the offending physical line, cut plainly
+        cells = next(itertools.islice(handle, line - 1, None), "").rstrip("\n").split(delimiter)
     column = max(range(len(cells)), key=lambda i: len(cells[i]))
     header = next((r for r in rows if sum(1 for c in r if c.strip()) >= 2), [])
     name = f"'{normalise_column(header[column])}'" if column < len(header) else f"number {column + 1}"

@@ -1,9 +1,20 @@
-"""Settings read from the environment, with documented defaults (see README)."""
+"""Every setting read from the environment, in one model (see README, "Settings").
+
+`settings()` is the only reader of these variables. Its answer is cached for the values the variables hold, so
+a changed environment (a test's monkeypatch, a restarted worker) is read afresh and an unchanged one is not
+validated twice. A value that does not validate stops the caller with a message naming the variable and the fix.
+Variables may also be given in a `.env` file in the working directory; the environment wins.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
@@ -12,16 +23,135 @@ DEFAULT_LA = "E06000023"  # Bristol, City of (801): the bundled sample's area
 DEFAULT_SEED = 2026
 
 
+def _setting(variable: str, default: Any, description: str, shown: str | None = None) -> Any:
+    """A field read from `variable`; `shown` is the default as the README states it (no machine paths)."""
+    return Field(default, validation_alias=variable, description=description,
+                 json_schema_extra={"shown_default": shown} if shown else None)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, env_file=".env", extra="ignore",
+                                      frozen=True, validate_by_name=True, validate_by_alias=True)
+
+    # Data
+    warehouse: Path = _setting(
+        "SEND_WAREHOUSE", DEFAULT_WAREHOUSE, "The DuckDB warehouse the app reads (opened read-only) and "
+        "`python -m data ingest` writes by default.", "`data/sample/warehouse.duckdb`")
+    stale_after_days: int = Field(
+        45, ge=0, validation_alias="SEND_STALE_AFTER_DAYS",
+        description="A local extract older than this many days (from its reference date to today) is flagged "
+                    "\"may be out of date\" beside the figures it gives (a monthly extract plus a fortnight); "
+                    "published figures are flagged once the catalogue's `next_update` has passed.")
+    targets: Path | None = _setting(
+        "SEND_TARGETS", None, "Targets and local baselines: a YAML file, or a folder of `<area code>.yaml` "
+        "files.", "`indicators/targets/`")
+    # Cache
+    cache_redis_url: str | None = _setting(
+        "SEND_CACHE_REDIS_URL", None, "A Redis URL (`redis://host:6379/0`): indicator results (keyed by "
+        "warehouse version) are cached there, shared by every worker and server, instead of in files.", "none (a file cache)")
+    cache_dir: Path | None = _setting(
+        "SEND_CACHE_DIR", None, "The folder of the file cache of indicator results, keyed by warehouse version "
+        "(when no Redis URL is set).",
+        "`send-dashboard-cache` in the system's temporary folder")
+    cache_threshold: int = Field(
+        2000, ge=1, validation_alias="SEND_CACHE_THRESHOLD",
+        description="The most results the file cache keeps before it drops the oldest.")
+    # Web server (`python app.py`; gunicorn takes its own --bind)
+    host: str = _setting("HOST", "127.0.0.1", "The address `scripts/run.sh` (`python app.py`) serves on.")
+    port: int = Field(8050, ge=1, le=65535, validation_alias="PORT",
+                      description="The port `scripts/run.sh` (`python app.py`) serves on.")
+    # Who sees what
+    audience: str = _setting(
+        "SEND_AUDIENCE", "partner", "What the server lets every visitor see until sign-in arrives: `partner`, "
+        "`public`, or `officer` (unsuppressed; only on a council-internal deployment). A page may ask for a "
+        "stricter view, never a wider one; any other value is treated as `public`.")
+    # Branding and the board
+    council_name: str = _setting("SEND_COUNCIL_NAME", "", "The council's name in the page header.", "none")
+    service_name: str = _setting("SEND_SERVICE_NAME", "Local area SEND dashboard",
+                                 "The service name in the header and the browser tab.")
+    logo: str | None = _setting("SEND_LOGO", None, "A logo file in `assets/` shown in the header.", "none")
+    primary_colour: str = _setting(
+        "SEND_PRIMARY_COLOUR", "#1d4f91", "The header colour, `#rrggbb`; a colour white text cannot sit on at "
+        "4.5:1 (WCAG AA) is replaced by the default.")
+    kpis: str | None = _setting(
+        "SEND_KPIS", None, "The board's headline indicators: a YAML file (a list of ids, or `{kpis: [...]}`) or "
+        "comma-separated ids.", "`dashboard/kpis.yaml`")
+    ward_geojson: Path | None = _setting(
+        "SEND_WARD_GEOJSON", None, "Ward boundaries for a real ward map: a GeoJSON file whose features carry the "
+        "ward code or name (as `id` or a property).", "none (a hex tile map)")
+    chromium: Path = _setting("SEND_CHROMIUM", Path("/usr/bin/chromium"),
+                              "The Chromium executable that prints the board pack PDF.")
+
+
+ENVIRONMENT = {field.validation_alias: name for name, field in Settings.model_fields.items()}
+
+
+class SettingsError(ValueError):
+    """A setting that does not validate, named with its fix."""
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(_values: tuple[str | None, ...]) -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+def settings() -> Settings:
+    """The settings now in force (cached for the environment's current values of the variables)."""
+    return _settings(tuple(os.environ.get(variable) for variable in ENVIRONMENT))
+
+
+settings.cache_clear = _settings.cache_clear  # e.g. after editing `.env` in a running process
+
+
+def _explain(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        variable = str(error["loc"][0]) if error["loc"] else "?"
+        name = ENVIRONMENT.get(variable, variable)
+        field = Settings.model_fields.get(name)
+        default = shown_default(name) if field else ""
+        problems.append(f"{variable}={error.get('input')!r} is not valid ({error['msg']}): set it to "
+                        f"{_expected(name)}, or unset it to use the default ({default})")
+    return "; ".join(problems)
+
+
+def _kind(name: str) -> str:
+    annotation = str(Settings.model_fields[name].annotation)
+    return "whole number" if annotation == str(int) else "path" if "Path" in annotation else "text"
+
+
+def _expected(name: str) -> str:
+    bounds = {type(m).__name__: m for m in Settings.model_fields[name].metadata}
+    if _kind(name) == "whole number":
+        low, high = getattr(bounds.get("Ge"), "ge", None), getattr(bounds.get("Le"), "le", None)
+        return "a whole number" + (f" from {low}" if low is not None else "") + (f" to {high}" if high else "")
+    return "a file or folder path" if _kind(name) == "path" else "a valid value"
+
+
+def shown_default(name: str) -> str:
+    field = Settings.model_fields[name]
+    extra = field.json_schema_extra or {}
+    if "shown_default" in extra:
+        return str(extra["shown_default"])
+    return f"`{field.default}`" if field.default not in ("", None) else "none"
+
+
+def markdown_table() -> str:
+    """The settings as the README documents them (generated: `python -m data settings --markdown`)."""
+    lines = ["| variable | type | default | what it sets |", "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        lines.append(f"| `{field.validation_alias}` | {_kind(name)} | {shown_default(name)} | {field.description} |")
+    return "\n".join(lines)
+
+
 def warehouse_path() -> Path:
-    """SEND_WAREHOUSE: path of the DuckDB warehouse the app reads (default: the bundled sample)."""
-    return Path(os.environ.get("SEND_WAREHOUSE", DEFAULT_WAREHOUSE))
-
-
-DEFAULT_STALE_AFTER_DAYS = 45
+    """The warehouse in force (SEND_WAREHOUSE)."""
+    return settings().warehouse
 
 
 def stale_after_days() -> int:
-    """SEND_STALE_AFTER_DAYS: a local extract older than this many days (from its reference date to today) is
-    flagged as out of date beside the figures it gives (default 45: a monthly extract plus a fortnight)."""
-    text = os.environ.get("SEND_STALE_AFTER_DAYS", "").strip()
-    return int(text) if text.isdigit() else DEFAULT_STALE_AFTER_DAYS
+    """Days after which a local extract is flagged as out of date (SEND_STALE_AFTER_DAYS)."""
+    return settings().stale_after_days

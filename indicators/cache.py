@@ -15,12 +15,13 @@ Settings (environment variables):
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
+
+from data.settings import settings
 
 
 class Cache(Protocol):
@@ -59,14 +60,15 @@ class SimpleCache:
 
 def cache_config() -> dict[str, Any]:
     """flask-caching configuration from the environment (see the module docstring)."""
-    redis_url = os.environ.get("SEND_CACHE_REDIS_URL")
+    config = settings()
+    redis_url = config.cache_redis_url
     if redis_url:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
                 "CACHE_KEY_PREFIX": "send-indicators:"}
-    folder = Path(os.environ.get("SEND_CACHE_DIR", Path(tempfile.gettempdir()) / "send-dashboard-cache"))
+    folder = config.cache_dir or Path(tempfile.gettempdir()) / "send-dashboard-cache"
     folder.mkdir(parents=True, exist_ok=True)
     return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder), "CACHE_DEFAULT_TIMEOUT": 0,
-            "CACHE_THRESHOLD": int(os.environ.get("SEND_CACHE_THRESHOLD", "2000"))}
+            "CACHE_THRESHOLD": config.cache_threshold}
 
 
 def flask_cache(server) -> Any:

@@ -19,11 +19,12 @@ File shape:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from data.settings import settings
 
 TARGETS_DIR = Path(__file__).resolve().parent / "targets"
 
@@ -51,9 +52,9 @@ class TargetsError(ValueError):
 
 
 def targets_path(area_code: str) -> Path | None:
-    configured = os.environ.get("SEND_TARGETS")
+    configured = settings().targets
     if configured:
-        path = Path(configured)
+        path = configured
         if path.is_dir():
             path = path / f"{area_code}.yaml"
         return path if path.is_file() else None

@@ -7,6 +7,7 @@ the bad value; the original value and the reason are still logged.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from data.errors import SourceError
-from data.parsing import parse_date, parse_number
+from data.parsing import CsvText, parse_date, parse_number
 from data.schemas.spec import CLEAR, Field, FileKind
 
 QUARANTINE_COLUMNS = ["source_file", "row_number", "table_name", "rule", "field", "value", "reason", "action"]
@@ -35,7 +36,7 @@ class Validated:
         return int(q.loc[q["action"] == "row_rejected", "row_number"].nunique()) if len(q) else 0
 
 
-def map_columns(kind: FileKind, raw: pd.DataFrame, path: Path) -> dict[str, str]:
+def map_columns(kind: FileKind, raw: pd.DataFrame | CsvText, path: Path) -> dict[str, str]:
     """Field name -> source column. A missing required column stops the load with a rename hint."""
     present = [c for c in raw.columns if c != "_row"]
     squashed = {c.replace("_", ""): c for c in present}  # 'person_birth_date' is 'personbirthdate'
@@ -74,7 +75,7 @@ def _typed(f: Field, raw: pd.Series) -> pd.Series:
         if f.kind == "flag":
             upper = upper.replace(FLAG_RECODE)
         canonical = {c.upper(): c for c in f.codes}
-        return upper.map(lambda v: canonical.get(v, v) if isinstance(v, str) else v).astype("string")
+        return upper.replace(canonical).astype("string")
     if f.case == "upper":  # identifiers such as UPN and postcode
         return text.str.upper()
     if f.case == "lower":
@@ -95,10 +96,11 @@ def _column_schema(f: Field) -> pa.Column:
     return pa.Column(nullable=not f.required, checks=checks, coerce=False, required=True)
 
 
-def pandera_schema(kind: FileKind) -> pa.DataFrameSchema:
+def pandera_schema(kind: FileKind, unique: bool = True) -> pa.DataFrameSchema:
+    """The kind's pandera schema; `unique=False` leaves out the key check (made across a file's batches)."""
     return pa.DataFrameSchema(
         {f.name: _column_schema(f) for f in kind.fields},
-        unique=list(kind.key) or None,
+        unique=(list(kind.key) or None) if unique else None,
         report_duplicates="exclude_first",
         strict=False,
         name=kind.name,
@@ -124,6 +126,43 @@ def _reason(f: Field, rule: str, value) -> str:
 
 
 def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp) -> Validated:
+    """Type and check a whole file's rows (see `validate_batches`)."""
+    return validate_batches(kind, [raw], path, today)
+
+
+def validate_batches(kind: FileKind, batches: Iterable[pd.DataFrame], path: Path, today: pd.Timestamp) -> Validated:
+    """Type and check a file a batch of rows at a time (each batch's index numbers its rows within the file), so
+    only one batch's text and working columns are held at once; a repeated key is then found across the whole
+    file, as pandera's `unique` would find it in one frame: rows whose key hashes repeat are compared exactly."""
+    goods, quarantines, keys, rows_in = [], [], [], 0
+    for raw in batches:
+        good, quarantine, batch_keys = _validate_batch(kind, raw, path, today)
+        goods.append(good)
+        quarantines.append(quarantine)
+        keys.append(batch_keys)
+        rows_in += len(raw)
+    good = pd.concat(goods) if len(goods) > 1 else goods[0]
+    quarantines = [q for q in quarantines if len(q)] or quarantines[:1]
+    quarantine = pd.concat(quarantines, ignore_index=True) if len(quarantines) > 1 else quarantines[0]
+    if kind.key:
+        keys = pd.concat(keys) if len(keys) > 1 else keys[0]
+        candidates = keys[keys["_hash"].duplicated(keep=False)]  # every row of a repeated key (and rare collisions)
+        repeated = candidates[candidates.duplicated(subset=list(kind.key), keep="first") & ~candidates["_flagged"]]
+        if len(repeated):
+            quarantine = pd.concat([quarantine, pd.DataFrame({
+                "source_file": str(path), "row_number": repeated["_row"].to_numpy(), "table_name": kind.table,
+                "rule": "DUPLICATE", "field": kind.key[0], "value": repeated["_value"].to_numpy(),
+                "reason": f"duplicate of an earlier row with the same {', '.join(kind.key)}",
+                "action": "row_rejected"})], ignore_index=True)
+            good = good.loc[~good.index.isin(repeated.index)]
+    quarantine["value"] = quarantine["value"].astype("string")
+    return Validated(good, quarantine[QUARANTINE_COLUMNS].reset_index(drop=True), rows_in)
+
+
+def _validate_batch(kind: FileKind, raw: pd.DataFrame, path: Path,
+                    today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One batch: its good typed rows, its quarantine, and every row's typed key with its hash, line, raw value
+    and whether the key's cell already has a problem, for the file-wide repeat check."""
     mapping = map_columns(kind, raw, path)
     fields = {f.name: f for f in kind.fields}
     raw_values = pd.DataFrame({name: raw[col] if name in mapping else pd.NA
@@ -139,35 +178,34 @@ def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp)
                          for i in unreadable[unreadable].index]
 
     try:
-        pandera_schema(kind).validate(typed, lazy=True)
+        pandera_schema(kind, unique=False).validate(typed, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as errors:
         for case in errors.failure_cases.itertuples():
             if pd.isna(case.index):
                 continue
             check = str(case.check)
-            rule = _PANDERA_RULES.get(check.split("(")[0], check.split("(")[0])
-            if "uniqueness" in check:
-                rule = "DUPLICATE"
-            columns = kind.key if rule == "DUPLICATE" else (case.column,)
-            problems.append((int(case.index), columns[0], rule))
+            problems.append((int(case.index), case.column, _PANDERA_RULES.get(check.split("(")[0], check.split("(")[0])))
 
-    records, cleared, rejected, seen = [], set(), set(), set()
+    records, rejected, seen = [], set(), set()
     for index, name, rule in problems:
         if (index, name) in seen:  # one problem per cell: an unreadable date is not also "blank"
             continue
         seen.add((index, name))
         f = fields[name]
-        action = "value_cleared" if f.on_error == CLEAR and rule not in ("REQUIRED", "DUPLICATE") else "row_rejected"
+        action = "value_cleared" if f.on_error == CLEAR and rule != "REQUIRED" else "row_rejected"
         value = raw_values.at[index, name]
-        reason = (f"duplicate of an earlier row with the same {', '.join(kind.key)}" if rule == "DUPLICATE"
-                  else _reason(f, rule, value))
-        records.append((index, rule, name, value, reason, action))
+        records.append((index, rule, name, value, _reason(f, rule, value), action))
         if action == "value_cleared":
             typed.at[index, name] = pd.NA
-            cleared.add((index, name))
         else:
             rejected.add(index)
 
+    keys = None
+    if kind.key:  # taken before the rules add their column and before any row goes
+        keys = typed[list(kind.key)].assign(
+            _row=raw["_row"], _value=raw_values[kind.key[0]].astype("string"),
+            _flagged=[(i, kind.key[0]) in seen for i in typed.index],
+            _hash=pd.util.hash_pandas_object(typed[list(kind.key)], index=False))  # compact to compare file-wide
     typed["_today"] = today
     for rule in kind.rules:
         bad = rule.bad(typed).fillna(False)
@@ -183,6 +221,6 @@ def validate(kind: FileKind, raw: pd.DataFrame, path: Path, today: pd.Timestamp)
     quarantine["source_file"] = str(path)
     quarantine["table_name"] = kind.table
     quarantine["value"] = quarantine["value"].astype("string")
-    good = typed.loc[~typed.index.isin(rejected)].copy()
+    good = typed.loc[~typed.index.isin(rejected)] if rejected else typed  # a copy only when rows go
     good["_row"] = raw.loc[good.index, "_row"]
-    return Validated(good, quarantine[QUARANTINE_COLUMNS], len(raw))
+    return good, quarantine[QUARANTINE_COLUMNS], keys

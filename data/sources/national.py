@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.errors import SourceError
-from data.parsing import decode_file, normalise_column, plain_path, read_csv_text
+from data.parsing import normalise_column, open_text, plain_path, read_csv_text
 from data.sources import inclusion, lait, lookups, statistical_neighbours
 from data.sources.dfe_tidy import read_dfe_tidy
 
@@ -110,8 +111,9 @@ def bundle_resolver(root: Path = NATIONAL_DIR) -> lookups.AreaResolver:
 
 
 def _csv_header_rows(path: Path, rows: int = 15) -> list[set[str]]:
-    text, _ = decode_file(path)
-    head = "\n".join(text.splitlines()[: rows + 5])
+    with open_text(path) as handle:  # the top lines only: a large extract is never read whole to recognise it
+        lines = [part for line in itertools.islice(handle, rows + 5) for part in line.splitlines()]
+    head = "\n".join(lines[: rows + 5])
     try:
         delimiter = csv.Sniffer().sniff(head[:4096], delimiters=",;\t|").delimiter
     except csv.Error:

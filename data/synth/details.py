@@ -25,7 +25,7 @@ from data.synth.model import (
 CONVERSION_END = D.day(2014, 9, 1)  # statements converted to EHC plans 2014–2018 keep outcome H
 
 
-def assemble(pub: Published, t: Targets, core: dict, flows: dict, rng: np.random.Generator) -> dict:
+def assemble(core: dict, flows: dict, rng: np.random.Generator) -> dict:
     """One row per request; plan-level columns filled where the request led to a plan.
 
     Returns a dict of equal-length arrays: the request table with plan index `plan` (−1 if none) and the
@@ -77,7 +77,7 @@ def assemble(pub: Published, t: Targets, core: dict, flows: dict, rng: np.random
     return R | {"P": P}
 
 
-def people(pub: Published, t: Targets, X: dict, rng: np.random.Generator, ref: int) -> dict:
+def people(pub: Published, X: dict, rng: np.random.Generator) -> dict:
     """Persons: one per plan, one per other request, with some refused requests re-made later."""
     R, P = X, X["P"]
     n_req = len(R["received"])

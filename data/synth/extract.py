@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,9 @@ EXTENDED_ETHNICITY = {  # main code -> [(extended code, share of the main code)]
 }
 OTH_TEXT = np.array(["Awaiting specialist placement", "Hospital education service", "Tuition package",
                      "Specialist setting type named, no setting yet"], dtype=object)
+
+
+Stream = Callable[[int], np.random.Generator]  # a phase's numbered random stream for this LA and seed
 
 
 def _rng(seed: int, la_index: int, stream: int) -> np.random.Generator:
@@ -62,7 +67,10 @@ def _ethnicity(pub, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def generate(la: str, seed: int = 2026, out: Path | str | None = None,
              reference_date: str = DEFAULT_REFERENCE_DATE) -> dict:
-    """Write the synthetic extract for one LA and return row counts per file."""
+    """Write the synthetic extract for one LA and return row counts per file.
+
+    The phases run in a fixed order and each draws from its own numbered random stream, so a phase can change
+    without moving any other phase's numbers."""
     info = resolve_la(la)
     code = info["new_la_code"]
     out = Path(out) if out is not None else Path("data/sample") / code
@@ -70,30 +78,87 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     if not D.day(2019, 6, 1) <= ref <= D.day(2030, 12, 31):
         raise ValueError("reference date must be between 2019-06-01 and 2030-12-31")
     li = la_index_of(code)
+
+    def stream(number: int) -> np.random.Generator:
+        return _rng(seed, li, number)
+
     pub = load(code)
     t = model.Targets(pub, ref)
-    core = model.build_core(pub, t, _rng(seed, li, 1))
-    flows = model.stock_and_flows(pub, t, core, _rng(seed, li, 2), ref)
-    X = details.assemble(pub, t, core, flows, _rng(seed, li, 3))
-    P = X["P"]
-    ppl = details.people(pub, t, X, _rng(seed, li, 4), ref)
-    fl = details.flags(t, X, _rng(seed, li, 5))
-    primary, secondary = details.primary_needs(pub, P, _rng(seed, li, 6))
+    core = model.build_core(t, stream(1))
+    flows = model.stock_and_flows(pub, t, core, stream(2), ref)
+    X = details.assemble(core, flows, stream(3))
+    ppl = details.people(pub, X, stream(4))
+    flags = details.flags(t, X, stream(5))
+    primary, secondary = details.primary_needs(pub, X["P"], stream(6))
+    area = _area(info, pub, t, li, stream)
 
+    c = _censor(X, ref)
+    sub, ep, last_r1, open_r2 = _placements(pub, X["P"], c, primary, area, ref, stream)
+    plan_stream = stream(12)  # plan attributes, then the review drafts
+    attributes = _plan_attributes(pub, sub, c.cease, ep, last_r1, plan_stream)
+    rv, review_columns = _reviews(pub, sub, len(c.plans), ref, stream(13), stream(14), plan_stream)
+    person_frame, pid, plan_person = _people(info, li, pub, ppl, c, ref, stream(15))
+    req = _requests(info, t, X["P"], c, ppl, pid, flags, ref, stream(16))
+    assessment_frame, aid = _assessments(c, req)
+    plan_frames = _plan_tables(c, req.rid, aid, sub, ep, last_r1, open_r2, attributes, review_columns,
+                               req.transfer_la, primary, secondary)
+    local_frames = _local_extras(info, pub, t, area, c, ppl, pid, plan_person, sub, ep, last_r1, rv, req,
+                                 assessment_frame, plan_frames["namedplan"], ref, stream)
+
+    frames_sen2 = {"person": person_frame, "requests": req.frame, "assessment": assessment_frame, **plan_frames}
+    header = {"year": D.to_date(ref).year, "reference_date": D.to_date(ref).isoformat(), "lea": info["old_la_code"],
+              "dmo": pub.dmo.get("DMO", "N"), "dco": pub.dmo.get("DCO", "N"), "dsco": pub.dmo.get("DSCO", "")}
+    return writers.write_all(out, info, seed, ref, GENERATOR_VERSION, frames_sen2, local_frames, header)
+
+
+@dataclass
+class Area:
+    """The LA's wards (with population and need weights) and its schools."""
+
+    wards: pd.DataFrame
+    pop_w: np.ndarray
+    need_w: np.ndarray
+    caseload_2025: float
+    schools: pd.DataFrame
+
+
+def _area(info: dict, pub, t: model.Targets, li: int, stream: Stream) -> Area:
     wards = ward_dim()
-    own = wards[wards["new_la_code"] == code]
+    own = wards[wards["new_la_code"] == info["new_la_code"]]
     if own.empty:  # LA whose wards are listed under its successor code (Buckinghamshire, North Yorkshire, Somerset)
         own = wards[wards["la_name"] == info["la_name"]]
     wards = own.sort_values("ward_code", kind="stable").reset_index(drop=True)
     if wards.empty:
-        raise ValueError(f"No current wards found for {code} in data/national/dims/ward.parquet")
-    pop_w, need_w = local.ward_weights(wards, _rng(seed, li, 7))
+        raise ValueError(f"No current wards found for {info['new_la_code']} in data/national/dims/ward.parquet")
+    pop_w, need_w = local.ward_weights(wards, stream(7))
     caseload_2025 = t.census.get(2025, max(t.census.values()))
-    schools = local.make_schools(info, li, wards, pop_w, _setting_counts_2025(pub), caseload_2025, _rng(seed, li, 8))
+    schools = local.make_schools(li, wards, pop_w, _setting_counts_2025(pub), caseload_2025, stream(8))
+    return Area(wards, pop_w, need_w, caseload_2025, schools)
 
-    # ---- censoring at the reference date -------------------------------------------------------
+
+@dataclass
+class Censored:
+    """The simulated requests and plans as the council's records stand on the reference date: what happens
+    later is not known yet (a decision after it is pending, a plan ending after it is open)."""
+
+    R: dict  # request-aligned arrays (everything the simulation made but the plans)
+    event: np.ndarray  # the date each request (or, for a legacy plan, its start) entered the records
+    keep: np.ndarray  # requests on the records by the reference date
+    dec: np.ndarray
+    req_outcome: np.ndarray
+    asmt_outcome: np.ndarray
+    asmt_date: np.ndarray
+    pending_dec: np.ndarray
+    pending_asmt: np.ndarray
+    plan_rows: np.ndarray  # request rows that carry a named plan
+    plans: np.ndarray  # plan index of each
+    cease: np.ndarray
+    reason: np.ndarray
+
+
+def _censor(X: dict, ref: int) -> Censored:
+    P = X["P"]
     R = {k: v for k, v in X.items() if k != "P"}
-    n_req = len(R["received"])
     plan_of = R["plan"]
     p_start = np.where(plan_of >= 0, P["start"][np.maximum(plan_of, 0)], D.NA)
     event = np.where(R["received"] != D.NA, R["received"], p_start)
@@ -111,26 +176,51 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     asmt_outcome[pending_asmt] = "A"
     asmt_date[pending_asmt] = D.NA
     has_plan = (plan_of >= 0) & keep & ~pending_dec & ~pending_asmt
-    plan_rows = np.flatnonzero(has_plan)                  # request rows that carry a named plan
-    plans = plan_of[plan_rows]                            # plan index of each
+    plan_rows = np.flatnonzero(has_plan)
+    plans = plan_of[plan_rows]
     cease = P["cease"][plans].copy()
     reason = P["reason"][plans].copy()
     open_ = (cease == D.NA) | (cease > ref)
     cease[open_] = D.NA
     reason[open_] = 0
+    return Censored(R, event, keep, dec, req_outcome, asmt_outcome, asmt_date, pending_dec, pending_asmt, plan_rows,
+                    plans, cease, reason)
 
-    # ---- placements --------------------------------------------------------------------------------
-    sub = {k: v[plans] for k, v in P.items() if isinstance(v, np.ndarray) and len(v) == len(P["start"])}
-    sub["cease"] = cease
-    end_eff = np.where(cease == D.NA, ref + 1, cease)
-    ep = details.episodes(pub, sub, primary[plans], end_eff, _rng(seed, li, 9))
+
+def _placements(pub, P: dict, c: Censored, primary: np.ndarray, area: Area, ref: int, stream: Stream):
+    """Each plan's placements to the reference date (schools, out-of-area, residential, work-based, dual), sorted
+    by plan, entry and rank; with the plan-aligned attributes (`sub`) and the latest rank-1 / open rank-2 ones."""
+    sub = {k: v[c.plans] for k, v in P.items() if isinstance(v, np.ndarray) and len(v) == len(P["start"])}
+    sub["cease"] = c.cease
+    end_eff = np.where(c.cease == D.NA, ref + 1, c.cease)
+    ep = details.episodes(pub, sub, primary[c.plans], end_eff, stream(9))
     ep_keep = ep["entry"] <= ref
     ep = {k: v[ep_keep] for k, v in ep.items()}
     ep["leaving"] = np.where((ep["leaving"] == D.NA) | (ep["leaving"] > ref), D.NA, ep["leaving"])
-    sch = local.assign_schools(ep, schools, _rng(seed, li, 10))
+    sch = local.assign_schools(ep, area.schools, stream(10))
     ep.update(sch)
-    ep.update(local.place_out_of_area(ep, len(plans), local.pupils_on_roll(caseload_2025), _rng(seed, li, 24)))
-    rng = _rng(seed, li, 11)
+    ep.update(local.place_out_of_area(ep, len(c.plans), local.pupils_on_roll(area.caseload_2025), stream(24)))
+    rng = stream(11)
+    _residential_and_work_based(pub, ep, rng)
+    rank2 = _dual_placements(ep, area.schools, ref, rng)
+    m = len(ep["entry"])
+    ep["rank"] = np.ones(m, dtype=np.int64)
+    if rank2 is not None:
+        rank2["rank"] = np.full(len(rank2["plan"]), 2, dtype=np.int64)
+        ep = {k: np.concatenate([ep[k], rank2[k]]) for k in ep}
+    order = np.lexsort((ep["rank"], ep["entry"], ep["plan"]))
+    ep = {k: v[order] for k, v in ep.items()}
+
+    # the named placement in the plan: the latest rank-1 (and open rank-2) placement
+    last_r1 = np.full(len(c.plans), -1, dtype=np.int64)
+    r1 = np.flatnonzero(ep["rank"] == 1)
+    last_r1[ep["plan"][r1]] = r1                          # sorted by entry: the last write wins
+    open_r2 = np.flatnonzero((ep["rank"] == 2) & (ep["leaving"] == D.NA))
+    return sub, ep, last_r1, open_r2
+
+
+def _residential_and_work_based(pub, ep: dict, rng: np.random.Generator) -> None:
+    """Residential placements, work-based placements and 'other' setting text, calibrated to the census."""
     m = len(ep["entry"])
     c25 = D.census_date(2025)
     on_c25 = (ep["entry"] <= c25) & ((ep["leaving"] == D.NA) | (ep["leaving"] > c25))
@@ -159,41 +249,36 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     wbp[intern_ok & (rng.random(m) < p_int)] = "S"
     ep["res"], ep["wbp"] = res, wbp
     ep["other_text"] = np.where(ep["setting"] == "OTH", OTH_TEXT[rng.integers(0, len(OTH_TEXT), m)], "")
-    # dual placements (rank 2) for some children: part-time alternative provision alongside school
+
+
+def _dual_placements(ep: dict, schools: pd.DataFrame, ref: int, rng: np.random.Generator) -> dict | None:
+    """Rank-2 placements for some children: part-time alternative provision alongside school."""
+    m = len(ep["entry"])
     ap = schools[schools["phase"] == "Alternative provision"]
     dual = np.flatnonzero((ep["age"] >= 6) & (ep["age"] <= 15) & np.isin(ep["setting"], ["ML", "MA", "MF"])
                           & (rng.random(m) < 0.03))
-    if len(ap) and len(dual):
-        span = 60 + np.floor(rng.random(len(dual)) * 240).astype(np.int64)
-        d_leave = ep["entry"][dual] + span
-        lim = np.where(ep["leaving"][dual] == D.NA, ref + 1, ep["leaving"][dual])
-        d_leave = np.where(d_leave >= lim, ep["leaving"][dual], d_leave)
-        d_leave = np.where((d_leave != D.NA) & (d_leave > ref), D.NA, d_leave)
-        pick = rng.integers(0, len(ap), len(dual))
-        rank2 = {"plan": ep["plan"][dual], "entry": ep["entry"][dual], "leaving": d_leave,
-                 "setting": np.full(len(dual), "APL", dtype=object), "age": ep["age"][dual],
-                 "urn": ap["urn"].to_numpy()[pick], "ukprn": np.zeros(len(dual), dtype=np.int64),
-                 "sensetting": np.full(len(dual), "", dtype=object), "rp": np.zeros(len(dual), np.int64),
-                 "unit": np.zeros(len(dual), np.int64), "res": np.full(len(dual), "", dtype=object),
-                 "wbp": np.full(len(dual), "", dtype=object), "other_text": np.full(len(dual), "", dtype=object)}
-    else:
-        rank2 = None
-    ep["rank"] = np.ones(m, dtype=np.int64)
-    if rank2 is not None:
-        rank2["rank"] = np.full(len(rank2["plan"]), 2, dtype=np.int64)
-        ep = {k: np.concatenate([ep[k], rank2[k]]) for k in ep}
-    order = np.lexsort((ep["rank"], ep["entry"], ep["plan"]))
-    ep = {k: v[order] for k, v in ep.items()}
+    if not (len(ap) and len(dual)):
+        return None
+    span = 60 + np.floor(rng.random(len(dual)) * 240).astype(np.int64)
+    d_leave = ep["entry"][dual] + span
+    lim = np.where(ep["leaving"][dual] == D.NA, ref + 1, ep["leaving"][dual])
+    d_leave = np.where(d_leave >= lim, ep["leaving"][dual], d_leave)
+    d_leave = np.where((d_leave != D.NA) & (d_leave > ref), D.NA, d_leave)
+    pick = rng.integers(0, len(ap), len(dual))
+    return {"plan": ep["plan"][dual], "entry": ep["entry"][dual], "leaving": d_leave,
+            "setting": np.full(len(dual), "APL", dtype=object), "age": ep["age"][dual],
+            "urn": ap["urn"].to_numpy()[pick], "ukprn": np.zeros(len(dual), dtype=np.int64),
+            "sensetting": np.full(len(dual), "", dtype=object), "rp": np.zeros(len(dual), np.int64),
+            "unit": np.zeros(len(dual), np.int64), "res": np.full(len(dual), "", dtype=object),
+            "wbp": np.full(len(dual), "", dtype=object), "other_text": np.full(len(dual), "", dtype=object)}
 
-    # the named placement in the plan: the latest rank-1 (and open rank-2) placement
-    n_pl = len(plans)
-    last_r1 = np.full(n_pl, -1, dtype=np.int64)
-    r1 = np.flatnonzero(ep["rank"] == 1)
-    last_r1[ep["plan"][r1]] = r1                          # sorted by entry: the last write wins
-    open_r2 = np.flatnonzero((ep["rank"] == 2) & (ep["leaving"] == D.NA))
 
-    # ---- plan attributes: personal budgets, residential, work-based --------------------------------
-    rng = _rng(seed, li, 12)
+def _plan_attributes(pub, sub: dict, cease: np.ndarray, ep: dict, last_r1: np.ndarray,
+                     rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Personal budgets (and their direct payments), organised arrangements, and the named placement's
+    residential and work-based flags, per plan."""
+    n_pl = len(last_r1)
+    c25 = D.census_date(2025)
     c25_active = int(((sub["start"] <= c25) & ((cease == D.NA) | (cease > c25))).sum())
     pbv = pub.pb
     p_pb = min(0.5, pbv.get("personal_budget", 0) / max(c25_active, 1))
@@ -203,12 +288,16 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     dp = np.where(pb == 1, np.array(["E", "S", "H", "I"], dtype=object)[rng.choice(4, n_pl, p=dp_w / dp_w.sum())], "")
     oa = (rng.random(n_pl) < min(0.3, pbv.get("org_arrangments", 0) / max(c25_active, 1))).astype(np.int64)
     cur = np.where(last_r1 >= 0, last_r1, 0)
-    plan_res = np.where(last_r1 >= 0, ep["res"][cur], "")
-    plan_wbp = np.where(last_r1 >= 0, ep["wbp"][cur], "")
+    return {"pb": pb, "dp": dp, "oa": oa, "planres": np.where(last_r1 >= 0, ep["res"][cur], ""),
+            "planwbp": np.where(last_r1 >= 0, ep["wbp"][cur], "")}
 
-    # ---- reviews and phase transfers ------------------------------------------------------------------
-    rv = details.reviews(pub, sub, _rng(seed, li, 13), ref)
-    ptd, ptf = details.phase_transfers(sub, _rng(seed, li, 14), ref)
+
+def _reviews(pub, sub: dict, n_pl: int, ref: int, review_rng: np.random.Generator,
+             transfer_rng: np.random.Generator, draft_rng: np.random.Generator) -> tuple[dict, dict[str, np.ndarray]]:
+    """Annual reviews and phase transfers to the reference date, and each plan's latest decided review (the
+    ActivePlans review columns)."""
+    rv = details.reviews(pub, sub, review_rng, ref)
+    ptd, ptf = details.phase_transfers(sub, transfer_rng, ref)
     rv_show = (rv["due"] <= ref) | ((rv["meeting"] != D.NA) & (rv["meeting"] <= ref))
     rv = {k: v[rv_show] for k, v in rv.items()}
     late_meeting = (rv["meeting"] != D.NA) & (rv["meeting"] > ref)
@@ -217,28 +306,31 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     rv["decision"][undecided] = D.NA
     rv["outcome"][undecided] = ""
     rv["listened"][undecided] = ""
-    # latest decided review per plan -> ActivePlans
     decided = np.flatnonzero(rv["decision"] != D.NA)
     last_rev = np.full(n_pl, -1, dtype=np.int64)
     order_d = decided[np.lexsort((rv["decision"][decided], rv["plan"][decided]))]
     last_rev[rv["plan"][order_d]] = order_d
     lr = np.maximum(last_rev, 0)
     has_rev = last_rev >= 0
-    review_meeting = np.where(has_rev, rv["meeting"][lr], D.NA)
     review_outcome = np.where(has_rev, rv["outcome"][lr], "")
-    draft = rv["decision"][lr] + 7 + np.floor(rng.random(n_pl) * 50).astype(np.int64)
-    review_draft = np.where(has_rev & (review_outcome == "A") & (draft <= ref), draft, D.NA)
-    last_review = np.where(has_rev, rv["decision"][lr], D.NA)
+    draft = rv["decision"][lr] + 7 + np.floor(draft_rng.random(n_pl) * 50).astype(np.int64)
+    return rv, {"reviewmeeting": np.where(has_rev, rv["meeting"][lr], D.NA), "reviewoutcome": review_outcome,
+                "reviewdraft": np.where(has_rev & (review_outcome == "A") & (draft <= ref), draft, D.NA),
+                "phasetransferduedate": ptd, "phasetransferfinaldate": ptf,
+                "lastreview": np.where(has_rev, rv["decision"][lr], D.NA)}
 
-    # ---- persons ------------------------------------------------------------------------------------
+
+def _people(info: dict, li: int, pub, ppl: dict, c: Censored, ref: int,
+            rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The Person module: everyone with a request or plan on the records, numbered in order of first contact.
+    Returns the frame, each simulated person's id (-1: not on the records) and who has a plan."""
     person = ppl["person"]
-    kept_persons = np.unique(person[keep])
+    kept_persons = np.unique(person[c.keep])
     first_event = np.full(len(ppl["birth"]), np.iinfo(np.int64).max)
-    np.minimum.at(first_event, person[keep], event[keep])
+    np.minimum.at(first_event, person[c.keep], c.event[c.keep])
     p_order = kept_persons[np.lexsort((kept_persons, first_event[kept_persons]))]
     pid = np.full(len(ppl["birth"]), -1, dtype=np.int64)
     pid[p_order] = np.arange(1, len(p_order) + 1)
-    rng = _rng(seed, li, 15)
     npers = len(p_order)
     birth = ppl["birth"][p_order]
     plan_person = ppl["has_plan"][p_order]
@@ -246,7 +338,7 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     sex = np.where(rng.random(npers) < male_p, "M", "F").astype(object)
     surname, forename = person_names(sex, rng)
     last_event = np.full(len(ppl["birth"]), 0, dtype=np.int64)
-    np.maximum.at(last_event, person[keep], event[keep])
+    np.maximum.at(last_event, person[c.keep], c.event[c.keep])
     age_last = D.age_on(birth, np.minimum(last_event[p_order], ref))
     age_ref = D.age_on(birth, ref)
     has_upn = (np.maximum(age_last, age_ref) >= 5) & (rng.random(npers) < 0.96)
@@ -258,18 +350,33 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     unknown = np.where(~has_upn & ~plan_person & (rng.random(npers) < 0.3), "UN10", unknown)
     unknown = np.where(~has_upn & has_uln, "", unknown)
     ethnicity = _ethnicity(pub, npers, rng)
-    person_frame = pd.DataFrame({
+    frame = pd.DataFrame({
         "persontableid": np.arange(1, npers + 1), "surname": surname, "forename": forename,
         "personbirthdate": birth, "sex": sex, "ethnicity": ethnicity, "postcode": postcodes(npers, rng),
         "upn": upn, "uniquelearnernumber": uln, "upnunknown": unknown,
     })
+    return frame, pid, plan_person
 
-    # ---- requests (ordered by person, then date) -------------------------------------------------------
-    kept = np.flatnonzero(keep)
+
+@dataclass
+class Requests:
+    """The Requests module and what later modules need from it."""
+
+    frame: pd.DataFrame
+    order: np.ndarray  # simulated request rows in file order (by person, then date)
+    rid: np.ndarray  # each simulated request's id in the file (-1: not on the records)
+    flags: dict[str, np.ndarray]  # mediation and tribunal flags, zero where not known by the reference date
+    transfer_la: np.ndarray  # the LA a transferred-in plan came from
+
+
+def _requests(info: dict, t: model.Targets, P: dict, c: Censored, ppl: dict, pid: np.ndarray, flags: dict,
+              ref: int, rng: np.random.Generator) -> Requests:
+    R, event, person = c.R, c.event, ppl["person"]
+    n_req = len(R["received"])
+    kept = np.flatnonzero(c.keep)
     r_order = kept[np.lexsort((kept, event[kept], pid[person[kept]]))]
     rid = np.full(n_req, -1, dtype=np.int64)
     rid[r_order] = np.arange(1, len(r_order) + 1)
-    rng = _rng(seed, li, 16)
     nr = len(r_order)
     kind = R["kind"][r_order]
     fresh = ~np.isin(kind, [model.KIND_LEGACY, model.KIND_TRANSFER])
@@ -284,87 +391,130 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     other_las = la_dim()["old_la_code"].to_numpy()
     other_las = other_las[other_las != info["old_la_code"]]
     exported = np.full(n_req, "", dtype=object)
-    moved = plan_rows[reason == 5]
+    moved = c.plan_rows[c.reason == 5]
     exported[moved] = other_las[rng.integers(0, len(other_las), len(moved))]
     transfer_la = np.full(n_req, "", dtype=object)
-    tr_rows = plan_rows[P["kind"][plans] == model.KIND_TRANSFER]
+    tr_rows = c.plan_rows[P["kind"][c.plans] == model.KIND_TRANSFER]
     transfer_la[tr_rows] = other_las[rng.integers(0, len(other_las), len(tr_rows))]
-    zero_flags = ~keep | pending_dec
-    f = {k: np.where(zero_flags, 0, v) for k, v in fl.items()}
+    zero_flags = ~c.keep | c.pending_dec
+    f = {k: np.where(zero_flags, 0, v) for k, v in flags.items()}
     for k in ("asmt_med", "asmt_trib", "oth_med", "oth_trib"):
-        f[k] = np.where(pending_asmt, 0, f[k])
-    requests_frame = pd.DataFrame({
+        f[k] = np.where(c.pending_asmt, 0, f[k])
+    frame = pd.DataFrame({
         "requeststableid": np.arange(1, nr + 1), "persontableid": pid[person[r_order]],
         "receiveddate": R["received"][r_order], "requestsource": np.where(fresh, src, 0),
-        "rya": rya, "requestoutcomedate": np.where(np.isin(req_outcome[r_order], ["H"]), D.NA, dec[r_order]),
-        "requestoutcome": req_outcome[r_order], "requestmediation": f["req_med"][r_order],
+        "rya": rya, "requestoutcomedate": np.where(np.isin(c.req_outcome[r_order], ["H"]), D.NA, c.dec[r_order]),
+        "requestoutcome": c.req_outcome[r_order], "requestmediation": f["req_med"][r_order],
         "requesttribunal": f["req_trib"][r_order], "exported": exported[r_order],
     })
-    requests_frame.loc[kind == model.KIND_TRANSFER, "receiveddate"] = D.NA
+    frame.loc[kind == model.KIND_TRANSFER, "receiveddate"] = D.NA
+    return Requests(frame, r_order, rid, f, transfer_la)
 
-    # ---- assessments -----------------------------------------------------------------------------------
-    has_asmt = asmt_outcome[r_order] != ""
-    a_rows = r_order[has_asmt]
-    aid = np.full(n_req, -1, dtype=np.int64)
+
+def _assessments(c: Censored, req: Requests) -> tuple[pd.DataFrame, np.ndarray]:
+    """The Assessment module (one row per request with an assessment outcome) and each request's assessment id."""
+    has_asmt = c.asmt_outcome[req.order] != ""
+    a_rows = req.order[has_asmt]
+    aid = np.full(len(req.rid), -1, dtype=np.int64)
     aid[a_rows] = np.arange(1, len(a_rows) + 1)
-    ao = asmt_outcome[a_rows]
-    assessment_frame = pd.DataFrame({
-        "assessmenttableid": np.arange(1, len(a_rows) + 1), "requeststableid": rid[a_rows],
-        "assessmentoutcome": ao, "assessmentoutcomedate": asmt_date[a_rows],
+    ao = c.asmt_outcome[a_rows]
+    f = req.flags
+    frame = pd.DataFrame({
+        "assessmenttableid": np.arange(1, len(a_rows) + 1), "requeststableid": req.rid[a_rows],
+        "assessmentoutcome": ao, "assessmentoutcomedate": c.asmt_date[a_rows],
         "assessmentmediation": f["asmt_med"][a_rows], "assessmenttribunal": f["asmt_trib"][a_rows],
         "othermediation": f["oth_med"][a_rows], "othertribunal": f["oth_trib"][a_rows],
-        "week20": np.where(ao == "Y", R["week20"][a_rows], -1),
+        "week20": np.where(ao == "Y", c.R["week20"][a_rows], -1),
     })
+    return frame, aid
 
-    # ---- named plans, plan detail, active plans, placements, needs ---------------------------------------
-    np_order = np.argsort(rid[plan_rows], kind="stable")   # plans in request order
-    plan_rows_o = plan_rows[np_order]
-    pl_o = np_order                                         # index into plan-aligned arrays
+
+def _plan_tables(c: Censored, rid: np.ndarray, aid: np.ndarray, sub: dict, ep: dict, last_r1: np.ndarray,
+                 open_r2: np.ndarray, attributes: dict, review_columns: dict, transfer_la: np.ndarray,
+                 primary: np.ndarray, secondary: np.ndarray) -> dict[str, pd.DataFrame]:
+    """NamedPlan, PlanDetail, ActivePlans, PlacementDetail and SENneed, with plans numbered in request order."""
+    n_pl = len(c.plans)
+    pl_o = np.argsort(rid[c.plan_rows], kind="stable")    # plans in request order: index into plan-aligned arrays
+    plan_rows_o = c.plan_rows[pl_o]
     npid = np.full(n_pl, -1, dtype=np.int64)
     npid[pl_o] = np.arange(1, n_pl + 1)
-    namedplan_frame = pd.DataFrame({
+    namedplan = pd.DataFrame({
         "namedplantableid": np.arange(1, n_pl + 1), "assessmenttableid": aid[plan_rows_o],
-        "startdate": sub["start"][pl_o], "planres": plan_res[pl_o], "planwbp": plan_wbp[pl_o],
-        "pb": pb[pl_o], "oa": oa[pl_o], "dp": dp[pl_o], "ceasedate": cease[pl_o], "ceasereason": reason[pl_o],
+        "startdate": sub["start"][pl_o], "planres": attributes["planres"][pl_o],
+        "planwbp": attributes["planwbp"][pl_o], "pb": attributes["pb"][pl_o], "oa": attributes["oa"][pl_o],
+        "dp": attributes["dp"][pl_o], "ceasedate": c.cease[pl_o], "ceasereason": c.reason[pl_o],
     })
     # PlanDetail: rank 1 = current placement; rank 2 = an open dual placement
     pd_idx = np.concatenate([last_r1[last_r1 >= 0], open_r2])
     pd_idx = pd_idx[np.lexsort((ep["rank"][pd_idx], npid[ep["plan"][pd_idx]]))]
-    plandetail_frame = _placement_frame(ep, pd_idx, npid, "plandetail")
     # ActivePlans: one per plan, same order and ids as named plans
-    activeplans_frame = pd.DataFrame({
+    activeplans = pd.DataFrame({
         "activeplanstableid": np.arange(1, n_pl + 1), "requeststableid": rid[plan_rows_o],
-        "transferla": transfer_la[plan_rows_o], "reviewmeeting": review_meeting[pl_o],
-        "reviewoutcome": review_outcome[pl_o], "reviewdraft": review_draft[pl_o],
-        "phasetransferduedate": ptd[pl_o], "phasetransferfinaldate": ptf[pl_o], "lastreview": last_review[pl_o],
+        "transferla": transfer_la[plan_rows_o], **{name: values[pl_o] for name, values in review_columns.items()},
     })
     pl_idx = np.lexsort((ep["entry"], ep["rank"], npid[ep["plan"]]))
-    placement_frame = _placement_frame(ep, pl_idx, npid, "placementdetail")
-    # SENneed: primary (rank 1) and secondary (rank 2)
-    prim = primary[plans][pl_o]
-    secn = secondary[plans][pl_o]
+    return {"namedplan": namedplan, "plandetail": _placement_frame(ep, pd_idx, npid, "plandetail"),
+            "activeplans": activeplans, "placementdetail": _placement_frame(ep, pl_idx, npid, "placementdetail"),
+            "senneed": _needs(primary[c.plans][pl_o], secondary[c.plans][pl_o])}
+
+
+def _needs(prim: np.ndarray, secn: np.ndarray) -> pd.DataFrame:
+    """SENneed: each active plan's primary (rank 1) and secondary (rank 2) need."""
     need_codes = np.array(details.NEED_CODES, dtype=object)
-    ap_id = np.arange(1, n_pl + 1)
+    ap_id = np.arange(1, len(prim) + 1)
     s1 = prim >= 0
     s2 = secn >= 0
     sn_ap = np.concatenate([ap_id[s1], ap_id[s2]])
     sn_type = np.concatenate([need_codes[prim[s1]], need_codes[secn[s2]]])
     sn_rank = np.concatenate([np.ones(s1.sum(), np.int64), np.full(s2.sum(), 2, np.int64)])
     o = np.lexsort((sn_rank, sn_ap))
-    senneed_frame = pd.DataFrame({"senneedtableid": np.arange(1, len(o) + 1), "activeplanstableid": sn_ap[o],
-                                  "sentype": sn_type[o], "sentyperank": sn_rank[o]})
+    return pd.DataFrame({"senneedtableid": np.arange(1, len(o) + 1), "activeplanstableid": sn_ap[o],
+                         "sentype": sn_type[o], "sentyperank": sn_rank[o]})
 
-    # ---- local extras ------------------------------------------------------------------------------------
-    rng = _rng(seed, li, 17)
-    ward_p_plan = pop_w * need_w ** 1.5
+
+def _local_extras(info: dict, pub, t: model.Targets, area: Area, c: Censored, ppl: dict, pid: np.ndarray,
+                  plan_person: np.ndarray, sub: dict, ep: dict, last_r1: np.ndarray, rv: dict, req: Requests,
+                  assessment: pd.DataFrame, namedplan: pd.DataFrame, ref: int, stream: Stream) -> dict[str, pd.DataFrame]:
+    """The council's own files beyond SEN2: schools, residence, caseworkers and casework, advice, reviews,
+    SEN support, disputes and aggregate measures."""
+    person = ppl["person"]
+    residence, ward_idx, lac = _residence(area, c, ep, last_r1, pid[person[c.plan_rows]], plan_person, stream(17))
+    cw, lad_team = local.caseworkers(info, area.wards, area.caseload_2025, t.requests.get(2024, 1000), stream(18))
+    person_lad = area.wards["lad_name"].to_numpy()[ward_idx]
+    casework = _casework(c.R, req.order, req.rid, person, pid, ppl, c.dec, c.asmt_date, c.plan_rows, sub, c.cease,
+                         ep, cw, lad_team, person_lad, ref, stream(19))
+    advice = _advice(req.order, req.rid, c.dec, c.req_outcome, ref, stream(20))
+    reviews = pd.DataFrame({
+        "review_id": np.arange(1, len(rv["plan"]) + 1), "requeststableid": req.rid[c.plan_rows[rv["plan"]]],
+        "due_date": rv["due"], "meeting_date": rv["meeting"], "outcome": rv["outcome"],
+        "decision_date": rv["decision"], "family_felt_listened": rv["listened"],
+    }).sort_values(["requeststableid", "due_date"], kind="stable")
+    reviews["review_id"] = np.arange(1, len(reviews) + 1)
+    support = local.sen_support(info, area.schools, area.wards, area.pop_w, area.need_w, pub.ethnicity, stream(21),
+                                ref)
+    disputes = _disputes(req.frame, assessment, namedplan, ref, stream(22))
+    measures_frame = measures.build(info, ref, area.caseload_2025, local.population(area.caseload_2025),
+                                    area.wards["ward_code"].to_numpy(), area.pop_w, int(lac[plan_person].sum()),
+                                    stream(23))
+    schools = area.schools[["urn", "school_name", "phase", "school_type", "ward_code", "ofsted_grade",
+                            "number_on_roll", "resourced_provision", "sen_unit"]]
+    return {"schools": schools, "residence": residence,
+            "caseworkers": cw.assign(start_date=D.fmt_iso(cw["start_date"].to_numpy())),
+            "casework": casework, "health_advice": advice, "reviews": reviews, "sen_support": support,
+            "disputes": disputes, "aggregate_measures": measures_frame}
+
+
+def _residence(area: Area, c: Censored, ep: dict, last_r1: np.ndarray, person_of_plan: np.ndarray,
+               plan_person: np.ndarray, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Each person's ward (weighted to population and need), school attended now or last (the latest rank-1
+    placement's URN, blank if none), looked-after and child-in-need flags."""
+    npers = len(plan_person)
+    ward_p_plan = area.pop_w * area.need_w ** 1.5
     ward_p_plan = ward_p_plan / ward_p_plan.sum()
-    ward_idx = rng.choice(len(wards), size=npers, p=ward_p_plan)
-    ward_codes = wards["ward_code"].to_numpy()
-    # school attended now or last: the latest rank-1 placement's URN (blank if none)
-    person_of_plan = pid[person[plan_rows]]
+    ward_idx = rng.choice(len(area.wards), size=npers, p=ward_p_plan)
     school_urn = np.zeros(npers + 1, dtype=np.int64)
     latest_entry = np.full(npers + 1, -10**9, dtype=np.int64)
-    for i in range(n_pl):
+    for i in range(len(c.plans)):
         j = last_r1[i]
         if j < 0 or ep["urn"][j] == 0:
             continue
@@ -375,42 +525,10 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     lac = np.where(plan_person, rng.random(npers) < 0.045, rng.random(npers) < 0.02).astype(np.int64)
     cin = np.where(lac == 1, 0, np.where(plan_person, rng.random(npers) < 0.1, rng.random(npers) < 0.06)).astype(
         np.int64)
-    residence_frame = pd.DataFrame({"persontableid": np.arange(1, npers + 1), "ward_code": ward_codes[ward_idx],
-                                    "school_urn": school_urn[1:], "looked_after": lac, "child_in_need": cin})
-
-    cw, lad_team = local.caseworkers(info, wards, caseload_2025, t.requests.get(2024, 1000), _rng(seed, li, 18))
-    lad_of_ward = wards["lad_name"].to_numpy()
-    person_lad = lad_of_ward[ward_idx]
-    casework_frame = _casework(R, r_order, rid, person, pid, ppl, event, dec, asmt_date, req_outcome, plan_rows,
-                               plans, sub, cease, ep, cw, lad_team, person_lad, ref, _rng(seed, li, 19))
-    advice_frame = _advice(r_order, rid, R, dec, req_outcome, asmt_date, ref, _rng(seed, li, 20))
-    reviews_frame = pd.DataFrame({
-        "review_id": np.arange(1, len(rv["plan"]) + 1), "requeststableid": rid[plan_rows[rv["plan"]]],
-        "due_date": rv["due"], "meeting_date": rv["meeting"], "outcome": rv["outcome"],
-        "decision_date": rv["decision"], "family_felt_listened": rv["listened"],
-    }).sort_values(["requeststableid", "due_date"], kind="stable")
-    reviews_frame["review_id"] = np.arange(1, len(reviews_frame) + 1)
-    support_frame = local.sen_support(info, schools, wards, pop_w, need_w, pub.ethnicity, _rng(seed, li, 21), ref)
-    disputes_frame, drop_flags = _disputes(requests_frame, assessment_frame, namedplan_frame, ref,
-                                           _rng(seed, li, 22))
-    lac_plans = int(lac[plan_person].sum())
-    measures_frame = measures.build(info, ref, caseload_2025, local.population(caseload_2025), ward_codes,
-                                    pop_w, lac_plans, _rng(seed, li, 23))
-    schools_out = schools[["urn", "school_name", "phase", "school_type", "ward_code", "ofsted_grade",
-                           "number_on_roll", "resourced_provision", "sen_unit"]]
-    caseworkers_out = cw.assign(start_date=D.fmt_iso(cw["start_date"].to_numpy()))
-
-    frames_sen2 = {"person": person_frame, "requests": requests_frame, "assessment": assessment_frame,
-                   "namedplan": namedplan_frame, "plandetail": plandetail_frame, "activeplans": activeplans_frame,
-                   "placementdetail": placement_frame, "senneed": senneed_frame}
-    frames_local = {"schools": schools_out, "residence": residence_frame, "caseworkers": caseworkers_out,
-                    "casework": casework_frame, "health_advice": advice_frame, "reviews": reviews_frame,
-                    "sen_support": support_frame, "disputes": disputes_frame,
-                    "aggregate_measures": measures_frame}
-    header = {"year": D.to_date(ref).year, "reference_date": D.to_date(ref).isoformat(), "lea": info["old_la_code"],
-              "dmo": pub.dmo.get("DMO", "N"), "dco": pub.dmo.get("DCO", "N"), "dsco": pub.dmo.get("DSCO", "")}
-    counts = writers.write_all(out, info, seed, ref, GENERATOR_VERSION, frames_sen2, frames_local, header)
-    return counts
+    frame = pd.DataFrame({"persontableid": np.arange(1, npers + 1),
+                          "ward_code": area.wards["ward_code"].to_numpy()[ward_idx], "school_urn": school_urn[1:],
+                          "looked_after": lac, "child_in_need": cin})
+    return frame, ward_idx, lac
 
 
 PLACEMENT_COLUMNS = {
@@ -435,7 +553,7 @@ def _placement_frame(ep: dict, idx: np.ndarray, npid: np.ndarray, kind: str) -> 
     return frame[cols]
 
 
-def _casework(R, r_order, rid, person, pid, ppl, event, dec, asmt_date, req_outcome, plan_rows, plans, sub, cease,
+def _casework(R, r_order, rid, person, pid, ppl, dec, asmt_date, plan_rows, sub, cease,
               ep, cw, lad_team, person_lad, ref, rng) -> pd.DataFrame:
     """Caseworker assignments: one per request until decided; plans are reassigned at each placement move."""
     birth = ppl["birth"][person]
@@ -500,7 +618,7 @@ ADVICE_PROVIDERS = {
 }
 
 
-def _advice(r_order, rid, R, dec, req_outcome, asmt_date, ref, rng) -> pd.DataFrame:
+def _advice(r_order, rid, dec, req_outcome, ref, rng) -> pd.DataFrame:
     """Advice requested when an assessment is agreed (health, social care, EP), due in 6 weeks."""
     agreed = r_order[(req_outcome[r_order] == "Y") & (dec[r_order] != D.NA) & (dec[r_order] >= ADVICE_START)]
     types = np.array(list(ADVICE_PROVIDERS), dtype=object)
@@ -529,7 +647,7 @@ def _advice(r_order, rid, R, dec, req_outcome, asmt_date, ref, rng) -> pd.DataFr
 
 
 def _disputes(requests: pd.DataFrame, assessment: pd.DataFrame, namedplan: pd.DataFrame, ref: int,
-              rng: np.random.Generator):
+              rng: np.random.Generator) -> pd.DataFrame:
     """One case per mediation / tribunal flag, dated around the decision it is about."""
     rows = []
     a = assessment.merge(requests[["requeststableid", "persontableid", "requestoutcomedate"]], on="requeststableid")
@@ -591,4 +709,4 @@ def _disputes(requests: pd.DataFrame, assessment: pd.DataFrame, namedplan: pd.Da
     frame.insert(0, "case_id", [f"D{i + 1:06d}" for i in range(len(frame))])
     frame["registered_date"] = D.fmt_iso(frame["registered_date"].to_numpy().astype(np.int64))
     frame["concluded_date"] = D.fmt_iso(frame["concluded_date"].to_numpy().astype(np.int64))
-    return frame, None
+    return frame

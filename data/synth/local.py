@@ -30,7 +30,7 @@ def pupils_on_roll(caseload_2025: int) -> float:
     return population(caseload_2025) * PUPILS_PER_HEAD
 
 
-def make_schools(la: dict, la_index: int, wards: pd.DataFrame, pop_w: np.ndarray, setting_2025: dict,
+def make_schools(la_index: int, wards: pd.DataFrame, pop_w: np.ndarray, setting_2025: dict,
                  caseload_2025: int, rng: np.random.Generator) -> pd.DataFrame:
     """Synthetic schools in the LA's real wards, sized to the LA. URNs are 7 digits from 9000000."""
     pupils = pupils_on_roll(caseload_2025)

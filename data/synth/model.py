@@ -351,7 +351,7 @@ def decision_days(rng, n, within: np.ndarray, limit: np.ndarray) -> np.ndarray:
     return np.minimum(d, limit)
 
 
-def build_core(pub: Published, t: Targets, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def build_core(t: Targets, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Requests and plans (pre-censoring) with kinds, dates, outcomes; ages and births included."""
     plans = issued_plans(t, rng)
     repair_request_years(t, plans, rng)
