@@ -56,10 +56,10 @@ class Settings(BaseSettings):
     cache_threshold: int = Field(
         2000, ge=1, validation_alias="SEND_CACHE_THRESHOLD",
         description="The most results the file cache keeps before it drops the oldest.")
-    # Web server (`python app.py`; gunicorn takes its own --bind)
-    host: str = _setting("HOST", "127.0.0.1", "The address `scripts/run.sh` (`python app.py`) serves on.")
+    # Web server (scripts/gunicorn.conf.py, which scripts/run.sh and the Dockerfile use; and `python app.py`)
+    host: str = _setting("HOST", "127.0.0.1", "The address the dashboard serves on (`scripts/run.sh`, gunicorn).")
     port: int = Field(8050, ge=1, le=65535, validation_alias="PORT",
-                      description="The port `scripts/run.sh` (`python app.py`) serves on.")
+                      description="The port the dashboard serves on (`scripts/run.sh`, gunicorn).")
     # Who sees what
     audience: str = _setting(
         "SEND_AUDIENCE", "partner", "What the server lets every visitor see until sign-in arrives: `partner`, "

@@ -7,7 +7,9 @@ choose the address (127.0.0.1:8050 by default; the Dockerfile binds 0.0.0.0).
 
 import os
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
+from data.settings import settings
+
+bind = f"{settings().host}:{settings().port}"
 workers = max(2, os.cpu_count() or 1)
 threads = 4
 worker_class = "gthread"
