@@ -21,12 +21,22 @@ from data import settings
 from data.errors import SourceError
 
 
+def _build_facts(path: Path) -> None:
+    """A load is the warehouse and the facts the pages read, built together (`indicators.facts`). This command
+    line composes the two layers, as app.py composes the app; `data` itself never imports `indicators`."""
+    from indicators.facts import build
+
+    started = time.perf_counter()
+    frames = build(path)
+    print(f"Computed {frames} fact frames in {time.perf_counter() - started:.1f}s")
+
+
 def cmd_ingest(args) -> int:
     from data.ingest import ingest
 
     started = time.perf_counter()
     report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la,
-                    allow_shrink=args.allow_shrink)
+                    allow_shrink=args.allow_shrink, prepare=_build_facts)
     print(f"Loaded {len(report.files)} file(s) into {report.warehouse} (version {report.version}) "
           f"in {time.perf_counter() - started:.1f}s")
     for f in report.files:
@@ -80,7 +90,8 @@ def cmd_sample(args) -> int:
         generate(args.la, args.seed, out)
         print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
     loaded = time.perf_counter()
-    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True)  # a new sample replaces the old
+    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True,  # a new sample replaces the old
+                    prepare=_build_facts)
     print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
           f"{report.quarantined} row(s) quarantined")
     return 0

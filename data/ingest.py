@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -534,7 +534,11 @@ def swap_in(new: Path, live: Path) -> None:
 
 
 def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
-           today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False) -> LoadReport:
+           today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False,
+           prepare: Callable[[Path], object] | None = None) -> LoadReport:
+    """Load `sources` into a new warehouse file and swap it in for `warehouse`. `prepare` runs on the new
+    file before it goes live (the load commands pass `indicators.facts.build`, so the facts every page reads
+    are in the file the moment it is live); should it fail, the live warehouse is untouched."""
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     lock = open(warehouse.with_name(warehouse.name + ".lock"), "w")  # noqa: SIM115 - held for the whole load
@@ -579,6 +583,8 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
         if not allow_shrink:
             check_shrink(warehouse, tables, loaded)
+        if prepare is not None:
+            prepare(building)
         swap_in(building, warehouse)
     finally:
         building.unlink(missing_ok=True)

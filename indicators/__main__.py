@@ -19,6 +19,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,29 @@ def cmd_backtest(args) -> int:
     return 0
 
 
+def cmd_facts(args) -> int:
+    """Rebuild the stored facts of a live warehouse (after an upgrade changed the catalogue or the queries):
+    on a copy, swapped in as a load is, so the running app never sees a half-written file."""
+    import shutil
+    import time
+
+    from data import settings
+    from data.ingest import swap_in
+    from indicators.facts import build
+
+    live = Path(args.warehouse or settings.warehouse_path())
+    copy = live.with_name(f"{live.name}.facts-{os.getpid()}")
+    started = time.perf_counter()
+    try:
+        shutil.copyfile(live, copy)
+        frames = build(copy)
+        swap_in(copy, live)
+    finally:
+        copy.unlink(missing_ok=True)
+    print(f"Computed {frames} fact frames into {live} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -168,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", action="store_true", help="also refresh indicators/forecast_backtest.json")
     warehouse(p)
     p.set_defaults(func=cmd_backtest)
+
+    p = sub.add_parser("facts", help="rebuild the facts a warehouse stores for the pages (after an upgrade "
+                                     "changed the catalogue or its queries; a load builds them itself)")
+    warehouse(p)
+    p.set_defaults(func=cmd_facts)
 
     args = parser.parse_args(argv)
     from data.warehouse.connect import WarehouseUnavailable

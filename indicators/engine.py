@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from data.warehouse.status import WarehouseSummary, summarise
-from indicators import benchmarks
+from indicators import benchmarks, facts
 from indicators.cache import Cache, SimpleCache
 from indicators.catalogue import (
     BREAKDOWNS,
@@ -310,7 +310,27 @@ class Engine:
                filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
         """Every area's and period's unprotected figures from one source (cached by warehouse version)."""
         key = self._key("frame", indicator.id, source, breakdown, int(monthly), filters)
-        return self._cached(key, lambda: self._compute(indicator, source, breakdown, monthly, filters))
+        stored = None if filters else facts.FactKey("frame", indicator.id, source, breakdown, monthly)
+        return self._cached(key, lambda: self._stored(stored) if self._has_fact(stored)
+                            else self._compute(indicator, source, breakdown, monthly, filters))
+
+    @cached_property
+    def _facts(self) -> dict[tuple, list[str]]:
+        """The frames computed at load (`indicators.facts`), when they were made with this catalogue and
+        these queries: each key's columns. Empty: every frame is computed on request."""
+        if not facts.present(self.info, self.catalogue) or facts.INDEX not in self.tables:
+            return {}
+        return facts.stored_columns(self)
+
+    def _has_fact(self, key: facts.FactKey | None) -> bool:
+        return key is not None and self._fact_id(key) in self._facts
+
+    @staticmethod
+    def _fact_id(key: facts.FactKey) -> tuple:
+        return key.kind, key.indicator, key.source, key.breakdown, key.monthly, key.audience
+
+    def _stored(self, key: facts.FactKey) -> pd.DataFrame:
+        return facts.read(self, key, self._facts[self._fact_id(key)])
 
     def _compute(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,
                  filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
@@ -489,7 +509,9 @@ class Engine:
                    monthly: bool) -> pd.DataFrame:
         """One breakdown's rows (years or months) from the indicator's protected figure families."""
         key = self._key("protected", indicator.id, source, audience.value)
-        frame = self._cached(key, lambda: self._protect_families(indicator, source, audience))
+        stored = facts.FactKey("protected", indicator.id, source, facts.ALL_BREAKDOWNS, False, audience.value)
+        frame = self._cached(key, lambda: self._stored(stored) if self._has_fact(stored)
+                             else self._protect_families(indicator, source, audience))
         rows = frame[frame["breakdown"].isin([TOTAL, breakdown])]
         if source == "local":
             rows = rows[rows["period"].str.match(_MONTH.pattern) == monthly]

@@ -1,0 +1,158 @@
+"""Facts: every figure the pages read, computed once per load and stored in the warehouse.
+
+A request used to re-derive its figures from child-level rows (each local query rebuilds its family's
+events, joins and breakdowns). Instead, when a load is built, `build` runs the engine over the new file
+once and stores in it:
+  - every indicator's figures from each of its sources, for every breakdown it offers, by year and (local
+    figures that run by month) by month: the engine's unprotected frames;
+  - the protected frames partners and the public read (`Engine._protect_families`): one disclosure pattern
+    per indicator and audience, so every page, download and export shows the same cells.
+The engine then reads a frame by its key (`Engine._frame`, `Engine._protected`) with one indexed query.
+Only an officer's drill-down to one ward, school or need type and the case lists still read child-level rows.
+
+Facts belong to the catalogue and the queries that made them: their key (`facts_key` in `warehouse_info`)
+covers the catalogue's digest and every SQL file, so after an upgrade that changes either the engine ignores
+the stored facts and computes as before, until `python -m indicators facts` (or the next load) rebuilds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+
+from indicators.vocabulary import Audience
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Catalogue
+    from indicators.engine import Engine
+
+INDEX = "fact_index"  # with fact_frame: the two tables facts live in
+INFO_KEY = "facts_key"
+FORMAT = "1"  # bump when what is stored changes shape
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+PROTECTED_AUDIENCES = (Audience.PARTNER, Audience.PUBLIC)  # officers read the unprotected frames
+ALL_BREAKDOWNS = "*"  # a protected frame holds every breakdown of the indicator
+
+
+@dataclass(frozen=True)
+class FactKey:
+    kind: str  # "frame" (unprotected) | "protected"
+    indicator: str
+    source: str
+    breakdown: str
+    monthly: bool
+    audience: str = ""
+
+
+def key_for(catalogue: Catalogue) -> str:
+    """What the stored facts depend on besides the data: the catalogue and the queries."""
+    digest = hashlib.sha256(f"{FORMAT}\0{catalogue.digest}".encode())
+    for path in sorted(SQL_DIR.rglob("*.sql")):
+        digest.update(path.relative_to(SQL_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def keys(engine: Engine) -> Iterator[FactKey]:
+    """Every frame a page, download or export can ask for without a drill-down filter."""
+    from indicators.engine import SOURCES, _has_source
+
+    for indicator in engine.catalogue:
+        for source in SOURCES:
+            if not _has_source(indicator, source):
+                continue
+            monthly = source == "local" and indicator.local.monthly
+            for breakdown in engine.breakdowns_for(indicator, source, Audience.OFFICER):
+                yield FactKey("frame", indicator.id, source, breakdown, False)
+                if monthly:
+                    yield FactKey("frame", indicator.id, source, breakdown, True)
+            if source != "national":  # published figures are shown as published
+                for audience in PROTECTED_AUDIENCES:
+                    yield FactKey("protected", indicator.id, source, ALL_BREAKDOWNS, False, audience.value)
+
+
+def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(facts, index): every frame stacked under its key, and each key's columns in order."""
+    frames, index = [], []
+    for key in keys(engine):
+        indicator = engine.indicator(key.indicator)
+        if key.kind == "frame":
+            frame = engine._compute(indicator, key.source, key.breakdown, key.monthly)
+        else:
+            frame = engine._protect_families(indicator, key.source, Audience(key.audience))
+        index.append({"kind": key.kind, "indicator": key.indicator, "source": key.source,
+                      "breakdown_key": key.breakdown, "monthly": key.monthly, "audience": key.audience,
+                      "columns": json.dumps(list(frame.columns)), "rows": len(frame)})
+        frames.append(frame.assign(kind=key.kind, indicator=key.indicator, fact_source=key.source,
+                                   breakdown_key=key.breakdown, monthly=key.monthly, audience=key.audience,
+                                   fact_row=range(len(frame))))
+    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return facts, pd.DataFrame(index)
+
+
+def build(path: Path, engine_factory=None) -> int:
+    """Compute the facts of the warehouse at `path` and store them in it (before it goes live). Returns the
+    number of frames stored."""
+    from indicators.cache import SimpleCache
+    from indicators.engine import Engine
+
+    engine = (engine_factory or Engine)(path, cache=SimpleCache())
+    try:
+        key = key_for(engine.catalogue)
+        facts, index = compute(engine)
+    finally:
+        engine.close()
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE IF EXISTS fact_frame")
+        con.execute("DROP TABLE IF EXISTS fact_index")
+        con.register("facts_in", facts)
+        con.register("index_in", index)
+        # Stored in key order, so the engine's one-key reads touch few row groups.
+        con.execute("""CREATE TABLE fact_frame AS SELECT * FROM facts_in
+                        ORDER BY kind, indicator, fact_source, audience, breakdown_key, monthly, fact_row""")
+        con.execute("CREATE TABLE fact_index AS SELECT * FROM index_in")
+        con.execute("DELETE FROM warehouse_info WHERE key = $key", {"key": INFO_KEY})
+        con.execute("INSERT INTO warehouse_info VALUES ($key, $value)", {"key": INFO_KEY, "value": key})
+    return len(index)
+
+
+def stored_columns(engine: Engine) -> dict[tuple, list[str]]:
+    """Each stored key's columns, in the order the engine made them."""
+    index = engine._query("SELECT * FROM fact_index", {})
+    return {(r.kind, r.indicator, r.source, r.breakdown_key, bool(r.monthly), r.audience): json.loads(r.columns)
+            for r in index.itertuples(index=False)}
+
+
+def read(engine: Engine, key: FactKey, columns: list[str]) -> pd.DataFrame:
+    """One stored frame, with the columns and types the engine computed it with."""
+    frame = engine._query(
+        """SELECT * FROM fact_frame WHERE kind = $kind AND indicator = $indicator AND fact_source = $source
+           AND breakdown_key = $breakdown AND monthly = $monthly AND audience = $audience
+           ORDER BY fact_row""",
+        {"kind": key.kind, "indicator": key.indicator, "source": key.source, "breakdown": key.breakdown,
+         "monthly": key.monthly, "audience": key.audience})
+    frame = frame[columns].reset_index(drop=True)
+    if frame.empty:  # as the engine makes an empty frame
+        from indicators.engine import _empty_frame
+
+        return _empty_frame()[columns]
+    for column in ("numerator", "denominator", "value"):
+        if column in frame:
+            frame[column] = frame[column].astype(float)
+    if "provisional" in frame:
+        frame["provisional"] = frame["provisional"].fillna(False).astype(bool)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].astype("str")
+    return frame
+
+
+def present(info: dict[str, str], catalogue: Catalogue) -> bool:
+    return info.get(INFO_KEY) == key_for(catalogue)
+
