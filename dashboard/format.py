@@ -130,3 +130,16 @@ def ordinal(n: int) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def rank_words(published: Any) -> str:
+    """A published rank as the board and the pack word it: "12th of 152 (per 10,000 aged 0-25), band B";
+    empty when the council is not ranked."""
+    if published.rank is None or not published.rank_out_of:
+        return ""
+    words = f"{ordinal(published.rank)} of {published.rank_out_of}"
+    if published.rank_basis:
+        words += f" ({published.rank_basis})"
+    if published.quartile_band:
+        words += f", band {published.quartile_band}"
+    return words

@@ -29,6 +29,7 @@ from typing import Any
 from dash import html
 
 from dashboard import components, exports, figures, views
+from dashboard.format import rank_words
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
 from data.settings import settings
 from indicators.disclosure import suppression_note
@@ -106,16 +107,10 @@ def _headline_row(ctx: views.Context, head: views.Headline) -> html.Tr:
     published = published_of(bench)
     target = bench.target.target if bench.target is not None else None
     rating = components.rating_text(*components.rating(bench), separator=": ")
-    rank = published.rank_note or ""
-    if published.rank is not None and published.rank_out_of:
-        rank = f"{figures.ordinal(published.rank)} of {published.rank_out_of}"
-        if published.rank_basis:
-            rank += f" {published.rank_basis}"
-        if published.quartile_band:
-            rank += f" (band {published.quartile_band})"
-        if published.period != head.period and published.la_value is not None:
-            rank += (f", for its {figures.format_period(published.period)} published figure of "
-                     f"{figures.format_value(published.la_value, m.unit, m.places)}")
+    rank = rank_words(published) or published.rank_note or ""
+    if rank_words(published) and published.period != head.period and published.la_value is not None:
+        rank += (f", for its {figures.format_period(published.period)} published figure of "
+                 f"{figures.format_value(published.la_value, m.unit, m.places)}")
     direction = bench.direction_of_travel
     source = figures.value_source_text(bench.value_source, head.indicator)
     period_text = (" · ".join(t for t in (figures.format_period(head.period), source) if t)

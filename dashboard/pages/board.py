@@ -12,6 +12,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import components, figures, filters, views
+from dashboard.format import rank_words
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
 from indicators.results import published_of
 
@@ -48,12 +49,8 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
     if compared_earlier and published.la_value is not None:  # what the comparisons and rank are about
         facts += _fact(f"Published {figures.format_period(published.period)}",
                        figures.format_value(published.la_value, m.unit, m.places))
-    if published.rank is not None and published.rank_out_of:
-        rank = f"{figures.ordinal(published.rank)} of {published.rank_out_of}"
-        if published.rank_basis:
-            rank += f" ({published.rank_basis})"
-        if published.quartile_band:
-            rank += f", band {published.quartile_band}"
+    if rank_words(published):
+        rank = rank_words(published)
         if compared_earlier:
             rank += f" (its {figures.format_period(published.period)} published figure)"
         facts += _fact("Rank in England", rank)
