@@ -27,8 +27,11 @@ def _build_facts(path: Path) -> None:
     from indicators.facts import build
 
     started = time.perf_counter()
-    frames = build(path)
+    frames, problems = build(path)
     print(f"Computed {frames} fact frames in {time.perf_counter() - started:.1f}s")
+    if problems:
+        print(f"Warning: {len(problems)} fact frame(s) cannot be computed on this warehouse and are left to the "
+              f"engine, e.g. {problems[0]}")
 
 
 def cmd_ingest(args) -> int:

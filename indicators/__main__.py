@@ -147,11 +147,13 @@ def cmd_facts(args) -> int:
     started = time.perf_counter()
     try:
         shutil.copyfile(live, copy)
-        frames = build(copy)
+        frames, problems = build(copy)
         swap_in(copy, live)
     finally:
         copy.unlink(missing_ok=True)
     print(f"Computed {frames} fact frames into {live} in {time.perf_counter() - started:.1f}s")
+    for problem in problems:
+        print(f"Warning: not computed, left to the engine: {problem}")
     return 0
 
 

@@ -77,15 +77,21 @@ def keys(engine: Engine) -> Iterator[FactKey]:
                     yield FactKey("protected", indicator.id, source, ALL_BREAKDOWNS, False, audience.value)
 
 
-def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(facts, index): every frame stacked under its key, and each key's columns in order."""
-    frames, index = [], []
+def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(facts, index, problems): every frame stacked under its key, each key's columns in order, and the
+    keys whose query cannot run on this warehouse (e.g. one loaded without the national data has no wards):
+    those are left to the engine, which will say the same to whoever asks."""
+    frames, index, problems = [], [], []
     for key in keys(engine):
         indicator = engine.indicator(key.indicator)
-        if key.kind == "frame":
-            frame = engine._compute(indicator, key.source, key.breakdown, key.monthly)
-        else:
-            frame = engine._protect_families(indicator, key.source, Audience(key.audience))
+        try:
+            if key.kind == "frame":
+                frame = engine._compute(indicator, key.source, key.breakdown, key.monthly)
+            else:
+                frame = engine._protect_families(indicator, key.source, Audience(key.audience))
+        except duckdb.Error as exc:
+            problems.append(f"{key.indicator} ({key.source}, {key.breakdown}): {str(exc).splitlines()[0]}")
+            continue
         index.append({"kind": key.kind, "indicator": key.indicator, "source": key.source,
                       "breakdown_key": key.breakdown, "monthly": key.monthly, "audience": key.audience,
                       "columns": json.dumps(list(frame.columns)), "rows": len(frame)})
@@ -93,21 +99,23 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
                                    breakdown_key=key.breakdown, monthly=key.monthly, audience=key.audience,
                                    fact_row=range(len(frame))))
     facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return facts, pd.DataFrame(index)
+    return facts, pd.DataFrame(index), problems
 
 
-def build(path: Path, engine_factory=None) -> int:
+def build(path: Path, engine_factory=None) -> tuple[int, list[str]]:
     """Compute the facts of the warehouse at `path` and store them in it (before it goes live). Returns the
-    number of frames stored."""
+    number of frames stored and the keys that could not be computed (see `compute`)."""
     from indicators.cache import SimpleCache
     from indicators.engine import Engine
 
     engine = (engine_factory or Engine)(path, cache=SimpleCache())
     try:
         key = key_for(engine.catalogue)
-        facts, index = compute(engine)
+        facts, index, problems = compute(engine)
     finally:
         engine.close()
+    if index.empty:  # nothing could be computed: the engine computes on request, as without facts
+        return 0, problems
     with duckdb.connect(str(path)) as con:
         con.execute("DROP TABLE IF EXISTS fact_frame")
         con.execute("DROP TABLE IF EXISTS fact_index")
@@ -119,7 +127,7 @@ def build(path: Path, engine_factory=None) -> int:
         con.execute("CREATE TABLE fact_index AS SELECT * FROM index_in")
         con.execute("DELETE FROM warehouse_info WHERE key = $key", {"key": INFO_KEY})
         con.execute("INSERT INTO warehouse_info VALUES ($key, $value)", {"key": INFO_KEY, "value": key})
-    return len(index)
+    return len(index), problems
 
 
 def stored_columns(engine: Engine) -> dict[tuple, list[str]]:
