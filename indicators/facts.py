@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,13 +82,28 @@ def keys(engine: Engine) -> Iterator[FactKey]:
 def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(facts, index, problems): every frame stacked under its key, each key's columns in order, and the
     keys whose query cannot run on this warehouse (e.g. one loaded without the national data has no wards):
-    those are left to the engine, which will say the same to whoever asks."""
-    frames, index, problems = [], [], []
+    those are left to the engine, which will say the same to whoever asks. Indicators are computed side by
+    side (DuckDB works outside Python's lock); each one's keys in order, so its protected frames reuse its
+    frames from the engine's cache."""
+    by_indicator: dict[str, list[FactKey]] = {}
     for key in keys(engine):
+        by_indicator.setdefault(key.indicator, []).append(key)
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(lambda batch: _compute_keys(engine, batch), by_indicator.values()))
+    frames = [frame for part in parts for frame in part[0]]
+    index = [entry for part in parts for entry in part[1]]
+    problems = [problem for part in parts for problem in part[2]]
+    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return facts, pd.DataFrame(index), problems
+
+
+def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
+    frames, index, problems = [], [], []
+    for key in batch:
         indicator = engine.indicator(key.indicator)
         try:
-            if key.kind == "frame":
-                frame = engine._compute(indicator, key.source, key.breakdown, key.monthly)
+            if key.kind == "frame":  # through the engine's cache: the protected frames below reuse them
+                frame = engine._frame(indicator, key.source, key.breakdown, key.monthly)
             else:
                 frame = engine._protect_families(indicator, key.source, Audience(key.audience))
         except duckdb.Error as exc:
@@ -98,8 +115,7 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         frames.append(frame.assign(kind=key.kind, indicator=key.indicator, fact_source=key.source,
                                    breakdown_key=key.breakdown, monthly=key.monthly, audience=key.audience,
                                    fact_row=range(len(frame))))
-    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return facts, pd.DataFrame(index), problems
+    return frames, index, problems
 
 
 def build(path: Path, engine_factory=None) -> tuple[int, list[str]]:
@@ -109,6 +125,7 @@ def build(path: Path, engine_factory=None) -> tuple[int, list[str]]:
     from indicators.engine import Engine
 
     engine = (engine_factory or Engine)(path, cache=SimpleCache())
+    engine.__dict__["_facts"] = {}  # compute every frame afresh, whatever the file already holds
     try:
         key = key_for(engine.catalogue)
         facts, index, problems = compute(engine)
