@@ -9,7 +9,8 @@ block, as the command line and the pages use it) for three indicators:
   cached   the in-process cache (the command line's) already holding the answer
   flask    flask-caching's file-system cache (the app's default) already holding the answer
 and, for comparison, a plain pandas implementation of the same three all-children series computed from
-tables already in memory (the ratio is engine cold / pandas). No assertions: QUALITY.md's budgets are
+tables already in memory (the ratio is engine cold / pandas), after checking that both give the same figure
+for every period they share. No assertions: QUALITY.md's budgets are
 read off this output, never tested by timing.
 """
 
@@ -49,6 +50,8 @@ def pandas_baseline(path: Path) -> dict[str, Callable[[], pd.Series]]:
         request = con.execute("SELECT * FROM request").df()
         assessment = con.execute("SELECT * FROM assessment").df()
         plan = con.execute("SELECT * FROM named_plan").df()
+        reference = pd.Timestamp(con.execute("SELECT value FROM warehouse_info WHERE key = 'reference_date'")
+                                 .fetchone()[0])
     first_year = pd.to_datetime(plan["cease_date"]).min().year
 
     def timely() -> pd.Series:
@@ -62,17 +65,23 @@ def pandas_baseline(path: Path) -> dict[str, Callable[[], pd.Series]]:
         return out[out.index >= first_year].round(1)
 
     def caseload() -> pd.Series:
-        df = plan.assign(start=pd.to_datetime(plan["start_date"]), cease=pd.to_datetime(plan["cease_date"]))
+        # as the SQL: plans whose assessment and request are on record, active on the census day (a plan that
+        # ceases that day is no longer maintained), censuses up to the reference date
+        df = plan.merge(assessment[["assessment_id", "request_id"]], on="assessment_id")
+        df = df.merge(request[["request_id"]], on="request_id")
+        df = df.assign(start=pd.to_datetime(df["start_date"]), cease=pd.to_datetime(df["cease_date"]))
         counts = {}
-        for year in range(first_year, 2027):
+        for year in range(first_year, reference.year + 1):
             jan1 = pd.Timestamp(year, 1, 1)
             census = jan1 + pd.Timedelta(days=(3 - jan1.weekday()) % 7 + 14)
+            if census > reference:
+                break
             counts[f"{year - 1}{year % 100:02d}"] = int(((df["start"] <= census) &
-                                                         (df["cease"].isna() | (df["cease"] >= census))).sum())
+                                                         (df["cease"].isna() | (df["cease"] > census))).sum())
         return pd.Series(counts)
 
     def requests() -> pd.Series:
-        year = pd.to_datetime(request["received_date"]).dt.year
+        year = pd.to_datetime(request["received_date"]).dt.year.dropna().astype(int)
         return year[year >= first_year].value_counts().sort_index()
 
     return {"ehcp_issued_20wk": timely, "ehcp_caseload": caseload, "ehcp_requests": requests}
@@ -121,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
         pass
 
     baseline = pandas_baseline(args.warehouse)
+    # The ratio means something only if both compute the same figures: compare them first.
+    for indicator in INDICATORS:
+        mine = engine.result(indicator, args.area, Audience.OFFICER, source="local", official=False).frame
+        mine = mine[mine["breakdown"] == "Total"].set_index("period")["value"]
+        theirs = baseline[indicator]()
+        theirs.index = theirs.index.astype(str)
+        shared = mine.index.intersection(theirs.index)
+        differ = int((mine[shared].astype(float).round(1) != theirs[shared].astype(float).round(1)).sum())
+        print(f"{indicator}: {len(shared)} periods compared with pandas, {differ} differ")
     print(f"\n{'indicator':<20}{'cold p50':>10}{'cold p95':>10}{'no-fc p50':>11}{'no-fc p95':>11}"
           f"{'cached p50':>12}{'cached p95':>12}"
           f"{'flask p50':>11}{'flask p95':>11}{'pandas p50':>12}{'cold/pandas':>13}")
