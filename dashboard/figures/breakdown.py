@@ -119,6 +119,11 @@ def summary_breakdown(rows: Any, indicator: Any, breakdown: str, *, period: str 
         return f"There are no figures by {what} for this selection."
     valued = part[part["value"].notna()]
     when = f"In {format_period(period)}, " if period else ""
+    if len(part) == 1 and len(valued) == 1:  # one group (e.g. every ward in one NHS sub-ICB location)
+        only = valued.iloc[0]
+        text = (f"{when}every child counted here falls in one {what}, {_label(only['breakdown_value'], labels)}: "
+                f"{format_value(only['value'], m.unit, m.places)}.")
+        return text[0].upper() + text[1:]
     if len(valued) == len(part):
         text = f"{when}the {len(part)} groups by {what}"
     else:

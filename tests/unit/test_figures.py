@@ -442,3 +442,10 @@ def test_a_source_caption_without_sources_names_the_publication_only():
 
     indicator = default_catalogue().get("ehcp_issued_20wk").model_copy(update={"source": "DfE SEN2"})
     assert F.source_caption(rows, indicator) == "Source: DfE SEN2."
+
+
+def test_a_breakdown_with_one_group_says_so_instead_of_a_range():
+    """Every Bristol ward lies in one NHS sub-ICB location: 'the 1 groups ranged from 1,766 to 1,766' read badly."""
+    one = [row("2025", 1766.0), row("2025", 1766.0, breakdown="sub_icb", breakdown_value="15C")]
+    assert F.summary_breakdown(one, COUNT, "sub_icb", breakdown_label="NHS sub-ICB location") == (
+        "In 2025, every child counted here falls in one NHS sub-ICB location, 15C: 1,766.")
