@@ -205,7 +205,7 @@ def totals(rows: Sequence[Row]) -> list[Row]:
 class Headline:
     indicator: Indicator  # the catalogue entry
     source: str  # the source the figures come from (local, aggregate or national)
-    series: list[Row]  # all-children rows, every period
+    series: tuple[Row, ...]  # all-children rows, every period (a tuple: charts share its frame)
     benchmark: Benchmark | None
     period: str | None
     problem: str | None = None  # why there is no figure (plain words)
@@ -228,15 +228,15 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
     except UnknownIndicator:
         raise
     except NotAvailable:
-        return Headline(engine.indicator(indicator_id), "national", [], None, None,
+        return Headline(engine.indicator(indicator_id), "national", (), None, None,
                         f"No figures for {ctx.area.name}: this measure comes from data held locally by each "
                         "council, and only one council's local data is loaded here.")
     except EngineError as exc:
         LOG.warning("headline %s: %s", indicator_id, exc)
-        return Headline(engine.indicator(indicator_id), "national", [], None, None,
+        return Headline(engine.indicator(indicator_id), "national", (), None, None,
                         "The figures could not be read for this area.")
     indicator, source = answer.indicator, answer.source_used
-    series = answer.totals
+    series = tuple(answer.totals)
     # a provisional period (statutory clocks still running) is never the one a headline reports
     chosen = period_for(ctx, indicator_id, source, [r.period for r in series if not r.provisional])
     bench = answer.benchmark
@@ -250,7 +250,7 @@ def headline(ctx: Context, indicator_id: str, *, forecast: bool = False) -> Head
         except UnknownPeriod:
             bench = None
     last = bench.period if bench is not None else None
-    series = [r for r in series if chosen is None or _not_after(r.period, last, series)]
+    series = tuple(r for r in series if chosen is None or _not_after(r.period, last, series))
     breaks = answer.series_breaks
     if bench is None or bench.period is None:
         return Headline(indicator, source, series, bench, None, "No figures yet for this area.", breaks)

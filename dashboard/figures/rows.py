@@ -4,6 +4,8 @@ the all-children series and one breakdown's rows."""
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,15 +55,44 @@ def meta(indicator: Indicator | Meta | None) -> Meta:
                 indicator.decimal_places, indicator.polarity.value)
 
 
+_MADE: OrderedDict[int, tuple[tuple, dict[str, pd.DataFrame]]] = OrderedDict()  # recent answers' rows, as frames
+_MADE_LOCK = threading.Lock()
+_MADE_KEPT = 256
+
+
+def _once(kind: str, rows: tuple, make) -> pd.DataFrame:
+    """`make(rows)` for an answer's (immutable) rows, made once per kind and handed out as copies: a page draws
+    several charts, titles, summaries and tables from the same rows."""
+    with _MADE_LOCK:
+        kept = _MADE.get(id(rows))
+        if kept is not None and kept[0] is rows and kind in kept[1]:  # the entry holds the rows: id not reused
+            _MADE.move_to_end(id(rows))
+            return kept[1][kind].copy()
+    made = make(rows)
+    with _MADE_LOCK:
+        kept = _MADE.get(id(rows))
+        if kept is None or kept[0] is not rows:
+            kept = _MADE[id(rows)] = (rows, {})
+        kept[1][kind] = made
+        while len(_MADE) > _MADE_KEPT:
+            _MADE.popitem(last=False)
+    return made.copy()
+
+
 def frame(rows: Shown | Iterable[Row | Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:
+    """Engine rows as a DataFrame (see `_frame`), made once for an answer's rows."""
+    if isinstance(rows, Shown):
+        rows = rows.rows
+    return _once("frame", rows, _frame) if isinstance(rows, tuple) else _frame(rows)
+
+
+def _frame(rows: Iterable[Row | Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:
     """Engine rows as a DataFrame with every result column: from `show()`'s answer, its `rows` (or rows made by
     hand as records), or a frame.
 
     `value` is a float that is NaN wherever the status is not `value` (a suppressed figure is never a number
     here, whatever the input says); `status` is always a string (`value` when the input had none).
     """
-    if isinstance(rows, Shown):
-        rows = rows.rows
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(
         [r.model_dump() if isinstance(r, Row) else r for r in rows or []])
     for column in COLUMNS:
@@ -97,6 +128,12 @@ def sorted_periods(periods: Iterable[str]) -> list[str]:
 
 def total_rows(rows: Any) -> pd.DataFrame:
     """The all-children series: one row a period, in time order."""
+    if isinstance(rows, Shown):
+        rows = rows.rows
+    return _once("totals", rows, _total_rows) if isinstance(rows, tuple) else _total_rows(rows)
+
+
+def _total_rows(rows: Any) -> pd.DataFrame:
     df = frame(rows)
     df = df[(df["breakdown"] == TOTAL) | (df["breakdown"] == "")]
     df = df.drop_duplicates("period", keep="first")

@@ -29,7 +29,7 @@ def _monthly_chart(ctx: views.Context, indicator_id: str) -> html.Figure:
     link = html.A(f"Open the report: {head.title}", href=ctx.link(f"/indicator/{indicator_id}"))
     if head.problem:
         return html.Div([html.H3(head.title), components.empty_state(head.problem), link])
-    rows = views.monthly_rows(ctx, indicator_id, head)[-MONTHS_SHOWN:]
+    rows = tuple(views.monthly_rows(ctx, indicator_id, head)[-MONTHS_SHOWN:])  # a tuple: its charts share one frame
     done = views.last_ended(ctx, indicator_id, "local", rows)
     target = head.benchmark.target
     return html.Div([components.chart(

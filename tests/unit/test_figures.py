@@ -449,3 +449,16 @@ def test_a_breakdown_with_one_group_says_so_instead_of_a_range():
     one = [row("2025", 1766.0), row("2025", 1766.0, breakdown="sub_icb", breakdown_value="15C")]
     assert F.summary_breakdown(one, COUNT, "sub_icb", breakdown_label="NHS sub-ICB location") == (
         "In 2025, every child counted here falls in one NHS sub-ICB location, 15C: 1,766.")
+
+
+def test_an_answers_rows_become_one_frame_that_no_chart_can_change_for_the_next():
+    from indicators.results import Row
+
+    rows = (Row(period="2024", value=10.0), Row(period="2023", value=8.0))
+    from dashboard.figures.rows import total_rows
+
+    first = total_rows(rows)
+    assert list(first["period"]) == ["2023", "2024"]
+    first.loc[0, "value"] = 999.0  # a chart that scribbles on its copy
+    assert list(total_rows(rows)["value"]) == [8.0, 10.0]
+    assert list(total_rows(list(rows))["value"]) == [8.0, 10.0]  # a list is made afresh, the same way
