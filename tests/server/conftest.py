@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,4 +36,23 @@ def sample_server(tmp_path_factory):
     module = importlib.reload(app)
     yield module.server
     forget_engines()
+    patch.undo()
+
+
+def sample_page_modules(*unset: str):
+    """For a module fixture (`yield from`): the page modules by short name, as Dash imported them (importing
+    them again under another name would register each page twice), with the app on the sample warehouse,
+    partner audience, the default board measures and the settings named in `unset` at their defaults."""
+    import dash
+
+    if not SAMPLE.exists():
+        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SEND_WAREHOUSE", str(SAMPLE))
+    patch.setenv("SEND_AUDIENCE", "partner")
+    for name in ("SEND_KPIS", *unset):
+        patch.delenv(name, raising=False)
+    import app  # noqa: F401 - registers every page and callback
+
+    yield {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
     patch.undo()

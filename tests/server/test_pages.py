@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import dash
@@ -18,10 +16,9 @@ import plotly
 import pytest
 
 from tests.forbidden import FORBIDDEN
+from tests.server.conftest import sample_page_modules
 from tests.server.tree import texts
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample" / "warehouse.duckdb"
 BRISTOL = "E06000023"
 LEEDS = "E08000035"
 HOSTILE = ["' OR 1=1 --", "<script>alert(1)</script>", "E06000023; DROP TABLE person", "../../etc/passwd",
@@ -33,19 +30,8 @@ HOSTILE = ["' OR 1=1 --", "<script>alert(1)</script>", "E06000023; DROP TABLE pe
 @pytest.fixture(scope="module")
 def pages():
     """The app on the sample warehouse (built by the test command), with one shared engine for every test."""
-    if not SAMPLE.exists():
-        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SEND_WAREHOUSE", str(SAMPLE))
-    mp.setenv("SEND_AUDIENCE", "partner")
-    mp.delenv("SEND_KPIS", raising=False)
-    import app  # noqa: F401 - registers every page and callback
-
-    # The page modules as Dash imported them (importing them again under another name would register each
-    # page twice).
-    modules = {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
-    yield {name: modules[name] for name in ("home", "board", "clinic", "commissioners", "theme", "indicator")}
-    mp.undo()
+    for modules in sample_page_modules():
+        yield {name: modules[name] for name in ("home", "board", "clinic", "commissioners", "theme", "indicator")}
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ figures say so, and the board is given questions linked to their evidence."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
-import dash
 import pytest
 
-from tests.server.test_pages import SAMPLE, classes, find, texts
+from tests.server.conftest import sample_page_modules
+from tests.server.test_pages import classes, find, texts
 
 BRISTOL, RUTLAND, KENT, LEEDS = "E06000023", "E06000017", "E10000016", "E08000035"
 NO_ATTENTION = "No measure clearly needs attention"
@@ -18,18 +17,7 @@ NO_ATTENTION = "No measure clearly needs attention"
 
 @pytest.fixture(scope="module")
 def board():
-    if not SAMPLE.exists():
-        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SEND_WAREHOUSE", str(SAMPLE))
-    mp.setenv("SEND_AUDIENCE", "partner")
-    mp.delenv("SEND_KPIS", raising=False)
-    mp.delenv("SEND_STALE_AFTER_DAYS", raising=False)
-    import app  # noqa: F401 - registers every page
-
-    modules = {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
-    yield modules
-    mp.undo()
+    yield from sample_page_modules("SEND_STALE_AFTER_DAYS")
 
 
 def _tiles(tree) -> dict[str, str]:
