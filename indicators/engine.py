@@ -168,7 +168,9 @@ class Engine:
     """One warehouse, one catalogue, one cache. Safe to share between threads."""
 
     def __init__(self, warehouse: str | Path | None = None, *, catalogue: Catalogue | None = None,
-                 cache: Cache | None = None) -> None:
+                 cache: Cache | None = None, use_facts: bool = True) -> None:
+        """use_facts=False: compute every frame from the child-level tables, whatever facts the file holds
+        (to build the facts, and to check them)."""
         from data import settings
         from data.warehouse.connect import open_readonly, warehouse_info
 
@@ -182,6 +184,7 @@ class Engine:
         self._sql: dict[Path, str] = {}
         self._targets: dict[str, AreaTargets] = {}
         self._status: WarehouseSummary | None = None  # one file per engine, so it never changes
+        self._use_facts = use_facts
         self._con.execute("SET enable_progress_bar = false")
 
     def close(self) -> None:
@@ -315,22 +318,18 @@ class Engine:
                             else self._compute(indicator, source, breakdown, monthly, filters))
 
     @cached_property
-    def _facts(self) -> dict[tuple, list[str]]:
+    def _facts(self) -> dict[facts.FactKey, list[str]]:
         """The frames computed at load (`indicators.facts`), when they were made with this catalogue and
         these queries: each key's columns. Empty: every frame is computed on request."""
-        if not facts.present(self.info, self.catalogue) or facts.INDEX not in self.tables:
+        if not self._use_facts or not facts.present(self.info, self.catalogue) or facts.INDEX not in self.tables:
             return {}
         return facts.stored_columns(self)
 
     def _has_fact(self, key: facts.FactKey | None) -> bool:
-        return key is not None and self._fact_id(key) in self._facts
-
-    @staticmethod
-    def _fact_id(key: facts.FactKey) -> tuple:
-        return key.kind, key.indicator, key.source, key.breakdown, key.monthly, key.audience
+        return key is not None and key in self._facts
 
     def _stored(self, key: facts.FactKey) -> pd.DataFrame:
-        return facts.read(self, key, self._facts[self._fact_id(key)])
+        return facts.read(self, key, self._facts[key])
 
     def _compute(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,
                  filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:

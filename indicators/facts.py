@@ -118,14 +118,13 @@ def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFra
     return frames, index, problems
 
 
-def build(path: Path, engine_factory=None) -> tuple[int, list[str]]:
+def build(path: Path) -> tuple[int, list[str]]:
     """Compute the facts of the warehouse at `path` and store them in it (before it goes live). Returns the
     number of frames stored and the keys that could not be computed (see `compute`)."""
     from indicators.cache import SimpleCache
     from indicators.engine import Engine
 
-    engine = (engine_factory or Engine)(path, cache=SimpleCache())
-    engine.__dict__["_facts"] = {}  # compute every frame afresh, whatever the file already holds
+    engine = Engine(path, cache=SimpleCache(), use_facts=False)  # every frame afresh, whatever the file holds
     try:
         key = key_for(engine.catalogue)
         facts, index, problems = compute(engine)
@@ -147,11 +146,11 @@ def build(path: Path, engine_factory=None) -> tuple[int, list[str]]:
     return len(index), problems
 
 
-def stored_columns(engine: Engine) -> dict[tuple, list[str]]:
+def stored_columns(engine: Engine) -> dict[FactKey, list[str]]:
     """Each stored key's columns, in the order the engine made them."""
     index = engine._query("SELECT * FROM fact_index", {})
-    return {(r.kind, r.indicator, r.source, r.breakdown_key, bool(r.monthly), r.audience): json.loads(r.columns)
-            for r in index.itertuples(index=False)}
+    return {FactKey(r.kind, r.indicator, r.source, r.breakdown_key, bool(r.monthly), r.audience):
+            json.loads(r.columns) for r in index.itertuples(index=False)}
 
 
 def read(engine: Engine, key: FactKey, columns: list[str]) -> pd.DataFrame:
