@@ -15,7 +15,7 @@ import re
 import dash
 from dash import ALL, Dash, Input, Output, dcc, html
 
-from dashboard import filters, routes
+from dashboard import filters, response_cache, routes
 from dashboard.theme import branding
 
 OGL_TEXT = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -183,6 +183,7 @@ def create_app() -> Dash:
     app.layout = frame
     _register_callbacks(app)
     routes.register(app.server)
+    response_cache.install(app.server)
     # Dash registers its scripts while serving its first request, after marking that done: a fresh worker
     # taking several requests at once answered some script requests with 500 ("not a registered library").
     # One in-process request now finishes the registration before the worker accepts any.

@@ -76,3 +76,12 @@ def flask_cache(server) -> Any:
     from flask_caching import Cache as FlaskCache
 
     return FlaskCache(server, config=cache_config())
+
+
+def app_cache(server) -> Any:
+    """The one flask-caching store of a Flask `server`, made on first use: the engine's results and the app's
+    kept answers live in it together."""
+    cache = getattr(server, "_indicator_cache", None)
+    if cache is None:
+        cache = server._indicator_cache = flask_cache(server)
+    return cache

@@ -953,10 +953,9 @@ def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> En
             return known[1]
         cache = known[1].cache if known is not None else None  # keyed by version, so it carries over
         if server is not None:
-            from indicators.cache import flask_cache
+            from indicators.cache import app_cache
 
-            cache = getattr(server, "_indicator_cache", None) or flask_cache(server)
-            server._indicator_cache = cache
+            cache = app_cache(server)
         engine = Engine(path, cache=cache)
         _shared[str(path)] = (now, engine)
         return engine

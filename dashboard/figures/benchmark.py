@@ -74,7 +74,7 @@ def benchmark_bars(benchmark: Benchmark | None, indicator: Any) -> go.Figure:
         group = [e for e in ordered if e["kind"] == kind and e["value"] is not None]
         if not group:
             continue
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(type="bar",
             x=[e["value"] for e in group], y=[e["label"] for e in group], orientation="h", name=name,
             marker={"color": colour, "line": line}, text=[format_value(e["value"], m.unit, m.places) for e in group],
             textposition="outside", cliponaxis=False, textfont={"color": TEXT_COLOUR},
@@ -82,7 +82,7 @@ def benchmark_bars(benchmark: Benchmark | None, indicator: Any) -> go.Figure:
             hovertemplate="%{hovertext}<extra></extra>"))
     missing = [e for e in ordered if e["value"] is None]
     if missing:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=[0] * len(missing), y=[e["label"] for e in missing], mode="text", name="No published figure",
             text=[symbol_text("x") for _ in missing], textposition="middle right", showlegend=False,
             textfont={"color": MUTED_COLOUR}, hovertext=[f"{e['name']}: no published figure{when}" for e in missing],

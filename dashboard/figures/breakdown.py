@@ -60,7 +60,7 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
     fig = new_figure(height=height)
     valued = [e for e in ordered if e["value"] is not None]
     if valued:
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(type="bar",
             x=[e["value"] for e in valued], y=[e["name"] for e in valued], orientation="h", name=m.short_title,
             marker={"color": PALETTE[0]}, text=[format_value(e["value"], m.unit, m.places) for e in valued],
             textposition="outside", cliponaxis=False, textfont={"color": TEXT_COLOUR}, showlegend=False,
@@ -72,7 +72,7 @@ def breakdown_bars(rows: Any, indicator: Any, breakdown: str, *, period: str | N
             hovertemplate="%{hovertext}<extra></extra>"))
     hidden = [e for e in ordered if e["value"] is None]
     if hidden:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=[0] * len(hidden), y=[e["name"] for e in hidden], mode="text", showlegend=False, name="No figure",
             text=["  " + symbol_text(e["status"]) for e in hidden], textposition="middle right",
             textfont={"color": MUTED_COLOUR}, customdata=[e["name"] for e in hidden],

@@ -63,7 +63,7 @@ def equity_gap(rows: Any, indicator: Any, breakdown: str | None = None, *, group
         here = part[(part["breakdown_value"] == name) & part["value"].notna()]
         if here.empty:
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=here["value"], y=[labels[p] for p in here["period"]], mode="markers", name=name,
             marker={"color": PALETTE[i % len(PALETTE)], "symbol": symbols[i % len(symbols)], "size": 13,
                     "line": {"color": "#ffffff", "width": 1}},

@@ -95,7 +95,7 @@ def ranked_all_las(values: pd.DataFrame | Sequence[RankedCouncil | Mapping[str, 
             continue
         if group == "area":
             name = f"{part['area_name'].iat[0]} (this area)"
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(type="bar",
             x=part["position"], y=part["value"], name=name, marker={"color": colour, "line": {"width": 0}},
             width=0.8,
             customdata=part["area_code"],

@@ -67,7 +67,7 @@ def _once(kind: str, rows: tuple, make) -> pd.DataFrame:
         kept = _MADE.get(id(rows))
         if kept is not None and kept[0] is rows and kind in kept[1]:  # the entry holds the rows: id not reused
             _MADE.move_to_end(id(rows))
-            return kept[1][kind].copy()
+            return kept[1][kind].copy(deep=False)
     made = make(rows)
     with _MADE_LOCK:
         kept = _MADE.get(id(rows))
@@ -76,7 +76,7 @@ def _once(kind: str, rows: tuple, make) -> pd.DataFrame:
         kept[1][kind] = made
         while len(_MADE) > _MADE_KEPT:
             _MADE.popitem(last=False)
-    return made.copy()
+    return made.copy(deep=False)
 
 
 def frame(rows: Shown | Iterable[Row | Mapping[str, Any]] | pd.DataFrame | None) -> pd.DataFrame:

@@ -71,14 +71,14 @@ def funnel_plot(rows: Any, indicator: Any, *, schools: Any = None, period: str |
     for z, name, dash in ((Z998, "99.8% limits", "dot"), (Z95, "95% limits", "dash")):
         lower, upper = control_limits(p, grid, z)
         for bound, values in (("upper", upper), ("lower", lower)):
-            fig.add_trace(go.Scatter(
+            fig.add_trace(dict(type="scatter",
                 x=grid, y=values * 100, mode="lines", name=name, legendgroup=name, showlegend=bound == "upper",
                 line={"color": MUTED_COLOUR if z == Z998 else TEXT_COLOUR, "width": 1.5, "dash": dash},
                 hovertext=[f"{name}, {bound}, for {format_number(n)} children: {format_value(v * 100, 'percent', m.places)}"
                            for n, v in zip(grid, values, strict=True)],
                 hovertemplate="%{hovertext}<extra></extra>"))
     area = area_name_of(frame(rows))
-    fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[p * 100, p * 100], mode="lines",
+    fig.add_trace(dict(type="scatter", x=[grid[0], grid[-1]], y=[p * 100, p * 100], mode="lines",
                              name=f"{area}: {format_value(p * 100, 'percent', m.places)}",
                              line={"color": PALETTE[2], "width": 2},
                              hovertext=[f"{area} overall: {format_value(p * 100, 'percent', m.places)}"] * 2,
@@ -94,7 +94,7 @@ def funnel_plot(rows: Any, indicator: Any, *, schools: Any = None, period: str |
         if part.empty:
             continue
         names = part["breakdown_value"].tolist()
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=part["denominator"], y=part["value"], mode="markers" if cls == "within" else "markers+text",
             name=name, text=None if cls == "within" else names, textposition="middle right", cliponaxis=False,
             textfont={"size": 11, "color": TEXT_COLOUR},

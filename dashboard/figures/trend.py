@@ -182,7 +182,7 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
     whole = [None if part or prov else v for v, part, prov in zip(values, partial, provisional, strict=True)]
     unpublished = [src.endswith("(not yet published)") for src in sources]
     official = [None if unp else v for v, unp in zip(whole, unpublished, strict=True)]
-    fig.add_trace(go.Scatter(
+    fig.add_trace(dict(type="scatter",
         x=labels, y=official, name=f"{area}, published by DfE" if any(unpublished) else area,
         mode="lines+markers", connectgaps=False,
         line={"color": PALETTE[0], "width": 3}, marker={"size": 8 if not monthly else 5, "color": PALETTE[0]},
@@ -191,7 +191,7 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
         idx = [i for i, unp in enumerate(unpublished) if unp and whole[i] is not None]
         before = [i for i, v in enumerate(official) if v is not None and (not idx or i < idx[0])]
         idx = before[-1:] + idx
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=[labels[i] for i in idx], y=[whole[i] for i in idx], name=f"{area}, local records (not yet published)",
             mode="lines+markers", line={"color": PALETTE[0], "width": 2, "dash": "dot"},
             marker={"size": 9, "symbol": ["circle" if not unpublished[i] else "diamond" for i in idx],
@@ -199,7 +199,7 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
             hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
     if any(partial):
         idx = [i for i, part in enumerate(partial) if part and values[i] is not None]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=[labels[i] for i in idx], y=[values[i] for i in idx], name="So far (period not finished)",
             mode="markers+text", text=["so far" for _ in idx], textposition="top center",
             textfont={"size": 12, "color": MUTED_COLOUR},
@@ -207,7 +207,7 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
             hovertext=[hover[i] for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
     idx = [i for i, prov in enumerate(provisional) if prov and values[i] is not None]
     if idx:  # cases still inside their statutory clock: the figure will change, so it is not joined to the line
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(type="scatter",
             x=[labels[i] for i in idx], y=[values[i] for i in idx], name=PROVISIONAL_KEY,
             mode="markers+text", text=["p" for _ in idx], textposition="top center",
             textfont={"size": 12, "color": MUTED_COLOUR},
@@ -223,9 +223,9 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
             band_hover = [f"{lab}: likely between {format_value(lo, m.unit, m.places)} and "
                           f"{format_value(up, m.unit, m.places)}" for lab, lo, up in
                           zip(fc_labels, lowers, uppers, strict=True)]
-            fig.add_trace(go.Scatter(x=fc_labels, y=lowers, mode="lines", line={"width": 0}, showlegend=False,
+            fig.add_trace(dict(type="scatter", x=fc_labels, y=lowers, mode="lines", line={"width": 0}, showlegend=False,
                                      hoverinfo="skip", name="Forecast range (lower)"))
-            fig.add_trace(go.Scatter(x=fc_labels, y=uppers, mode="lines", line={"width": 0}, fill="tonexty",
+            fig.add_trace(dict(type="scatter", x=fc_labels, y=uppers, mode="lines", line={"width": 0}, fill="tonexty",
                                      fillcolor="rgba(0, 114, 178, 0.18)", name="Forecast range",
                                      hovertext=band_hover, hovertemplate="%{hovertext}<extra></extra>"))
         # Join the forecast to the last complete figure so the line reads on.
@@ -235,14 +235,14 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
         fhover = ([f"{area}, {last[-1][0]}: {format_value(last[-1][1], m.unit, m.places)}"] if last else []) + [
             f"Forecast for {lab}: {format_value(r['forecast'], m.unit, m.places)}" for lab, r in
             zip(fc_labels, fc, strict=True)]
-        fig.add_trace(go.Scatter(x=fx, y=fy, name="Forecast", mode="lines+markers",
+        fig.add_trace(dict(type="scatter", x=fx, y=fy, name="Forecast", mode="lines+markers",
                                  line={"color": PALETTE[0], "width": 2, "dash": "dash"},
                                  marker={"size": 7, "symbol": "diamond-open", "color": PALETTE[0]},
                                  hovertext=fhover, hovertemplate="%{hovertext}<extra></extra>"))
     target_value = _target_value(target)
     if target_value is not None and categories:
         text = f"Target {format_value(target_value, m.unit, m.places)}"
-        fig.add_trace(go.Scatter(x=categories, y=[target_value] * len(categories), name=text, mode="lines",
+        fig.add_trace(dict(type="scatter", x=categories, y=[target_value] * len(categories), name=text, mode="lines",
                                  line={"color": TEXT_COLOUR, "width": 2, "dash": "dash"},
                                  hovertext=[text] * len(categories), hovertemplate="%{hovertext}<extra></extra>"))
     base_value, base_period = _baseline(target, baseline)
@@ -250,7 +250,7 @@ def trend(rows: Any, indicator: Any, *, target: TargetLine = None, baseline: flo
         text = f"Local baseline {format_value(base_value, m.unit, m.places)}"
         if base_period:
             text += f" ({format_period(base_period)})"
-        fig.add_trace(go.Scatter(x=categories, y=[base_value] * len(categories), name=text, mode="lines",
+        fig.add_trace(dict(type="scatter", x=categories, y=[base_value] * len(categories), name=text, mode="lines",
                                  line={"color": PALETTE[4], "width": 2, "dash": "dot"},
                                  hovertext=[text] * len(categories), hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=categories, title=None,
@@ -295,10 +295,10 @@ def sparkline(rows: Any, indicator: Any, *, complete_to: str | None = None) -> g
     values = [None if pd.isna(v) else float(v) for v in df["value"]]
     hover = [f"{lab}: {format_value(v, m.unit, m.places, s)}" for lab, v, s in
              zip(labels, df["value"], df["status"], strict=True)]
-    fig.add_trace(go.Scatter(x=labels, y=values, mode="lines", connectgaps=False, line={"color": PALETTE[0], "width": 2},
+    fig.add_trace(dict(type="scatter", x=labels, y=values, mode="lines", connectgaps=False, line={"color": PALETTE[0], "width": 2},
                              hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", name="Trend"))
     last = max(i for i, v in enumerate(values) if v is not None)
-    fig.add_trace(go.Scatter(x=[labels[last]], y=[values[last]], mode="markers", name="Latest",
+    fig.add_trace(dict(type="scatter", x=[labels[last]], y=[values[last]], mode="markers", name="Latest",
                              marker={"size": 7, "color": PALETTE[0]}, hovertext=[hover[last]],
                              hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)

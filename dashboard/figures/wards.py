@@ -169,7 +169,7 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
         shown = [e for e in items if e["value"] is not None]
         hidden = [e for e in items if e["value"] is None]
         if hidden:
-            fig.add_trace(go.Choropleth(
+            fig.add_trace(dict(type="choropleth",
                 geojson=geojson, featureidkey=key, locations=[e["code"] for e in hidden], z=[0] * len(hidden),
                 colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], showscale=False, name="No figure",
                 marker={"line": {"color": MUTED_COLOUR, "width": 0.6}},
@@ -177,7 +177,7 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
                 hovertext=[f"{e['name']}: {symbol_text(e['status'])}" for e in hidden],
                 hovertemplate="%{hovertext}<extra></extra>"))
         if shown:
-            fig.add_trace(go.Choropleth(
+            fig.add_trace(dict(type="choropleth",
                 geojson=geojson, featureidkey=key, locations=[e["code"] for e in shown],
                 z=[e["value"] for e in shown], zmin=lo, zmax=hi, colorscale=scale, colorbar=colorbar,
                 name=m.short_title, marker={"line": {"color": "#ffffff", "width": 0.8}},
@@ -212,7 +212,7 @@ def ward_map(rows: Any, indicator: Any, wards: Any = None, geojson: Mapping[str,
         texts.append(f"{short_name(e['name'])}<br><b>{label}</b>")
     xs = [centres[e["code"]][0] for e in items]
     ys = [centres[e["code"]][1] for e in items]
-    fig.add_trace(go.Scatter(
+    fig.add_trace(dict(type="scatter",
         x=xs, y=ys, mode="markers+text", text=texts, textposition="middle center",
         textfont={"size": 10, "color": colours}, name=m.short_title, showlegend=False,
         marker={"symbol": "hexagon", "size": 46, "colorscale": scale,

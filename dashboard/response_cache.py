@@ -1,0 +1,89 @@
+"""Whole answers to the browser, kept once made: a page or chart a reader has already been sent costs a lookup.
+
+A Dash callback's answer is a pure function of what the browser sent (the request body), the data (the
+warehouse version), who asks (the audience the server grants: never a value from the browser), the code and
+settings that drew it, and the day (a page says how old its figures are). The key covers all five, so a new
+load, an upgrade, a changed setting or a new day never serves an old answer, and nothing needs flushing.
+
+Answers live in the app's flask-caching store (`indicators.cache.app_cache`): on the file system or in Redis,
+so every worker shares them, and a load can fill them before it goes live (`dashboard.warm`). Only complete
+answers (HTTP 200) are kept; errors and "nothing to update" are always made afresh.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from datetime import date
+from pathlib import Path
+
+import flask
+
+from dashboard import access
+from data.settings import settings
+
+LOG = logging.getLogger(__name__)
+CACHED_PATHS = ("/_dash-update-component", "/_dash-layout")
+ROOT = Path(__file__).resolve().parent.parent
+CODE_FOLDERS = ("dashboard", "indicators", "assets")
+
+
+@functools.cache
+def code_digest() -> str:
+    """The code, catalogue and queries that draw an answer: an upgrade starts a fresh set of answers."""
+    digest = hashlib.sha256()
+    for folder in CODE_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".yaml", ".sql", ".json", ".css", ".js"}:
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _settings_digest() -> str:
+    return hashlib.sha256(settings().model_dump_json().encode()).hexdigest()[:16]
+
+
+def answer_key(path: str, body: bytes, version: str, audience: str, today: date) -> str:
+    """The cache key of one answer (see the module docstring for why each part is in it); a changed setting
+    (the council's branding, the board's measures) starts a fresh set of answers too."""
+    digest = hashlib.sha256(b"\0".join([path.encode(), body, audience.encode()])).hexdigest()[:32]
+    return f"answer:{version}:{code_digest()}:{_settings_digest()}:{today.isoformat()}:{digest}"
+
+
+def _current_key() -> str | None:
+    request = flask.request
+    if request.path not in CACHED_PATHS or request.method not in {"GET", "POST"}:
+        return None
+    try:
+        version = access.engine().version
+    except Exception:  # noqa: BLE001 - no warehouse: the page explains that itself, uncached
+        return None
+    return answer_key(request.path, request.get_data(), version, access.granted_audience().value, date.today())
+
+
+def install(server: flask.Flask) -> None:
+    """Serve kept answers before Dash runs, and keep Dash's complete answers after."""
+    from indicators.cache import app_cache
+
+    @server.before_request
+    def _serve_kept():
+        key = _current_key()
+        if key is None:
+            return None
+        kept = app_cache(server).get(key)
+        if kept is not None:
+            flask.g.answer_kept = True
+            return flask.Response(kept[1], mimetype=kept[0])
+        flask.g.answer_key = key
+        return None
+
+    @server.after_request
+    def _keep(response: flask.Response) -> flask.Response:
+        key = flask.g.pop("answer_key", None)
+        if key is not None and response.status_code == 200 and not response.direct_passthrough:
+            try:
+                app_cache(server).set(key, (response.mimetype, response.get_data()))
+            except Exception:  # noqa: BLE001 - a full or unreachable cache only costs speed
+                LOG.warning("could not keep the answer to %s", flask.request.path, exc_info=True)
+        return response

@@ -1,0 +1,73 @@
+"""Kept answers: a page already drawn is served again without drawing it, and only to a request that would
+get the very same answer (same body, data, audience, code, settings and day)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import dash
+import pytest
+
+from dashboard.response_cache import answer_key
+
+
+def _router(path: str, search: str) -> dict:
+    """The body the browser posts for a page's content (captured from Chromium)."""
+    changed = ["_pages_location.pathname", "_pages_location.search"]
+    return {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "changedPropIds": changed, "parsedChangedPropsIds": changed}
+
+
+def test_every_part_of_an_answer_key_matters():
+    base = dict(path="/_dash-update-component", body=b'{"a": 1}', version="v1", audience="partner",
+                today=date(2026, 1, 15))
+    key = answer_key(**base)
+    assert answer_key(**base) == key
+    for change in (dict(path="/_dash-layout"), dict(body=b'{"a": 2}'), dict(version="v2"),
+                   dict(audience="public"), dict(today=date(2026, 1, 16))):
+        assert answer_key(**{**base, **change}) != key, change
+
+
+@pytest.fixture
+def board_entry():
+    entry = next(p for p in dash.page_registry.values() if p["path"] == "/board")
+    drawn = entry["layout"]
+    yield entry
+    entry["layout"] = drawn
+
+
+def _broken(**_query):
+    raise RuntimeError("drawn again")
+
+
+def test_a_kept_page_is_served_without_drawing_it_and_nothing_else_is(sample_server, board_entry, monkeypatch):
+    client = sample_server.test_client()
+    body = json.dumps(_router("/board", "?area=E06000023&period=2024"))
+    first = client.post("/_dash-update-component", data=body, content_type="application/json")
+    assert first.status_code == 200 and b"board" in first.data.lower()
+
+    board_entry["layout"] = _broken  # from now on, drawing the board fails
+    again = client.post("/_dash-update-component", data=body, content_type="application/json")
+    assert again.status_code == 200 and again.data == first.data  # kept: not drawn
+
+    other = json.dumps(_router("/board", "?area=E06000023&period=2023"))
+    assert client.post("/_dash-update-component", data=other, content_type="application/json").status_code == 500
+
+    monkeypatch.setenv("SEND_AUDIENCE", "public")  # another audience never gets the partners' answer
+    assert client.post("/_dash-update-component", data=body, content_type="application/json").status_code == 500
+
+
+def test_a_failed_answer_is_never_kept(sample_server, board_entry):
+    client = sample_server.test_client()
+    body = json.dumps(_router("/board", "?area=E06000023&period=2022"))
+    drawn = board_entry["layout"]
+    board_entry["layout"] = _broken
+    assert client.post("/_dash-update-component", data=body, content_type="application/json").status_code == 500
+    board_entry["layout"] = drawn
+    answer = client.post("/_dash-update-component", data=body, content_type="application/json")
+    assert answer.status_code == 200 and b"board" in answer.data.lower()
