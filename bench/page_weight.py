@@ -27,7 +27,8 @@ BUDGET_BYTES = 1_500_000  # any page (QUALITY.md)
 CHART_BUDGET_BYTES = 1_000_000  # a page that draws charts (issue 9)
 CHROMIUM = str(settings().chromium)
 PAGES = ["/", "/board?area=E06000023", "/clinic?area=E06000023", "/commissioners?area=E06000023",
-         "/indicator/ehcp_issued_20wk?area=E06000023", "/data-book?indicator=ehcp_caseload&area=E06000023"]
+         "/indicator/ehcp_issued_20wk?area=E06000023", "/board-pack?area=E06000023",
+         "/data-book?indicator=ehcp_caseload&area=E06000023"]
 
 
 def _free_port() -> int:
