@@ -11,8 +11,10 @@ the chosen area and period, so moving between views keeps them.
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatch
 
 import dash
+import flask
 from dash import ALL, Dash, Input, Output, dcc, html
 
 from dashboard import filters, response_cache, routes
@@ -24,8 +26,8 @@ DEFAULT_PRIMARY = "#1d4f91"
 NAV_LINK = "nav-link"  # pattern-matching id type: {"type": NAV_LINK, "path": "/board"}
 THEME_LINK = "theme-link"
 FOOTER_FROM = 80  # pages ordered from here on are linked from the footer, not the main navigation
-CARRIED = ("area", "period", "audience")
-BASIC_PLOTLY = "plotly-basic.min.js"  # what navigation keeps from the current URL
+CARRIED = ("area", "period", "audience")  # what navigation keeps from the current URL
+BASIC_PLOTLY = "plotly-basic.min.js"
 
 INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -159,7 +161,8 @@ def _register_callbacks(app: Dash) -> None:
 
 
 def _assets_ignore() -> str:
-    """Every chart is a scatter or a bar, drawn by the basic plotly.js bundle in assets/vendor; ward
+    """Every chart is a scatter or a bar, drawn by the basic plotly.js bundle in assets/vendor (on the pages that
+    declare charts: App below); ward
     boundaries drawn as a choropleth need the full bundle, which dcc.Graph fetches itself when the page has no
     Plotly of its own (see assets/vendor/README.md)."""
     from dashboard import views
@@ -167,8 +170,44 @@ def _assets_ignore() -> str:
     return re.escape(BASIC_PLOTLY) if views.ward_geojson() is not None else ""
 
 
+# --- scripts: a page's first load brings only the large scripts its own layout needs ---------------------------
+
+def page_at(path: str) -> dict:
+    """The registered page a URL path (without the app's prefix) opens, by Dash's own rule: a path template's
+    match, else the page's path; {} when none does (Dash's 404)."""
+    path = path.strip("/")
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template and fnmatch(path, re.sub(r"<.*?>", "*", template.strip("/"))):
+            return page
+        if page["path"].strip("/") == path:
+            return page
+    return {}
+
+
+class App(Dash):
+    """Dash whose index of a page carries the two large scripts only if the page says, when it registers, that
+    it needs them: `dash.register_page(..., charts=True)` for plotly.js (a dcc.Graph), `grid=True` for AG Grid
+    (its main bundle alone is 361 kB compressed, against a chart page's 1 MB budget). Both stay registered and
+    served; only the index's script tags differ. Safe because every page is a full load: navigation is by plain
+    links and forms, and the one callback that changes the URL (the indicator drill-down) stays on its page."""
+
+    def optional_scripts(self) -> dict[str, str]:
+        """What a page can declare it needs -> the start of the URL of the script(s) that brings."""
+        return {"charts": self.get_asset_url(f"vendor/{BASIC_PLOTLY}"),
+                "grid": self.get_relative_path("/_dash-component-suites/dash_ag_grid/")}
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        if flask.has_request_context():
+            page = page_at(self.strip_relative_path(flask.request.path) or "")
+            unneeded = [f'src="{url}' for need, url in self.optional_scripts().items() if not page.get(need)]
+            kwargs["scripts"] = "\n".join(tag for tag in kwargs.get("scripts", "").split("\n")
+                                          if not any(src in tag for src in unneeded))
+        return super().interpolate_index(**kwargs)
+
+
 def create_app() -> Dash:
-    app = Dash(
+    app = App(
         __name__,
         use_pages=True,
         pages_folder="pages",

@@ -16,7 +16,8 @@ from dashboard.format import rank_words
 from dashboard.narrative import GOING_WELL, NEEDS_ATTENTION, narrative, questions
 from indicators.results import published_of
 
-dash.register_page(__name__, path="/board", name="Board (LASSPG)", title="Board view: headline measures", order=10)
+dash.register_page(__name__, path="/board", name="Board (LASSPG)", title="Board view: headline measures", order=10,
+                   charts=True)
 
 # Component ids (the tiles' sparklines are pattern-matched by indicator).
 TILES = "board-tiles"

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from dashboard import filters, pdf, views
 
-dash.register_page(__name__, path="/board-pack", name="Board pack", title="Board pack", order=60)
+dash.register_page(__name__, path="/board-pack", name="Board pack", title="Board pack", order=60, charts=True)
 
 # --- component ids ------------------------------------------------------------------------------------------
 AREA = "pack-area"

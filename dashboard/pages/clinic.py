@@ -14,7 +14,8 @@ from dashboard.format import mid_sentence
 from indicators.catalogue.model import BREAKDOWNS
 from indicators.vocabulary import Audience
 
-dash.register_page(__name__, path="/clinic", name="Performance clinic", title="Performance clinic", order=20)
+dash.register_page(__name__, path="/clinic", name="Performance clinic", title="Performance clinic", order=20,
+                   charts=True)
 
 # The statutory clocks the clinic watches, in the order they run for a child.
 TIMELINESS = views.page_measures().clinic.timeliness  # dashboard/pages.yaml

@@ -13,7 +13,8 @@ from dashboard import components, figures, filters, views
 from indicators.catalogue.model import BREAKDOWNS
 from indicators.results import published_of
 
-dash.register_page(__name__, path="/commissioners", name="Commissioners", title="Commissioners' view", order=30)
+dash.register_page(__name__, path="/commissioners", name="Commissioners", title="Commissioners' view", order=30,
+                   charts=True)
 
 # The measures compared side by side, ranked, forecast and placed: dashboard/pages.yaml.
 MEASURES = views.page_measures().commissioners

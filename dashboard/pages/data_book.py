@@ -26,7 +26,7 @@ from indicators.disclosure import suppression_note
 from indicators.engine import NotAvailable, UnknownPeriod
 from indicators.vocabulary import TOTAL, Audience
 
-dash.register_page(__name__, path="/data-book", name="Data book", title="Data book", order=50)
+dash.register_page(__name__, path="/data-book", name="Data book", title="Data book", order=50, grid=True)
 
 # --- component ids: the one place they are named ----------------------------------------------------------
 INDICATOR = "databook-indicator"

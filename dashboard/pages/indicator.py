@@ -30,7 +30,7 @@ def _title(indicator_id: str | None = None, **_kwargs) -> str:
 
 
 dash.register_page(__name__, path_template="/indicator/<indicator_id>", path="/indicator", name="Indicator",
-                   title=_title)
+                   title=_title, charts=True)
 
 # Component ids: the drill-down charts are pattern-matched by the URL key they set.
 DRILL = "indicator-drill"  # {"type": DRILL, "key": "ward" | "school" | "need", "chart": "map" | "bars" | "funnel"}
