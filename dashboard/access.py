@@ -37,6 +37,9 @@ def audience_for(requested: str | None = None) -> Audience:
 
 
 def engine() -> Engine:
-    """The shared engine, cached through the app's flask-caching when called inside a request."""
-    server = flask.current_app._get_current_object() if flask.has_app_context() else None
-    return shared_engine(server)
+    """The shared engine, cached through the app's flask-caching when called inside a request; on the app's
+    own warehouse when it has one (`create_app(warehouse=...)`: a load warming its views before it goes live)."""
+    if not flask.has_app_context():
+        return shared_engine()
+    server = flask.current_app._get_current_object()
+    return shared_engine(server, server.config.get("WAREHOUSE"))

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +29,7 @@ LOG = logging.getLogger(__name__)
 CACHED_PATHS = ("/_dash-update-component", "/_dash-layout")
 ROOT = Path(__file__).resolve().parent.parent
 CODE_FOLDERS = ("dashboard", "indicators", "assets")
+WAIT_FOR_DRAWING_S = 30.0
 
 
 @functools.cache
@@ -40,8 +43,13 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+# Settings that only say where things are or how to serve them: the warehouse's version already says which
+# data, so a load warming its views on a file not yet live shares its answers with the app serving it.
+PLUMBING = {"warehouse", "cache_redis_url", "cache_dir", "cache_threshold", "host", "port", "chromium"}
+
+
 def _settings_digest() -> str:
-    return hashlib.sha256(settings().model_dump_json().encode()).hexdigest()[:16]
+    return hashlib.sha256(settings().model_dump_json(exclude=PLUMBING).encode()).hexdigest()[:16]
 
 
 def answer_key(path: str, body: bytes, version: str, audience: str, today: date) -> str:
@@ -59,24 +67,64 @@ def _current_key() -> str | None:
         version = access.engine().version
     except Exception:  # noqa: BLE001 - no warehouse: the page explains that itself, uncached
         return None
-    return answer_key(request.path, request.get_data(), version, access.granted_audience().value, date.today())
+    return answer_key(request.path, canonical(request.get_data()), version, access.granted_audience().value,
+                      date.today())
+
+
+def canonical(body: bytes) -> bytes:
+    """A JSON body in one spelling (keys sorted, no spaces): the browser's and `dashboard.warm`'s bodies for
+    the same view share one kept answer."""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        return body
+
+
+class _Drawing:
+    """One drawing of an answer at a time in this process: a room full of people opening the same new view at
+    once wait for the first drawing and share it, instead of drawing it once each (threads of a worker)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def done(self, key: str, lock: threading.Lock) -> None:
+        lock.release()
+        with self._guard:
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
 
 
 def install(server: flask.Flask) -> None:
     """Serve kept answers before Dash runs, and keep Dash's complete answers after."""
     from indicators.cache import app_cache
 
+    drawing = _Drawing()
+
+    def _kept(key: str) -> flask.Response | None:
+        kept = app_cache(server).get(key)
+        return None if kept is None else flask.Response(kept[1], mimetype=kept[0])
+
     @server.before_request
     def _serve_kept():
         key = _current_key()
         if key is None:
             return None
-        kept = app_cache(server).get(key)
-        if kept is not None:
-            flask.g.answer_kept = True
-            return flask.Response(kept[1], mimetype=kept[0])
-        flask.g.answer_key = key
-        return None
+        kept = _kept(key)
+        if kept is None:
+            lock = drawing.lock(key)
+            if not lock.acquire(timeout=WAIT_FOR_DRAWING_S):  # whoever draws it is stuck: draw it too
+                return None
+            flask.g.answer_drawing = (key, lock)
+            kept = _kept(key)  # drawn by another request while this one waited
+            if kept is None:
+                flask.g.answer_key = key
+                return None
+        return kept
 
     @server.after_request
     def _keep(response: flask.Response) -> flask.Response:
@@ -87,3 +135,9 @@ def install(server: flask.Flask) -> None:
             except Exception:  # noqa: BLE001 - a full or unreachable cache only costs speed
                 LOG.warning("could not keep the answer to %s", flask.request.path, exc_info=True)
         return response
+
+    @server.teardown_request
+    def _done(_error: BaseException | None) -> None:
+        held = flask.g.pop("answer_drawing", None)
+        if held is not None:
+            drawing.done(*held)

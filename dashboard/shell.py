@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatch
+from pathlib import Path
 
 import dash
 import flask
@@ -206,7 +207,8 @@ class App(Dash):
         return super().interpolate_index(**kwargs)
 
 
-def create_app() -> Dash:
+def create_app(warehouse: Path | None = None) -> Dash:
+    """The app, on the configured warehouse or (a load warming its views before it goes live) on `warehouse`."""
     app = App(
         __name__,
         use_pages=True,
@@ -218,6 +220,7 @@ def create_app() -> Dash:
         serve_locally=True,
         compress=True,  # gzip/brotli: plotly and AG Grid bundles shrink to a fraction of their size
     )
+    app.server.config["WAREHOUSE"] = warehouse
     app.index_string = INDEX
     app.layout = frame
     _register_callbacks(app)

@@ -21,9 +21,11 @@ from data import settings
 from data.errors import SourceError
 
 
-def _build_facts(path: Path) -> None:
-    """A load is the warehouse and the facts the pages read, built together (`indicators.facts`). This command
-    line composes the two layers, as app.py composes the app; `data` itself never imports `indicators`."""
+def _prepare(path: Path) -> None:
+    """A load is the warehouse, the facts the pages read (`indicators.facts`) and the home council's default
+    views drawn into the app's cache (`dashboard.warm`), all before it goes live. This command line composes
+    the layers, as app.py composes the app; `data` itself never imports `indicators` or `dashboard`."""
+    from dashboard.warm import warm
     from indicators.facts import build
 
     started = time.perf_counter()
@@ -32,6 +34,10 @@ def _build_facts(path: Path) -> None:
     if problems:
         print(f"Warning: {len(problems)} fact frame(s) cannot be computed on this warehouse and are left to the "
               f"engine, e.g. {problems[0]}")
+    warmed = warm(path)
+    print(f"Drew {warmed.views} default views into the app's cache in {warmed.seconds:.1f}s")
+    for failure in warmed.failed:
+        print(f"Warning: default views drawn ahead: {failure}; pages are drawn on request instead")
 
 
 def cmd_ingest(args) -> int:
@@ -39,7 +45,7 @@ def cmd_ingest(args) -> int:
 
     started = time.perf_counter()
     report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la,
-                    allow_shrink=args.allow_shrink, prepare=_build_facts)
+                    allow_shrink=args.allow_shrink, prepare=_prepare)
     print(f"Loaded {len(report.files)} file(s) into {report.warehouse} (version {report.version}) "
           f"in {time.perf_counter() - started:.1f}s")
     for f in report.files:
@@ -94,7 +100,7 @@ def cmd_sample(args) -> int:
         print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
     loaded = time.perf_counter()
     report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True,  # a new sample replaces the old
-                    prepare=_build_facts)
+                    prepare=_prepare)
     print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
           f"{report.quarantined} row(s) quarantined")
     return 0

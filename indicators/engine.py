@@ -961,6 +961,14 @@ def shared_engine(server: Any = None, warehouse: str | Path | None = None) -> En
         return engine
 
 
+def release_shared(warehouse: str | Path) -> None:
+    """Close the process's engine on `warehouse`, if it has one (e.g. a load's file before it is swapped in)."""
+    with _shared_lock:
+        opened = _shared.pop(str(Path(warehouse)), None)
+    if opened is not None:
+        opened[1].close()
+
+
 CASE_LISTS = {"open_cases": "case_list.sql"}
 _TEMPLATE_FILES = {
     "person": "person.csv", "request": "requests.csv", "assessment": "assessment.csv", "named_plan": "namedplan.csv",

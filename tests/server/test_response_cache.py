@@ -4,6 +4,7 @@ get the very same answer (same body, data, audience, code, settings and day)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import dash
@@ -71,3 +72,29 @@ def test_a_failed_answer_is_never_kept(sample_server, board_entry):
     board_entry["layout"] = drawn
     answer = client.post("/_dash-update-component", data=body, content_type="application/json")
     assert answer.status_code == 200 and b"board" in answer.data.lower()
+
+
+def test_people_opening_a_new_view_at_once_share_one_drawing(sample_server, board_entry):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dash import html
+
+    drawings = []
+
+    def slow(**_query):
+        drawings.append(1)
+        time.sleep(0.5)
+        return html.Div("the board")
+
+    board_entry["layout"] = slow
+    body = json.dumps(_router("/board", "?area=E06000023&period=2021"))
+
+    def ask(_):
+        return sample_server.test_client().post("/_dash-update-component", data=body,
+                                                content_type="application/json")
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.data for a in answers}) == 1
+    assert len(drawings) == 1

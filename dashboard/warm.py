@@ -1,0 +1,88 @@
+"""Warm after load: the home council's default views are drawn into the app's cache before a load goes live.
+
+A board meeting is twenty people opening the same links the moment new figures land. A load therefore draws
+those views itself, on the new file before it is swapped in, as a browser would ask for them (the same request
+bodies, so `dashboard.response_cache` keys them the same): the shell, every page without a path variable,
+every theme and the board's measures. Their engine answers are computed on the way. The answers are keyed by
+the new file's version, so nobody sees them before the swap, and everybody after it.
+
+Run by the data command line after the facts (`python -m data ingest` / `sample`); the cache is the app's
+(settings `SEND_CACHE_DIR` or `SEND_CACHE_REDIS_URL`), so the load must run with the app's settings.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dash
+
+CONTENT = ".._pages_content.children..._pages_store.data.."
+
+
+@dataclass
+class Warmed:
+    views: int = 0
+    seconds: float = 0.0
+    failed: list[str] = field(default_factory=list)
+
+
+def page_request(path: str, search: str) -> dict:
+    """The body a browser posts for a page's content on its first load (as Chromium sends it)."""
+    changed = ["_pages_location.pathname", "_pages_location.search"]
+    return {"output": CONTENT,
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "changedPropIds": changed, "parsedChangedPropsIds": changed}
+
+
+def default_views() -> list[tuple[str, str]]:
+    """(path, search) of the views people open first: every page without a path variable, as a link from
+    outside gives it (no query) and as the app's own links give it (the home council), every theme and the
+    board's measures. Called inside the app's context."""
+    from dashboard import views
+
+    engine = views.get_engine()
+    home = f"?area={views.default_area(engine).code}"
+    views_: list[tuple[str, str]] = []
+    for page in dash.page_registry.values():
+        if page.get("path_template") is None and page["path"] != "/404" and not page.get("hidden"):
+            views_ += [(page["path"], ""), (page["path"], home)]
+    views_ += [(f"/theme/{slug}", home) for slug, _ in views.themes()]
+    views_ += [(f"/indicator/{indicator}", home) for indicator in views.kpi_ids(engine)[0]]
+    return list(dict.fromkeys(views_))
+
+
+def warm(warehouse: Path) -> Warmed:
+    """Draw the default views of the warehouse at `warehouse` (not yet live) into the app's cache."""
+    from dashboard.shell import create_app
+    from dashboard.views import Problem
+    from indicators.engine import release_shared
+
+    started = time.perf_counter()
+    app = create_app(warehouse=Path(warehouse))
+    client = app.server.test_client()
+    done = Warmed()
+    try:
+        with app.server.app_context():
+            try:
+                wanted = default_views()
+            except Problem as problem:  # e.g. a load without the national data has no councils to show
+                done.failed.append(f"none: {problem.message}")
+                return done
+        client.get("/_dash-layout")
+        for path, search in wanted:
+            answer = client.post("/_dash-update-component", data=json.dumps(page_request(path, search)),
+                                 content_type="application/json")
+            if answer.status_code == 200:
+                done.views += 1
+            else:
+                done.failed.append(f"{path}{search}: HTTP {answer.status_code}")
+    finally:
+        release_shared(warehouse)  # the file is about to be swapped in under the live name
+        done.seconds = time.perf_counter() - started
+    return done
