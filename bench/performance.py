@@ -38,6 +38,7 @@ KENT_DIR = ROOT / "build" / "bench" / "kent"
 PARTS = ("kent-build", "pandas", "pages", "load", "page-weight")
 BUILD_BUDGET_S, LOAD_P95_MS, WEIGHT_BYTES, RATIO = 60, 1000, 1_000_000, 0.1
 DOC = ROOT / "docs" / "PERFORMANCE.md"
+GRID_PAGE = "/data-book"  # the grid page; every other main page is a chart page
 
 
 # --- running the parts ----------------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def _json_part(module: str, args: list[str], timeout: float, log: list[str]) -> 
         out = Path(folder) / "result.json"
         ok, seconds, output = _run(_module(module, *args, "--json", str(out)), timeout, log)
         if out.exists():
-            return {**json.loads(out.read_text()), "seconds": seconds}
+            return {**json.loads(out.read_text()), "part_seconds": seconds}
     return {"error": (output.strip().splitlines() or ["no output"])[-1][:300]}
 
 
@@ -124,10 +125,16 @@ def _met(ok: bool | None, note: str = "") -> str:
     return ("not measured" if ok is None else "**met**" if ok else "**not met**") + (f" ({note})" if note else "")
 
 
+def _scale(results: dict) -> str:
+    """Why a figure is only indicative: measured on another council than Kent."""
+    return "" if results.get("area") == KENT else "indicative: not on Kent"
+
+
 def budgets(results: dict) -> list[tuple[str, str, str]]:
     """(budget, measured figure, met or not) for each of issue 9's budgets."""
     rows = []
     where = results.get("area_note", "")
+    scale = _scale(results)
     pages = results.get("pages") or {}
     groups = pages.get("groups", {})
     overall = groups.get("all callbacks")
@@ -138,10 +145,10 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
         rows.append(("Every page callback p95 ≤ 100 ms uncached (first view after a load), on Kent",
                      f"all callbacks p95 {_ms(overall['uncached']['p95'])}, max {_ms(overall['uncached']['max'])}; "
                      f"{over_u} of {total} groups over{where}",
-                     _met(over_u == 0 and not overall["failed"])))
+                     _met(over_u == 0 and not overall["failed"], scale)))
         rows.append(("Every page callback p95 ≤ 10 ms from cache, on Kent",
                      f"all callbacks p95 {_ms(overall['cached']['p95'])}, max {_ms(overall['cached']['max'])}; "
-                     f"{over_c} of {total} groups over{where}", _met(over_c == 0 and not overall["failed"])))
+                     f"{over_c} of {total} groups over{where}", _met(over_c == 0 and not overall["failed"], scale)))
     else:
         rows += [("Every page callback p95 ≤ 100 ms uncached, on Kent", pages.get("error", "–"), _met(None)),
                  ("Every page callback p95 ≤ 10 ms from cache, on Kent", pages.get("error", "–"), _met(None))]
@@ -150,12 +157,11 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
         for key, label in (("cold_vs_pandas", "tables in memory"), ("cold_vs_pandas_read", "pandas reading its tables")):
             ratios = [r[key] for r in bench_rows]
             agree = all(r is not None for r in ratios)
-            worst = max(ratios) if agree else None
             rows.append((f"Engine answer ≥ 10× faster than plain pandas on the same figures (engine cold; {label})",
                          "figures differ: no ratio" if not agree else
-                         f"engine/pandas {min(ratios):.3g}–{worst:.3g} (worst: {1 / worst:.2g}× "
-                         f"{'faster' if worst < 1 else 'as fast'}){where}",
-                         _met(agree and worst <= RATIO)))
+                         f"engine time / pandas time {min(ratios):.3g} to {max(ratios):.3g} over "
+                         f"{len(ratios)} indicators (≤ 0.1 needed){where}",
+                         _met(agree and max(ratios) <= RATIO, scale)))
     else:
         rows.append(("Engine answer ≥ 10× faster than plain pandas", (results.get("pandas") or {}).get("error", "–"),
                      _met(None)))
@@ -163,7 +169,8 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
     if "overall" in load:
         a = load["overall"]["all requests"]
         full = load["users"] >= 50 and load["seconds"] >= 300
-        note = "" if full else f"at {load['users']} users for {load['seconds']} s, not the budget's 50 for 5 min"
+        note = "; ".join(n for n in (scale, "" if full else f"indicative: {load['users']} users for {load['seconds']} "
+                                                              "s, not the budget's 50 for 5 minutes") if n)
         rows.append(("50 users for 5 minutes on Kent, gunicorn on 2 cores: p95 ≤ 1 s, 0 errors",
                      f"p95 {_ms(a['p95'])}, p99 {_ms(a['p99'])}; {a['requests']:,} requests, "
                      f"{a['failures']} failed{where}",
@@ -171,11 +178,13 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
     else:
         rows.append(("50 users for 5 minutes on Kent: p95 ≤ 1 s, 0 errors", load.get("error", "–"), _met(None)))
     weight = results.get("page_weight") or {}
-    if weight.get("pages"):
-        heaviest = max(weight["pages"], key=lambda p: p["bytes"])
+    charts = [p for p in weight.get("pages", []) if not p["path"].startswith(GRID_PAGE)]
+    if charts:
+        heaviest = max(charts, key=lambda p: p["bytes"])
         rows.append(("Chart page first load ≤ 1 MB",
-                     f"heaviest {heaviest['bytes'] / 1e6:.2f} MB ({heaviest['path'].split('?')[0]}); lightest "
-                     f"{min(p['bytes'] for p in weight['pages']) / 1e6:.2f} MB",
+                     f"heaviest {heaviest['bytes'] / 1e6:.2f} MB ({heaviest['path'].split('?')[0]}), lightest "
+                     f"{min(p['bytes'] for p in charts) / 1e6:.2f} MB, of {len(charts)} pages (the data book, a "
+                     "grid page, is listed below)",
                      _met(heaviest["bytes"] <= WEIGHT_BYTES)))
     else:
         rows.append(("Chart page first load ≤ 1 MB", weight.get("error", "–"), _met(None)))
@@ -184,7 +193,7 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
         rows.append(("Cold start ≤ 5 s",
                      f"{cold['start_page_s']:.1f} s to the start page fully answered (first 200 for `/` after "
                      f"{cold['first_200_s']:.1f} s){where}",
-                     _met(cold["start_page_s"] <= page_bench.COLD_START_S and not cold["failed"])))
+                     _met(cold["start_page_s"] <= page_bench.COLD_START_S and not cold["failed"], scale)))
     else:
         rows.append(("Cold start ≤ 5 s", "–", _met(None)))
     build = results.get("kent_build") or {}
