@@ -30,6 +30,7 @@ from data.settings import settings
 FORMAT = "send-dashboard-journeys/1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+RETRIED = "retried"  # first word of the name of a request sent again after its kept-alive connection was reset
 APP_KINDS = {"/_dash-layout": "layout", "/_dash-dependencies": "dependencies"}
 STEP_TIMEOUT_MS = 180_000  # a first view of a large council before any cache: generous, but bounded
 

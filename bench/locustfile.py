@@ -3,12 +3,13 @@
 Each simulated user is a new browser: it fetches the static files once, then walks one journey after another
 (picked at random), step by step, with a short think time between steps. A step sends the requests the browser
 sent, in the order captured (the page, its layout and dependencies, its callbacks with their captured payloads,
-a download). A request fails when its status differs from the one captured or is an error. Requests are named
-by kind (`page /board`, `layout`, `callback _pages_content+_pages_store /clinic`, `download csv`), so locust's
-statistics come per kind.
+a download). A request fails when its status differs from the one captured or is an error; one whose kept-alive
+connection was reset before any answer is sent again once, as a browser does (counted as `retried ...`).
+Requests are named by kind (`page /board`, `layout`, `callback _pages_content+_pages_store /clinic`,
+`download csv`), so locust's statistics come per kind.
 
 BENCH_JOURNEYS names the journeys file; BENCH_THINK the think time range in seconds (default `1-3`); BENCH_LOG a
-file to which every request's name, time and success are appended.
+file to which every request's name, time and error (if any) are appended.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-from bench.journeys import load
+from bench.journeys import RETRIED, load
 
 JOURNEYS = load(Path(os.environ["BENCH_JOURNEYS"])) if os.environ.get("BENCH_JOURNEYS") else None
 THINK = tuple(float(x) for x in os.environ.get("BENCH_THINK", "1-3").split("-", 1))
 LOG = os.environ.get("BENCH_LOG")
+RESET = ("Connection aborted", "RemoteDisconnected", "ConnectionResetError")
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
@@ -37,15 +39,24 @@ class JourneyUser(HttpUser):
             self._send({"kind": "asset", "name": "asset", "method": "GET", "path": asset["path"], "body": None,
                         "status": asset["status"]})
 
-    def _send(self, request: dict) -> None:
+    def _send(self, request: dict, retry: bool = True) -> None:
         post = request["method"] == "POST"
         with self.client.request(request["method"], request["path"], data=request["body"] if post else None,
                                  headers=HEADERS if post else None, name=request["name"],
                                  catch_response=True) as answer:
-            if answer.status_code != request["status"] or answer.status_code >= 400:
-                answer.failure(f"HTTP {answer.status_code} (captured {request['status']})")
+            error = f": {answer.error}" if answer.error else ""  # no answer at all: the connection's error
+            if retry and answer.status_code == 0 and any(word in error for word in RESET):
+                # A kept-alive connection the server closed while the user was thinking: a browser sends the
+                # request again on a new connection, so do the same, and count the reset under its own name.
+                answer.request_meta["name"] = f"{RETRIED} {request['name']}"
+                answer.failure(f"connection reset, sent again{error}")
+            elif answer.status_code != request["status"] or answer.status_code >= 400:
+                answer.failure(f"HTTP {answer.status_code} (captured {request['status']}){error}")
+                return
             else:
                 answer.success()
+                return
+        self._send(request, retry=False)
 
     @task
     def walk(self) -> None:

@@ -63,14 +63,16 @@ def test_a_journeys_file_round_trips_and_repeated_callbacks_are_replayed_once(tm
 def test_load_summary_counts_failures_and_takes_percentiles_per_kind_and_name():
     # page /board: 1..100 ms, one failed; layout: 10 ms twice. Linear percentiles of 1..100: p50 50.5, p95 95.05.
     lines = [f"page /board\t{ms}\t{'HTTP 500' if ms == 7 else ''}" for ms in range(1, 101)]
-    lines += ["layout\t10\t", "layout\t10\t"]
+    lines += ["layout\t10\t", "layout\t10\t", "retried layout\t3\tconnection reset, sent again"]
     summary = load.summarise(lines)
     board = summary["name"]["page /board"]
     assert (board["requests"], board["failures"]) == (100, 1)
     assert board["p50"] == pytest.approx(50.5) and board["p95"] == pytest.approx(95.05) and board["max"] == 100
     assert summary["kind"]["layout"] == {"requests": 2, "failures": 0, "p50": 10, "p95": 10, "p99": 10, "max": 10}
-    assert summary["overall"]["all requests"]["requests"] == 102
-    assert summary["errors"] == {"page /board: HTTP 500": 1}
+    assert summary["overall"]["all requests"]["requests"] == 102  # the reset connection is counted apart
+    assert summary["overall"]["all requests"]["failures"] == 1
+    assert summary["kind"]["retried"]["requests"] == 1
+    assert summary["errors"] == {"page /board: HTTP 500": 1, "retried layout: connection reset, sent again": 1}
 
 
 def test_the_locustfile_loads_a_captured_journeys_file(tmp_path):
