@@ -102,7 +102,8 @@ def report(result: dict) -> str:
             label = key if group != "name" else "  " + key
             lines.append(f"{label[:58]:<58}{s['requests']:>7}{s['failures']:>7}{s['p50']:>9.0f}{s['p95']:>9.0f}"
                          f"{s['p99']:>9.0f}{s['max']:>9.0f}")
-    lines += [f"failed {count}x  {error}" for error, count in result.get("errors", {}).items()]
+    lines += [f"{'reset' if error.startswith(RETRIED) else 'failed'} {count}x  {error}"
+              for error, count in result.get("errors", {}).items()]
     return "\n".join(lines)
 
 

@@ -246,7 +246,8 @@ def document(results: dict) -> str:
                  for k, s in load["name"].items()]
         lines += _table(["requests", "count", "failed", "p50", "p95", "p99", "max"], rows)
         if load.get("errors"):
-            lines += ["", "Failures:", "", *[f"- {count}× {error}" for error, count in load["errors"].items()]]
+            lines += ["", "Failures, and connections reset and sent again (`retried`):", "",
+                      *[f"- {count}× {error}" for error, count in load["errors"].items()]]
     bench = results.get("pandas") or {}
     if bench.get("rows"):
         lines += ["", "## Engine against plain pandas", "",
