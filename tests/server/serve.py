@@ -1,25 +1,13 @@
-"""Serve the app with gunicorn on loopback for a test, as the Dockerfile serves it."""
+"""Serve the app with gunicorn on loopback for a test, as the Dockerfile serves it (bench.server does the work)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench import server
 
 
 @contextmanager
@@ -27,31 +15,9 @@ def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers:
              audience: str = "officer"):
     """Yields the base URL once the port accepts connections. Only a TCP connect is made before, so the
     workers have served nothing when the test begins."""
-    port = free_port()
-    env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "SEND_AUDIENCE": audience,
-           "SEND_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(ROOT)}
-    env.pop("SEND_CACHE_REDIS_URL", None)
-    log_path = folder / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), app, "--workers", str(workers), "--threads",
-             str(threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--no-control-socket"],
-            env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-2000:])
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        with server.gunicorn(folder, warehouse, app=app, workers=workers, threads=threads, audience=audience,
+                             timeout=40) as running:
+            yield running.url
+    except server.ServerError as exc:
+        pytest.fail(str(exc))

@@ -1,0 +1,109 @@
+"""Serve the app with gunicorn on loopback, as scripts/run.sh and the Dockerfile serve it (scripts/gunicorn.conf.py),
+for a benchmark or a test; and read a warehouse's home council.
+
+    with gunicorn(folder, warehouse) as server:
+        ... server.url ... server.started (time.monotonic() at launch)
+
+The server gets its own empty file cache (`<folder>/cache`) and log (`<folder>/gunicorn.log`); on leaving, it is
+stopped (SIGTERM to its process group, then SIGKILL), so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "scripts" / "gunicorn.conf.py"
+SAMPLE_WAREHOUSE = ROOT / "data" / "sample" / "warehouse.duckdb"
+
+
+class ServerError(RuntimeError):
+    """gunicorn did not start; the message ends with its log's last lines."""
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    started: float  # time.monotonic() just before gunicorn was launched
+    process: subprocess.Popen
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def home_area(warehouse: Path) -> str:
+    """The council whose local records the warehouse holds (the engine's own answer), e.g. E06000023."""
+    from indicators.engine import Engine
+
+    engine = Engine(warehouse)
+    try:
+        area = engine.local_area
+    finally:
+        engine.close()
+    if not area:
+        raise SystemExit(f"{warehouse} holds no council's local records: load an extract with --la first.")
+    return area
+
+
+@contextmanager
+def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers: int | None = None,
+             threads: int | None = None, audience: str = "partner", timeout: float = 60,
+             env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Yields once the port accepts connections: only a TCP connect is made before, so the workers have served
+    nothing yet. `workers` and `threads` override the configuration's (one worker per core, 4 threads)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    environment = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "SEND_AUDIENCE": audience,
+                   "SEND_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(ROOT), "HOST": "127.0.0.1",
+                   "PORT": str(port), **(env or {})}
+    environment.pop("SEND_CACHE_REDIS_URL", None)  # a benchmark's cache starts empty and is its own
+    command = [str(Path(sys.executable).with_name("gunicorn")), app, "--config", str(CONFIG), "--chdir", str(ROOT)]
+    command += ["--workers", str(workers)] if workers else []
+    command += ["--threads", str(threads)] if threads else []
+    log_path = folder / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=log,
+                                   start_new_session=True)  # its own group: stopping it stops every worker
+    try:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > started + timeout:
+                    raise ServerError("gunicorn did not start:\n" + log_path.read_text(errors="replace")[-2000:]) from None
+                time.sleep(0.05)
+        yield Server(f"http://127.0.0.1:{port}", started, process, log_path)
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen, grace: float = 15) -> None:
+    """SIGTERM to the process's group, SIGKILL after `grace` seconds; waits for it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
