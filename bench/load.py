@@ -3,8 +3,8 @@
     python -m bench.load [--warehouse PATH] [--users 50] [--minutes 5] [--spawn-rate 5] [--think 1-3]
 
 Captures the warehouse's journeys first if they are not captured yet (`bench.journeys`), starts gunicorn with
-the project's settings (scripts/gunicorn.conf.py: one worker per core, 4 threads) and an empty cache (a new
-load, before anyone has looked), runs locust headless for the given time (its `--run-time`, and a hard timeout
+the project's settings (scripts/gunicorn.conf.py: one worker per core, 4 threads) and the cache as a load leaves
+it (`bench.server.warm_cache`: the home council's default views drawn; `--empty-cache` for none), runs locust headless for the given time (its `--run-time`, and a hard timeout
 a minute later), stops both and prints p50/p95/p99, requests and failures overall, per kind of request (page,
 layout, dependencies, callback, download, static file) and per named request (each page, each callback on each
 page). Percentiles are exact, from every request's time (not locust's rounded ones). The load generator runs on
@@ -27,7 +27,7 @@ import numpy as np
 
 from bench import journeys
 from bench.journeys import RETRIED
-from bench.server import ROOT, gunicorn
+from bench.server import ROOT, gunicorn, warm_cache
 
 
 def percentiles(times: list[float]) -> dict[str, float]:
@@ -64,11 +64,13 @@ def summarise(lines: list[str]) -> dict:
 
 
 def run(warehouse: Path, *, users: int, seconds: int, spawn_rate: float, think: str,
-        journeys_file: Path | None = None) -> dict:
+        journeys_file: Path | None = None, after_load: bool = True) -> dict:
     journeys_file = journeys.ensure(warehouse, journeys_file)
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
         log = Path(folder) / "requests.tsv"
         log.touch()
+        if after_load:
+            warm_cache(warehouse, Path(folder) / "cache")  # what the load left: the default views drawn
         with gunicorn(Path(folder), warehouse, timeout=120) as server:
             env = {**os.environ, "BENCH_JOURNEYS": str(journeys_file), "BENCH_THINK": think, "BENCH_LOG": str(log),
                    "PYTHONPATH": str(ROOT)}
@@ -116,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="1-3", help="seconds between steps, a range (default 1-3)")
     parser.add_argument("--journeys", type=Path, help="a captured journeys file (default: captured for the warehouse)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--empty-cache", action="store_true", help="start gunicorn on an empty cache")
     args = parser.parse_args(argv)
     result = run(args.warehouse.resolve(), users=args.users, seconds=round(args.minutes * 60),
-                 spawn_rate=args.spawn_rate, think=args.think, journeys_file=args.journeys)
+                 spawn_rate=args.spawn_rate, think=args.think, journeys_file=args.journeys,
+                 after_load=not args.empty_cache)
     print(report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))

@@ -1,10 +1,10 @@
 """Warm after load: the home council's default views are drawn into the app's cache before a load goes live.
 
-A board meeting is twenty people opening the same links the moment new figures land. A load therefore draws
-those views itself, on the new file before it is swapped in, as a browser would ask for them (the same request
-bodies, so `dashboard.response_cache` keys them the same): the shell, every page without a path variable,
-every theme and the board's measures. Their engine answers are computed on the way. The answers are keyed by
-the new file's version, so nobody sees them before the swap, and everybody after it.
+A board meeting is twenty people opening the same links the moment new figures land. A load therefore draws those
+views itself, on the new file before it is swapped in, as a browser would ask for them (the same request bodies,
+so `dashboard.response_cache` keys them the same): the shell, every page without a path variable, every theme and
+the measures the main pages link to. Their engine answers are computed on the way. The answers are keyed by the
+new file's version, so nobody sees them before the swap, and everybody after it.
 
 Run by the data command line after the facts (`python -m data ingest` / `sample`); the cache is the app's
 (settings `SEND_CACHE_DIR` or `SEND_CACHE_REDIS_URL`), so the load must run with the app's settings.
@@ -42,8 +42,8 @@ def page_request(path: str, search: str) -> dict:
 
 def default_views() -> list[tuple[str, str]]:
     """(path, search) of the views people open first: every page without a path variable, as a link from
-    outside gives it (no query) and as the app's own links give it (the home council), every theme and the
-    board's measures. Called inside the app's context."""
+    outside gives it (no query) and as the app's own links give it (the home council), every theme, and the
+    measures the board, the clinic and the commissioners' page link to. Called inside the app's context."""
     from dashboard import views
 
     engine = views.get_engine()
@@ -53,7 +53,10 @@ def default_views() -> list[tuple[str, str]]:
         if page.get("path_template") is None and page["path"] != "/404" and not page.get("hidden"):
             views_ += [(page["path"], ""), (page["path"], home)]
     views_ += [(f"/theme/{slug}", home) for slug, _ in views.themes()]
-    views_ += [(f"/indicator/{indicator}", home) for indicator in views.kpi_ids(engine)[0]]
+    measures = views.page_measures()
+    linked = [*views.kpi_ids(engine)[0], *measures.clinic.timeliness, *measures.commissioners.compared,
+              *measures.commissioners.ranked, *measures.commissioners.demand, *measures.commissioners.placements]
+    views_ += [(f"/indicator/{indicator}", home) for indicator in linked]
     return list(dict.fromkeys(views_))
 
 

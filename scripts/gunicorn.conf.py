@@ -15,5 +15,6 @@ threads = 4
 worker_class = "gthread"
 timeout = 120  # the first board pack PDF after a load prints in Chromium
 graceful_timeout = 30
+keepalive = 10  # a reader pauses between clicks: the default 2 s reset connections a browser then sent again
 accesslog = "-"
 control_socket_disable = True
