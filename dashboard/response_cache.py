@@ -1,9 +1,10 @@
 """Whole answers to the browser, kept once made: a page or chart a reader has already been sent costs a lookup.
 
-A Dash callback's answer is a pure function of what the browser sent (the request body), the data (the
-warehouse version), who asks (the audience the server grants: never a value from the browser), the code and
-settings that drew it, and the day (a page says how old its figures are). The key covers all five, so a new
-load, an upgrade, a changed setting or a new day never serves an old answer, and nothing needs flushing.
+A Dash callback's answer (or a download's) is a pure function of what the browser sent (the request body, or the
+query), the data (the warehouse version), who asks (the audience the server grants: never a value from the
+browser), the code and settings that drew it, and the day (a page says how old its figures are). The key covers
+all five, so a new load, an upgrade, a changed setting or a new day never serves an old answer, and nothing needs
+flushing.
 
 Answers live in the app's flask-caching store (`indicators.cache.app_cache`): on the file system or in Redis,
 so every worker shares them, and a load can fill them before it goes live (`dashboard.warm`). Only complete
@@ -27,6 +28,8 @@ from data.settings import settings
 
 LOG = logging.getLogger(__name__)
 CACHED_PATHS = ("/_dash-update-component", "/_dash-layout")
+DOWNLOADS = "/download/"  # CSV and workbook downloads: a function of their path and query like the rest
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 ROOT = Path(__file__).resolve().parent.parent
 CODE_FOLDERS = ("dashboard", "indicators", "assets")
 WAIT_FOR_DRAWING_S = 30.0
@@ -61,14 +64,17 @@ def answer_key(path: str, body: bytes, version: str, audience: str, today: date)
 
 def _current_key() -> str | None:
     request = flask.request
-    if request.path not in CACHED_PATHS or request.method not in {"GET", "POST"}:
+    if request.method == "POST" and request.path in CACHED_PATHS:
+        asked = canonical(request.get_data())
+    elif request.method == "GET" and (request.path in CACHED_PATHS or request.path.startswith(DOWNLOADS)):
+        asked = request.query_string
+    else:
         return None
     try:
         version = access.engine().version
     except Exception:  # noqa: BLE001 - no warehouse: the page explains that itself, uncached
         return None
-    return answer_key(request.path, canonical(request.get_data()), version, access.granted_audience().value,
-                      date.today())
+    return answer_key(request.path, asked, version, access.granted_audience().value, date.today())
 
 
 def canonical(body: bytes) -> bytes:
@@ -107,7 +113,7 @@ def install(server: flask.Flask) -> None:
 
     def _kept(key: str) -> flask.Response | None:
         kept = app_cache(server).get(key)
-        return None if kept is None else flask.Response(kept[1], mimetype=kept[0])
+        return None if kept is None else flask.Response(kept[1], headers=kept[0])
 
     @server.before_request
     def _serve_kept():
@@ -130,8 +136,9 @@ def install(server: flask.Flask) -> None:
     def _keep(response: flask.Response) -> flask.Response:
         key = flask.g.pop("answer_key", None)
         if key is not None and response.status_code == 200 and not response.direct_passthrough:
+            headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
             try:
-                app_cache(server).set(key, (response.mimetype, response.get_data()))
+                app_cache(server).set(key, (headers, response.get_data()))
             except Exception:  # noqa: BLE001 - a full or unreachable cache only costs speed
                 LOG.warning("could not keep the answer to %s", flask.request.path, exc_info=True)
         return response

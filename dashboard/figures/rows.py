@@ -93,8 +93,10 @@ def _frame(rows: Iterable[Row | Mapping[str, Any]] | pd.DataFrame | None) -> pd.
     `value` is a float that is NaN wherever the status is not `value` (a suppressed figure is never a number
     here, whatever the input says); `status` is always a string (`value` when the input had none).
     """
+    # A Row's fields are plain values: its __dict__ is its model_dump, twenty times cheaper (Kent's breakdowns
+    # are thousands of rows, and a page makes several frames).
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(
-        [r.model_dump() if isinstance(r, Row) else r for r in rows or []])
+        [r.__dict__ if isinstance(r, Row) else r for r in rows or []])
     for column in COLUMNS:
         if column not in df.columns:
             df[column] = TOTAL if column in ("breakdown", "breakdown_value") else None
@@ -134,11 +136,22 @@ def total_rows(rows: Any) -> pd.DataFrame:
 
 
 def _total_rows(rows: Any) -> pd.DataFrame:
+    if not isinstance(rows, pd.DataFrame):  # the all-children rows are a few among thousands: pick them first
+        rows = [r for r in rows or [] if _is_total(_breakdown_of(r))]
     df = frame(rows)
     df = df[(df["breakdown"] == TOTAL) | (df["breakdown"] == "")]
     df = df.drop_duplicates("period", keep="first")
     order = {p: i for i, p in enumerate(sorted_periods(df["period"]))}
     return df.assign(_order=df["period"].map(order)).sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def _breakdown_of(row: Row | Mapping[str, Any]) -> Any:
+    return row.breakdown if isinstance(row, Row) else row.get("breakdown", TOTAL)
+
+
+def _is_total(breakdown: Any) -> bool:
+    """As `_frame` reads a breakdown: missing (None or NaN) and empty are the all-children rows too."""
+    return breakdown is None or breakdown != breakdown or breakdown in (TOTAL, "")
 
 
 def area_name_of(df: pd.DataFrame, fallback: str = "This area") -> str:

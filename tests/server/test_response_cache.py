@@ -98,3 +98,13 @@ def test_people_opening_a_new_view_at_once_share_one_drawing(sample_server, boar
     assert [a.status_code for a in answers] == [200] * 6
     assert len({a.data for a in answers}) == 1
     assert len(drawings) == 1
+
+
+def test_a_kept_download_keeps_its_file_name(sample_server):
+    client = sample_server.test_client()
+    url = "/download/ehcp_caseload.csv?area=E06000023&breakdown=primary_need"
+    first, again = client.get(url), client.get(url)
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and len(first.data) > 100
+    assert again.headers["Content-Disposition"] == first.headers["Content-Disposition"]
+    assert "attachment" in again.headers["Content-Disposition"] and again.mimetype == first.mimetype
