@@ -72,10 +72,9 @@ def run(warehouse: Path, *, users: int, seconds: int, spawn_rate: float, think: 
         if after_load:
             warm_cache(warehouse, Path(folder) / "cache")  # what the load left: the default views drawn
         with gunicorn(Path(folder), warehouse, timeout=120) as server:
-            env = {**os.environ, "BENCH_JOURNEYS": str(journeys_file), "BENCH_THINK": think, "BENCH_LOG": str(log),
-                   "PYTHONPATH": str(ROOT)}
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
             command = [str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "locustfile.py"),
-                       "--headless", "--host", server.url, "--users", str(users), "--spawn-rate", str(spawn_rate),
+                       "--journeys", str(journeys_file), "--think", think, "--request-log", str(log), "--headless", "--host", server.url, "--users", str(users), "--spawn-rate", str(spawn_rate),
                        "--run-time", f"{seconds}s", "--only-summary", "--loglevel", "WARNING",
                        "--exit-code-on-error", "0"]
             with open(Path(folder) / "locust.log", "wb") as locust_log:

@@ -8,33 +8,53 @@ connection was reset before any answer is sent again once, as a browser does (co
 Requests are named by kind (`page /board`, `layout`, `callback _pages_content+_pages_store /clinic`,
 `download csv`), so locust's statistics come per kind.
 
-BENCH_JOURNEYS names the journeys file; BENCH_THINK the think time range in seconds (default `1-3`); BENCH_LOG a
-file to which every request's name, time and error (if any) are appended.
+Options added to locust's own: `--journeys FILE` (written by `python -m bench.journeys`), `--think 1-3` (the
+think time range in seconds) and `--request-log FILE` (every request's name, time and error, if any, appended).
 """
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, events, task
 
 from bench.journeys import RETRIED, load
 
-JOURNEYS = load(Path(os.environ["BENCH_JOURNEYS"])) if os.environ.get("BENCH_JOURNEYS") else None
-THINK = tuple(float(x) for x in os.environ.get("BENCH_THINK", "1-3").split("-", 1))
-LOG = os.environ.get("BENCH_LOG")
+JOURNEYS: dict | None = None  # set from the options when locust starts (`_configure`)
+THINK = (1.0, 3.0)
+LOG: str | None = None
 RESET = ("Connection aborted", "RemoteDisconnected", "ConnectionResetError")
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
+@events.init_command_line_parser.add_listener
+def _options(parser) -> None:
+    parser.add_argument("--journeys", help="a journeys file written by `python -m bench.journeys`")
+    parser.add_argument("--think", default="1-3", help="think time between steps, a range in seconds")
+    parser.add_argument("--request-log", default="", help="append every request's name, time and error here")
+
+
+@events.init.add_listener
+def _configure(environment, **_kwargs) -> None:
+    global JOURNEYS, THINK, LOG
+    options = environment.parsed_options
+    if options is None:
+        return
+    JOURNEYS = load(Path(options.journeys)) if options.journeys else None
+    THINK = tuple(float(x) for x in options.think.split("-", 1))
+    LOG = options.request_log or None
+    if LOG:
+        events.request.add_listener(_log_request)
+
+
 class JourneyUser(HttpUser):
-    wait_time = between(*THINK)  # between journeys; within one, each step is followed by think time too
+    def wait_time(self) -> float:  # between journeys; within one, each step is followed by think time too
+        return random.uniform(*THINK)
 
     def on_start(self) -> None:
         if JOURNEYS is None:
-            raise RuntimeError("set BENCH_JOURNEYS to a file written by `python -m bench.journeys`")
+            raise RuntimeError("give --journeys: a file written by `python -m bench.journeys`")
         for asset in JOURNEYS["assets"]:  # a new browser's first visit: every script and style once
             self._send({"kind": "asset", "name": "asset", "method": "GET", "path": asset["path"], "body": None,
                         "status": asset["status"]})
@@ -74,6 +94,3 @@ def _log_request(request_type, name, response_time, response_length, exception=N
     with open(LOG, "a") as log:
         log.write(f"{name}\t{response_time:.2f}\t{error}\n")
 
-
-if LOG:
-    events.request.add_listener(_log_request)

@@ -50,9 +50,10 @@ class Settings(BaseSettings):
         "SEND_CACHE_REDIS_URL", None, "A Redis URL (`redis://host:6379/0`): indicator results (keyed by "
         "warehouse version) are cached there, shared by every worker and server, instead of in files.", "none (a file cache)")
     cache_dir: Path | None = _setting(
-        "SEND_CACHE_DIR", None, "The folder of the file cache of indicator results, keyed by warehouse version "
-        "(when no Redis URL is set).",
-        "`send-dashboard-cache` in the system's temporary folder")
+        "SEND_CACHE_DIR", None, "The folder of the file cache of indicator results and drawn pages, keyed by "
+        "warehouse version (when no Redis URL is set). Made readable by its owner alone; one another user owns "
+        "is refused.",
+        "`send-dashboard-cache-<user id>` in the system's temporary folder")
     cache_threshold: int = Field(
         2000, ge=1, validation_alias="SEND_CACHE_THRESHOLD",
         description="The most results the file cache keeps before it drops the oldest.")

@@ -9,12 +9,14 @@ warehouse or changing a catalogue file invalidates everything without a flush. N
 
 Settings (environment variables):
   SEND_CACHE_REDIS_URL   redis://host:6379/0 to use Redis (default: not set, use the file system)
-  SEND_CACHE_DIR         folder for the file-system cache (default: <system temp>/send-dashboard-cache)
+  SEND_CACHE_DIR         folder for the file-system cache (default: <system temp>/send-dashboard-cache-<user id>;
+                         made readable by its owner alone, and refused when another user owns it)
   SEND_CACHE_THRESHOLD   most entries the file-system cache keeps (default 2000)
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from collections import OrderedDict
@@ -65,10 +67,25 @@ def cache_config() -> dict[str, Any]:
     if redis_url:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
                 "CACHE_KEY_PREFIX": "send-indicators:"}
-    folder = config.cache_dir or Path(tempfile.gettempdir()) / "send-dashboard-cache"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(config.cache_dir or Path(tempfile.gettempdir()) / f"send-dashboard-cache-{os.getuid()}")
     return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder), "CACHE_DEFAULT_TIMEOUT": 0,
             "CACHE_THRESHOLD": config.cache_threshold}
+
+
+class UnsafeCacheFolder(RuntimeError):
+    """The cache folder belongs to another user, who could plant answers (pickles) the app would load."""
+
+
+def private_folder(folder: Path) -> Path:
+    """`folder`, made if missing, readable and writable by this user alone (the cache holds pickles: whoever can
+    write there can make the app run code). A folder another user owns is refused, never used."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise UnsafeCacheFolder(f"The cache folder {folder} belongs to another user, who could plant files the "
+                                "dashboard would load. Set SEND_CACHE_DIR to a folder of this user's own.")
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
+    return folder
 
 
 def flask_cache(server) -> Any:

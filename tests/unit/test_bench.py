@@ -79,9 +79,11 @@ def test_the_locustfile_loads_a_captured_journeys_file(tmp_path):
     """In a child process: locust patches the standard library with gevent when imported."""
     path = tmp_path / "journeys.json"
     path.write_text(json.dumps(_document()))
-    code = ("import bench.locustfile as f; print(f.JourneyUser.__name__, len(f.JOURNEYS['journeys']), "
-            "f.JOURNEYS['assets'][0]['path'])")
+    code = ("import types, bench.locustfile as f; "
+            f"f._configure(types.SimpleNamespace(parsed_options=types.SimpleNamespace(journeys={str(path)!r}, "
+            "think='2-4', request_log=''))); "
+            "print(f.JourneyUser.__name__, len(f.JOURNEYS['journeys']), f.JOURNEYS['assets'][0]['path'], f.THINK)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "BENCH_JOURNEYS": str(path), "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-1000:]
-    assert done.stdout.split() == ["JourneyUser", "1", "/assets/style.css"]
+    assert done.stdout.split() == ["JourneyUser", "1", "/assets/style.css", "(2.0,", "4.0)"]
