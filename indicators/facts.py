@@ -98,7 +98,19 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
 
 
 def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
+    """One indicator's keys. Its local frames first, all breakdowns of years (and of months) from one query
+    (`Engine._frames`) into the engine's cache; a query that cannot run is left to each key on its own, so the
+    problem names the breakdown that needs what the warehouse lacks."""
     frames, index, problems = [], [], []
+    together: dict[tuple[str, bool], list[str]] = {}
+    for key in batch:
+        if key.kind == "frame":
+            together.setdefault((key.source, key.monthly), []).append(key.breakdown)
+    for (source, monthly), breakdowns in together.items():
+        try:
+            engine._frames(engine.indicator(batch[0].indicator), source, breakdowns, monthly)
+        except duckdb.Error:
+            pass
     for key in batch:
         indicator = engine.indicator(key.indicator)
         try:

@@ -278,11 +278,14 @@ def test_local_sql_refuses_a_breakdown_it_does_not_build(engine, monkeypatch, na
     monkeypatch.undo()
     # and the SQL itself stops rather than guess a column, should a name ever get past the engine
     sql = LOCAL_FRAME.read_text().replace(FAMILY_MARKER, local_query_path(indicator.local).read_text())
-    params = {"measure": "ceased", "breakdown": name, "granularity": "calendar_year", "monthly": False, "period": "",
+    params = {"measure": "ceased", "breakdowns": [name], "granularity": "calendar_year", "monthly": False, "period": "",
               "value": "count", "scale": 1.0, "area_code": LA, "area_name": "Bristol", "reference_date": "2025-06-30",
               **{f"only_{k}": "" for k in DRILL_FILTERS}}
-    with pytest.raises(Exception, match=f"no local breakdown {name}"):
+    # (a name that is no column of the records stops it as it binds; one that is, but no breakdown, as it runs)
+    with pytest.raises(Exception, match=f'no local breakdown {name}|"{name}" was selected but was not found'):
         engine._query(sql, params)
+    with pytest.raises(Exception, match="no local breakdown person_id"):
+        engine._query(sql, {**params, "breakdowns": ["person_id"]})
 
 
 def test_old_la_codes_are_accepted(engine):
@@ -307,13 +310,13 @@ def test_case_list_is_for_officers_only_and_audited(engine, caplog):
 
 def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
     calls = []
-    original = Engine._compute
+    original = Engine._tidy  # once for every frame computed, alone or with the other breakdowns of its query
 
     def counting(self, *args):
         calls.append((args[0].id, args[1]))
         return original(self, *args)
 
-    monkeypatch.setattr(Engine, "_compute", counting)
+    monkeypatch.setattr(Engine, "_tidy", counting)
     fresh = Engine(fixture_warehouse(), cache=SimpleCache())
     fresh.result("ehcp_requests", LA, Audience.PUBLIC)
     # The public's figures are protected as whole families: every breakdown by year, and months, once each; and
