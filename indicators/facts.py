@@ -88,8 +88,11 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     by_indicator: dict[str, list[FactKey]] = {}
     for key in keys(engine):
         by_indicator.setdefault(key.indicator, []).append(key)
+    # The heaviest first (most frames, months above all), so no long one is left to run alone at the end
+    heaviest = sorted(by_indicator, key=lambda i: -sum(1 + k.monthly for k in by_indicator[i]))
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(lambda batch: _compute_keys(engine, batch), by_indicator.values()))
+        done = dict(zip(heaviest, pool.map(lambda i: _compute_keys(engine, by_indicator[i]), heaviest), strict=True))
+    parts = [done[i] for i in by_indicator]
     frames = [frame for part in parts for frame in part[0]]
     index = [entry for part in parts for entry in part[1]]
     problems = [problem for part in parts for problem in part[2]]
