@@ -84,7 +84,7 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     keys whose query cannot run on this warehouse (e.g. one loaded without the national data has no wards):
     those are left to the engine, which will say the same to whoever asks. Indicators are computed side by
     side (DuckDB works outside Python's lock); each one's keys in order, so its protected frames reuse its
-    frames from the engine's cache."""
+    frames from the engine's cache, where one query has put every breakdown's (`_compute_keys`)."""
     by_indicator: dict[str, list[FactKey]] = {}
     for key in keys(engine):
         by_indicator.setdefault(key.indicator, []).append(key)
