@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from indicators.vocabulary import Audience
@@ -94,10 +95,17 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         done = dict(zip(heaviest, pool.map(lambda i: _compute_keys(engine, by_indicator[i]), heaviest), strict=True))
     parts = [done[i] for i in by_indicator]
     frames = [frame for part in parts for frame in part[0]]
-    index = [entry for part in parts for entry in part[1]]
+    index = pd.DataFrame([entry for part in parts for entry in part[1]])
     problems = [problem for part in parts for problem in part[2]]
-    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return facts, pd.DataFrame(index), problems
+    if not frames:
+        return pd.DataFrame(), index, problems
+    facts = pd.concat(frames, ignore_index=True)
+    rows = index["rows"].to_numpy()  # each frame's rows, stacked in the index's order: each row's key
+    for column, entry in (("kind", "kind"), ("indicator", "indicator"), ("fact_source", "source"),
+                          ("breakdown_key", "breakdown_key"), ("monthly", "monthly"), ("audience", "audience")):
+        facts[column] = np.repeat(index[entry].to_numpy(), rows)
+    facts["fact_row"] = np.concatenate([np.arange(n) for n in rows])
+    return facts, index, problems
 
 
 def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
@@ -127,9 +135,7 @@ def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFra
         index.append({"kind": key.kind, "indicator": key.indicator, "source": key.source,
                       "breakdown_key": key.breakdown, "monthly": key.monthly, "audience": key.audience,
                       "columns": json.dumps(list(frame.columns)), "rows": len(frame)})
-        frames.append(frame.assign(kind=key.kind, indicator=key.indicator, fact_source=key.source,
-                                   breakdown_key=key.breakdown, monthly=key.monthly, audience=key.audience,
-                                   fact_row=range(len(frame))))
+        frames.append(frame)
     return frames, index, problems
 
 
