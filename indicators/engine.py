@@ -322,14 +322,17 @@ class Engine:
         return self._key("frame", indicator.id, source, breakdown, int(monthly), filters)
 
     def _frames(self, indicator: Indicator, source: str, breakdowns: list[str], monthly: bool) -> list[pd.DataFrame]:
-        """Several breakdowns' frames, as `_frame` gives each; the local ones neither cached nor stored come from
-        one query, a single pass over the family's records for all of them."""
-        if source == "local":
+        """Several breakdowns' frames, as `_frame` gives each; those neither cached nor stored are computed
+        together: local ones from one query, a single pass over the family's records for all of them; published
+        ones reading each release's all-children rows, which every breakdown carries, once."""
+        if source in ("local", "national"):
             keys = {b: self._frame_key(indicator, source, b, monthly) for b in breakdowns}
             wanted = [b for b in breakdowns if self.cache.get(keys[b]) is None
                       and not self._has_fact(facts.FactKey("frame", indicator.id, source, b, monthly))]
             if len(wanted) > 1:
-                for breakdown, frame in self._local_breakdowns(indicator, wanted, monthly).items():
+                computed = (self._local_breakdowns(indicator, wanted, monthly) if source == "local"
+                            else self._national_breakdowns(indicator, wanted))
+                for breakdown, frame in computed.items():
                     self.cache.set(keys[breakdown], self._tidy(indicator, source, frame))
         return [self._frame(indicator, source, b, monthly) for b in breakdowns]
 
@@ -413,27 +416,38 @@ class Engine:
                                  "unit": indicator.definition.unit.value, "period": "", "area": ""})
 
     def _national(self, indicator: Indicator, breakdown: str) -> pd.DataFrame:
-        frames, covered = [], set()
-        for source in indicator.national:
-            sql = self._read_sql(SQL_DIR / f"{source.query}.sql")
-            parts = []
-            for spec in _national_specs(source, breakdown):
-                params = {"dataset": source.dataset, "topic": spec["topic"], "periods": source.periods or [],
-                          "area": "", "labels": spec["labels"], "numerators": spec["numerators"],
-                          "denominators": spec["denominators"], "published": spec["published"],
-                          "combine": source.combine, "scale": float(source.scale), "breakdown": spec["breakdown"],
-                          "total_row": spec["total_row"]}
-                parts.append(self._query(sql, params))
-            if not parts:
-                continue
-            frame = pd.concat(parts, ignore_index=True)
-            if source.period_format == "census_year":  # January 2019 census -> academic year 201819
-                frame["period"] = [f"{int(p) - 1}{str(p)[2:]}" for p in frame["period"]]
-            frame[DATASET_COLUMN] = source.dataset
-            frame = frame[~frame["period"].isin(covered)]  # an earlier (newer) release wins a shared period
-            covered |= set(frame["period"])
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else _empty_frame()
+        return self._national_breakdowns(indicator, [breakdown])[breakdown]
+
+    def _national_breakdowns(self, indicator: Indicator, breakdowns: list[str]) -> dict[str, pd.DataFrame]:
+        """Each breakdown's published rows: a release's all-children rows, which every breakdown carries, are
+        read once for all of them."""
+        read: dict[tuple[int, str], pd.DataFrame] = {}  # (release, the breakdown a query reads): its rows
+        out = {}
+        for breakdown in breakdowns:
+            frames, covered = [], set()
+            for n, source in enumerate(indicator.national):
+                sql = self._read_sql(SQL_DIR / f"{source.query}.sql")
+                parts = []
+                for spec in _national_specs(source, breakdown):
+                    if (n, spec["breakdown"]) not in read:
+                        params = {"dataset": source.dataset, "topic": spec["topic"], "periods": source.periods or [],
+                                  "area": "", "labels": spec["labels"], "numerators": spec["numerators"],
+                                  "denominators": spec["denominators"], "published": spec["published"],
+                                  "combine": source.combine, "scale": float(source.scale),
+                                  "breakdown": spec["breakdown"], "total_row": spec["total_row"]}
+                        read[(n, spec["breakdown"])] = self._query(sql, params)
+                    parts.append(read[(n, spec["breakdown"])])
+                if not parts:
+                    continue
+                frame = pd.concat(parts, ignore_index=True)
+                if source.period_format == "census_year":  # January 2019 census -> academic year 201819
+                    frame["period"] = [f"{int(p) - 1}{str(p)[2:]}" for p in frame["period"]]
+                frame[DATASET_COLUMN] = source.dataset
+                frame = frame[~frame["period"].isin(covered)]  # an earlier (newer) release wins a shared period
+                covered |= set(frame["period"])
+                frames.append(frame)
+            out[breakdown] = pd.concat(frames, ignore_index=True) if frames else _empty_frame()
+        return out
 
     # --- results -------------------------------------------------------------------------------------------
 
