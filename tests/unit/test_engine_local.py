@@ -194,6 +194,25 @@ def test_local_indicator_matches_hand_worked_figure(engine, indicator, period, b
     assert row["status"] == "value"
 
 
+@pytest.mark.parametrize("indicator, period, breakdown, value_label, numerator, denominator, value", EXPECTED)
+def test_every_breakdown_from_one_query_gives_the_hand_worked_figure(engine, indicator, period, breakdown,
+                                                                     value_label, numerator, denominator, value):
+    """As the facts build and the protected figures ask: all of an indicator's breakdowns from one pass over
+    its records. Each still counts only its own rows (ehcp_rate_0_25: the wards' population estimates make up
+    the rate by ward, the area's estimate the all-children rate)."""
+    chosen = engine.indicator(indicator)
+    offered = engine.breakdowns_for(chosen, "local", Audience.OFFICER)
+    frames = engine._local_breakdowns(chosen, offered, len(period) == 7)  # a month (2024-01) or a year
+    assert list(frames) == offered
+    row = _row(engine._tidy(chosen, "local", frames[breakdown]), period, breakdown, value_label)
+    assert row["numerator"] == numerator
+    if denominator is None:
+        assert row["denominator"] != row["denominator"]
+    else:
+        assert row["denominator"] == denominator
+    assert row["value"] == pytest.approx(value)
+
+
 @pytest.mark.parametrize("indicator, period, value_label, value", AGGREGATE)
 def test_partner_measure_matches_the_template(engine, indicator, period, value_label, value):
     breakdown = None
