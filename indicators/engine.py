@@ -312,10 +312,29 @@ class Engine:
     def _frame(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,
                filters: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
         """Every area's and period's unprotected figures from one source (cached by warehouse version)."""
-        key = self._key("frame", indicator.id, source, breakdown, int(monthly), filters)
+        key = self._frame_key(indicator, source, breakdown, monthly, filters)
         stored = None if filters else facts.FactKey("frame", indicator.id, source, breakdown, monthly)
         return self._cached(key, lambda: self._stored(stored) if self._has_fact(stored)
                             else self._compute(indicator, source, breakdown, monthly, filters))
+
+    def _frame_key(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,
+                   filters: tuple[tuple[str, str], ...] = ()) -> str:
+        return self._key("frame", indicator.id, source, breakdown, int(monthly), filters)
+
+    def _frames(self, indicator: Indicator, source: str, breakdowns: list[str], monthly: bool) -> list[pd.DataFrame]:
+        """Several breakdowns' frames, as `_frame` gives each; those neither cached nor stored are computed
+        together: local ones from one query, a single pass over the family's records for all of them; published
+        ones reading each release's all-children rows, which every breakdown carries, once."""
+        if source in ("local", "national"):
+            keys = {b: self._frame_key(indicator, source, b, monthly) for b in breakdowns}
+            wanted = [b for b in breakdowns if self.cache.get(keys[b]) is None
+                      and not self._has_fact(facts.FactKey("frame", indicator.id, source, b, monthly))]
+            if len(wanted) > 1:
+                computed = (self._local_breakdowns(indicator, wanted, monthly) if source == "local"
+                            else self._national_breakdowns(indicator, wanted))
+                for breakdown, frame in computed.items():
+                    self.cache.set(keys[breakdown], self._tidy(indicator, source, frame))
+        return [self._frame(indicator, source, b, monthly) for b in breakdowns]
 
     @cached_property
     def _facts(self) -> dict[facts.FactKey, list[str]]:
@@ -339,6 +358,10 @@ class Engine:
             frame = self._aggregate(indicator, breakdown)
         else:
             frame = self._national(indicator, breakdown)
+        return self._tidy(indicator, source, frame)
+
+    def _tidy(self, indicator: Indicator, source: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """A query's rows as every frame has them: the result columns and types, values rounded as shown."""
         if frame.empty:
             return _empty_frame()
         provisional = (frame[PROVISIONAL].fillna(False).astype(bool).to_numpy() if PROVISIONAL in frame
@@ -357,21 +380,30 @@ class Engine:
 
     def _local(self, indicator: Indicator, breakdown: str, monthly: bool,
                filters: dict[str, str] | None = None) -> pd.DataFrame:
+        return self._local_breakdowns(indicator, [breakdown], monthly, filters)[breakdown]
+
+    def _local_breakdowns(self, indicator: Indicator, breakdowns: list[str], monthly: bool,
+                          filters: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+        """Each breakdown's rows from the local family query: one query, one pass over the records for all."""
         local = indicator.local
-        if breakdown != TOTAL and breakdown not in LOCAL_BREAKDOWNS:  # before any SQL runs
-            raise UnknownBreakdown(f"local figures have no breakdown '{breakdown}'", sorted(LOCAL_BREAKDOWNS))
+        for breakdown in breakdowns:
+            if breakdown != TOTAL and breakdown not in LOCAL_BREAKDOWNS:  # before any SQL runs
+                raise UnknownBreakdown(f"local figures have no breakdown '{breakdown}'", sorted(LOCAL_BREAKDOWNS))
         family = self._read_sql(local_query_path(local))
         sql = self._read_sql(LOCAL_FRAME).replace(FAMILY_MARKER, family)
         area = self._areas.get(self.local_area or "")
         params = {
-            "measure": local.measure, "breakdown": breakdown, "granularity": local.granularity,
+            "measure": local.measure, "breakdowns": list(breakdowns), "granularity": local.granularity,
             "monthly": monthly, "period": "", "value": local.value, "scale": float(local.scale),
             "area_code": self.local_area or "", "area_name": area.name if area else (self.local_area or ""),
             "reference_date": self.reference_date,
             # drill-down: only the children of one ward, school or primary need ('' = everyone)
             **{f"only_{name}": (filters or {}).get(name, "") for name in DRILL_FILTERS},
         }
-        return self._query(sql, params)
+        rows = self._query(sql, params)
+        parts = dict(iter(rows.drop(columns="asked").groupby(rows["asked"], sort=False)))
+        return {b: parts[b].reset_index(drop=True) if b in parts else rows.iloc[:0].drop(columns="asked")
+                for b in breakdowns}
 
     @cached_property
     def reference_date(self) -> date:
@@ -384,27 +416,38 @@ class Engine:
                                  "unit": indicator.definition.unit.value, "period": "", "area": ""})
 
     def _national(self, indicator: Indicator, breakdown: str) -> pd.DataFrame:
-        frames, covered = [], set()
-        for source in indicator.national:
-            sql = self._read_sql(SQL_DIR / f"{source.query}.sql")
-            parts = []
-            for spec in _national_specs(source, breakdown):
-                params = {"dataset": source.dataset, "topic": spec["topic"], "periods": source.periods or [],
-                          "area": "", "labels": spec["labels"], "numerators": spec["numerators"],
-                          "denominators": spec["denominators"], "published": spec["published"],
-                          "combine": source.combine, "scale": float(source.scale), "breakdown": spec["breakdown"],
-                          "total_row": spec["total_row"]}
-                parts.append(self._query(sql, params))
-            if not parts:
-                continue
-            frame = pd.concat(parts, ignore_index=True)
-            if source.period_format == "census_year":  # January 2019 census -> academic year 201819
-                frame["period"] = [f"{int(p) - 1}{str(p)[2:]}" for p in frame["period"]]
-            frame[DATASET_COLUMN] = source.dataset
-            frame = frame[~frame["period"].isin(covered)]  # an earlier (newer) release wins a shared period
-            covered |= set(frame["period"])
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else _empty_frame()
+        return self._national_breakdowns(indicator, [breakdown])[breakdown]
+
+    def _national_breakdowns(self, indicator: Indicator, breakdowns: list[str]) -> dict[str, pd.DataFrame]:
+        """Each breakdown's published rows: a release's all-children rows, which every breakdown carries, are
+        read once for all of them."""
+        read: dict[tuple[int, str], pd.DataFrame] = {}  # (release, the breakdown a query reads): its rows
+        out = {}
+        for breakdown in breakdowns:
+            frames, covered = [], set()
+            for n, source in enumerate(indicator.national):
+                sql = self._read_sql(SQL_DIR / f"{source.query}.sql")
+                parts = []
+                for spec in _national_specs(source, breakdown):
+                    if (n, spec["breakdown"]) not in read:
+                        params = {"dataset": source.dataset, "topic": spec["topic"], "periods": source.periods or [],
+                                  "area": "", "labels": spec["labels"], "numerators": spec["numerators"],
+                                  "denominators": spec["denominators"], "published": spec["published"],
+                                  "combine": source.combine, "scale": float(source.scale),
+                                  "breakdown": spec["breakdown"], "total_row": spec["total_row"]}
+                        read[(n, spec["breakdown"])] = self._query(sql, params)
+                    parts.append(read[(n, spec["breakdown"])])
+                if not parts:
+                    continue
+                frame = pd.concat(parts, ignore_index=True)
+                if source.period_format == "census_year":  # January 2019 census -> academic year 201819
+                    frame["period"] = [f"{int(p) - 1}{str(p)[2:]}" for p in frame["period"]]
+                frame[DATASET_COLUMN] = source.dataset
+                frame = frame[~frame["period"].isin(covered)]  # an earlier (newer) release wins a shared period
+                covered |= set(frame["period"])
+                frames.append(frame)
+            out[breakdown] = pd.concat(frames, ignore_index=True) if frames else _empty_frame()
+        return out
 
     # --- results -------------------------------------------------------------------------------------------
 
@@ -520,7 +563,7 @@ class Engine:
         """Every figure of the indicator the audience may ask for, protected one family at a time (an area
         and year with every breakdown and its months, `indicators.disclosure.protect_families`), computed
         once per warehouse version so every request, page, download and the CLI reads the same pattern."""
-        frames = [self._frame(indicator, source, b, False) for b in self.breakdowns_for(indicator, source, audience)]
+        frames = self._frames(indicator, source, self.breakdowns_for(indicator, source, audience), False)
         if source == "local" and indicator.local.monthly:  # months for all children only (see result())
             frames.append(self._frame(indicator, source, TOTAL, True))
         granularity = indicator.local.granularity if source == "local" else None

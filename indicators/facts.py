@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from indicators.vocabulary import Audience
@@ -84,21 +85,43 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     keys whose query cannot run on this warehouse (e.g. one loaded without the national data has no wards):
     those are left to the engine, which will say the same to whoever asks. Indicators are computed side by
     side (DuckDB works outside Python's lock); each one's keys in order, so its protected frames reuse its
-    frames from the engine's cache."""
+    frames from the engine's cache, where one query has put every breakdown's (`_compute_keys`)."""
     by_indicator: dict[str, list[FactKey]] = {}
     for key in keys(engine):
         by_indicator.setdefault(key.indicator, []).append(key)
+    # The heaviest first (most frames, months above all), so no long one is left to run alone at the end
+    heaviest = sorted(by_indicator, key=lambda i: -sum(1 + k.monthly for k in by_indicator[i]))
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(lambda batch: _compute_keys(engine, batch), by_indicator.values()))
+        done = dict(zip(heaviest, pool.map(lambda i: _compute_keys(engine, by_indicator[i]), heaviest), strict=True))
+    parts = [done[i] for i in by_indicator]
     frames = [frame for part in parts for frame in part[0]]
-    index = [entry for part in parts for entry in part[1]]
+    index = pd.DataFrame([entry for part in parts for entry in part[1]])
     problems = [problem for part in parts for problem in part[2]]
-    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return facts, pd.DataFrame(index), problems
+    if not frames:
+        return pd.DataFrame(), index, problems
+    facts = pd.concat(frames, ignore_index=True)
+    rows = index["rows"].to_numpy()  # each frame's rows, stacked in the index's order: each row's key
+    for column, entry in (("kind", "kind"), ("indicator", "indicator"), ("fact_source", "source"),
+                          ("breakdown_key", "breakdown_key"), ("monthly", "monthly"), ("audience", "audience")):
+        facts[column] = np.repeat(index[entry].to_numpy(), rows)
+    facts["fact_row"] = np.concatenate([np.arange(n) for n in rows])
+    return facts, index, problems
 
 
 def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
+    """One indicator's keys. Its local frames first, all breakdowns of years (and of months) from one query
+    (`Engine._frames`) into the engine's cache; a query that cannot run is left to each key on its own, so the
+    problem names the breakdown that needs what the warehouse lacks."""
     frames, index, problems = [], [], []
+    together: dict[tuple[str, bool], list[str]] = {}
+    for key in batch:
+        if key.kind == "frame":
+            together.setdefault((key.source, key.monthly), []).append(key.breakdown)
+    for (source, monthly), breakdowns in together.items():
+        try:
+            engine._frames(engine.indicator(batch[0].indicator), source, breakdowns, monthly)
+        except duckdb.Error:
+            pass
     for key in batch:
         indicator = engine.indicator(key.indicator)
         try:
@@ -112,9 +135,7 @@ def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFra
         index.append({"kind": key.kind, "indicator": key.indicator, "source": key.source,
                       "breakdown_key": key.breakdown, "monthly": key.monthly, "audience": key.audience,
                       "columns": json.dumps(list(frame.columns)), "rows": len(frame)})
-        frames.append(frame.assign(kind=key.kind, indicator=key.indicator, fact_source=key.source,
-                                   breakdown_key=key.breakdown, monthly=key.monthly, audience=key.audience,
-                                   fact_row=range(len(frame))))
+        frames.append(frame)
     return frames, index, problems
 
 

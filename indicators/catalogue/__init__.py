@@ -90,10 +90,11 @@ def _sql_tokens(text: str) -> list[str]:
     return _TOKEN.findall(_COMMENT.sub(" ", text))
 
 
-def handled_values(text: str, parameter: str) -> set[str]:
+def handled_values(text: str, parameter: str, *, column: bool = False) -> set[str]:
     """The values a query compares `parameter` with: `$p = 'x'` (either side), `$p IN ('x', 'y')` and the
-    `WHEN 'x'` branches of `CASE $p` (nested CASEs aside). Quoted text anywhere else, and comments, do not count."""
-    tokens, name, found = _sql_tokens(text), f"${parameter}", set()
+    `WHEN 'x'` branches of `CASE $p` (nested CASEs aside). Quoted text anywhere else, and comments, do not count.
+    column: `parameter` names a column of the query (`CASE p WHEN ...`), not a bound parameter."""
+    tokens, name, found = _sql_tokens(text), parameter if column else f"${parameter}", set()
     literal = re.compile(r"^'([^']*)'$")
     for i, token in enumerate(tokens):
         if token != name:
@@ -125,8 +126,8 @@ def handled_values(text: str, parameter: str) -> set[str]:
 
 
 def frame_breakdowns() -> set[str]:
-    """The breakdowns `_frame.sql` builds (the WHEN branches of its CASE $breakdown)."""
-    return handled_values((LOCAL_SQL_DIR / "_frame.sql").read_text(encoding="utf-8"), "breakdown")
+    """The breakdowns `_frame.sql` builds (the WHEN branches of its CASE over the breakdowns asked for)."""
+    return handled_values((LOCAL_SQL_DIR / "_frame.sql").read_text(encoding="utf-8"), "asked", column=True)
 
 
 def _emits(text: str, column: str) -> bool:

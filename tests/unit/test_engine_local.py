@@ -194,6 +194,25 @@ def test_local_indicator_matches_hand_worked_figure(engine, indicator, period, b
     assert row["status"] == "value"
 
 
+@pytest.mark.parametrize("indicator, period, breakdown, value_label, numerator, denominator, value", EXPECTED)
+def test_every_breakdown_from_one_query_gives_the_hand_worked_figure(engine, indicator, period, breakdown,
+                                                                     value_label, numerator, denominator, value):
+    """As the facts build and the protected figures ask: all of an indicator's breakdowns from one pass over
+    its records. Each still counts only its own rows (ehcp_rate_0_25: the wards' population estimates make up
+    the rate by ward, the area's estimate the all-children rate)."""
+    chosen = engine.indicator(indicator)
+    offered = engine.breakdowns_for(chosen, "local", Audience.OFFICER)
+    frames = engine._local_breakdowns(chosen, offered, len(period) == 7)  # a month (2024-01) or a year
+    assert list(frames) == offered
+    row = _row(engine._tidy(chosen, "local", frames[breakdown]), period, breakdown, value_label)
+    assert row["numerator"] == numerator
+    if denominator is None:
+        assert row["denominator"] != row["denominator"]
+    else:
+        assert row["denominator"] == denominator
+    assert row["value"] == pytest.approx(value)
+
+
 @pytest.mark.parametrize("indicator, period, value_label, value", AGGREGATE)
 def test_partner_measure_matches_the_template(engine, indicator, period, value_label, value):
     breakdown = None
@@ -278,11 +297,14 @@ def test_local_sql_refuses_a_breakdown_it_does_not_build(engine, monkeypatch, na
     monkeypatch.undo()
     # and the SQL itself stops rather than guess a column, should a name ever get past the engine
     sql = LOCAL_FRAME.read_text().replace(FAMILY_MARKER, local_query_path(indicator.local).read_text())
-    params = {"measure": "ceased", "breakdown": name, "granularity": "calendar_year", "monthly": False, "period": "",
+    params = {"measure": "ceased", "breakdowns": [name], "granularity": "calendar_year", "monthly": False, "period": "",
               "value": "count", "scale": 1.0, "area_code": LA, "area_name": "Bristol", "reference_date": "2025-06-30",
               **{f"only_{k}": "" for k in DRILL_FILTERS}}
-    with pytest.raises(Exception, match=f"no local breakdown {name}"):
+    # (a name that is no column of the records stops it as it binds; one that is, but no breakdown, as it runs)
+    with pytest.raises(Exception, match=f'no local breakdown {name}|"{name}" was selected but was not found'):
         engine._query(sql, params)
+    with pytest.raises(Exception, match="no local breakdown person_id"):
+        engine._query(sql, {**params, "breakdowns": ["person_id"]})
 
 
 def test_old_la_codes_are_accepted(engine):
@@ -307,13 +329,13 @@ def test_case_list_is_for_officers_only_and_audited(engine, caplog):
 
 def test_results_are_cached_by_warehouse_version(engine, monkeypatch):
     calls = []
-    original = Engine._compute
+    original = Engine._tidy  # once for every frame computed, alone or with the other breakdowns of its query
 
     def counting(self, *args):
         calls.append((args[0].id, args[1]))
         return original(self, *args)
 
-    monkeypatch.setattr(Engine, "_compute", counting)
+    monkeypatch.setattr(Engine, "_tidy", counting)
     fresh = Engine(fixture_warehouse(), cache=SimpleCache())
     fresh.result("ehcp_requests", LA, Audience.PUBLIC)
     # The public's figures are protected as whole families: every breakdown by year, and months, once each; and

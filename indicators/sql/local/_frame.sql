@@ -21,11 +21,14 @@
 --   the family's own breakdown: request_source, cease_reason, budget_type, advice_type, appeal_type,
 --               review_outcome, social_care, timeliness_band. A family may keep rows that add nothing to its
 --               numerator so true zeros show, and leaves its own breakdown NULL on them.
+--   counted_in  the breakdowns whose figures (and their totals) the row counts in, for a row that stands
+--               for different people by breakdown (a population estimate by ward, and one for the whole area)
 -- The shared lookups below (`people`, `places`, `owners`, `needs`, `settings`, `coverage`) are there for
 -- families to read too.
 --
--- Bound parameters: $breakdown ('Total' or a name of the allowlist indicators.catalogue.model.LOCAL_BREAKDOWNS,
--- checked by the engine before the query runs; any other name stops the query), $granularity, $monthly,
+-- Bound parameters: $breakdowns (the breakdowns wanted, each 'Total' or a name of the allowlist
+-- indicators.catalogue.model.LOCAL_BREAKDOWNS, checked by the engine before the query runs; any other name
+-- stops the query: every one comes from one pass over the records, its rows marked `asked`), $granularity, $monthly,
 -- $period ('' = all), $only_ward, $only_school, $only_primary_need (drill-down filters, '' = everyone),
 -- $value (count | percent | share | mean | rate), $scale, $area_code, $area_name, plus the family's own.
 WITH people AS (  -- each child's home ward and school
@@ -109,7 +112,7 @@ padded AS (  -- the columns a family leaves out, as NULL
            NULL::VARCHAR AS sex, NULL::VARCHAR AS ethnicity, NULL::VARCHAR AS need_code,
            NULL::VARCHAR AS request_source, NULL::VARCHAR AS cease_reason, NULL::VARCHAR AS budget_type,
            NULL::VARCHAR AS advice_type, NULL::VARCHAR AS appeal_type, NULL::VARCHAR AS review_outcome,
-           NULL::VARCHAR AS social_care, NULL::VARCHAR AS timeliness_band
+           NULL::VARCHAR AS social_care, NULL::VARCHAR AS timeliness_band, NULL::VARCHAR[] AS counted_in
     WHERE FALSE
 ),
 joined AS (  -- the child, the case and the place of each record, joined once
@@ -176,31 +179,7 @@ periods AS (
                ELSE  -- academic year (a January census belongs to the academic year it falls in)
                    CAST(year(event_date) - (month(event_date) < 9)::INT AS VARCHAR)
                    || lpad(CAST((year(event_date) - (month(event_date) < 9)::INT + 1) % 100 AS VARCHAR), 2, '0')
-           END AS period,
-           CASE $breakdown
-               WHEN 'Total' THEN 'Total'
-               WHEN 'sex' THEN sex
-               WHEN 'ethnicity' THEN ethnicity
-               WHEN 'ward' THEN ward
-               WHEN 'school' THEN school
-               WHEN 'age_band' THEN age_band
-               WHEN 'primary_need' THEN primary_need
-               WHEN 'setting' THEN setting
-               WHEN 'phase' THEN phase
-               WHEN 'team' THEN team
-               WHEN 'caseworker' THEN caseworker
-               WHEN 'sub_icb' THEN sub_icb
-               -- the family's own
-               WHEN 'request_source' THEN request_source
-               WHEN 'cease_reason' THEN cease_reason
-               WHEN 'budget_type' THEN budget_type
-               WHEN 'advice_type' THEN advice_type
-               WHEN 'appeal_type' THEN appeal_type
-               WHEN 'review_outcome' THEN review_outcome
-               WHEN 'social_care' THEN social_care
-               WHEN 'timeliness_band' THEN timeliness_band
-               ELSE error('no local breakdown ' || $breakdown)  -- the engine refuses it first; never a guess
-           END AS breakdown_value
+           END AS period
     FROM aged
     WHERE event_date IS NOT NULL
       -- drill-down: one ward, school or primary need ('' keeps everyone)
@@ -208,25 +187,40 @@ periods AS (
       AND ($only_school = '' OR school = $only_school)
       AND ($only_primary_need = '' OR primary_need = $only_primary_need)
 ),
+cells AS (  -- each record once under every breakdown asked for (the column of that name): all from one pass
+    SELECT period, asked, breakdown_value, numerator, denominator, pending
+    FROM (SELECT *, 'Total' AS "Total" FROM periods WHERE $period = '' OR period = $period)
+         UNPIVOT INCLUDE NULLS (breakdown_value FOR asked IN (COLUMNS($breakdowns)))
+    WHERE (counted_in IS NULL OR list_contains(counted_in, asked))
+      -- only the breakdowns this frame builds: any other column name stops the query (the engine refuses it
+      -- first; never a guess)
+      AND CASE WHEN list_bool_and(list_transform($breakdowns, lambda asked: asked IN (
+                   'Total', 'sex', 'ethnicity', 'ward', 'school', 'age_band', 'primary_need', 'setting', 'phase',
+                   'team', 'caseworker', 'sub_icb',
+                   -- the family's own
+                   'request_source', 'cease_reason', 'budget_type', 'advice_type', 'appeal_type', 'review_outcome',
+                   'social_care', 'timeliness_band')))
+               THEN TRUE ELSE error('no local breakdown ' || array_to_string($breakdowns, ', ')) END
+),
 grouped AS (
-    SELECT period, grouping(breakdown_value) AS is_total, breakdown_value,
+    SELECT asked, period, grouping(breakdown_value) AS is_total, breakdown_value,
            sum(numerator) AS num, sum(denominator) AS den, sum(coalesce(pending, 0)) AS pend
-    FROM periods
-    WHERE $period = '' OR period = $period
-    GROUP BY GROUPING SETS ((period), (period, breakdown_value))
+    FROM cells
+    GROUP BY GROUPING SETS ((asked, period), (asked, period, breakdown_value))
 ),
 shared AS (
-    SELECT *, max(num) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_total,
+    SELECT *, max(num) FILTER (WHERE is_total = 1) OVER (PARTITION BY asked, period) AS period_total,
            -- clocks still running anywhere in the period's cohort make every row of the period provisional
-           max(pend) FILTER (WHERE is_total = 1) OVER (PARTITION BY period) AS period_pending
+           max(pend) FILTER (WHERE is_total = 1) OVER (PARTITION BY asked, period) AS period_pending
     FROM grouped
     WHERE is_total = 1
-       OR ($breakdown <> 'Total' AND (breakdown_value IS NOT NULL OR num <> 0))  -- not the rows a measure leaves out
+       OR (asked <> 'Total' AND (breakdown_value IS NOT NULL OR num <> 0))  -- not the rows a measure leaves out
 )
-SELECT period,
+SELECT asked,  -- the breakdown asked for: the engine splits the rows into one frame each
+       period,
        $area_code AS area_code,
        $area_name AS area_name,
-       CASE WHEN is_total = 1 THEN 'Total' ELSE $breakdown END AS breakdown,
+       CASE WHEN is_total = 1 THEN 'Total' ELSE asked END AS breakdown,
        CASE WHEN is_total = 1 THEN 'Total' ELSE coalesce(breakdown_value, 'Unknown') END AS breakdown_value,
        num AS numerator,
        CASE $value WHEN 'count' THEN NULL WHEN 'share' THEN period_total ELSE den END AS denominator,
@@ -244,4 +238,4 @@ SELECT period,
        period_pending AS pending,
        period_pending > 0 AS provisional
 FROM shared
-ORDER BY period, is_total DESC, breakdown_value
+ORDER BY asked, period, is_total DESC, breakdown_value

@@ -104,11 +104,12 @@ FROM (
 WHERE $measure <> 'per_population' OR NOT $monthly
 UNION ALL BY NAME
 SELECT s.snapshot AS event_date, 0 AS numerator, coalesce(g.value, g.numerator) AS denominator,
-       CASE WHEN g.breakdown = 'ward' THEN g.breakdown_value END AS ward_code
+       CASE WHEN g.breakdown = 'ward' THEN g.breakdown_value END AS ward_code,
+       -- the ward estimates make up the figures by ward (and their total); the area's, every other
+       CASE WHEN g.breakdown = 'ward' THEN ['ward'] ELSE list_filter($breakdowns, lambda b: b <> 'ward') END AS counted_in
 FROM aggregate_measure g
 JOIN snapshots s ON year(s.snapshot) = CAST(g.period AS INT) + 1
 WHERE $measure = 'per_population' AND NOT $monthly AND g.measure_code = 'population_0_25'
   AND regexp_matches(g.period, '^\d{4}$')
   AND s.snapshot <= CAST($reference_date AS DATE)
-  AND CASE WHEN $breakdown = 'ward' THEN g.breakdown = 'ward'
-           ELSE coalesce(nullif(trim(g.breakdown), ''), 'Total') = 'Total' END
+  AND (g.breakdown = 'ward' OR coalesce(nullif(trim(g.breakdown), ''), 'Total') = 'Total')
