@@ -34,12 +34,17 @@ clocked AS (
     FROM cases
     WHERE outcome_date IS NOT NULL OR (open AND $monthly AND $measure <> 'issued')
 ),
-named AS (  -- the setting named in the plan when it was issued (placement rank 1)
-    SELECT np.assessment_id, arg_min(x.setting, x.placement_rank) AS setting,
-           arg_min(x.school_name, x.placement_rank) AS school_name
+named AS (  -- the setting named in the plan when it was issued (placement rank 1; two of one rank: the
+    -- first by setting, then school, so both fields come from one named setting whatever the row order)
+    SELECT assessment_id, (pick).setting AS setting, (pick).school_name AS school_name
+    FROM (
+    SELECT np.assessment_id,
+           arg_min(struct_pack(setting := x.setting, school_name := x.school_name),
+                   struct_pack(rank := x.placement_rank, setting := x.setting, school_name := x.school_name)) AS pick
     FROM named_plan np
     JOIN settings x ON x.kind = 'named' AND x.owner_id = np.plan_id
     GROUP BY np.assessment_id
+    )
 )
 SELECT c.judged_on AS event_date, c.person_id, c.request_id, c.received_date AS age_on,
        CASE $measure

@@ -46,20 +46,27 @@ active AS (
     JOIN snapshots s ON p.start_date <= s.snapshot AND (p.cease_date IS NULL OR p.cease_date > s.snapshot)
     WHERE s.snapshot <= CAST($reference_date AS DATE)
 ),
-placed AS (
+placed AS (  -- each plan's first-ranked placement open at the census; every field from that one placement
+    -- (two open placements of the same rank: the one entered last, then the whole row's values, so the
+    -- choice never depends on how DuckDB happens to order the rows)
+    SELECT snapshot, plan_id, (pick).setting AS setting, (pick).sen_setting AS sen_setting, (pick).phase AS phase,
+           (pick).residential AS residential, (pick).work_based AS work_based, (pick).school_name AS school_name
+    FROM (
     SELECT a.snapshot, a.plan_id,
-           arg_min(x.setting, x.placement_rank) AS setting,
-           arg_min(x.sen_setting, x.placement_rank) AS sen_setting,
-           arg_min(x.phase, x.placement_rank) AS phase,
-           arg_min(x.residential, x.placement_rank) AS residential,
-           arg_min(x.work_based, x.placement_rank) AS work_based,
-           arg_min(x.school_name, x.placement_rank) AS school_name
+           arg_min(struct_pack(setting := x.setting, sen_setting := x.sen_setting, phase := x.phase,
+                               residential := x.residential, work_based := x.work_based,
+                               school_name := x.school_name),
+                   struct_pack(rank := x.placement_rank, entered := -epoch(x.entry_date),
+                               setting := x.setting, sen_setting := x.sen_setting, phase := x.phase,
+                               residential := x.residential, work_based := x.work_based,
+                               school_name := x.school_name)) AS pick
     FROM active a
     JOIN active_plan ap ON ap.request_id = a.request_id
     JOIN settings x ON x.kind = 'placement' AND x.owner_id = ap.active_plan_id
                    AND coalesce(x.entry_date, a.snapshot) <= a.snapshot
                    AND (x.leaving_date IS NULL OR x.leaving_date >= a.snapshot)
     GROUP BY a.snapshot, a.plan_id
+    )
 ),
 marked AS (
     SELECT a.*, pl.setting, pl.sen_setting, pl.phase, pl.residential, pl.school_name AS placed_school,
