@@ -14,9 +14,11 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# The sample's load draws its default views into the app's cache: the same folder the app reads, its own.
+ENV SEND_CACHE_DIR=/app/cache
 RUN python -m data sample
 
-RUN useradd --create-home --uid 10001 dashboard && chown -R dashboard /app/data/sample
+RUN useradd --create-home --uid 10001 dashboard && chown -R dashboard /app/data/sample /app/cache
 USER dashboard
 
 EXPOSE 8050
