@@ -26,14 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 from bench import journeys
-from bench.server import ROOT, SAMPLE_WAREHOUSE, gunicorn, warm_cache
+from bench.server import ROOT, SAMPLE_WAREHOUSE, gunicorn, status, warm_cache
 
 UNCACHED_MS, CACHED_MS, COLD_START_S = 100, 10, 5
 CHILD_TIMEOUT_S = 300
@@ -108,19 +106,6 @@ def group(results: list[dict]) -> dict[str, dict]:
     return out
 
 
-def _get(url: str, method: str = "GET", body: str | None = None) -> int:
-    request = urllib.request.Request(url, data=body.encode() if body else None, method=method,
-                                     headers={"Content-Type": "application/json"} if body else {})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            answer.read()
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return 0
-
-
 def cold_start(warehouse: Path, journeys_file: Path, deadline_s: float = 120) -> dict:
     """Seconds from launching gunicorn to the start page's first 200, and to its every request answered."""
     document = journeys.load(journeys_file)
@@ -128,13 +113,13 @@ def cold_start(warehouse: Path, journeys_file: Path, deadline_s: float = 120) ->
                  if step["requests"] and step["requests"][0]["name"] == "page /")
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as folder:
         with gunicorn(Path(folder), warehouse, timeout=deadline_s) as server:
-            while _get(server.url + "/") != 200:
+            while status(server.url + "/") != 200:
                 if time.monotonic() > server.started + deadline_s:
                     return {"first_200_s": float("nan"), "start_page_s": float("nan"), "failed": ["page /"]}
                 time.sleep(0.02)
             first = time.monotonic() - server.started
             failed = [r["name"] for r in start["requests"]
-                      if _get(server.url + r["path"], r["method"], r["body"]) != r["status"]]
+                      if status(server.url + r["path"], r["method"], r["body"]) != r["status"]]
             whole = time.monotonic() - server.started
     return {"first_200_s": first, "start_page_s": whole, "failed": failed}
 

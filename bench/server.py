@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,6 +103,20 @@ def warm_cache(warehouse: Path, folder: Path, audience: str = "partner") -> floa
     subprocess.run([sys.executable, "-c", f"from dashboard.warm import warm; warm({str(warehouse)!r})"],
                    env=env, cwd=ROOT, check=True, timeout=900, capture_output=True)
     return time.perf_counter() - started
+
+
+def status(url: str, method: str = "GET", body: str | None = None) -> int:
+    """The HTTP status of one request (0: no answer at all), the body read and dropped."""
+    request = urllib.request.Request(url, data=body.encode() if body else None, method=method,
+                                     headers={"Content-Type": "application/json"} if body else {})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            answer.read()
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
 
 
 def stop(process: subprocess.Popen, grace: float = 15) -> None:

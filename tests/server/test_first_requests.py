@@ -8,12 +8,11 @@ registered library"), so the first visitors after a start or a worker restart sa
 from __future__ import annotations
 
 import shutil
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bench.server import status
 from indicators.testing import fixture_warehouse
 from tests.server.serve import gunicorn
 
@@ -27,15 +26,6 @@ FIRST = ["/board", "/_dash-layout", "/_dash-dependencies",
          "/_dash-component-suites/dash_ag_grid/dash_ag_grid.min.js"]
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as answer:
-            answer.read()
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 @pytest.mark.slow
 def test_concurrent_first_requests_to_a_fresh_worker_all_succeed(tmp_path):
     live = tmp_path / "warehouse.duckdb"
@@ -43,8 +33,8 @@ def test_concurrent_first_requests_to_a_fresh_worker_all_succeed(tmp_path):
     with gunicorn(tmp_path, live, workers=1, threads=8) as base:
         urls = [base + path for path in FIRST * 3]
         with ThreadPoolExecutor(len(urls)) as pool:
-            statuses = dict(zip(urls, pool.map(_status, urls), strict=True))
-    failed = {url: status for url, status in statuses.items() if status != 200}
+            statuses = dict(zip(urls, pool.map(status, urls), strict=True))
+    failed = {url: code for url, code in statuses.items() if code != 200}
     assert not failed, f"a fresh worker failed its first requests: {failed}"
 
 
