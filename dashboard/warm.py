@@ -42,12 +42,15 @@ def page_request(path: str, search: str) -> dict:
 
 def default_views() -> list[tuple[str, str]]:
     """(path, search) of the views people open first: every page without a path variable, as a link from
-    outside gives it (no query) and as the app's own links give it (the home council), every theme, and the
-    measures the board, the clinic and the commissioners' page link to. Called inside the app's context."""
+    outside gives it (no query) and as the app's own links give it (the home council), every theme, the
+    measures the board, the clinic and the commissioners' page link to, and the other measures the clinic and
+    the commissioners' page switch to. Called inside the app's context."""
     from dashboard import views
+    from dashboard.filters import query_string
 
     engine = views.get_engine()
-    home = f"?area={views.default_area(engine).code}"
+    code = views.default_area(engine).code
+    home = query_string({"area": code})
     views_: list[tuple[str, str]] = []
     for page in dash.page_registry.values():
         if page.get("path_template") is None and page["path"] != "/404" and not page.get("hidden"):
@@ -57,6 +60,10 @@ def default_views() -> list[tuple[str, str]]:
     linked = [*views.kpi_ids(engine)[0], *measures.clinic.timeliness, *measures.commissioners.compared,
               *measures.commissioners.ranked, *measures.commissioners.demand, *measures.commissioners.placements]
     views_ += [(f"/indicator/{indicator}", home) for indicator in linked]
+    # the measures the clinic and the commissioners' page offer to switch to, as their own links give them
+    views_ += [("/clinic", query_string({"area": code, "indicator": i})) for i in measures.clinic.timeliness]
+    views_ += [("/commissioners", query_string({"area": code, "indicator": i}))
+               for i in measures.commissioners.ranked]
     return list(dict.fromkeys(views_))
 
 
