@@ -123,13 +123,11 @@ def install(server: flask.Flask) -> None:
         kept = _kept(key)
         if kept is None:
             lock = drawing.lock(key)
-            if not lock.acquire(timeout=WAIT_FOR_DRAWING_S):  # whoever draws it is stuck: draw it too
-                return None
-            flask.g.answer_drawing = (key, lock)
-            kept = _kept(key)  # drawn by another request while this one waited
+            if lock.acquire(timeout=WAIT_FOR_DRAWING_S):  # else whoever draws it is stuck: draw it too
+                flask.g.answer_drawing = (key, lock)
+                kept = _kept(key)  # drawn by another request while this one waited
             if kept is None:
                 flask.g.answer_key = key
-                return None
         return kept
 
     @server.after_request
