@@ -71,15 +71,15 @@ def clean_year(value: object, last_year: int) -> str | None:
     return text if FIRST_YEAR <= int(text) <= last_year else None
 
 
-def clean_audience(value: object) -> Audience:
-    """The audience to compute with: never less protected than the server grants (see dashboard.access)."""
+def clean_audience(value: object, area: str | None = None) -> Audience:
+    """The audience to compute with for `area`: never less protected than the server grants (dashboard.access)."""
     text = one(value)
-    return audience_for(text if text in {a.value for a in Audience} else None)
+    return audience_for(text if text in {a.value for a in Audience} else None, area)
 
 
-def audience_param(audience: Audience) -> str | None:
-    """What to keep in the URL: only a stricter view than the one granted is worth writing down."""
-    return audience.value if audience != granted_audience() else None
+def audience_param(audience: Audience, area: str | None = None) -> str | None:
+    """What to keep in the URL: only a stricter view than the one granted for `area` is worth writing down."""
+    return audience.value if audience != granted_audience(area) else None
 
 
 def parse_search(search: object) -> dict[str, str]:

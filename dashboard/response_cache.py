@@ -1,14 +1,15 @@
 """Whole answers to the browser, kept once made: a page or chart a reader has already been sent costs a lookup.
 
 A Dash callback's answer (or a download's) is a pure function of what the browser sent (the request body, or the
-query), the data (the warehouse version), who asks (the audience the server grants: never a value from the
-browser), the code and settings that drew it, and the day (a page says how old its figures are). The key covers
+query), the data (the warehouse version), who asks (the roles the signed-in session holds, never a value from the
+browser; and, for the page frame that names them, the person), the code and settings that drew it, and the day (a page says how old its figures are). The key covers
 all five, so a new load, an upgrade, a changed setting or a new day never serves an old answer, and nothing needs
 flushing.
 
 Answers live in the app's flask-caching store (`indicators.cache.app_cache`): on the file system or in Redis,
 so every worker shares them, and a load can fill them before it goes live (`dashboard.warm`). Only complete
-answers (HTTP 200) are kept; errors and "nothing to update" are always made afresh.
+answers (HTTP 200) are kept; errors and "nothing to update" are always made afresh, and so is any answer that
+holds children's records (`dont_keep`): each of those is written to the audit log as it is made.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import flask
 
 from dashboard import access
+from dashboard.identity import current_user
 from data.settings import settings
 
 LOG = logging.getLogger(__name__)
@@ -74,7 +76,19 @@ def _current_key() -> str | None:
         version = access.engine().version
     except Exception:  # noqa: BLE001 - no warehouse: the page explains that itself, uncached
         return None
-    return answer_key(request.path, asked, version, access.granted_audience().value, date.today())
+    return answer_key(request.path, asked, version, who_asks(), date.today())
+
+
+def who_asks() -> str:
+    """People holding the same roles share answers; the page frame, which names the person, is their own."""
+    user = current_user()
+    return f"{user.id}#{user.grants_key()}" if flask.request.path == "/_dash-layout" else user.grants_key()
+
+
+def dont_keep() -> None:
+    """This request's answer is never kept (it holds children's records, each view of which is audited)."""
+    if flask.has_request_context():
+        flask.g.dont_keep = True
 
 
 def canonical(body: bytes) -> bytes:
@@ -133,7 +147,8 @@ def install(server: flask.Flask) -> None:
     @server.after_request
     def _keep(response: flask.Response) -> flask.Response:
         key = flask.g.pop("answer_key", None)
-        if key is not None and response.status_code == 200 and not response.direct_passthrough:
+        keep = response.status_code == 200 and not response.direct_passthrough and not flask.g.get("dont_keep")
+        if key is not None and keep:
             headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
             try:
                 app_cache(server).set(key, (headers, response.get_data()))

@@ -228,11 +228,11 @@ def _one_indicator(indicator_id: str) -> tuple[exports.Table, exports.Context, s
     from dashboard.access import audience_for
 
     args = _args()
-    audience = audience_for(args["audience"])
     engine = _engine()
     if indicator_id not in engine.catalogue:
         raise _explain(UnknownIndicator(indicator_id), indicator_id)
     area = _area(engine, args["area"])
+    audience = audience_for(args["audience"], area)
     try:
         table = gather(engine, indicator_id, area, audience, period=args["period"], breakdown=args["breakdown"],
                        source=args["source"], monthly=args["by"] == "month")
@@ -262,9 +262,9 @@ def _many(indicator_ids: list[str], title: str, name: str) -> Response:
     if args["breakdown"] not in (None, ALL_BREAKDOWNS) or args["source"] is not None or args["by"] is not None:
         raise BadRequest(400, "A workbook of several indicators holds every breakdown from each one's usual source, "
                               "by year; leave out 'breakdown', 'source' and 'by'.")
-    audience = audience_for(args["audience"])
     engine = _engine()
     area = _area(engine, args["area"])
+    audience = audience_for(args["audience"], area)
     tables, missing = [], []
     for indicator_id in indicator_ids:
         try:

@@ -132,12 +132,13 @@ def carry_state(pathname: object, search: object, ids: list[dict]) -> tuple[list
     from dashboard import views
 
     params = filters.parse_search(search)
-    params["audience"] = filters.audience_param(filters.clean_audience(params.get("audience")))
     if params.get("area"):
         try:
             params["area"] = views.resolve_area(views.get_engine(), params["area"]).code
         except views.Problem:
             params.pop("area")
+    area = params.get("area")
+    params["audience"] = filters.audience_param(filters.clean_audience(params.get("audience"), area), area)
     if params.get("period") and not views.looks_like_period(params["period"]):
         params.pop("period")
     kept = {k: params[k] for k in CARRIED if params.get(k)}

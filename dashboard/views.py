@@ -152,8 +152,8 @@ def context(query: Mapping[str, Any], *, period_is_code: bool = False) -> Contex
     """Check a page's query and build its context. Raises Problem for an unknown area (nothing sensible can be
     shown); an unusable period is noted and the latest figures are shown instead."""
     engine = get_engine()
-    audience = filters.clean_audience(query.get("audience"))
     area = resolve_area(engine, query.get("area"))
+    audience = filters.clean_audience(query.get("audience"), area.code)
     params: dict[str, str] = {"area": area.code}
     notes = []
     period = None
@@ -169,7 +169,7 @@ def context(query: Mapping[str, Any], *, period_is_code: bool = False) -> Contex
             notes.append("The period in the link is not one this dashboard offers, so the latest figures are shown.")
     if period:
         params["period"] = period
-    wanted = filters.audience_param(audience)
+    wanted = filters.audience_param(audience, area.code)
     if wanted:
         params["audience"] = wanted
     return Context(engine, audience, area, period, params, notes)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +61,43 @@ class Settings(BaseSettings):
     host: str = _setting("HOST", "127.0.0.1", "The address the dashboard serves on (`scripts/run.sh`, gunicorn).")
     port: int = Field(8050, ge=1, le=65535, validation_alias="PORT",
                       description="The port the dashboard serves on (`scripts/run.sh`, gunicorn).")
-    # Who sees what
-    audience: str = _setting(
-        "SEND_AUDIENCE", "partner", "What the server lets every visitor see until sign-in arrives: `partner`, "
-        "`public`, or `officer` (unsuppressed; only on a council-internal deployment). A page may ask for a "
-        "stricter view, never a wider one; any other value is treated as `public`.")
+    # Who sees what (dashboard/identity.py; README, "Sign-in and roles")
+    auth: Literal["demo", "local", "oidc", "public"] = _setting(
+        "SEND_AUTH", "demo", "How people sign in: `demo` (demo users for each role, printed at start; never in "
+        "production), `local` (the users file, `SEND_USERS_FILE`), `oidc` (single sign-on, e.g. Microsoft Entra "
+        "ID: the `SEND_OIDC_*` settings) or `public` (no sign-in: public-tier figures only). Signed-out visitors "
+        "always see the public tier.")
+    production: bool = _setting(
+        "SEND_PRODUCTION", False, "A live deployment: the app refuses to start with demo sign-in, a missing or "
+        "short secret key, an unset single sign-on, or a users file holding a demo user.")
+    secret_key: SecretStr | None = _setting(
+        "SEND_SECRET_KEY", None, "The key that signs session cookies: at least 32 random characters, the same "
+        "on every server. Without one (not in production) a key is made once and kept in the cache folder.",
+        "none")
+    users_file: Path | None = _setting(
+        "SEND_USERS_FILE", None, "The local users file (YAML, hashed passwords; `python -m dashboard.users add` "
+        "writes it) for `SEND_AUTH=local`.", "none")
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, validation_alias="SEND_SESSION_IDLE_MINUTES",
+        description="A session with no request for this many minutes ends; the person signs in again.")
+    session_hours: int = Field(
+        10, ge=1, le=24 * 7, validation_alias="SEND_SESSION_HOURS",
+        description="The longest a session lasts, however busy, before the person signs in again.")
+    cookie_secure: bool = _setting(
+        "SEND_COOKIE_SECURE", True, "Send the session cookie over HTTPS only (`false` only to try the app over "
+        "plain HTTP on another machine; browsers accept it over http://127.0.0.1 and localhost either way).")
+    oidc_metadata_url: str | None = _setting(
+        "SEND_OIDC_METADATA_URL", None, "The identity provider's OpenID configuration, for Entra ID "
+        "`https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/openid-configuration`.", "none")
+    oidc_client_id: str | None = _setting("SEND_OIDC_CLIENT_ID", None, "The app registration's client id.", "none")
+    oidc_client_secret: SecretStr | None = _setting(
+        "SEND_OIDC_CLIENT_SECRET", None, "The app registration's client secret.", "none")
+    oidc_role_claim: str = _setting(
+        "SEND_OIDC_ROLE_CLAIM", "roles", "The ID token claim that lists what the person holds: `roles` (Entra ID "
+        "app roles) or `groups` (group object ids).")
+    oidc_role_map: Path | None = _setting(
+        "SEND_OIDC_ROLE_MAP", None, "A YAML file mapping each value of the role claim to the councils and roles "
+        "it grants (`SEND.Officer.Bristol: {E06000023: officer}`).", "none")
     # Branding and the board
     council_name: str = _setting("SEND_COUNCIL_NAME", "", "The council's name in the page header.", "none")
     service_name: str = _setting("SEND_SERVICE_NAME", "Local area SEND dashboard",
@@ -121,7 +153,11 @@ def _explain(exc: ValidationError) -> str:
 
 def _kind(name: str) -> str:
     annotation = str(Settings.model_fields[name].annotation)
-    return "whole number" if annotation == str(int) else "path" if "Path" in annotation else "text"
+    if annotation == str(int):
+        return "whole number"
+    if annotation == str(bool):
+        return "true or false"
+    return "path" if "Path" in annotation else "one of" if "Literal" in annotation else "text"
 
 
 def _expected(name: str) -> str:
@@ -129,7 +165,9 @@ def _expected(name: str) -> str:
     if _kind(name) == "whole number":
         low, high = getattr(bounds.get("Ge"), "ge", None), getattr(bounds.get("Le"), "le", None)
         return "a whole number" + (f" from {low}" if low is not None else "") + (f" to {high}" if high else "")
-    return "a file or folder path" if _kind(name) == "path" else "a valid value"
+    if _kind(name) == "one of":
+        return " or ".join(f"`{v}`" for v in get_args(Settings.model_fields[name].annotation))
+    return {"path": "a file or folder path", "true or false": "`true` or `false`"}.get(_kind(name), "a valid value")
 
 
 def shown_default(name: str) -> str:

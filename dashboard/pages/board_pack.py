@@ -54,7 +54,7 @@ def layout(**query: Any) -> html.Div:
         return html.Div([html.H1("Board pack"), html.Div([html.H2(exc.title), html.P(exc.message),
                                                           html.P(exc.hint) if exc.hint else None],
                                                          className="notice notice--info")])
-    audience = filters.audience_param(ctx.audience)
+    audience = filters.audience_param(ctx.audience, ctx.area.code)
     pairs = [(k, v) for k, v in (("area", ctx.area.code), ("period", ctx.period), ("audience", audience)) if v]
     return html.Div([
         html.Div([

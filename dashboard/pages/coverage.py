@@ -79,7 +79,7 @@ def layout(**query: Any) -> html.Div:
     except views.Problem as exc:
         return html.Div([*intro, html.Div([html.H2(exc.title), html.P(exc.message), html.P(exc.hint)],
                                           className="notice notice--info")])
-    audience = filters.audience_param(ctx.audience)
+    audience = filters.audience_param(ctx.audience, ctx.area.code)
     try:
         rows = ctx.engine.coverage(ctx.area.code, ctx.audience)
     except EngineError:

@@ -303,7 +303,7 @@ def layout(indicator: str | None = None, breakdown: str | None = None, period: s
     wanted = filters.one(period)
     ctx = dataclasses.replace(ctx, period=None if wanted in (None, ALL_PERIODS) else wanted)
     engine = ctx.engine
-    audience_param = filters.audience_param(ctx.audience)
+    audience_param = filters.audience_param(ctx.audience, ctx.area.code)
     base = {"area": ctx.area.code, "period": ctx.period if ctx.period and _PERIOD.fullmatch(ctx.period) else None,
             "audience": audience_param}
     intro = [html.H1("Data book"),
