@@ -8,4 +8,8 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
+    from dashboard.signin import start_notice
+
+    if notice := start_notice():
+        print(notice, flush=True)
     app.run(host=settings().host, port=settings().port, debug=False)

@@ -112,7 +112,7 @@ class User:
 
     def to_session(self) -> dict:
         return {"id": self.id, "name": self.name, "source": self.source,
-                "grants": {c: sorted(r) for c, r in self.grants.items()}}
+                "grants": {c: sorted(str(role) for role in r) for c, r in self.grants.items()}}
 
     @classmethod
     def from_session(cls, data: Mapping) -> User:
@@ -128,10 +128,16 @@ ANONYMOUS = User("", "Signed-out visitor")
 def sign_in(user: User) -> None:
     """Start a session for `user` (inside a request): a new session id, so nothing from before signing in is kept
     (no session fixation)."""
-    now = int(time.time())
     flask.session.clear()
-    flask.session[SESSION_KEY] = {**user.to_session(), "sid": secrets.token_urlsafe(16), "issued": now, "seen": now}
+    flask.session[SESSION_KEY] = session_data(user)
     flask.session.permanent = True
+    flask.g.who, flask.g.session_problem = user, None
+
+
+def session_data(user: User) -> dict:
+    """What a new session for `user` holds (its own id, and when it began and was last used)."""
+    now = int(time.time())
+    return {**user.to_session(), "sid": secrets.token_urlsafe(16), "issued": now, "seen": now}
 
 
 def sign_out() -> None:
@@ -140,6 +146,7 @@ def sign_out() -> None:
     if isinstance(data, Mapping) and data.get("sid"):
         _revoked_store().set(REVOKED + str(data["sid"]), True, timeout=settings().session_hours * 3600 + 60)
     flask.session.clear()
+    flask.g.who, flask.g.session_problem = ANONYMOUS, None
 
 
 def _revoked_store():

@@ -18,8 +18,10 @@ import dash
 import flask
 from dash import ALL, Dash, Input, Output, dcc, html
 
-from dashboard import filters, response_cache, routes
+from dashboard import filters, response_cache, routes, signin
+from dashboard.identity import current_user
 from dashboard.theme import branding
+from data.settings import settings
 
 OGL_TEXT = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -102,10 +104,14 @@ def frame() -> html.Div:
                          className="header__logo") if brand.logo else None,
                 html.Span(brand.council_name, className="header__council") if brand.council_name else None,
                 html.A(brand.service_name, href="/", className="header__service"),
+                _account(),
             ], className="header__inner"),
             html.Nav(html.Ul(nav, className="nav__list"), className="nav", **{"aria-label": "Main"}),
             _theme_nav(),
         ], className="header"),
+        html.P([html.Strong("Demo mode: "), "sign in as a demo user to see the dashboard as each role sees it. "
+                "For trying the dashboard on sample data only, never real children's records."],
+               className="banner banner--demo") if settings().auth == "demo" else None,
         html.Main(dcc.Loading(dash.page_container, type="default", color="#1d4f91", delay_show=300,
                               overlay_style={"visibility": "visible", "opacity": 0.6}, className="page-loading"),
                   id="main", className="main", tabIndex="-1"),
@@ -123,6 +129,21 @@ def frame() -> html.Div:
             html.P(footer_links[:-1], className="footer__links") if footer_links else None,
         ], className="footer"),
     ], className="page", style={"--primary": safe_primary(brand.primary_colour)})
+
+
+def _account() -> html.Div:
+    """Who is signed in, with a sign-out button (a form: it works without JavaScript), or a sign-in link."""
+    user = current_user()
+    if settings().auth == "public":
+        return None
+    if not user.signed_in:
+        return html.Div(html.A("Sign in", href="/sign-in", className="header__account-link"), className="header__account")
+    return html.Div([
+        html.Span([html.Span("Signed in: ", className="visually-hidden"), user.name,
+                   html.Span(f" ({user.describe()})", className="header__roles")]),
+        html.Form(html.Button("Sign out", type="submit", className="header__sign-out"), method="post",
+                  action="/sign-out"),
+    ], className="header__account")
 
 
 # --- the callback: navigation keeps the area and period, and marks the current page --------------------------
@@ -225,6 +246,7 @@ def create_app(warehouse: Path | None = None) -> Dash:
     app.index_string = INDEX
     app.layout = frame
     _register_callbacks(app)
+    signin.install(app.server)
     routes.register(app.server)
     response_cache.install(app.server)
     # Dash registers its scripts while serving its first request, after marking that done: a fresh worker

@@ -97,7 +97,7 @@ def load(path: Path | None = None) -> dict[str, dict]:
 
 def save(people: dict[str, dict], path: Path) -> None:
     body = {"users": {login: {"name": p["name"], "password": p["password"],
-                              "councils": {c: sorted(r) for c, r in sorted(p["grants"].items())}}
+                              "councils": {c: sorted(str(role) for role in r) for c, r in sorted(p["grants"].items())}}
                       for login, p in sorted(people.items())}}
     text = "# SEND dashboard local users: manage with `python -m dashboard.users` (passwords are argon2 hashes)\n"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,9 @@
 """Warm after load: the home council's default views are drawn into the app's cache before a load goes live.
 
 A board meeting is twenty people opening the same links the moment new figures land. A load therefore draws those
-views itself, on the new file before it is swapped in, as a browser would ask for them (the same request bodies,
-so `dashboard.response_cache` keys them the same): the shell, every page without a path variable, every theme and
-the measures the main pages link to. Their engine answers are computed on the way. The answers are keyed by the
+views itself, for the council's partners and for signed-out visitors, on the new file before it is swapped in, as
+a browser would ask for them (the same request bodies, so `dashboard.response_cache` keys them the same): every
+page without a path variable, every theme and the measures the main pages link to. Their engine answers are computed on the way. The answers are keyed by the
 new file's version, so nobody sees them before the swap, and everybody after it.
 
 Run by the data command line after the facts (`python -m data ingest` / `sample`); the cache is the app's
@@ -67,31 +67,46 @@ def default_views() -> list[tuple[str, str]]:
     return list(dict.fromkeys(views_))
 
 
+def warmed_for(council: str) -> list:
+    """Who the views are drawn for: the council's partners (the board meeting) and signed-out visitors. Answers
+    are kept per set of roles (`response_cache.who_asks`), so every partner of the council shares these."""
+    from dashboard.identity import ANONYMOUS, Role, User
+
+    return [User("warm:partner", "Warm-up", {council: frozenset({Role.PARTNER})}, "warm"), ANONYMOUS]
+
+
 def warm(warehouse: Path) -> Warmed:
     """Draw the default views of the warehouse at `warehouse` (not yet live) into the app's cache."""
+    from dashboard import views
+    from dashboard.identity import SESSION_KEY, session_data
     from dashboard.shell import create_app
     from dashboard.views import Problem
     from indicators.engine import release_shared
 
     started = time.perf_counter()
     app = create_app(warehouse=Path(warehouse))
-    client = app.server.test_client()
     done = Warmed()
     try:
         with app.server.app_context():
             try:
                 wanted = default_views()
+                council = views.default_area(views.get_engine()).code
             except Problem as problem:  # e.g. a load without the national data has no councils to show
                 done.failed.append(f"none: {problem.message}")
                 return done
-        client.get("/_dash-layout")
-        for path, search in wanted:
-            answer = client.post("/_dash-update-component", data=json.dumps(page_request(path, search)),
-                                 content_type="application/json")
-            if answer.status_code == 200:
-                done.views += 1
-            else:
-                done.failed.append(f"{path}{search}: HTTP {answer.status_code}")
+        for who in warmed_for(council):
+            client = app.server.test_client()
+            if who.signed_in:
+                with client.session_transaction() as session:
+                    session[SESSION_KEY] = session_data(who)
+            for path, search in wanted:
+                answer = client.post("/_dash-update-component", data=json.dumps(page_request(path, search)),
+                                     content_type="application/json")
+                if answer.status_code == 200:
+                    done.views += 1
+                else:
+                    done.failed.append(f"{path}{search} ({who.grants_key() or 'signed out'}): "
+                                       f"HTTP {answer.status_code}")
     finally:
         release_shared(warehouse)  # the file is about to be swapped in under the live name
         done.seconds = time.perf_counter() - started

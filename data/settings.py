@@ -175,6 +175,8 @@ def shown_default(name: str) -> str:
     extra = field.json_schema_extra or {}
     if "shown_default" in extra:
         return str(extra["shown_default"])
+    if isinstance(field.default, bool):
+        return f"`{str(field.default).lower()}`"
     return f"`{field.default}`" if field.default not in ("", None) else "none"
 
 

@@ -18,3 +18,11 @@ graceful_timeout = 30
 keepalive = 10  # a reader pauses between clicks: the default 2 s reset connections a browser then sent again
 accesslog = "-"
 control_socket_disable = True
+
+
+def when_ready(_server) -> None:
+    """Say how people sign in (demo mode: the demo users and their password) once the server listens."""
+    from dashboard.signin import start_notice
+
+    if notice := start_notice():
+        print(notice, flush=True)

@@ -20,11 +20,11 @@ def server(sample_server):
     return sample_server
 
 
-def problems(server, stop: walk.Stop) -> list[str]:
+def problems(server, stop: walk.Stop, role: str | None = "partner") -> list[str]:
     """What is wrong with one page as laid out: forbidden words, an error notice (a default or a fill value
     that no longer works), or other than one H1."""
     try:
-        tree = layout(server, stop.path, **stop.variables)
+        tree = layout(server, stop.path, as_role=role, **stop.variables)
         title = dash.page_registry[stop.module]["title"]
         title = title(**stop.variables) if callable(title) else title
     except Exception as exc:  # noqa: BLE001 - a page that fails is reported with the rest
@@ -46,9 +46,8 @@ def test_the_walk_opens_every_registered_page(server):
 
 
 @pytest.mark.parametrize("audience", walk.AUDIENCES)
-def test_every_page_reads_cleanly(server, monkeypatch, audience):
-    monkeypatch.setenv("SEND_AUDIENCE", audience)
-    found = [p for stop in walk.stops() for p in problems(server, stop)]
+def test_every_page_reads_cleanly(server, audience):
+    found = [p for stop in walk.stops() for p in problems(server, stop, audience)]
     assert found == []
 
 

@@ -195,12 +195,12 @@ def test_unknown_period_is_explained_and_the_latest_shown(pages, catalogue_ids, 
     assert "latest figures are shown" in text
 
 
-def test_unknown_breakdown_and_ward_are_explained(pages, monkeypatch):
+def test_unknown_breakdown_and_ward_are_explained(pages, become):
     text = " ".join(texts(pages["indicator"].layout(indicator_id="ehcp_issued_20wk", breakdown="postcode",
                                                      ward="Atlantis")))
     assert "breakdown in the link is not one this measure has" in text
     assert "Figures for one ward are for council officers only" in text  # partners never drill down
-    monkeypatch.setenv("SEND_AUDIENCE", "officer")
+    become("officer")
     text = " ".join(texts(pages["indicator"].layout(indicator_id="ehcp_issued_20wk", ward="Atlantis")))
     assert "ward in the link is not one this measure has figures for" in text
 
@@ -282,16 +282,16 @@ def test_an_officer_audience_in_the_url_changes_nothing(pages):
     assert "c (suppressed)" in " ".join(texts(plain))
 
 
-def test_a_url_may_ask_for_a_stricter_audience_only(pages, monkeypatch):
+def test_a_url_may_ask_for_a_stricter_audience_only(pages, become):
     query = {"indicator_id": "ehcp_issued_20wk", "area": BRISTOL, "breakdown": "team"}
-    monkeypatch.setenv("SEND_AUDIENCE", "public")
+    become("public")
     public = texts(pages["indicator"].layout(**query))
-    monkeypatch.setenv("SEND_AUDIENCE", "officer")
+    become("officer")
     officer = texts(pages["indicator"].layout(**query))
     asked_public = texts(pages["indicator"].layout(**query, audience="public"))
     assert officer != public  # the officer view is unsuppressed
     assert asked_public == public  # asking for the public view gives exactly the public figures
-    monkeypatch.setenv("SEND_AUDIENCE", "public")
+    become("public")
     assert texts(pages["indicator"].layout(**query, audience="officer")) == public  # and never the reverse
 
 
@@ -302,9 +302,9 @@ def _ward_click(value):
 
 
 @pytest.fixture
-def officer(monkeypatch):
+def officer(become):
     """Drill-down figures are for officers only."""
-    monkeypatch.setenv("SEND_AUDIENCE", "officer")
+    become("officer")
 
 
 def test_drill_down_sets_the_ward_and_the_next_breakdown(pages, officer):
@@ -360,13 +360,13 @@ def test_drill_down_with_hostile_inputs_changes_nothing(pages, args):
     assert pages["indicator"].drill_down(*args) is dash.no_update
 
 
-def test_drill_down_never_writes_an_officer_audience(pages, monkeypatch):
+def test_drill_down_never_writes_an_officer_audience(pages, become):
     drill = pages["indicator"]
     ids = [{"type": drill.DRILL, "key": "ward", "chart": "map"}]
     # A partner cannot drill down, and an officer audience in the URL does not let them.
     assert drill.drill_down([_ward_click("Cotham")], ids, "/indicator/ehcp_issued_20wk",
                             "?area=E06000023&audience=officer") is dash.no_update
-    monkeypatch.setenv("SEND_AUDIENCE", "officer")
+    become("officer")
     search = drill.drill_down([_ward_click("Cotham")], ids, "/indicator/ehcp_issued_20wk",
                               "?area=E06000023&audience=officer")
     assert "audience" not in search and "ward=Cotham" in search

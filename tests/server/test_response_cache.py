@@ -46,7 +46,7 @@ def _broken(**_query):
     raise RuntimeError("drawn again")
 
 
-def test_a_kept_page_is_served_without_drawing_it_and_nothing_else_is(sample_server, board_entry, monkeypatch):
+def test_a_kept_page_is_served_without_drawing_it_and_nothing_else_is(sample_server, board_entry):
     client = sample_server.test_client()
     body = json.dumps(_router("/board", "?area=E06000023&period=2024"))
     first = client.post("/_dash-update-component", data=body, content_type="application/json")
@@ -59,8 +59,14 @@ def test_a_kept_page_is_served_without_drawing_it_and_nothing_else_is(sample_ser
     other = json.dumps(_router("/board", "?area=E06000023&period=2023"))
     assert client.post("/_dash-update-component", data=other, content_type="application/json").status_code == 500
 
-    monkeypatch.setenv("SEND_AUDIENCE", "public")  # another audience never gets the partners' answer
-    assert client.post("/_dash-update-component", data=body, content_type="application/json").status_code == 500
+    for role, council in [(None, "E06000023"), ("public", "E06000023"), ("officer", "E06000023"),
+                          ("partner", "E10000016")]:  # nobody holding other roles gets the partners' answer
+        asked = sample_server.test_client(role=role, council=council).post(
+            "/_dash-update-component", data=body, content_type="application/json")
+        assert asked.status_code == 500, (role, council)
+    another_partner = sample_server.test_client().post("/_dash-update-component", data=body,
+                                                        content_type="application/json")
+    assert another_partner.data == first.data  # people holding the same roles share it
 
 
 def test_a_failed_answer_is_never_kept(sample_server, board_entry):

@@ -87,10 +87,15 @@ def find(node: Any, match: Callable[[Any], bool]) -> list:
     return found
 
 
-def layout(server: Any, path: str, **query: Any) -> Any:
-    """The page registered at `path`, laid out for `query` inside a request on `server` (as Dash would)."""
+def layout(server: Any, path: str, *, as_role: str | None = "partner", **query: Any) -> Any:
+    """The page registered at `path`, laid out for `query` inside a request on `server` (as Dash would), for a
+    person holding `as_role` in the sample's council (None: signed out)."""
     import dash
+    import flask
+
+    from tests.identity import user
 
     entry = next(p for p in dash.page_registry.values() if p["path"] == path)
     with server.test_request_context(path):
+        flask.g.who, flask.g.session_problem = user(as_role), None
         return entry["layout"](**query)

@@ -98,8 +98,8 @@ def test_cli_stops_on_a_bad_value_and_prints_the_settings(monkeypatch, capsys):
 
 
 def test_a_dotenv_file_is_read_and_the_environment_wins(monkeypatch, tmp_path):
-    (tmp_path / ".env").write_text("SEND_COUNCIL_NAME=Testshire\nSEND_AUDIENCE=public\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("SEND_COUNCIL_NAME=Testshire\nSEND_AUTH=public\n", encoding="utf-8")
     settings.cache_clear()  # the file changed, the environment did not
     assert settings().council_name == "Testshire"
-    monkeypatch.setenv("SEND_AUDIENCE", "officer")
-    assert settings().audience == "officer"
+    monkeypatch.setenv("SEND_AUTH", "local")
+    assert settings().auth == "local"
