@@ -44,3 +44,14 @@ def acting_as(role: str | Role | None, council: str = HOME, server=None):
     with server.test_request_context("/"):
         flask.g.who, flask.g.session_problem = user(role, council), None
         yield
+
+
+def session_cookie(role: str | Role | None, council: str = HOME) -> str:
+    """The value of a session cookie for `role`, signed as the app signs them (the key every app on this machine
+    shares when SEND_SECRET_KEY is unset, or SEND_SECRET_KEY): for browsers, which have no session_transaction."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    signer = flask.Flask("cookie")
+    signer.secret_key = identity.secret_key()
+    data = {identity.SESSION_KEY: identity.session_data(user(role, council))} if role else {}
+    return SecureCookieSessionInterface().get_signing_serializer(signer).dumps(data)

@@ -64,11 +64,10 @@ def _way_in(mode: str, next_path: str) -> html.Div:
                              className="button"))
     form = html.Form([
         html.Label("User name", htmlFor="sign-in-login"),
-        dcc.Input(id="sign-in-login", name="login", type="text", autoComplete="username", required=True,
-                  maxLength=64, debounce=True),
+        dcc.Input(id="sign-in-login", name="login", type="text", autoComplete="username", maxLength=64),
         html.Label("Password", htmlFor="sign-in-password"),
         dcc.Input(id="sign-in-password", name="password", type="password", autoComplete="current-password",
-                  required=True, maxLength=256, debounce=True),
+                  maxLength=256),
         dcc.Input(type="hidden", name="next", value=next_path),
         html.Button("Sign in", type="submit", className="button"),
     ], method="post", action="/sign-in", className="sign-in-form")

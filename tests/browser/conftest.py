@@ -33,39 +33,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# Who the browser is: every page opens signed in, as a partner of the sample's council on 127.0.0.1 and as an
+# officer on localhost (cookies belong to a host, whatever the port), so a test says who it is by the URL it opens.
+PARTNER_HOST, OFFICER_HOST = "127.0.0.1", "localhost"
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
     """The app as partners (board, commissioners, NHS) see it."""
-    yield from _serve(tmp_path_factory, "partner")
+    yield from _serve(tmp_path_factory, PARTNER_HOST)
 
 
 @pytest.fixture(scope="session")
 def officer_url(tmp_path_factory) -> str:
     """The app as council officers see it: unsuppressed, with drill-down and caseworkers."""
-    yield from _serve(tmp_path_factory, "officer")
+    yield from _serve(tmp_path_factory, OFFICER_HOST)
 
 
 @pytest.fixture(scope="session")
 def planted_url(tmp_path_factory) -> str:
     """The partner app with the pages tests/planted.py plants to prove the page walk has teeth."""
-    yield from _serve(tmp_path_factory, "partner", ("-m", "tests.browser.planted_app"))
+    yield from _serve(tmp_path_factory, PARTNER_HOST, ("-m", "tests.browser.planted_app"))
 
 
-def _serve(tmp_path_factory, audience: str, command: tuple[str, ...] = ("app.py",)):
-    """Start app.py (or `python command`) on the sample warehouse for one audience; yield its URL; stop it
-    afterwards."""
+def _serve(tmp_path_factory, host: str, command: tuple[str, ...] = ("app.py",)):
+    """Start app.py (or `python command`) in demo mode on the sample warehouse; yield its URL on `host` (which
+    says who the browser is signed in as); stop it afterwards."""
     warehouse = ROOT / "data" / "sample" / "warehouse.duckdb"
     if not warehouse.exists():
         pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
     port = _free_port()
-    env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUDIENCE": audience,
+    env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUTH": "demo",
            "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
     log = (tmp_path_factory.mktemp("app") / "app.log").open("w")
     process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     for _ in range(120):
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}", timeout=1)
             break
         except OSError:
             if process.poll() is not None:
@@ -95,7 +100,12 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
+    from tests.identity import session_cookie
+
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB")
+    context.add_cookies([{"name": "send_session", "value": session_cookie(role), "domain": host, "path": "/",
+                          "httpOnly": True, "sameSite": "Lax"}
+                         for role, host in (("partner", PARTNER_HOST), ("officer", OFFICER_HOST))])
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
