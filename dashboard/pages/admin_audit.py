@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
-from dash import html
+from dash import dcc, html
 
 from dashboard import audit, response_cache
 from dashboard.identity import current_user
@@ -38,21 +38,21 @@ INTRO = [html.H1("Audit log"),
 
 def _field(label: str, name: str, control: Any, hint: str) -> html.Div:
     return html.Div([
-        html.Label(label, htmlFor=f"{FORM}-{name}", className="filters__label"),
-        html.Span(hint, id=f"{FORM}-{name}-hint", className="filters__hint"),
+        html.Label([html.Span(label, className="filters__label"), html.Span(hint, className="filters__hint")],
+                   htmlFor=f"{FORM}-{name}"),
         control,
     ], className="filters__field")
 
 
-def _input(name: str, value: str, kind: str = "text") -> html.Input:
-    return html.Input(type=kind, id=f"{FORM}-{name}", name=name, value=value, className="select",
-                      **{"aria-describedby": f"{FORM}-{name}-hint"})
+def _input(name: str, value: str, day: bool = False) -> dcc.Input:
+    shape = {"pattern": r"\d{4}-\d{2}-\d{2}", "maxLength": 10} if day else {"maxLength": audit.MAX_SEARCH}
+    return dcc.Input(type="text", id=f"{FORM}-{name}", name=name, value=value, autoComplete="off",
+                     className="filters__input", **shape)
 
 
 def _select(name: str, options: list[tuple[str, str]], chosen: str) -> html.Select:
     return html.Select([html.Option(text, value=value, selected=value == chosen) for value, text in options],
-                       id=f"{FORM}-{name}", name=name, className="select",
-                       **{"aria-describedby": f"{FORM}-{name}-hint"})
+                       id=f"{FORM}-{name}", name=name, className="select")
 
 
 def search_form(search: audit.Search, councils: frozenset[str]) -> html.Form:
@@ -64,8 +64,8 @@ def search_form(search: audit.Search, councils: frozenset[str]) -> html.Form:
         _field("Council", "council", _select("council", [(ANY, "Every council you administer"),
                                                          *[(c, c) for c in sorted(councils)]], search.council),
                "The council the entry is about"),
-        _field("From", "since", _input("since", day["since"], "date"), "The first day (UTC), YYYY-MM-DD"),
-        _field("To", "until", _input("until", day["until"], "date"), "The last day (UTC), YYYY-MM-DD"),
+        _field("From", "since", _input("since", day["since"], day=True), "The first day (UTC), YYYY-MM-DD"),
+        _field("To", "until", _input("until", day["until"], day=True), "The last day (UTC), YYYY-MM-DD"),
         _field("Text", "text", _input("text", search.text), "Anywhere in the entry: a page, a filter, a child's id"),
         html.Button("Search", type="submit", className="button filters__apply"),
     ], action=audit.PAGE_PATH, method="get", role="search", className="filters", id=FORM,
