@@ -9,10 +9,13 @@ import io
 import json
 import time
 
+import dash
 import pytest
 
 from dashboard import audit, warm
 from dashboard.identity import Role, User, sign_in
+from tests.forbidden import forbidden
+from tests.server import tree
 
 BRISTOL, BIRMINGHAM = "E06000023", "E08000025"
 PAYLOAD = '=HYPERLINK("http://x")'
@@ -171,3 +174,24 @@ def test_bad_filters_are_refused(server, log, query, status):
 def test_a_bad_filter_on_the_page_is_explained_not_run(server, log):
     text = page(client_as(server, ADMIN), "?since=yesterday")
     assert "The search was not run as asked" in text and "YYYY-MM-DD" in text
+
+
+def test_the_admins_view_reads_cleanly(server, log):
+    """What the page walk (signed out: the panel) cannot see: the admin's view, with no forbidden word, one H1, a
+    labelled form field for each filter and a table headed by column."""
+    with server.test_request_context(audit.PAGE_PATH):
+        sign_in(ADMIN)
+        laid_out = dash.page_registry["pages.admin_audit"]["layout"](who="olu")
+    assert forbidden("\n".join(tree.texts(laid_out))) == []
+    assert len(tree.find(laid_out, lambda n: type(n).__name__ == "H1")) == 1
+    labels = {n.htmlFor for n in tree.find(laid_out, lambda n: type(n).__name__ == "Label")}
+    assert labels == {f"{admin_audit_form()}-{k}" for k in audit.SEARCH_KEYS}
+    headers = tree.find(laid_out, lambda n: type(n).__name__ == "Th" and getattr(n, "scope", None) == "col")
+    assert len(headers) == 11
+    assert "Olu Officer" in tree.text(laid_out)
+
+
+def admin_audit_form() -> str:
+    import sys
+
+    return sys.modules[dash.page_registry["pages.admin_audit"]["module"]].FORM
