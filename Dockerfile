@@ -18,7 +18,10 @@ COPY . .
 ENV SEND_CACHE_DIR=/app/cache
 RUN python -m data sample
 
-RUN useradd --create-home --uid 10001 dashboard && chown -R dashboard /app/data/sample /app/cache
+RUN useradd --create-home --uid 10001 dashboard && mkdir -p -m 700 /app/data/audit \
+    && chown -R dashboard /app/data/sample /app/cache /app/data/audit
+# The audit log (SEND_AUDIT_LOG): keep it beyond the container's life
+VOLUME /app/data/audit
 USER dashboard
 
 EXPOSE 8050

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 DEFAULT_WAREHOUSE = SAMPLE_DIR / "warehouse.duckdb"
+DEFAULT_AUDIT_LOG = ROOT / "data" / "audit" / "audit.jsonl"  # git-ignored
 DEFAULT_LA = "E06000023"  # Bristol, City of (801): the bundled sample's area
 DEFAULT_SEED = 2026
 
@@ -57,6 +58,12 @@ class Settings(BaseSettings):
     cache_threshold: int = Field(
         2000, ge=1, validation_alias="SEND_CACHE_THRESHOLD",
         description="The most results the file cache keeps before it drops the oldest.")
+    # The audit log (dashboard/audit.py; README, "Audit log")
+    audit_log: Path = _setting(
+        "SEND_AUDIT_LOG", DEFAULT_AUDIT_LOG, "The audit log: who saw which children's records and exports, and every "
+        "sign-in (JSON lines, each entry chained to the one before by its SHA-256). Append-only, kept apart from "
+        "the warehouse, made readable by its owner alone; every worker and server must write the same file.",
+        "`data/audit/audit.jsonl`")
     # Web server (scripts/gunicorn.conf.py, which scripts/run.sh and the Dockerfile use; and `python app.py`)
     host: str = _setting("HOST", "127.0.0.1", "The address the dashboard serves on (`scripts/run.sh`, gunicorn).")
     port: int = Field(8050, ge=1, le=65535, validation_alias="PORT",

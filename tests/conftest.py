@@ -20,3 +20,12 @@ def samples_warehouse(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("samples") / "warehouse.duckdb"
     ingest([SEN2_SAMPLES], path, bundle=False, today=pd.Timestamp("2026-01-15"), progress=False)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_log_of_its_own(tmp_path_factory):
+    """Every test writes audit entries to a log of the test run's own, never the repository's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SEND_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
+    yield
+    patch.undo()
