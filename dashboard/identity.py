@@ -19,7 +19,9 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -186,10 +188,25 @@ def session_state() -> tuple[User, str | None]:
     return user, None
 
 
+_OUTSIDE_REQUESTS: ContextVar[User] = ContextVar("send_user_outside_requests", default=ANONYMOUS)
+
+
+@contextmanager
+def acting_as(user: User) -> Iterator[None]:
+    """Calls made outside any request (the command line, tests calling page functions) are made as `user`.
+    Inside a request the session alone decides: nothing a request does can reach this."""
+    token = _OUTSIDE_REQUESTS.set(user)
+    try:
+        yield
+    finally:
+        _OUTSIDE_REQUESTS.reset(token)
+
+
 def current_user() -> User:
-    """The person making this request (worked out once per request); ANONYMOUS outside a request."""
+    """The person making this request (worked out once per request); outside a request, whoever `acting_as`
+    names (nobody: ANONYMOUS)."""
     if not flask.has_request_context():
-        return ANONYMOUS
+        return _OUTSIDE_REQUESTS.get()
     if "who" not in flask.g:
         flask.g.who, flask.g.session_problem = session_state()
     return flask.g.who

@@ -3,8 +3,6 @@ suite would soon reach). The sessions are signed by the app's own key, exactly a
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import flask
 
 from dashboard import identity
@@ -36,14 +34,9 @@ def client_as(server, role: str | Role | None, council: str = HOME):
     return sign_in(server.test_client(), role, council)
 
 
-@contextmanager
-def acting_as(role: str | Role | None, council: str = HOME, server=None):
-    """Calls made as `role`: inside a request context on `server` (default: a bare Flask app) whose signed-in
-    person is that user."""
-    server = server or flask.Flask("tests")
-    with server.test_request_context("/"):
-        flask.g.who, flask.g.session_problem = user(role, council), None
-        yield
+def acting_as(role: str | Role | None, council: str = HOME):
+    """Calls made outside a request (page functions called directly) are made as `role` in `council`."""
+    return identity.acting_as(user(role, council))
 
 
 def session_cookie(role: str | Role | None, council: str = HOME) -> str:

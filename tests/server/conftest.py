@@ -7,7 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import flask
 import pytest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
@@ -25,29 +24,17 @@ def forget_engines() -> None:
 
 def partner_clients(server) -> None:
     """`server.test_client()` gives a client signed in as a partner of the sample's council (the board's view);
-    `server.test_client(role="officer")` another role, `role=None` a signed-out visitor. The same for
-    `server.test_request_context(...)` (direct calls of page functions)."""
-    from contextlib import contextmanager
-
+    `server.test_client(role="officer")` another role, `role=None` a signed-out visitor."""
     from flask.testing import FlaskClient
 
-    from tests.identity import HOME, sign_in, user
+    from tests.identity import HOME, sign_in
 
     class SignedInClient(FlaskClient):
         def __init__(self, *args, role: str | None = "partner", council: str = HOME, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             sign_in(self, role, council)
 
-    plain_request = server.test_request_context
-
-    @contextmanager
-    def signed_in_request(*args, role: str | None = "partner", council: str = HOME, **kwargs):
-        with plain_request(*args, **kwargs) as context:
-            flask.g.who, flask.g.session_problem = user(role, council), None
-            yield context
-
     server.test_client_class = SignedInClient
-    server.test_request_context = signed_in_request
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +59,7 @@ def sample_server(tmp_path_factory):
 def sample_page_modules(*unset: str):
     """For a module fixture (`yield from`): the page modules by short name, as Dash imported them (importing
     them again under another name would register each page twice), with the app on the sample warehouse,
-    called as a partner of the sample's council (inside a request context whose person that is: `become` changes
-    who for one test), the default board measures and the settings named in `unset` at their defaults."""
+    called as a partner of the sample's council (`become` changes who for one test), the default board measures and the settings named in `unset` at their defaults."""
     import dash
 
     if not SAMPLE.exists():
@@ -83,11 +69,9 @@ def sample_page_modules(*unset: str):
     patch.setenv("SEND_CACHE_DIR", tempfile.mkdtemp(prefix="send-test-cache-"))
     for name in ("SEND_KPIS", *unset):
         patch.delenv(name, raising=False)
-    import app  # registers every page and callback
-    from tests.identity import user
+    from tests.identity import acting_as
 
-    with app.server.test_request_context("/"):
-        flask.g.who, flask.g.session_problem = user("partner"), None
+    with acting_as("partner"):
         yield {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
     patch.undo()
 
@@ -96,11 +80,14 @@ def sample_page_modules(*unset: str):
 def become():
     """`become("officer")`: the rest of this test's direct page calls are made as that role (None: signed out);
     the next test is a partner again."""
+    from dashboard import identity
     from tests.identity import user
 
+    tokens = []
+
     def change(role: str | None, council: str = "E06000023") -> None:
-        flask.g.who = user(role, council)
+        tokens.append(identity._OUTSIDE_REQUESTS.set(user(role, council)))
 
     yield change
-    if flask.has_request_context():
-        flask.g.who = user("partner")
+    for token in reversed(tokens):
+        identity._OUTSIDE_REQUESTS.reset(token)

@@ -22,7 +22,7 @@ def server(sample_server):
 
 def _page(server, **query):
     entry = next(p for p in dash.page_registry.values() if p["path"] == "/board-pack")
-    with server.test_request_context("/board-pack"):
+    with tree.request_as(server, "/board-pack"):
         return entry["layout"](**query)
 
 

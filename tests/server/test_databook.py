@@ -7,6 +7,7 @@ import pytest
 from dashboard.routes import gather
 from indicators.vocabulary import Audience
 from tests.forbidden import FORBIDDEN
+from tests.server import tree
 from tests.server.tree import layout
 
 
@@ -73,7 +74,7 @@ def test_data_book_index_lists_every_theme_and_offers_workbooks(server):
 def test_one_indicator_grid_holds_every_breakdown(server):
     page = layout(server, "/data-book", indicator="ehcp_issued_20wk", area="E06000023")
     grid = _find(page, lambda n: getattr(n, "_type", "") == "AgGrid")[0]
-    with server.test_request_context("/"):
+    with tree.request_as(server, "/"):
         from dashboard.access import engine
 
         table = gather(engine(), "ehcp_issued_20wk", "E06000023", Audience.PARTNER)

@@ -10,6 +10,7 @@ import pytest
 from dash._utils import to_json
 
 from dashboard.figures import layout as figure_layout
+from tests.server import tree
 from tests.server.conftest import sample_page_modules
 
 BRISTOL = "E06000023"
@@ -31,7 +32,7 @@ class CheckedFigure(go.Figure):
 
 
 def _drawn(pages, server) -> dict[str, object]:
-    with server.test_request_context():
+    with tree.request_as(server):
         return {f"{name} {query}": json.loads(to_json(pages[name].layout(area=BRISTOL, **query)))
                 for name, query in VIEWS}
 

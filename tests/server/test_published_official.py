@@ -18,6 +18,7 @@ from dash import html
 
 from dashboard.figures import format_period, format_value
 from indicators.vocabulary import Audience
+from tests.server import tree
 from tests.server.tree import find, layout, text
 
 EHCP = Path(__file__).resolve().parents[2] / "data" / "published" / "national" / "ehcp_2025"
@@ -61,7 +62,7 @@ def test_engine_gives_the_published_figure_for_every_published_year(server, case
     from dashboard.access import engine
 
     indicator, file, topic, column, _, _ = case
-    with server.test_request_context("/"):
+    with tree.request_as(server, "/"):
         frame = engine().result(indicator, BRISTOL, audience).frame
     totals = frame[frame["breakdown"] == "Total"].set_index("period")
     for period, value in published(file, topic, column).items():
@@ -74,7 +75,7 @@ def test_bristol_2019_twenty_week_rate_is_shown_not_suppressed(server):
     from dashboard.access import engine
 
     assert published("timeliness_20_week", "All EHC plans issued", "pc_plans_issued_within_20_weeks")["2019"] == 0.8
-    with server.test_request_context("/"):
+    with tree.request_as(server, "/"):
         for audience in Audience:
             row = engine().result("ehcp_issued_20wk", BRISTOL, audience, period="2019").frame.iloc[0]
             assert (row["value"], row["status"]) == (0.8, "value")
@@ -83,7 +84,7 @@ def test_bristol_2019_twenty_week_rate_is_shown_not_suppressed(server):
 def test_trends_go_back_as_far_as_the_publications(server):
     from dashboard.access import engine
 
-    with server.test_request_context("/"):
+    with tree.request_as(server, "/"):
         timely = engine().show("ehcp_issued_20wk", BRISTOL, Audience.PARTNER, forecast=False)
         caseload = engine().show("ehcp_caseload", BRISTOL, Audience.PARTNER, forecast=False)
     assert timely.rows[0].period == "2014"  # SEN2 MI series, 2014-2018, then the 2025 release
@@ -132,7 +133,7 @@ def test_data_book_rows_are_the_published_figures(server, audience):
     from dashboard.routes import gather
 
     for indicator, file, topic, column, _, _ in CASES:
-        with server.test_request_context("/"):
+        with tree.request_as(server, "/"):
             table = gather(engine(), indicator, BRISTOL, audience)
         totals = {r["period"]: r for r in records(table) if r["breakdown"] == "Total"}
         for period, value in published(file, topic, column).items():

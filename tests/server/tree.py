@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # The properties a reader sees or hears (a hidden form field's value excepted).
@@ -87,15 +88,23 @@ def find(node: Any, match: Callable[[Any], bool]) -> list:
     return found
 
 
-def layout(server: Any, path: str, *, as_role: str | None = "partner", **query: Any) -> Any:
-    """The page registered at `path`, laid out for `query` inside a request on `server` (as Dash would), for a
-    person holding `as_role` in the sample's council (None: signed out)."""
-    import dash
+@contextmanager
+def request_as(server: Any, path: str = "/", role: str | None = "partner") -> Iterator[None]:
+    """Inside a request on `server` made by a person holding `role` in the sample's council (None: signed out)."""
     import flask
 
     from tests.identity import user
 
-    entry = next(p for p in dash.page_registry.values() if p["path"] == path)
     with server.test_request_context(path):
-        flask.g.who, flask.g.session_problem = user(as_role), None
+        flask.g.who, flask.g.session_problem = user(role), None
+        yield
+
+
+def layout(server: Any, path: str, *, as_role: str | None = "partner", **query: Any) -> Any:
+    """The page registered at `path`, laid out for `query` inside a request on `server` (as Dash would), for a
+    person holding `as_role` in the sample's council (None: signed out)."""
+    import dash
+
+    entry = next(p for p in dash.page_registry.values() if p["path"] == path)
+    with request_as(server, path, as_role):
         return entry["layout"](**query)
