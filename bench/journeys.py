@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.server import ROOT, SAMPLE_WAREHOUSE, gunicorn
+from bench.server import ROOT, SAMPLE_WAREHOUSE, gunicorn, session_cookie
 from data.settings import settings
 
 FORMAT = "send-dashboard-journeys/1"
@@ -186,8 +186,9 @@ def journeys(area: str) -> dict[str, list[tuple[str, Callable]]]:
     }
 
 
-def capture(base: str, area: str) -> tuple[list[dict], dict[str, int]]:
-    """Walk every journey in a fresh browser context (an empty browser cache each) and record its requests."""
+def capture(base: str, area: str, audience: str = "partner") -> tuple[list[dict], dict[str, int]]:
+    """Walk every journey in a fresh browser context (an empty browser cache each), signed in as `audience`,
+    and record its requests."""
     from playwright.sync_api import sync_playwright
 
     captured, assets = [], {}
@@ -197,6 +198,8 @@ def capture(base: str, area: str) -> tuple[list[dict], dict[str, int]]:
         try:
             for name, steps in journeys(area).items():
                 context = browser.new_context(accept_downloads=True)
+                context.add_cookies([{"name": name, "value": value, "url": base}
+                                     for name, value in session_cookie(audience, area).items()])
                 page = context.new_page()
                 page.set_default_timeout(STEP_TIMEOUT_MS)
                 recorder = Recorder(base)
@@ -222,7 +225,7 @@ def record(warehouse: Path, out: Path | None = None, *, audience: str = "partner
     out = out or default_path(area)
     with tempfile.TemporaryDirectory(prefix="bench-journeys-") as folder:
         with gunicorn(Path(folder), warehouse, audience=audience, timeout=120) as server:
-            captured, assets = capture(server.url, area)
+            captured, assets = capture(server.url, area, audience)
     document = {"format": FORMAT, "captured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "warehouse": warehouse.name, "warehouse_version": version, "area": area, "audience": audience,
                 "journeys": captured, "assets": [{"path": p, "status": s} for p, s in assets.items()]}

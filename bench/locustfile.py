@@ -20,6 +20,7 @@ from pathlib import Path
 from locust import HttpUser, events, task
 
 from bench.journeys import RETRIED, load
+from bench.server import session_cookie
 
 JOURNEYS: dict | None = None  # set from the options when locust starts (`_configure`)
 THINK = (1.0, 3.0)
@@ -55,6 +56,8 @@ class JourneyUser(HttpUser):
     def on_start(self) -> None:
         if JOURNEYS is None:
             raise RuntimeError("give --journeys: a file written by `python -m bench.journeys`")
+        for name, value in session_cookie(JOURNEYS["audience"], JOURNEYS["area"]).items():
+            self.client.cookies.set(name, value)  # signed in as the audience the journeys were captured for
         for asset in JOURNEYS["assets"]:  # a new browser's first visit: every script and style once
             self._send({"kind": "asset", "name": "asset", "method": "GET", "path": asset["path"], "body": None,
                         "status": asset["status"]})

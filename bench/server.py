@@ -65,10 +65,11 @@ def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers:
              threads: int | None = None, audience: str = "partner", timeout: float = 60,
              env: dict[str, str] | None = None) -> Iterator[Server]:
     """Yields once the port accepts connections: only a TCP connect is made before, so the workers have served
-    nothing yet. `workers` and `threads` override the configuration's (one worker per core, 4 threads)."""
+    nothing yet. `workers` and `threads` override the configuration's (one worker per core, 4 threads). Requests
+    sign in as `audience` with `session_cookie` (the server signs sessions with the key this machine keeps)."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    environment = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "SEND_AUDIENCE": audience,
+    environment = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "SEND_AUTH": "demo",
                    "SEND_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(ROOT), "HOST": "127.0.0.1",
                    "PORT": str(port), **(env or {})}
     environment.pop("SEND_CACHE_REDIS_URL", None)  # a benchmark's cache starts empty and is its own
@@ -94,10 +95,21 @@ def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers:
         stop(process)
 
 
-def warm_cache(warehouse: Path, folder: Path, audience: str = "partner") -> float:
-    """The app's cache as a load leaves it (`dashboard.warm`: the home council's default views drawn) in
-    `folder`, for the audience `gunicorn` serves by default; returns the seconds it took."""
-    env = {**os.environ, "SEND_CACHE_DIR": str(folder), "SEND_AUDIENCE": audience, "PYTHONPATH": str(ROOT)}
+def session_cookie(audience: str, council: str) -> dict[str, str]:
+    """The cookie that signs a simulated person in as a holder of `audience`'s role in `council` ({} for public:
+    a signed-out visitor sees the public tier)."""
+    from dashboard.identity import Role, User, signed_session
+
+    if audience == "public":
+        return {}
+    user = User(f"bench:{audience}", f"Benchmark {audience}", {council: frozenset({Role(audience)})}, "bench")
+    return {"send_session": signed_session(user)}
+
+
+def warm_cache(warehouse: Path, folder: Path) -> float:
+    """The app's cache as a load leaves it (`dashboard.warm`: the home council's default views drawn for its
+    partners and for signed-out visitors) in `folder`; returns the seconds it took."""
+    env = {**os.environ, "SEND_CACHE_DIR": str(folder), "PYTHONPATH": str(ROOT)}
     env.pop("SEND_CACHE_REDIS_URL", None)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", f"from dashboard.warm import warm; warm({str(warehouse)!r})"],
@@ -105,10 +117,12 @@ def warm_cache(warehouse: Path, folder: Path, audience: str = "partner") -> floa
     return time.perf_counter() - started
 
 
-def status(url: str, method: str = "GET", body: str | None = None) -> int:
+def status(url: str, method: str = "GET", body: str | None = None, cookies: dict[str, str] | None = None) -> int:
     """The HTTP status of one request (0: no answer at all), the body read and dropped."""
-    request = urllib.request.Request(url, data=body.encode() if body else None, method=method,
-                                     headers={"Content-Type": "application/json"} if body else {})
+    headers = {"Content-Type": "application/json"} if body else {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    request = urllib.request.Request(url, data=body.encode() if body else None, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=120) as answer:
             answer.read()

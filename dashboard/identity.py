@@ -19,7 +19,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -103,10 +103,10 @@ class User:
         return widest([*(FIGURES[r] for roles in self.grants.values() for r in roles if r is not Role.OFFICER),
                        *([Audience.PARTNER] if self.has(Role.OFFICER) else [])])
 
-    def describe(self) -> str:
-        """'officer in E06000023; admin in E06000023' for the header and the audit log."""
-        return "; ".join(f"{', '.join(sorted(roles))} in {council}" for council, roles in sorted(self.grants.items())
-                         if roles) or "no role"
+    def describe(self, names: Callable[[str], str] = str) -> str:
+        """'officer, admin in E06000023' for the audit log; `names` gives a council's name for the header."""
+        return "; ".join(f"{', '.join(sorted(roles))} in {names(council)}"
+                         for council, roles in sorted(self.grants.items()) if roles) or "no role"
 
     def grants_key(self) -> str:
         """The grants as one canonical string: people holding the same roles see the same figures."""
@@ -215,6 +215,16 @@ def current_user() -> User:
 def session_problem() -> str | None:
     current_user()
     return flask.g.get("session_problem") if flask.has_request_context() else None
+
+
+def signed_session(user: User) -> str:
+    """The value of a session cookie for `user`, signed with this machine's key (SEND_SECRET_KEY, or the one kept
+    beside the cache): for tools that act as someone against a local server (the benchmark's simulated users)."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    signer = flask.Flask("session-signer")
+    signer.secret_key = secret_key()
+    return SecureCookieSessionInterface().get_signing_serializer(signer).dumps({SESSION_KEY: session_data(user)})
 
 
 # --- the key that signs sessions -----------------------------------------------------------------------------

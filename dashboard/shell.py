@@ -17,6 +17,7 @@ from pathlib import Path
 import dash
 import flask
 from dash import ALL, Dash, Input, Output, dcc, html
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit, filters, response_cache, routes, signin
 from dashboard.identity import current_user
@@ -131,7 +132,16 @@ def frame() -> html.Div:
     ], className="page", style={"--primary": safe_primary(brand.primary_colour)})
 
 
-def _account() -> html.Div:
+def _council_name(code: str) -> str:
+    from dashboard import views
+
+    try:
+        return views.get_engine().area(code).name
+    except Exception:  # noqa: BLE001 - a council the warehouse does not know, or no warehouse: its code
+        return code
+
+
+def _account() -> html.Div | None:
     """Who is signed in, with a sign-out button (a form: it works without JavaScript), or a sign-in link."""
     user = current_user()
     if settings().auth == "public":
@@ -140,7 +150,7 @@ def _account() -> html.Div:
         return html.Div(html.A("Sign in", href="/sign-in", className="header__account-link"), className="header__account")
     return html.Div([
         html.Span([html.Span("Signed in: ", className="visually-hidden"), user.name,
-                   html.Span(f" ({user.describe()})", className="header__roles")]),
+                   html.Span(f" ({user.describe(_council_name)})", className="header__roles")]),
         html.Form(html.Button("Sign out", type="submit", className="header__sign-out"), method="post",
                   action="/sign-out"),
     ], className="header__account")
@@ -243,6 +253,9 @@ def create_app(warehouse: Path | None = None) -> Dash:
         compress=True,  # gzip/brotli: plotly and AG Grid bundles shrink to a fraction of their size
     )
     app.server.config["WAREHOUSE"] = warehouse
+    if settings().proxies:  # the person's address and the site's scheme and host, as the proxies saw them
+        hops = settings().proxies
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.index_string = INDEX
     app.layout = frame
     _register_callbacks(app)

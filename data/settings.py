@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     oidc_role_map: Path | None = _setting(
         "SEND_OIDC_ROLE_MAP", None, "A YAML file mapping each value of the role claim to the councils and roles "
         "it grants (`SEND.Officer.Bristol: {E06000023: officer}`).", "none")
+    proxies: int = Field(
+        0, ge=0, le=5, validation_alias="SEND_PROXIES",
+        description="How many proxies (a load balancer, a TLS terminator) stand in front of the app: their "
+                    "`X-Forwarded-For`, `-Proto` and `-Host` headers are then trusted for the person's address (the "
+                    "sign-in rate limit, the audit log), the scheme and the host. 0: none are trusted.")
     # Branding and the board
     council_name: str = _setting("SEND_COUNCIL_NAME", "", "The council's name in the page header.", "none")
     service_name: str = _setting("SEND_SERVICE_NAME", "Local area SEND dashboard",

@@ -3,8 +3,6 @@ suite would soon reach). The sessions are signed by the app's own key, exactly a
 
 from __future__ import annotations
 
-import flask
-
 from dashboard import identity
 from dashboard.identity import Role, User
 
@@ -40,11 +38,5 @@ def acting_as(role: str | Role | None, council: str = HOME):
 
 
 def session_cookie(role: str | Role | None, council: str = HOME) -> str:
-    """The value of a session cookie for `role`, signed as the app signs them (the key every app on this machine
-    shares when SEND_SECRET_KEY is unset, or SEND_SECRET_KEY): for browsers, which have no session_transaction."""
-    from flask.sessions import SecureCookieSessionInterface
-
-    signer = flask.Flask("cookie")
-    signer.secret_key = identity.secret_key()
-    data = {identity.SESSION_KEY: identity.session_data(user(role, council))} if role else {}
-    return SecureCookieSessionInterface().get_signing_serializer(signer).dumps(data)
+    """The value of a session cookie for `role`, signed as the app signs them: for browsers."""
+    return identity.signed_session(user(role, council)) if role else ""

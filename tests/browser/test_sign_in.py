@@ -23,7 +23,7 @@ def test_a_demo_officer_signs_in_with_the_form_and_signs_out(browser, app_url):
     page.wait_for_url("**/")
     settle(page)
     header = page.locator(".header__account").inner_text()
-    assert "Demo officer" in header and "officer in E06000023" in header
+    assert "Demo officer" in header and "officer in Bristol, City of" in header
     cookie = next(c for c in context.cookies() if c["name"] == "send_session")
     assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     page.get_by_role("button", name="Sign out").click()

@@ -65,7 +65,7 @@ def test_a_local_user_signs_in_sees_their_tier_and_signs_out(local_app):
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
     assert _who(client)["id"] == "local:alice" and _who(client)["grants"] == {"E06000023": ["officer"]}
-    assert "alice" in _layout_names(client) and "officer in E06000023" in _layout_names(client)
+    assert "alice" in _layout_names(client) and "officer in Bristol, City of" in _layout_names(client)
     officer_board = client.post("/_dash-update-component", data=BOARD, content_type="application/json")
     assert officer_board.data != signed_out.data  # unsuppressed figures, not the public tier
     assert client.post("/sign-out").headers["Location"] == "/sign-in?ended=signed-out"
