@@ -18,7 +18,7 @@ import dash
 import flask
 from dash import ALL, Dash, Input, Output, dcc, html
 
-from dashboard import filters, response_cache, routes
+from dashboard import filters, response_cache, routes, security
 from dashboard.theme import branding
 
 OGL_TEXT = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -225,6 +225,7 @@ def create_app(warehouse: Path | None = None) -> Dash:
     app.layout = frame
     _register_callbacks(app)
     routes.register(app.server)
+    security.install(app.server)  # first: a refused request is never answered from the kept answers
     response_cache.install(app.server)
     # Dash registers its scripts while serving its first request, after marking that done: a fresh worker
     # taking several requests at once answered some script requests with 500 ("not a registered library").

@@ -51,15 +51,15 @@ def planted_url(tmp_path_factory) -> str:
     yield from _serve(tmp_path_factory, "partner", ("-m", "tests.browser.planted_app"))
 
 
-def _serve(tmp_path_factory, audience: str, command: tuple[str, ...] = ("app.py",)):
-    """Start app.py (or `python command`) on the sample warehouse for one audience; yield its URL; stop it
-    afterwards."""
+def _serve(tmp_path_factory, audience: str, command: tuple[str, ...] = ("app.py",), env: dict | None = None):
+    """Start app.py (or `python command`) on the sample warehouse for one audience, with the settings in `env`;
+    yield its URL; stop it afterwards."""
     warehouse = ROOT / "data" / "sample" / "warehouse.duckdb"
     if not warehouse.exists():
         pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
     port = _free_port()
     env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUDIENCE": audience,
-           "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+           "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache")), **(env or {})}
     log = (tmp_path_factory.mktemp("app") / "app.log").open("w")
     process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
