@@ -8,7 +8,7 @@ listing it. The walk runs as partners see the app (every visitor's default) and 
 with the sections only officers get); the public view differs from the partner one in its figures only, which
 the server walk (tests/server/test_page_walk.py) reads for every audience, and walking it here too would add
 about a minute. The planted pages (tests/planted.py), served by their own app, prove the walk catches a
-forbidden word and an axe violation.
+forbidden word, an axe violation and a request the Content-Security-Policy refuses.
 """
 
 from __future__ import annotations
@@ -142,14 +142,17 @@ def test_the_ward_map_from_boundaries_keeps_to_the_policy(boundaries_url, page, 
     assert wards >= 30 and page.locator("#chart-ward-map .choroplethlayer path").count() == wards
 
 
-def test_the_walk_catches_a_forbidden_word_and_an_axe_violation_on_new_pages(registry, planted_url, visit):
+def test_the_walk_catches_a_forbidden_word_an_axe_violation_and_a_policy_refusal_on_new_pages(registry, planted_url, visit):
     modules = planted.plant()  # as the planted app did, so this registry holds what it serves
     try:
         stops = {s.url: s for s in walk.stops(registry)}
     finally:
         planted.unplant(modules)
-    assert planted.WORDS in stops and planted.AXE in stops, "newly registered pages are walked without being listed"
+    assert {planted.WORDS, planted.AXE, planted.CSP} <= stops.keys(), "new pages are walked without being listed"
     words = visit(planted_url + planted.WORDS, "walk_planted_words")
     assert len(words) == 1 and "forbidden word" in words[0] and planted.FORBIDDEN_TEXT in words[0], words
     axe = visit(planted_url + planted.AXE, "walk_planted_axe")
     assert len(axe) == 1 and "axe image-alt" in axe[0], axe
+    refused = visit(planted_url + planted.CSP, "walk_planted_csp")
+    assert refused and all("Content Security Policy" in f or "Content-Security-Policy" in f for f in refused), refused
+    assert any(f"img-src refused {planted.ELSEWHERE}" in f for f in refused), refused
