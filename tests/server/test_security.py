@@ -30,7 +30,6 @@ DIRECTIVES = {  # every directive but script-src, whose hashes follow the index
     "default-src": "'self'",
     "style-src": "'self' 'unsafe-inline'",
     "img-src": "'self' data: blob:",
-    "font-src": "'self' data:",
     "connect-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'self'",
