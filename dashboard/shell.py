@@ -19,7 +19,7 @@ import flask
 from dash import ALL, Dash, Input, Output, dcc, html
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import audit, filters, response_cache, routes, signin
+from dashboard import audit, filters, response_cache, routes, security, signin
 from dashboard.identity import current_user
 from dashboard.theme import branding
 from data.settings import settings
@@ -259,6 +259,7 @@ def create_app(warehouse: Path | None = None) -> Dash:
     app.index_string = INDEX
     app.layout = frame
     _register_callbacks(app)
+    security.install(app.server)  # first: a refused request is never signed in, nor answered from the kept answers
     signin.install(app.server)
     routes.register(app.server)
     audit.register(app.server)  # /admin/audit.csv

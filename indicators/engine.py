@@ -185,7 +185,6 @@ class Engine:
         self._targets: dict[str, AreaTargets] = {}
         self._status: WarehouseSummary | None = None  # one file per engine, so it never changes
         self._use_facts = use_facts
-        self._con.execute("SET enable_progress_bar = false")
 
     def close(self) -> None:
         self._con.close()

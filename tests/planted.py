@@ -2,7 +2,8 @@
 
 Each is registered the way a real page is, with `dash.register_page`, after the app is built, and breaks one
 rule only: `/planted-words` reads a forbidden word, `/planted-axe` shows an image with no text alternative (an
-axe-core violation), and the templated `/planted/<thing>` has no fill value in FILLS. The tests that plant
+axe-core violation), `/planted-csp` shows an image from another site (which the Content-Security-Policy
+refuses), and the templated `/planted/<thing>` has no fill value in FILLS. The tests that plant
 them take them out again (`unplant`), so no other test ever walks them.
 """
 
@@ -13,6 +14,8 @@ from dash import html
 
 WORDS = "/planted-words"
 AXE = "/planted-axe"
+CSP = "/planted-csp"
+ELSEWHERE = "https://example.org/planted.png"
 TEMPLATE = "/planted/<thing>"
 FORBIDDEN_TEXT = "Children waiting: NaN"
 # A one-pixel transparent GIF: an image that loads, so only its missing alt text is wrong.
@@ -27,10 +30,15 @@ def _axe(**_query) -> html.Div:
     return html.Div([html.H1("Planted page"), html.Img(src=PIXEL, width=1, height=1)])
 
 
+def _csp(**_query) -> html.Div:
+    return html.Div([html.H1("Planted page"), html.Img(src=ELSEWHERE, alt="Planted image", width=1, height=1)])
+
+
 def plant(*, templated: bool = False) -> list[str]:
     """Register the planted pages (the unfilled templated one too if asked); returns their module names."""
     pages = {"tests.planted.words": {"path": WORDS, "layout": _words},
-             "tests.planted.axe": {"path": AXE, "layout": _axe}}
+             "tests.planted.axe": {"path": AXE, "layout": _axe},
+             "tests.planted.csp": {"path": CSP, "layout": _csp}}
     if templated:
         pages["tests.planted.template"] = {"path": "/planted", "path_template": TEMPLATE, "layout": _words}
     for module, settings in pages.items():

@@ -11,6 +11,11 @@ must be able to tell that the name now points at another file and open that one.
   file: after a swap it would go on reading the old file. With an instance of its own, a new connection reads
   the file the name points at now, while an older one finishes its work on the old file, undisturbed, until
   it is closed.
+
+Once the file is attached, the connection is shut off from everything else: `enable_external_access=false`
+(no reading or writing other files, no ATTACH, no extensions installed or loaded, no URLs) and
+`lock_configuration` (no SET may undo that). Even a query an attacker wrote could then only read the warehouse.
+The loader (`data.ingest`) writes with a connection of its own and never uses this one.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})
         con.execute(f"USE {ALIAS}")
         con.execute("DETACH memory")
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
         rows = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
     except duckdb.Error as exc:
         con.close()

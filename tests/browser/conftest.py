@@ -56,15 +56,15 @@ def planted_url(tmp_path_factory) -> str:
     yield from _serve(tmp_path_factory, PARTNER_HOST, ("-m", "tests.browser.planted_app"))
 
 
-def _serve(tmp_path_factory, host: str, command: tuple[str, ...] = ("app.py",)):
-    """Start app.py (or `python command`) in demo mode on the sample warehouse; yield its URL on `host` (which
-    says who the browser is signed in as); stop it afterwards."""
+def _serve(tmp_path_factory, host: str, command: tuple[str, ...] = ("app.py",), env: dict | None = None):
+    """Start app.py (or `python command`) in demo mode on the sample warehouse, with the settings in `env`; yield
+    its URL on `host` (which says who the browser is signed in as); stop it afterwards."""
     warehouse = ROOT / "data" / "sample" / "warehouse.duckdb"
     if not warehouse.exists():
         pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
     port = _free_port()
     env = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "PORT": str(port), "SEND_AUTH": "demo",
-           "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+           "SEND_CACHE_DIR": str(tmp_path_factory.mktemp("cache")), **(env or {})}
     log = (tmp_path_factory.mktemp("app") / "app.log").open("w")
     process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://{host}:{port}"
