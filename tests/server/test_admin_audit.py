@@ -28,8 +28,6 @@ BRUM_OFFICER = User("oidc:bea", "Bea Officer", {BIRMINGHAM: frozenset({Role.OFFI
 
 @pytest.fixture(scope="module")
 def server(sample_server):
-    if not sample_server.secret_key:  # until sign-in sets the app's key
-        sample_server.secret_key = "a key for the tests of the audit page, long enough"
     return sample_server
 
 
@@ -48,7 +46,7 @@ def log(server, tmp_path, monkeypatch):
 
 
 def client_as(server, user: User | None):
-    client = server.test_client()
+    client = server.test_client(role=None)
     if user is not None:
         now = int(time.time())
         with client.session_transaction() as session:
