@@ -37,11 +37,11 @@ CLOCKS = {"Breached": "past the date it was due",
           "Due in the next four weeks": "due in 7 to 34 days",
           "On track": "due in 35 days or more"}
 
-# (engine column, header): the order of the page's table and the files' columns.
+# (engine column, header): the order of the page's table and the files' columns, the clock beside the child.
 COLUMNS = [("request_id", "Request id"), ("person_id", "Child id (pseudonymous)"), ("name", "Name"),
-           ("birth_date", "Date of birth"), ("received_date", "Request received"), ("stage", "Stage"),
-           ("due_date", "Due date"), ("days_open", "Days open"), ("days_to_due", "Days to due date"),
-           ("clock", "Clock"), ("team", "Team"), ("caseworker", "Caseworker")]
+           ("due_date", "Due date"), ("days_to_due", "Days to due date"), ("clock", "Clock"), ("stage", "Stage"),
+           ("team", "Team"), ("caseworker", "Caseworker"), ("received_date", "Request received"),
+           ("days_open", "Days open"), ("birth_date", "Date of birth")]
 DATES = ("birth_date", "received_date", "due_date")
 
 SYNTHETIC_NOTE = ("The records in this file are synthetic: generated for demonstration, they describe no real child "

@@ -114,15 +114,15 @@ def downloads(cases: casework.Cases) -> html.P:
 
 def _date(field: str, header: str, **extra: Any) -> dict[str, Any]:
     """A date column: sorted by its ISO date, shown as people write it (`6 Jun 2024`)."""
-    return {"field": field, "headerName": header, "filter": "agTextColumnFilter", "minWidth": 130,
+    return {"field": field, "headerName": header, "filter": "agTextColumnFilter", "minWidth": 125,
             "valueFormatter": {"function": f"params.data.{field}_text"},
             "filterValueGetter": {"function": f"params.data.{field}_text"}, **extra}
 
 
 def column_defs() -> list[dict[str, Any]]:
     headers = dict(casework.COLUMNS)
-    number = {"type": "rightAligned", "filter": "agNumberColumnFilter", "minWidth": 120}
-    text = {"filter": "agTextColumnFilter", "minWidth": 140}
+    number = {"type": "rightAligned", "filter": "agNumberColumnFilter", "minWidth": 105}
+    text = {"filter": "agTextColumnFilter", "minWidth": 115}
     defs = []
     for field, header in casework.COLUMNS:
         if field in casework.DATES:
@@ -131,7 +131,7 @@ def column_defs() -> list[dict[str, Any]]:
             defs.append({"field": field, "headerName": header, **number})
         else:
             defs.append({"field": field, "headerName": headers[field], **text,
-                         **({"minWidth": 190} if field in ("name", "clock", "caseworker", "stage") else {})})
+                         **({"minWidth": 180} if field in ("name", "caseworker", "stage") else {})})
     return defs
 
 
