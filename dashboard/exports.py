@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -376,19 +376,24 @@ def about_fields(context: Context, tables: Sequence[Table]) -> list[tuple[str, s
 
 # --- XLSX ------------------------------------------------------------------------------------------------
 
+def workbook(buffer: io.BytesIO, title: str, subject: str, comments: str = ""):
+    """An in-memory xlsxwriter workbook that writes every string as a string: never a formula, URL or number."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    book.set_properties({"title": safe_text(title), "subject": safe_text(subject), "comments": safe_text(comments)})
+    return book
+
+
 def _number_format(unit: str, places: int) -> str:
     return "#,##0" + ("." + "0" * places if places else "")
 
 
 def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
     """A workbook with sheets Data (tidy rows), Metadata (about the file, then each indicator) and Symbols."""
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
-    book.set_properties({"title": safe_text(context.title), "subject": safe_text(context.area_name),
-                         "comments": OGL_ATTRIBUTION})
+    book = workbook(buffer, context.title, context.area_name, OGL_ATTRIBUTION)
     bold = book.add_format({"bold": True, "bg_color": "#F3F2F1", "border": 1, "text_wrap": True, "valign": "top"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     label = book.add_format({"bold": True, "valign": "top"})
@@ -478,5 +483,64 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
         legend.write_string(line, 1, meaning[0].upper() + meaning[1:] + ".")
     legend.write_string(len(SYMBOLS) + 2, 0, "Symbols follow the Government Statistical Service convention.")
     legend.write_string(len(SYMBOLS) + 3, 0, OGL_ATTRIBUTION)
+    book.close()
+    return buffer.getvalue()
+
+
+# --- lists of records (the officers' case lists) -----------------------------------------------------------
+
+def _list_cell(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool) and not _missing(value):
+        return number_text(value)
+    return safe_text(value)
+
+
+def list_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A list of records as CSV headed by `headers`: dates as YYYY-MM-DD, numbers plain, text never a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_text(h) for h in headers])
+    writer.writerows([_list_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()
+
+
+def list_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], about: Sequence[tuple[str, str]], *,
+              title: str, subject: str, sheet: str = "Data") -> bytes:
+    """A list of records as a workbook: a sheet of the rows (dates as dates, numbers as numbers, text as text)
+    and an About sheet of (label, text) pairs saying what the file is."""
+    buffer = io.BytesIO()
+    book = workbook(buffer, title, subject)
+    bold = book.add_format({"bold": True, "bg_color": "#F3F2F1", "border": 1, "text_wrap": True, "valign": "top"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    data = book.add_worksheet(sheet)
+    widths = [len(h) for h in headers]
+    for col, header in enumerate(headers):
+        data.write_string(0, col, safe_text(header), bold)
+    row_no = 0
+    for row_no, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            if isinstance(value, date):
+                data.write_datetime(row_no, col, datetime(value.year, value.month, value.day), day)
+            elif isinstance(value, int | float) and not isinstance(value, bool) and not _missing(value):
+                data.write_number(row_no, col, value)
+            else:
+                data.write_string(row_no, col, safe_text(value))
+            widths[col] = max(widths[col], len(_list_cell(value)))
+    for col, width in enumerate(widths):
+        data.set_column(col, col, min(max(width + 2, 8), 40))
+    data.freeze_panes(1, 0)
+    data.autofilter(0, 0, max(row_no, 1), len(headers) - 1)
+    if row_no == 0:
+        data.write_string(1, 0, "No records match this selection.")
+    notes = book.add_worksheet("About")
+    notes.set_column(0, 0, 24)
+    notes.set_column(1, 1, 100)
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    label = book.add_format({"bold": True, "valign": "top"})
+    for line, (key, text) in enumerate(about):
+        notes.write_string(line, 0, safe_text(key), label)
+        notes.write_string(line, 1, safe_text(text), wrap)
     book.close()
     return buffer.getvalue()

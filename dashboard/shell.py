@@ -19,7 +19,7 @@ import flask
 from dash import ALL, Dash, Input, Output, dcc, html
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import audit, filters, response_cache, routes, security, signin
+from dashboard import audit, casework, filters, response_cache, routes, security, signin
 from dashboard.identity import current_user
 from dashboard.theme import branding
 from data.settings import settings
@@ -263,6 +263,7 @@ def create_app(warehouse: Path | None = None) -> Dash:
     signin.install(app.server)
     routes.register(app.server)
     audit.register(app.server)  # /admin/audit.csv
+    casework.register(app.server)  # /casework/open-cases.csv and .xlsx
     response_cache.install(app.server)
     # Dash registers its scripts while serving its first request, after marking that done: a fresh worker
     # taking several requests at once answered some script requests with 500 ("not a registered library").

@@ -117,6 +117,6 @@ def layout(**query) -> html.Div:
                               html.A("by school", href=ctx.link(f"/indicator/{chosen}", breakdown="school") + "#breakdown"),
                               "."])],
                      className="report-section", **{"aria-labelledby": "causes"}),
-        html.P("Case-level lists of what breaches this week are for council officers, who sign in to see them.",
-               className="muted small"),
+        html.P([html.A("Case-level lists of what breaches this week", href="/casework"),
+                " are for council officers, who sign in to see them."], className="muted small"),
     ])

@@ -1,0 +1,188 @@
+"""Open cases: every request for an EHC needs assessment still open, against its statutory clock, for the council's
+officers.
+
+`/casework?team=&caseworker=`. A plain GET form (no callbacks): the page is laid out afresh for each choice, and
+the check is made here, from the session, every time (`dashboard.casework.officer`). Anyone but an officer of the
+warehouse's council gets a panel saying why, and never a child's record. Each view, allowed or refused, is an
+entry in the audit log, and is never kept in the response cache. Hidden from the navigation, and so from the
+cache warming (which would record itself as a refusal); the performance clinic links here.
+
+The page is built in sections (a summary, the choices, the list) so the statutory-timescale tracker can add the
+other clocks (advice, annual reviews, phase transfers) as sections of their own beside the open cases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+from dash import html
+
+from dashboard import access, casework, response_cache
+from dashboard.identity import current_user
+
+dash.register_page(__name__, path=casework.PAGE_PATH, name="Open cases", title="Open cases", order=85, hidden=True,
+                   grid=True)
+
+# --- component ids ------------------------------------------------------------------------------------------
+FORM = "casework-filters"
+TEAM = "casework-team"
+CASEWORKER = "casework-caseworker"
+SUMMARY = "casework-summary"
+GRID = "casework-grid"
+GRID_HEADING = "casework-grid-heading"
+PANEL = "casework-refused"
+DOWNLOADS = "casework-downloads"
+EVERY = ""
+PAGE_SIZE = 50
+TILE = {"Breached": "tile--red", "Due this week": "tile--amber", "Due in the next four weeks": "tile--amber"}
+
+
+def intro() -> list:
+    return [html.H1("Open cases"),
+            html.P("Every request for an education, health and care needs assessment still open, against its "
+                   "statutory clock: the decision whether to assess is due 6 weeks after the request, and the plan "
+                   "20 weeks after it.", className="lede")]
+
+
+def refused(message: str, signed_in: bool) -> html.Div:
+    how = (html.P(html.A("Sign in", href=casework.SIGN_IN), className="notice__action") if not signed_in else
+           html.P("An administrator of your council can give your account the officer role if your work needs it."))
+    return html.Div([*intro(), html.Div([
+        html.H2("This page is for council officers"),
+        html.P("It lists children by name, so only the council's own officers may see it, and each view is "
+               "recorded."),
+        html.P(message), how,
+    ], className="notice notice--info", id=PANEL)])
+
+
+# --- pieces of the page ---------------------------------------------------------------------------------------
+
+def summary(cases: casework.Cases) -> html.Section:
+    counts = cases.counts()
+    tiles = [html.Li([html.H3(label, className="tile__title"),
+                      html.P(f"{count:,}", className="tile__value"),
+                      html.P(casework.CLOCKS.get(label, f"open on {cases.reference_date:%-d %B %Y}"),
+                             className="tile__period")],
+                     className=f"tile {TILE.get(label, '')}".strip())
+             for label, count in counts.items()]
+    return html.Section([html.H2("Summary", id=f"{SUMMARY}-heading"),
+                         html.P(f"For {cases.narrowed()}, on {cases.reference_date:%-d %B %Y}, the date the loaded "
+                                "data runs to.", className="hint"),
+                         html.Ul(tiles, className="tiles", id=SUMMARY)],
+                        **{"aria-labelledby": f"{SUMMARY}-heading"})
+
+
+def _field(label: str, control_id: str, hint: str, control: Any) -> html.Div:
+    return html.Div([
+        html.Label(label, htmlFor=control_id, className="filters__label"),
+        html.Span(hint, id=f"{control_id}-hint", className="filters__hint"),
+        control,
+    ], className="filters__field")
+
+
+def _option(value: str, text: str, chosen: str | None) -> html.Option:
+    return html.Option(text, value=value, selected=value == (chosen or EVERY))
+
+
+def choices(cases: casework.Cases) -> html.Form:
+    """Team and caseworker, sent as the page's own query when the reader presses Show (a plain GET form);
+    the caseworkers grouped by their team."""
+    teams = html.Select([_option(EVERY, "Every team", cases.team), *[_option(t, t, cases.team) for t in cases.teams]],
+                        id=TEAM, name="team", className="select", **{"aria-describedby": f"{TEAM}-hint"})
+    workers = html.Select([_option(EVERY, "Every caseworker", cases.caseworker),
+                           *[html.Optgroup([_option(w, w, cases.caseworker) for w in names], label=team)
+                             for team, names in sorted(cases.caseworkers.items())]],
+                          id=CASEWORKER, name="caseworker", className="select",
+                          **{"aria-describedby": f"{CASEWORKER}-hint"})
+    return html.Form([
+        _field("Team", TEAM, "The team holding the case", teams),
+        _field("Caseworker", CASEWORKER, "Grouped by team", workers),
+        html.Button("Show", type="submit", className="button filters__apply"),
+    ], action=casework.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
+        **{"aria-label": "Choose whose open cases to list"})
+
+
+def downloads(cases: casework.Cases) -> html.P:
+    return html.P(["Download this list: ",
+                   html.A("CSV", href=casework.file_path(cases.kind, "csv", cases.query())), " or ",
+                   html.A("Excel workbook", href=casework.file_path(cases.kind, "xlsx", cases.query())),
+                   ". Each download is recorded; keep the file within the council's secure systems."],
+                  id=DOWNLOADS)
+
+
+def _date(field: str, header: str, **extra: Any) -> dict[str, Any]:
+    """A date column: sorted by its ISO date, shown as people write it (`6 Jun 2024`)."""
+    return {"field": field, "headerName": header, "filter": "agTextColumnFilter", "minWidth": 125,
+            "valueFormatter": {"function": f"params.data.{field}_text"},
+            "filterValueGetter": {"function": f"params.data.{field}_text"}, **extra}
+
+
+def column_defs() -> list[dict[str, Any]]:
+    headers = dict(casework.COLUMNS)
+    number = {"type": "rightAligned", "filter": "agNumberColumnFilter", "minWidth": 105}
+    text = {"filter": "agTextColumnFilter", "minWidth": 115}
+    defs = []
+    for field, header in casework.COLUMNS:
+        if field in casework.DATES:
+            defs.append(_date(field, header, **({"sort": "asc"} if field == "due_date" else {})))
+        elif field in ("days_open", "days_to_due"):
+            defs.append({"field": field, "headerName": header, **number})
+        else:
+            defs.append({"field": field, "headerName": headers[field], **text,
+                         **({"minWidth": 180} if field in ("name", "caseworker", "stage") else {})})
+    return defs
+
+
+def grid_rows(cases: casework.Cases) -> list[dict[str, Any]]:
+    out = []
+    for record in cases.records():
+        row = dict(record)
+        for field in casework.DATES:
+            day = record[field]
+            row[field] = day.isoformat() if day else ""
+            row[f"{field}_text"] = f"{day:%-d %b %Y}" if day else ""
+        out.append(row)
+    return out
+
+
+def case_table(cases: casework.Cases) -> html.Section:
+    rows = grid_rows(cases)
+    heading = f"Open cases by due date, {cases.narrowed()}: {len(rows):,}"
+    return html.Section([
+        html.H2(heading, id=GRID_HEADING),
+        html.P("The earliest due date first. Sort by choosing a column heading; filter with the box under it. Use "
+               "Tab to move into the table and the arrow keys to move between cells. Days to due date is negative "
+               "for a case past its date.", className="hint"),
+        dag.AgGrid(
+            id=GRID, rowData=rows, columnDefs=column_defs(), getRowId="params.data.request_id",
+            defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1,
+                           "wrapHeaderText": True, "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
+            dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
+                             "paginationPageSizeSelector": [25, 50, 100, 500], "domLayout": "autoHeight",
+                             "ensureDomOrder": True, "enableCellTextSelection": True,
+                             "suppressColumnVirtualisation": True},
+            className="ag-theme-alpine databook__grid", style={"width": "100%"}),
+    ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
+
+
+# --- the layout ---------------------------------------------------------------------------------------------
+
+def layout(team: Any = None, caseworker: Any = None, **_query: Any) -> html.Div:
+    response_cache.dont_keep()  # each view is recorded below, so none may be answered from the cache
+    try:
+        user, council = casework.officer()
+    except access.Forbidden as exc:
+        return refused(casework.refuse(casework.PAGE_PATH, exc, {"team": team, "caseworker": caseworker}),
+                       current_user().signed_in)
+    cases, notes = casework.load(council, user, team=team, caseworker=caseworker)
+    casework.seen(cases, "view", casework.PAGE_PATH)
+    return html.Div([
+        *intro(),
+        *[html.P(note, className="notice") for note in notes],
+        summary(cases),
+        choices(cases),
+        downloads(cases),
+        case_table(cases) if len(cases.frame) else html.P("No open case matches this choice.", className="notice"),
+    ])
