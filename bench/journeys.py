@@ -224,7 +224,7 @@ def record(warehouse: Path, out: Path | None = None, *, audience: str = "partner
     area, version = warehouse_identity(warehouse)
     out = out or default_path(area)
     with tempfile.TemporaryDirectory(prefix="bench-journeys-") as folder:
-        with gunicorn(Path(folder), warehouse, audience=audience, timeout=120) as server:
+        with gunicorn(Path(folder), warehouse, timeout=120) as server:
             captured, assets = capture(server.url, area, audience)
     document = {"format": FORMAT, "captured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "warehouse": warehouse.name, "warehouse_version": version, "area": area, "audience": audience,

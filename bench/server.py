@@ -62,11 +62,11 @@ def home_area(warehouse: Path) -> str:
 
 @contextmanager
 def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers: int | None = None,
-             threads: int | None = None, audience: str = "partner", timeout: float = 60,
+             threads: int | None = None, timeout: float = 60,
              env: dict[str, str] | None = None) -> Iterator[Server]:
     """Yields once the port accepts connections: only a TCP connect is made before, so the workers have served
     nothing yet. `workers` and `threads` override the configuration's (one worker per core, 4 threads). Requests
-    sign in as `audience` with `session_cookie` (the server signs sessions with the key this machine keeps)."""
+    sign in with `session_cookie` (the server signs sessions with the key this machine keeps)."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     environment = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "SEND_AUTH": "demo",

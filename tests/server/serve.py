@@ -11,13 +11,11 @@ from bench import server
 
 
 @contextmanager
-def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers: int = 2, threads: int = 4,
-             audience: str = "officer"):
+def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers: int = 2, threads: int = 4):
     """Yields the base URL once the port accepts connections. Only a TCP connect is made before, so the
     workers have served nothing when the test begins."""
     try:
-        with server.gunicorn(folder, warehouse, app=app, workers=workers, threads=threads, audience=audience,
-                             timeout=40) as running:
+        with server.gunicorn(folder, warehouse, app=app, workers=workers, threads=threads, timeout=40) as running:
             yield running.url
     except server.ServerError as exc:
         pytest.fail(str(exc))

@@ -8,12 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import dash
 import duckdb
-import flask
 import openpyxl
 import pandas as pd
 import pytest
@@ -21,7 +19,7 @@ import pytest
 from dashboard import casework, warm
 from indicators.engine import Engine
 from tests.forbidden import forbidden
-from tests.identity import ELSEWHERE, HOME, user
+from tests.identity import ELSEWHERE, HOME
 from tests.server import tree
 from tests.server.conftest import SAMPLE
 
@@ -35,18 +33,12 @@ HEADERS = ["Request id", "Child id (pseudonymous)", "Name", "Due date", "Days to
 
 @pytest.fixture(scope="module")
 def server(sample_server):
-    # Flask's own test_request_context, which the test client's session_transaction needs (the fixture may wrap it
-    # to sign direct page calls in; this module signs them in itself, with `as_role`).
-    sample_server.__dict__.pop("test_request_context", None)
     return sample_server
 
 
-@contextmanager
 def as_role(server, role: str | None, path: str = PAGE):
     """Direct page calls inside a request on `server` made by a person holding `role` in the sample's council."""
-    with server.test_request_context(path):
-        flask.g.who, flask.g.session_problem = user(role), None
-        yield
+    return tree.request_as(server, path, role)
 
 
 @pytest.fixture

@@ -17,9 +17,11 @@ import pytest
 
 from data.warehouse.connect import open_readonly, warehouse_info
 from indicators.testing import build_warehouse, fixture_warehouse, second_extract
+from tests.identity import session_cookie
 from tests.server.serve import gunicorn
 
 WORKBOOK = "/download/ehcp_requests.xlsx?area=E06000023&period=2025"
+OFFICER = session_cookie("officer")  # the officer's workbook: unsuppressed
 ROUNDS = 10  # rounds of four requests at once, at most, for both workers to answer
 
 
@@ -27,7 +29,8 @@ def _get(base: str) -> tuple[str, str, float]:
     """(worker, warehouse version, requests received in 2025) from one workbook."""
     import openpyxl
 
-    with urllib.request.urlopen(base + WORKBOOK, timeout=30) as answer:
+    request = urllib.request.Request(base + WORKBOOK, headers={"Cookie": f"send_session={OFFICER}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
         worker, body = answer.headers["X-Worker"], answer.read()
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
     data = list(book["Data"].iter_rows(values_only=True))
@@ -54,7 +57,7 @@ def _from_both_workers(base: str) -> list[tuple[str, str, float]]:
 
 @pytest.fixture()
 def running_app(tmp_path):
-    """gunicorn (two workers, four threads each) on a copy of the fixture warehouse, officer audience."""
+    """gunicorn (two workers, four threads each) on a copy of the fixture warehouse."""
     live = tmp_path / "warehouse.duckdb"
     shutil.copyfile(fixture_warehouse(), live)
     with gunicorn(tmp_path, live, app="tests.server.worker_app:application") as base:
