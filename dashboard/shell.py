@@ -20,7 +20,7 @@ from dash import ALL, Dash, Input, Output, dcc, html
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit, casework, filters, response_cache, routes, security, signin
-from dashboard.identity import current_user
+from dashboard.identity import Role, current_user
 from dashboard.theme import branding
 from data.settings import settings
 
@@ -132,6 +132,9 @@ def frame() -> html.Div:
     ], className="page", style={"--primary": safe_primary(brand.primary_colour)})
 
 
+ACCOUNT_TOOLS = [(Role.OFFICER, "Open cases", "/casework"), (Role.ADMIN, "Administration", "/admin")]
+
+
 def _council_name(code: str) -> str:
     from dashboard import views
 
@@ -148,7 +151,10 @@ def _account() -> html.Div | None:
         return None
     if not user.signed_in:
         return html.Div(html.A("Sign in", href="/sign-in", className="header__account-link"), className="header__account")
+    tools = [html.A(text, href=path, className="header__account-link") for role, text, path in ACCOUNT_TOOLS
+             if user.has(role)]
     return html.Div([
+        *tools,
         html.Span([html.Span("Signed in: ", className="visually-hidden"), user.name,
                    html.Span(f" ({user.describe(_council_name)})", className="header__roles")]),
         html.Form(html.Button("Sign out", type="submit", className="header__sign-out"), method="post",
