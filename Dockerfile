@@ -1,5 +1,7 @@
-# The dashboard on the bundled sample, served by gunicorn on port 8050.
-# For a council's own data, mount a warehouse and set SEND_WAREHOUSE to its path.
+# The dashboard on the bundled sample, served by gunicorn on port 8050, in demo sign-in mode.
+# For a council's own data, mount a warehouse and set SEND_WAREHOUSE to its path; for real people set
+# SEND_PRODUCTION=true, SEND_SECRET_KEY and real sign-in (SEND_AUTH=oidc and the SEND_OIDC_* settings): the app
+# refuses to start otherwise (README, "Sign-in and roles").
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
