@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
 from pathlib import Path
 
 import openpyxl
@@ -41,8 +40,6 @@ PAYLOADS = (
     LONG,
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Text that would act if a page rendered it as markup, or a link would follow.
-MARKUP = re.compile(r"<script|<img|<svg|onerror=|onload=|javascript:", re.IGNORECASE)
 
 
 def stored(payload: str, kind: str = "school") -> str:

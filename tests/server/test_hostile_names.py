@@ -139,6 +139,22 @@ def present(payloads_shown: set[str], texts: set[str]) -> set[str]:
     return {p for p in payloads_shown if any(p in t for t in texts)}
 
 
+def test_the_checks_have_teeth():
+    """A markup prop, a Markdown component, a javascript: link, an unescaped tag in chart text and a live cell
+    are each caught."""
+    import plotly
+    from dash import dcc, html
+
+    tree = json.loads(json.dumps(html.Div([
+        html.A("x", href=" JavaScript:alert(1)"), dcc.Markdown("<b>x</b>", dangerously_allow_html=True),
+        dcc.Graph(figure={"data": [{"type": "bar", "y": ["<img src=x onerror=alert(2)>", "a&lt;img"],
+                                    "hovertext": ["<b>ok</b><br>fine<extra></extra>"]}]})]),
+        cls=plotly.utils.PlotlyJSONEncoder))
+    found = inert_problems(tree)
+    assert len(found) == 5, found  # the href twice (prop and anywhere), Markdown, its prop, the chart's <img
+    assert hostile.live_csv_cells(["-2+3", "-2.5", "'=1", "@cmd", "\t=1+1", "x"]) == ["-2+3", "@cmd", "\t=1+1"]
+
+
 # --- the warehouse as loaded --------------------------------------------------------------------------------
 
 def test_the_ingest_keeps_every_payload_as_text_and_trims_only_white_space(hostile_warehouse):
