@@ -333,3 +333,42 @@ def test_the_warehouse_is_unchanged_by_the_injections(hostile_warehouse, counts_
     """Run last in the module (pytest keeps file order): the injections above changed no table."""
     assert hostile.row_counts(hostile_warehouse) == counts_before
     assert counts_before["person"] > 1000 and counts_before["request"] > 1000
+
+
+# --- the drill-down click callback -------------------------------------------------------------------------
+
+def drill_click(server, client, name: str, search: str) -> tuple[int, object]:
+    """A click on the ward map naming `name`, posted as the browser posts it to the drill-down callback."""
+    output = next(k for k in server_app(server).callback_map if k.startswith("url.search@"))
+    graph = {"chart": "map", "key": "ward", "type": "indicator-drill"}
+    click = {"points": [{"customdata": [name], "location": name, "text": name, "hovertext": name}]}
+    body = {"output": output, "outputs": {"id": "url", "property": output.split(".", 1)[1]},
+            "inputs": [[{"id": graph, "property": "clickData", "value": click}]],
+            "state": [[{"id": graph, "property": "id", "value": graph}],
+                      {"id": "url", "property": "pathname", "value": f"/indicator/{INDICATOR}"},
+                      {"id": "url", "property": "search", "value": search}],
+            "changedPropIds": [json.dumps(graph, separators=(",", ":")) + ".clickData"]}
+    response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    return response.status_code, response.get_json(silent=True)
+
+
+def server_app(server):
+    import app
+
+    assert app.server is server
+    return app.app
+
+
+def test_a_click_on_a_hostile_ward_drills_into_it_and_an_injected_click_does_nothing(server, officer):
+    from urllib.parse import parse_qs
+
+    search = "?" + urlencode({"area": AREA, "breakdown": "ward"})
+    for ward in PAYLOADS:
+        status, answer = drill_click(server, officer, ward, search)
+        assert status == 200, ward
+        chosen = parse_qs(answer["response"]["url"]["search"].lstrip("?"))
+        assert chosen["ward"] == [ward] and chosen["breakdown"] == ["school"], ward
+    for text in INJECTIONS[2:]:  # the first two are ward names in this warehouse; the rest change nothing
+        for injected_search in (search, search + "&" + urlencode({"ward": text, "school": text})):
+            status, answer = drill_click(server, officer, text, injected_search)
+            assert status == 204 or (status == 200 and answer["response"] == {}), (text, injected_search, answer)  # no update: the click names no allowed ward
