@@ -368,7 +368,7 @@ def test_a_click_on_a_hostile_ward_drills_into_it_and_an_injected_click_does_not
         assert status == 200, ward
         chosen = parse_qs(answer["response"]["url"]["search"].lstrip("?"))
         assert chosen["ward"] == [ward] and chosen["breakdown"] == ["school"], ward
-    for text in INJECTIONS[2:]:  # the first two are ward names in this warehouse; the rest change nothing
+    for text in [t for t in INJECTIONS if t not in PAYLOADS]:  # one is a ward's name in this warehouse
         for injected_search in (search, search + "&" + urlencode({"ward": text, "school": text})):
             status, answer = drill_click(server, officer, text, injected_search)
             assert status == 204 or (status == 200 and answer["response"] == {}), (text, injected_search, answer)  # no update: the click names no allowed ward
