@@ -29,3 +29,11 @@ def audit_log_of_its_own(tmp_path_factory):
     patch.setenv("SEND_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="session")
+def hostile_warehouse(tmp_path_factory) -> Path:
+    """The sample extract with script and formula payloads for names (tests/hostile.py), through the real ingest."""
+    from tests.hostile import build
+
+    return build(tmp_path_factory.mktemp("hostile"))

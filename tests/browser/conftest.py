@@ -56,10 +56,11 @@ def planted_url(tmp_path_factory) -> str:
     yield from _serve(tmp_path_factory, PARTNER_HOST, ("-m", "tests.browser.planted_app"))
 
 
-def _serve(tmp_path_factory, host: str, command: tuple[str, ...] = ("app.py",), env: dict | None = None):
-    """Start app.py (or `python command`) in demo mode on the sample warehouse, with the settings in `env`; yield
-    its URL on `host` (which says who the browser is signed in as); stop it afterwards."""
-    warehouse = ROOT / "data" / "sample" / "warehouse.duckdb"
+def _serve(tmp_path_factory, host: str, command: tuple[str, ...] = ("app.py",), env: dict | None = None,
+           warehouse: Path | None = None):
+    """Start app.py (or `python command`) in demo mode on the sample warehouse (or `warehouse`), with the settings
+    in `env`; yield its URL on `host` (which says who the browser is signed in as); stop it afterwards."""
+    warehouse = warehouse or ROOT / "data" / "sample" / "warehouse.duckdb"
     if not warehouse.exists():
         pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
     port = _free_port()
