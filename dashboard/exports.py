@@ -436,12 +436,7 @@ def to_xlsx(tables: Sequence[Table], context: Context) -> bytes:
             data.write_string(row_no, 11, r["status_code"])
             data.write_string(row_no, 12, safe_text(r["source_label"]))
             widths[12] = max(widths[12], len(r["source_label"]))
-    for col, width in enumerate(widths):
-        data.set_column(col, col, min(max(width + 2, 8), 60))
-    data.freeze_panes(1, 0)
-    data.autofilter(0, 0, max(row_no, 1), len(DATA_HEADERS) - 1)
-    if row_no == 0:
-        data.write_string(1, 0, "No figures: the loaded data has none for this selection.")
+    _finish_table(data, widths, row_no, "No figures: the loaded data has none for this selection.", widest=60)
 
     # Metadata
     sheet = book.add_worksheet("Metadata")
@@ -497,6 +492,16 @@ def _list_cell(value: Any) -> str:
     return safe_text(value)
 
 
+def _finish_table(sheet: Any, widths: list[int], rows: int, empty: str, *, widest: int) -> None:
+    """Column widths from their longest text, the header frozen and filterable, and a line when there are no rows."""
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(max(width + 2, 8), widest))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(rows, 1), len(widths) - 1)
+    if rows == 0:
+        sheet.write_string(1, 0, empty)
+
+
 def list_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A list of records as CSV headed by `headers`: dates as YYYY-MM-DD, numbers plain, text never a formula."""
     buffer = io.StringIO()
@@ -528,12 +533,7 @@ def list_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], about: Sequ
             else:
                 data.write_string(row_no, col, safe_text(value))
             widths[col] = max(widths[col], len(_list_cell(value)))
-    for col, width in enumerate(widths):
-        data.set_column(col, col, min(max(width + 2, 8), 40))
-    data.freeze_panes(1, 0)
-    data.autofilter(0, 0, max(row_no, 1), len(headers) - 1)
-    if row_no == 0:
-        data.write_string(1, 0, "No records match this selection.")
+    _finish_table(data, widths, row_no, "No records match this selection.", widest=40)
     notes = book.add_worksheet("About")
     notes.set_column(0, 0, 24)
     notes.set_column(1, 1, 100)
