@@ -32,6 +32,7 @@ THEME_LINK = "theme-link"
 FOOTER_FROM = 80  # pages ordered from here on are linked from the footer, not the main navigation
 CARRIED = ("area", "period", "audience")  # what navigation keeps from the current URL
 BASIC_PLOTLY = "plotly-basic.min.js"
+GEO_OUTLINE = "plotly-geo.js"
 
 INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -201,12 +202,12 @@ def _register_callbacks(app: Dash) -> None:
 
 def _assets_ignore() -> str:
     """Every chart is a scatter or a bar, drawn by the basic plotly.js bundle in assets/vendor (on the pages that
-    declare charts: App below); ward
-    boundaries drawn as a choropleth need the full bundle, which dcc.Graph fetches itself when the page has no
-    Plotly of its own (see assets/vendor/README.md)."""
+    declare charts: App below). Ward boundaries drawn as a choropleth need the full bundle, which dcc.Graph fetches
+    itself when the page has no Plotly of its own (see assets/vendor/README.md), and the empty world outline that
+    keeps it from fetching one from another site (assets/plotly-geo.js): each is served only when it is used."""
     from dashboard import views
 
-    return re.escape(BASIC_PLOTLY) if views.ward_geojson() is not None else ""
+    return re.escape(BASIC_PLOTLY) if views.ward_geojson() is not None else re.escape(GEO_OUTLINE)
 
 
 # --- scripts: a page's first load brings only the large scripts its own layout needs ---------------------------

@@ -99,14 +99,20 @@ def browser():
         browser.close()
 
 
-@pytest.fixture()
-def page(browser):
+def signed_in(context):
+    """A browser context signed in as a partner on 127.0.0.1 and as an officer on localhost."""
     from tests.identity import session_cookie
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB")
     context.add_cookies([{"name": "send_session", "value": session_cookie(role), "domain": host, "path": "/",
                           "httpOnly": True, "sameSite": "Lax"}
                          for role, host in (("partner", PARTNER_HOST), ("officer", OFFICER_HOST))])
+    return context
+
+
+@pytest.fixture()
+def page(browser):
+    context = signed_in(browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
+                                            locale="en-GB"))
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import check_view, crumbs, query_of, settle, table_rows
+from tests.browser.conftest import check_view, crumbs, query_of, settle, signed_in, table_rows
 
 INDICATOR = "ehcp_caseload"
 WARD = "Knowle"
@@ -62,8 +62,8 @@ def test_shared_url_reopens_the_same_view(page, browser, officer_url):
     assert "2024/25" in built["ward_title"] and "2024/25" in built["breakdown_title"]
     assert len(built["breakdown_table"]) >= 2
 
-    # The same address in a new browser context: nothing carried over but the URL.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    # The same address in a new browser context, the same officer signed in: nothing carried over but the URL.
+    context = signed_in(browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB"))
     try:
         fresh = context.new_page()
         fresh.set_default_timeout(30_000)
