@@ -27,8 +27,6 @@ def partner_clients(server) -> None:
     """`server.test_client()` gives a client signed in as a partner of the sample's council (the board's view);
     `server.test_client(role="officer")` another role, `role=None` a signed-out visitor. The same for
     `server.test_request_context(...)` (direct calls of page functions)."""
-    from contextlib import contextmanager
-
     from flask.testing import FlaskClient
 
     from tests.identity import HOME, sign_in, user
@@ -40,11 +38,17 @@ def partner_clients(server) -> None:
 
     plain_request = server.test_request_context
 
-    @contextmanager
     def signed_in_request(*args, role: str | None = "partner", council: str = HOME, **kwargs):
-        with plain_request(*args, **kwargs) as context:
+        # A real RequestContext (Flask's session_transaction reads its `.request`) whose push signs the person in.
+        context = plain_request(*args, **kwargs)
+        push = context.push
+
+        def signed_in_push() -> None:
+            push()
             flask.g.who, flask.g.session_problem = user(role, council), None
-            yield context
+
+        context.push = signed_in_push
+        return context
 
     server.test_client_class = SignedInClient
     server.test_request_context = signed_in_request
