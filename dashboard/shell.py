@@ -193,6 +193,30 @@ def _assets_ignore() -> str:
     return re.escape(BASIC_PLOTLY) if views.ward_geojson() is not None else ""
 
 
+# --- the page callback: only text reaches Dash's page routing ------------------------------------------------
+
+PAGE_LOCATION = "_pages_location"
+
+
+def refuse_odd_page_location() -> flask.Response | None:
+    """Dash's own page callback reads the URL's pathname and search as text, the pathname from "/", and fails (a 500)
+    on anything else. A browser always sends that; a forged body with a number, a list, a null or a relative
+    pathname gets a 400 here instead."""
+    request = flask.request
+    if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+        return None
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+        return None
+    for item in body["inputs"]:
+        if isinstance(item, dict) and item.get("id") == PAGE_LOCATION:
+            value, pathname = item.get("value"), item.get("property") == "pathname"
+            if (not isinstance(value, str) and (pathname or value is not None)) or (
+                    pathname and not value.startswith("/")):
+                return flask.Response("The page's address must be text.\n", 400, mimetype="text/plain")
+    return None
+
+
 # --- scripts: a page's first load brings only the large scripts its own layout needs ---------------------------
 
 def page_at(path: str) -> dict:
@@ -249,6 +273,7 @@ def create_app(warehouse: Path | None = None) -> Dash:
     signin.install(app.server)
     routes.register(app.server)
     audit.register(app.server)  # /admin/audit.csv
+    app.server.before_request(refuse_odd_page_location)
     response_cache.install(app.server)
     # Dash registers its scripts while serving its first request, after marking that done: a fresh worker
     # taking several requests at once answered some script requests with 500 ("not a registered library").

@@ -56,7 +56,7 @@ class Kind:
     timeliness: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Secrets:
     surnames: frozenset[str]
     tokens: frozenset[str]  # UPNs, ULNs, postcodes: distinctive strings
@@ -86,6 +86,9 @@ class Secrets:
             surnames=frozenset(str(p[1]) for p in people if p[1]),
             tokens=frozenset(str(v) for p in people for v in p[2:] if v),
             caseworkers=frozenset(workers), published=frozenset(published), kinds=kinds)
+
+    def __repr__(self) -> str:
+        return f"Secrets({len(self.surnames)} surnames, {len(self.caseworkers)} caseworkers)"
 
     def words(self) -> dict[str, str]:
         """Each name word and identifier that must not appear -> what it is (one set lookup per word of a text)."""

@@ -10,6 +10,7 @@ so CI repeats them exactly; the calls are counted and the module's last test che
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from urllib.parse import quote, urlencode
 
@@ -26,9 +27,12 @@ from tests.walk import stops
 
 CALLS: Counter[str] = Counter()  # fuzzed calls per test, summed by the last test
 WANTED = 10_000
-# Examples per test: the cheap callbacks (links, drill-down) take most; the page content callback draws a whole
-# page per call (about 0.3 s), so it takes fewer; every example makes one call.
-EXAMPLES = {"links": 3_300, "drill": 2_600, "content": 300, "pages": 2_000, "downloads": 1_900}
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))  # a quick trial: FUZZ_SCALE=0.05 (the count check then skips)
+# Examples per test: the cheap answers (links, drill-down, a page's HTML) take most; the page content callback
+# draws a whole page per call and a download computes figures (0.1-0.3 s each), so they take fewer. Every example
+# makes one call.
+EXAMPLES = {name: int(count * SCALE) for name, count in
+            {"links": 3_400, "drill": 2_800, "content": 400, "pages": 3_100, "downloads": 400}.items()}
 
 
 def fuzz_settings(name: str):
@@ -45,8 +49,8 @@ PAYLOADS = [
     "E06000023\u200b", "Ｅ０６０００００２３", "\u202eE06000023", "\x00", "%00", "../../etc/passwd", "🙂" * 20,
     "E" * 5000, "9" * 400, "1e308", "-1", "NaN", "Infinity", "None", "null", "true", "[]", "{}",
     "officer", "audience=officer", "caseworker", "E06000023", "E10000016", "E92000001", "801", "2024", "2025-03",
-    "2023/24", "ward", "team", "primary_need", "school", "E05010890", "Chris Bramsynthgarth", "CW8010001",
-]
+    "2023/24", "ward", "team", "primary_need", "school", "E05010890",
+]  # never a name or id from the sample: an answer that echoes what was sent would read as a leak
 REAL_KEYS = ["area", "period", "breakdown", "ward", "audience", "indicator", "drill", "source", "by", "value",
              "theme", "school", "need", "q", "who", "action", "council", "since", "until", "text", "next"]
 
@@ -196,6 +200,6 @@ def test_a_broken_callback_body_answers_400(world, raw):
 def test_fuzzed_calls_add_up(world):
     """The acceptance asks for 10,000 generated calls; counted here when the whole module ran."""
     print(f"\nfuzzed calls: {sum(CALLS.values()):,} ({dict(CALLS)})")
-    if set(CALLS) != set(EXAMPLES):
-        pytest.skip(f"only part of the fuzz ran ({sorted(CALLS)}): the total is checked on a whole run")
+    if set(CALLS) != set(EXAMPLES) or SCALE != 1:
+        pytest.skip(f"only part of the fuzz ran ({sorted(CALLS)}, scale {SCALE}): the total is checked on a whole run")
     assert sum(CALLS.values()) >= WANTED
