@@ -12,7 +12,11 @@ returns each leak it finds, in words:
 * a named caseworker (their name or id), the caseworker breakdown, a case list;
 * for a partner, a count of children from 1 to 5 shown as a figure; for the public, a count under 10 or one not
   rounded to 5 (QUALITY.md, "Disclosure control"). Figures DfE has published are shown as published to everyone
-  and are exempt. Counts are found where the app puts them: the Numerator, Denominator and Value columns of the
+  and are exempt: a row marked as published (its Source, or "published by DfE" in its hover text) always; where
+  nothing marks the source (a chart's table with no Source column, a sentence), a figure of 10 or more that DfE
+  publishes for the council somewhere (QUALITY.md: a figure equal to a published one is shown as published).
+  That excuses about half the numbers from 10 to 999 in unmarked places, so there the public rounding rule is
+  weaker; small counts are never excused. Counts are found where the app puts them: the Numerator, Denominator and Value columns of the
   downloads' Data sheet and of the data book's grid, the numerator and denominator columns of the tables that
   stand beside every chart, the points of a chart whose axis is "Number", and text like "(3 children)";
 * the audit log's entries, for anyone who is not an administrator.

@@ -32,7 +32,7 @@ SCALE = float(os.environ.get("FUZZ_SCALE", "1"))  # a quick trial: FUZZ_SCALE=0.
 # draws a whole page per call and a download computes figures (0.1-0.3 s each), so they take fewer. Every example
 # makes one call.
 EXAMPLES = {name: int(count * SCALE) for name, count in
-            {"links": 3_400, "drill": 2_800, "content": 400, "pages": 3_100, "downloads": 400}.items()}
+            {"links": 3_000, "drill": 1_300, "content": 300, "pages": 5_500, "downloads": 300}.items()}
 
 
 def fuzz_settings(name: str):

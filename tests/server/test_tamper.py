@@ -370,3 +370,18 @@ def test_xlsx_is_read_cell_by_cell(secrets):
 
 def test_pages_are_discovered_from_dash():
     assert {p["path"] for p in dash.page_registry.values()} >= {"/board", "/clinic", PAGE_PATH}
+
+
+@pytest.mark.parametrize("pathname, search", [(None, ""), (7, ""), (["/board"], ""), ("board", ""),
+                                              ("/board", 12), ("/board", {"area": "E06000023"})])
+def test_a_page_address_that_is_not_text_is_refused_not_a_500(sample_server, pathname, search):
+    """Dash's own page callback fails on these (found by the fuzz); the app answers 400 before it runs."""
+    payload = _page("/board", "")
+    payload["inputs"][0]["value"], payload["inputs"][1]["value"] = pathname, search
+    response = client_for(sample_server, "partner").post(forged.CALLBACKS_PATH, json=payload)
+    assert response.status_code == 400
+
+
+def test_a_page_address_a_browser_sends_still_opens(sample_server):
+    response = client_for(sample_server, "partner").post(forged.CALLBACKS_PATH, json=_page("/board", None))
+    assert response.status_code == 200 and "_pages_content" in response.get_data(as_text=True)
