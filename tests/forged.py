@@ -50,7 +50,8 @@ HOSTILE_QUERIES = [
     "?area=E06000023&period=%3D1%2B1&breakdown=%40SUM(A1)&ward=%27%20UNION%20SELECT%20surname%20FROM%20person--",
     "?who=&action=&text=synth&council=E06000023&audience=officer",
 ]
-REALISTIC_QUERIES = ["", "?area=E06000023", "?area=E06000023&period=2024", "?area=E10000016", "?area=E92000001"]
+REALISTIC_QUERIES = ["", "?area=E06000023", "?area=E06000023&indicator=ehcp_caseload&breakdown=ward",
+                     "?area=E06000023&period=2024", "?area=E10000016", "?area=E92000001"]
 # Indicators worth forging downloads of: a count with wards, timeliness with caseworkers, a snapshot; plus nonsense.
 INDICATOR_FILLS = ["ehcp_issued_20wk", "ehcp_caseload", "ehcp_requests", "requests_decided_6wk", "no_such_thing",
                    "..%2F..%2Fetc%2Fpasswd", "%3Cscript%3E"]

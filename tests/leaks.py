@@ -40,7 +40,7 @@ from indicators.disclosure import PARTNER_SMALL_MAX, PUBLIC_MIN, PUBLIC_ROUND_TO
 from indicators.vocabulary import Audience, Unit
 
 COUNT_NUMERATOR = {Unit.COUNT, Unit.PERCENT, Unit.RATE_PER_10000}
-PUBLISHED = re.compile(r"published", re.I)
+PUBLISHED = re.compile(r"\bpublished by DfE\b|^published$", re.I)  # never "not yet published"
 INTEGER = re.compile(r"^-?\d{1,3}(,\d{3})*$|^-?\d+$")
 # Column headings that only a child-level table has.
 CHILD_COLUMNS = re.compile(r"\b(person|child|request)[ _-]?(id|ids|number)\b|\bupn\b|\buln\b|\bforename\b|\bsurname\b"

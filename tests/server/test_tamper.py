@@ -341,6 +341,14 @@ def test_the_oracle_lets_through_what_each_tier_may_see(secrets):
     assert not leaks(json.dumps(["Bristol, City of, 2019/20: 4 (published by DfE)"]), "public", secrets)
 
 
+def test_a_provisional_local_row_is_not_taken_for_a_published_one(secrets):
+    provisional = "Local records, provisional (not yet published)"
+    assert leaks(_data_csv("ehcp_caseload", "3", "z", "3", source=provisional), "partner", secrets,
+                 content_type="text/csv")
+    assert leaks(json.dumps(["Bristol, City of, 2025/26: 3 children (local records, provisional (not yet published))"]),
+                 "partner", secrets)
+
+
 def _table(title: str, numerator: str, denominator: str) -> dict:
     def cell(kind, text):
         return {"type": kind, "namespace": "dash_html_components", "props": {"children": text}}
