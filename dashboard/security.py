@@ -27,6 +27,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import flask
+from dash.exceptions import DependencyException
 from werkzeug.exceptions import HTTPException
 
 LOG = logging.getLogger(__name__)
@@ -192,6 +193,9 @@ def _fits(item: object, spec_id: object) -> bool:
     return _one(item)
 
 
+PAGE_LOCATION = "_pages_location"  # the dcc.Location Dash's page routing reads
+
+
 def callback_problem(body: object, callbacks: Mapping[str, Mapping]) -> str | None:
     """What is wrong with a callback request's body, in a short sentence, or None when it has the shape Dash
     sends for one of `callbacks` (Dash's callback map): an object naming a callback's `output`, with the
@@ -224,6 +228,17 @@ def callback_problem(body: object, callbacks: Mapping[str, Mapping]) -> str | No
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "changedPropIds must be a list of strings."
+    return next(filter(None, map(_location_problem, body.get("inputs", []))), None)
+
+
+def _location_problem(item: object) -> str | None:
+    """Dash's own page callback reads the URL's pathname and search as text, the pathname from "/", and fails (a
+    500) on anything else. A browser always sends that; a forged number, list, null or relative pathname is refused."""
+    if not isinstance(item, dict) or item.get("id") != PAGE_LOCATION:
+        return None
+    value, pathname = item.get("value"), item.get("property") == "pathname"
+    if (not isinstance(value, str) and (pathname or value is not None)) or (pathname and not value.startswith("/")):
+        return "The page's address must be text, its path starting with '/'."
     return None
 
 
@@ -256,6 +271,8 @@ def plain(status: int, message: str) -> flask.Response:
 def _failure(error: Exception) -> flask.Response:
     if isinstance(error, HTTPException):  # 404, 405, ...: Flask's own short answer
         return error.get_response()
+    if isinstance(error, DependencyException):  # a script file Dash does not serve: not found, not a failure
+        return plain(404, "There is no such file.")
     LOG.error("%s %s failed", flask.request.method, flask.request.path, exc_info=error)
     return plain(500, FAILED)
 
