@@ -159,20 +159,14 @@ def plumbing_routes(server) -> list:
 
 
 def fill_rule(rule, page_urls: list[str], themes: list[str]) -> list[str]:
-    """URLs for a rule: each variable filled with real and hostile values."""
-    if not rule.arguments:
-        return [rule.rule]
-    urls = []
-    for name in sorted(rule.arguments):
-        choices = {"indicator_id": INDICATOR_FILLS, "theme": [*themes, "no-such-theme", "%27%20OR%201=1"],
-                   "path": [u.lstrip("/") for u in page_urls if u != "/"] + ["no/such/page", "admin/audit",
-                                                                          "casework", "%3Cscript%3E"]}.get(name)
-        if choices is None:
-            choices = ["x", "%27%20OR%201=1--"]
-        for choice in choices:
-            url = rule.rule
-            for arg in rule.arguments:
-                pattern = next(p for p in (f"<{arg}>", f"<path:{arg}>", f"<string:{arg}>") if p in url)
-                url = url.replace(pattern, choice if arg == name else "x")
-            urls.append(url)
+    """URLs for a rule: every combination of real and hostile values for its variables."""
+    choices = {"indicator_id": INDICATOR_FILLS, "theme": [*themes, "no-such-theme", "%27%20OR%201=1"],
+               "path": [u.lstrip("/") for u in page_urls if u != "/"] + ["no/such/page", "admin/audit", "casework",
+                                                                      "%3Cscript%3E"],
+               "kind": ["open-cases", "x", "%27%20OR%201=1--"], "ext": ["csv", "xlsx", "x"]}
+    urls = [rule.rule]
+    for arg in sorted(rule.arguments):
+        pattern = next(p for p in (f"<{arg}>", f"<path:{arg}>", f"<string:{arg}>") if p in rule.rule)
+        urls = [url.replace(pattern, choice) for url in urls
+                for choice in choices.get(arg, ["x", "%27%20OR%201=1--"])]
     return urls
