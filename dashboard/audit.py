@@ -39,6 +39,8 @@ from dashboard import response_cache
 from dashboard.access import is_council
 from dashboard.exports import safe_text
 from dashboard.identity import Role, User, current_user
+from dashboard.routes import attachment
+from dashboard.security import plain
 from data.settings import settings
 
 GENESIS = "0" * 64  # what the first entry carries as the hash of the line before it
@@ -389,15 +391,14 @@ def download_csv() -> flask.Response:
     councils = administered(user)
     if not councils:
         record("denied", target=CSV_PATH, outcome="signed out" if not user.signed_in else "no admin role")
-        return flask.Response(refusal(user), 403, mimetype="text/plain")
+        return plain(403, refusal(user))
     try:
         search = parse_search(flask.request.args.to_dict(flat=False), councils)
     except BadSearch as exc:
-        return flask.Response(exc.message, exc.status, mimetype="text/plain")
+        return plain(exc.status, exc.message)
     found = entries(log_path(), **search.filters(), councils=councils, limit=None)
     record("export", target=PAGE_PATH, council=search.council or None, filters=search.query())
-    return flask.Response(to_csv(found), 200, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"})
+    return attachment(to_csv(found), "text/csv", "audit-log.csv")
 
 
 def register(server: flask.Flask) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from dashboard import access, audit, exports, filters, response_cache, routes
 from dashboard.identity import Role, User
+from dashboard.security import plain
 from indicators.vocabulary import Audience
 
 PAGE_PATH = "/casework"
@@ -212,27 +213,27 @@ def download(kind: str, ext: str) -> flask.Response:
     response_cache.dont_keep()
     target = file_path(kind, ext)
     if kind not in LISTS or ext not in FILE_TYPES:
-        return routes._plain(404, "There is no such case list. Try /casework/open-cases.csv or .xlsx.")
+        return plain(404, "There is no such case list. Try /casework/open-cases.csv or .xlsx.")
     try:
         user, council = officer()
     except access.Forbidden as exc:
-        return routes._plain(403, refuse(target, exc, flask.request.args.to_dict(flat=False)))
+        return plain(403, refuse(target, exc, flask.request.args.to_dict(flat=False)))
     args = flask.request.args
     if set(args) - set(FILTERS) or any(len(args.getlist(k)) > 1 for k in args):
-        return routes._plain(400, "Give 'team' and 'caseworker' at most once each, and nothing else.")
+        return plain(400, "Give 'team' and 'caseworker' at most once each, and nothing else.")
     try:
         cases, _ = load(council, user, kind, team=args.get("team"), caseworker=args.get("caseworker"), strict=True)
     except BadFilter as exc:
-        return routes._plain(400, exc.message)
+        return plain(400, exc.message)
     seen(cases, "export", target)
     stem = exports.file_stem(kind, council, cases.reference_date.isoformat(), cases.team, cases.caseworker)
     headers = [h for _, h in COLUMNS]
     if ext == "csv":
         body = ("\ufeff" + exports.list_csv(headers, rows(cases))).encode("utf-8")  # the mark tells Excel: UTF-8
-        return routes._attachment(body, "text/csv", f"{stem}.csv")
+        return routes.attachment(body, "text/csv", f"{stem}.csv")
     body = exports.list_xlsx(headers, rows(cases), about(cases), title="Open cases", subject=cases.council_name,
                              sheet="Open cases")
-    return routes._attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
+    return routes.attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
 
 
 def register(server: flask.Flask) -> None:

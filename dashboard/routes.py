@@ -27,6 +27,7 @@ import pandas as pd
 from flask import Flask, Response, request
 
 from dashboard import exports
+from dashboard.security import plain
 from indicators.catalogue.model import THEME_TITLES, Theme
 from indicators.disclosure import suppression_note
 from indicators.engine import (
@@ -182,14 +183,8 @@ def _explain(exc: EngineError, what: str) -> BadRequest:
     return BadRequest(400, "That request cannot be answered.")
 
 
-def _plain(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, mimetype="text/plain")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _attachment(body: bytes | str, mimetype: str, file_name: str) -> Response:
+def attachment(body: bytes | str, mimetype: str, file_name: str) -> Response:
+    """A file to download, never kept by a browser or proxy (it is for the person who asked)."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -209,14 +204,14 @@ def guarded(handler: Callable[..., Response]) -> Callable[..., Response]:
         try:
             return handler(**kwargs)
         except BadRequest as exc:
-            return _plain(exc.status, exc.message)
+            return plain(exc.status, exc.message)
         except Exception as exc:  # noqa: BLE001 - a download must never show a traceback
             from data.warehouse.connect import WarehouseUnavailable
 
             if isinstance(exc, WarehouseUnavailable | FileNotFoundError):
-                return _plain(503, "The data is not available at the moment: no warehouse could be opened.")
+                return plain(503, "The data is not available at the moment: no warehouse could be opened.")
             LOG.exception("download failed")
-            return _plain(500, "Something went wrong making the file. Try again; if it keeps happening, tell the "
+            return plain(500, "Something went wrong making the file. Try again; if it keeps happening, tell the "
                                "team that runs this dashboard.")
     run.__name__ = handler.__name__
     return run
@@ -247,12 +242,12 @@ def _one_indicator(indicator_id: str) -> tuple[exports.Table, exports.Context, s
 def download_csv(indicator_id: str) -> Response:
     table, context, stem = _one_indicator(indicator_id)
     body = "\ufeff" + exports.to_csv([table], context)  # the byte-order mark tells Excel the file is UTF-8
-    return _attachment(body.encode("utf-8"), "text/csv", f"{stem}.csv")
+    return attachment(body.encode("utf-8"), "text/csv", f"{stem}.csv")
 
 
 def download_xlsx(indicator_id: str) -> Response:
     table, context, stem = _one_indicator(indicator_id)
-    return _attachment(exports.to_xlsx([table], context), XLSX_TYPE, f"{stem}.xlsx")
+    return attachment(exports.to_xlsx([table], context), XLSX_TYPE, f"{stem}.xlsx")
 
 
 def _many(indicator_ids: list[str], title: str, name: str) -> Response:
@@ -282,7 +277,7 @@ def _many(indicator_ids: list[str], title: str, name: str) -> Response:
     if missing:
         context = dataclasses.replace(context, missing=tuple(missing))
     file_name = exports.safe_file_name(name, area, args["period"], audience.value, ext="xlsx")
-    return _attachment(exports.to_xlsx(tables, context), XLSX_TYPE, file_name)
+    return attachment(exports.to_xlsx(tables, context), XLSX_TYPE, file_name)
 
 
 def download_theme(theme: str) -> Response:
@@ -322,10 +317,10 @@ def board_pack_pdf() -> Response:
     try:
         body = pdf.render_pdf(document, footer=pdf.footer_text(ctx))
     except pdf.ChromiumMissing as exc:
-        return _plain(503, str(exc))
+        return plain(503, str(exc))
     except pdf.RenderFailed as exc:
-        return _plain(503, str(exc))
-    response = _attachment(body, "application/pdf", pdf.file_name(ctx))
+        return plain(503, str(exc))
+    response = attachment(body, "application/pdf", pdf.file_name(ctx))
     response.headers["Content-Disposition"] = f'inline; filename="{pdf.file_name(ctx)}"'
     return response
 

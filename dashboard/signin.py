@@ -24,6 +24,7 @@ import yaml
 
 from dashboard import identity, users
 from dashboard.identity import Role, User, parse_grants
+from dashboard.security import plain
 from data.settings import SettingsError, settings
 
 LOG = logging.getLogger(__name__)
@@ -59,12 +60,8 @@ def _limiter(server: flask.Flask):
 
     storage = settings().cache_redis_url or "memory://"  # Redis: one count across every worker and server
     return Limiter(get_remote_address, app=server, storage_uri=storage, headers_enabled=True,
-                   on_breach=lambda _limit: _plain(429, "Too many sign-in attempts from this address. Wait a "
+                   on_breach=lambda _limit: plain(429, "Too many sign-in attempts from this address. Wait a "
                                                          "minute and try again."))
-
-
-def _plain(status: int, message: str) -> flask.Response:
-    return flask.Response(message + "\n", status=status, mimetype="text/plain")
 
 
 def _audit(action: str, outcome: str = "ok", **filters: object) -> None:
@@ -103,13 +100,13 @@ def sign_in_form() -> flask.Response:
     mode = settings().auth
     next_path = safe_next(flask.request.form.get("next"))
     if mode not in ("demo", "local"):
-        return _plain(404, "This dashboard does not sign people in with a password.")
+        return plain(404, "This dashboard does not sign people in with a password.")
     login = str(flask.request.form.get("login", ""))[:64]
     try:
         user = users.authenticate(login, str(flask.request.form.get("password", ""))[:256])
     except users.UsersFileError as exc:
         LOG.error("sign-in impossible: %s", exc)
-        return _plain(503, "Signing in is not possible at the moment: the users file has a problem. Tell the team "
+        return plain(503, "Signing in is not possible at the moment: the users file has a problem. Tell the team "
                            "that runs this dashboard.")
     if user is None:
         _audit("sign-in-failed", outcome="refused", login=login)
@@ -158,19 +155,19 @@ def oidc_missing() -> list[str]:
 
 def sign_in_sso() -> flask.Response:
     if settings().auth != "oidc":
-        return _plain(404, "This dashboard does not use single sign-on.")
+        return plain(404, "This dashboard does not use single sign-on.")
     try:
         client = _sso_client()
     except SignInNotConfigured as exc:
         LOG.error("%s", exc)
-        return _plain(503, "Single sign-on is not set up on this dashboard. Tell the team that runs it.")
+        return plain(503, "Single sign-on is not set up on this dashboard. Tell the team that runs it.")
     flask.session["sso_next"] = safe_next(flask.request.args.get("next"))
     return client.authorize_redirect(flask.url_for("sign_in_callback", _external=True))
 
 
 def sso_callback() -> flask.Response:
     if settings().auth != "oidc":
-        return _plain(404, "This dashboard does not use single sign-on.")
+        return plain(404, "This dashboard does not use single sign-on.")
     next_path = safe_next(flask.session.get("sso_next"))
     try:
         token = _sso_client().authorize_access_token()
