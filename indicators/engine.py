@@ -961,6 +961,16 @@ class Engine:
                    first, last, len(frame), self.version)
         return frame
 
+    def return_records(self, audience: Audience, *, user: str) -> dict[str, pd.DataFrame]:
+        """Every row of the SEN2 modules the warehouse holds (person, request, ... sen_need), for writing the
+        person-level return. Child-level: officers only, and every call is audited."""
+        audience = Audience(audience)
+        if audience is not Audience.OFFICER:
+            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+        out = {name: self._query(f'SELECT * FROM "{name}"', {}) for name in RETURN_TABLES}  # noqa: S608 - fixed names
+        AUDIT.info("return_records user=%s persons=%d warehouse=%s", user, len(out["person"]), self.version)
+        return out
+
     # --- the one-object answer the command line and the API print -----------------------------------------
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
@@ -1054,6 +1064,9 @@ def release_shared(warehouse: str | Path) -> None:
 
 
 CASE_LISTS = {"open_cases": "case_list.sql"}
+# The SEN2 modules, as the warehouse holds them (a fixed list: the only table names placed in a query's text)
+RETURN_TABLES = ("person", "request", "assessment", "named_plan", "plan_detail", "active_plan", "placement",
+                 "sen_need")
 _TEMPLATE_FILES = {
     "person": "person.csv", "request": "requests.csv", "assessment": "assessment.csv", "named_plan": "namedplan.csv",
     "plan_detail": "plandetail.csv", "active_plan": "activeplans.csv", "placement": "placementdetail.csv",
