@@ -4,6 +4,7 @@ officers, on a page and as files.
     /reconciliation?year=&measure=                     the page (dashboard/pages/reconciliation.py)
     /reconciliation/reconciliation.csv?year=           every measure: local, published, difference, flag
     /reconciliation/<table>.csv?year=  (and .xlsx)     one SEN2 table from the local records, in DfE's layout
+    /reconciliation/sen2-return.xml?year=              the person-level SEN2 return as of that year's census day
 
 The local figures are unprotected and a flagged figure lists the children behind it, so only an officer of the
 warehouse's own council sees any of it (the check is `casework.officer()`, from the session, every time). The
@@ -24,7 +25,7 @@ import pandas as pd
 
 from dashboard import access, audit, casework, exports, response_cache, routes
 from dashboard.identity import User
-from indicators import sen2
+from indicators import sen2, sen2_xml
 from indicators.engine import Engine
 from indicators.vocabulary import Audience
 
@@ -34,6 +35,7 @@ FILTERS = ("year", "measure")
 FILE_TYPES = ("csv", "xlsx")
 RECONCILIATION = "reconciliation"
 KINDS = (RECONCILIATION, *sen2.TABLES)  # the name in a file's URL
+RETURN = "sen2-return"  # the person-level return, as XML
 
 # (reconcile() column, header): the comparison's columns, on the page and in its files.
 COLUMNS = [("table", "Table"), ("measure", "DfE column"), ("label", "Measure"), ("period", "Period"),
@@ -201,7 +203,7 @@ def download(kind: str, ext: str) -> flask.Response:
     there is not, 404 for a file there is not."""
     response_cache.dont_keep()
     target = file_path(kind, ext)
-    if kind not in KINDS or ext not in FILE_TYPES:
+    if not ((kind in KINDS and ext in FILE_TYPES) or (kind, ext) == (RETURN, "xml")):
         return routes._plain(404, "There is no such file. Try /reconciliation/reconciliation.csv or .xlsx.")
     try:
         user, council = casework.officer()
@@ -210,6 +212,8 @@ def download(kind: str, ext: str) -> flask.Response:
     args = flask.request.args
     if set(args) - {"year"} or len(args.getlist("year")) > 1:
         return routes._plain(400, "Give 'year' at most once, and nothing else.")
+    if kind == RETURN:
+        return _return(council, user, args.get("year"), target)
     try:
         view, _ = load(council, user, year=args.get("year"), strict=True)
     except BadChoice as exc:
@@ -223,6 +227,18 @@ def download(kind: str, ext: str) -> flask.Response:
     body = exports.list_xlsx(headers, rows, about(view, title), title=title, subject=view.council_name,
                              sheet="SEN2")
     return routes._attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
+
+
+def _return(council: str, user: User, year: object, target: str) -> flask.Response:
+    """The person-level SEN2 return for a year the local records cover, recorded with every child it holds."""
+    engine = _engine()
+    try:
+        chosen, _ = _year(year, sen2.years(engine), strict=True)
+    except BadChoice as exc:
+        return routes._plain(400, exc.message)
+    body, children = sen2_xml.message(engine, chosen, user=user.id)
+    audit.record("export", target=target, council=council, filters={"year": str(chosen)}, child_ids=children)
+    return routes._attachment(body, "application/xml", f"{exports.file_stem('sen2-return', council, str(chosen))}.xml")
 
 
 def register(server: flask.Flask) -> None:

@@ -64,12 +64,13 @@ def _as_of(tables: dict[str, pd.DataFrame], year: int) -> dict[str, pd.DataFrame
             if column.endswith("_date") or column in ("review_meeting", "review_draft", "phase_transfer_final",
                                                       "last_review"):
                 frame[column] = pd.to_datetime(frame[column])
-    request = t["request"][t["request"]["received_date"] <= census].copy()
+    # a plan transferred in from another LA comes with a historical request (H) that has no received date
+    request = t["request"][~(t["request"]["received_date"] > census)].copy()
     late = request["outcome_date"] > census
     request.loc[late, "outcome"], request.loc[late, "outcome_date"] = "A", pd.NaT
-    # an assessment exists once the request was agreed, by the census day
-    agreed = request.loc[request["outcome"] == "Y", "request_id"]
-    assessment = t["assessment"][t["assessment"]["request_id"].isin(agreed)].copy()
+    # an assessment exists once the request was agreed by the census day (or came with a plan transferred in)
+    decided = request.loc[~late, "request_id"]
+    assessment = t["assessment"][t["assessment"]["request_id"].isin(decided)].copy()
     late = assessment["outcome_date"] > census
     assessment.loc[late, "outcome"], assessment.loc[late, "outcome_date"] = "A", pd.NaT
     plan = t["named_plan"][t["named_plan"]["assessment_id"].isin(assessment.loc[~late, "assessment_id"])

@@ -101,6 +101,8 @@ def downloads(view: reconciliation.Reconciliation) -> html.P:
             reconciliation.RECONCILIATION, "xlsx", query)), "; each SEN2 table from the local records in DfE's layout: "]
     for n, (dataset, table) in enumerate(sen2.TABLES.items()):
         links += [", " if n else "", html.A(f"{table.title} (CSV)", href=reconciliation.file_path(dataset, "csv", query))]
+    links += ["; the person-level SEN2 return as of the census day: ",
+              html.A(f"SEN2 XML, {view.year}", href=reconciliation.file_path(reconciliation.RETURN, "xml", query))]
     return html.P([*links, ". Each download is recorded."], id=DOWNLOADS)
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import dash
 import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from lxml import etree
 
 from dashboard import reconciliation, shell, warm
 from dashboard.identity import Role
@@ -24,10 +26,12 @@ from tests.forbidden import forbidden
 from tests.identity import ELSEWHERE, HOME
 from tests.server import tree
 from tests.server.conftest import SAMPLE
+from tests.unit.test_sen2_xml import corrected_schema
 
 PAGE = reconciliation.PAGE_PATH
 CSV = "/reconciliation/reconciliation.csv"
 XLSX = "/reconciliation/reconciliation.xlsx"
+XML = "/reconciliation/sen2-return.xml"
 TRANSFER = "ceased_plans.transfer"  # plans ceased because the child moved to another LA: flagged in 2025
 
 
@@ -197,6 +201,26 @@ def test_the_files(server, log):
     assert [(e["action"], e["child_records"]) for e in logged] == [("export", 0)] * 3
 
 
+def test_the_person_level_return(server, log):
+    response = server.test_client(role="officer").get(f"{XML}?year=2025")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    root = etree.fromstring(response.data)
+    schema = corrected_schema()
+    schema.validate(root)
+    # the sample's URNs have 7 digits from 9000000 on purpose, so they can never be a real school's (data/synth)
+    other = [e.message for e in schema.error_log if not re.search(r"Element 'URN'.* value '9\d{6}'", e.message)]
+    assert other == [] and len(schema.error_log) > 0
+    assert root.findtext("Header/CollectionDetails/ReferenceDate") == "2025-01-16"
+    # the plans open on the census day, as the return holds them, are DfE's published caseload for January 2025
+    open_plans = [p for p in root.iter("NamedPlan") if p.findtext("StartDate") <= "2025-01-16"
+                  and p.findtext("CeaseDate") is None]
+    assert len(open_plans) == 4931
+    persons = len(list(root.iter("Person")))
+    logged = entries(log)
+    assert [(e["action"], e["target"], e["child_records"]) for e in logged] == [("export", XML, persons)]
+    assert server.test_client(role="officer").get(f"{XML}?year=1999").status_code == 400
+
+
 # --- who may not see it -------------------------------------------------------------------------------------
 
 REFUSED = [(None, HOME, "Sign in to see this"), ("public", HOME, "does not hold the officer role"),
@@ -210,12 +234,12 @@ def test_everyone_else_is_refused(server, log, transfers_2024, role, council, wh
     assert all("This page is for council officers" in b and why in b for b in bodies)
     assert all(grid_rows(b) == [] and "4,931" not in b for b in bodies)
     assert (f"/sign-in?next={PAGE}" in bodies[0]) == (role is None)
-    for path in (CSV, XLSX, "/reconciliation/caseload.csv?year=2025"):
+    for path in (CSV, XLSX, "/reconciliation/caseload.csv?year=2025", f"{XML}?year=2025"):
         response = client.get(path)
         assert response.status_code == 403 and why in response.get_data(as_text=True)
         bodies.append(response.get_data(as_text=True))
     children = set(transfers_2024["person_id"])
     assert not [b for b in bodies if any(child in b for child in children)]
     logged = entries(log)
-    assert [(e["action"], e["outcome"], e["child_records"]) for e in logged] == [("denied", "refused", 0)] * 5
+    assert [(e["action"], e["outcome"], e["child_records"]) for e in logged] == [("denied", "refused", 0)] * 6
     assert logged[1]["filters"] == {"year": "2025", "measure": TRANSFER}
