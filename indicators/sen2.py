@@ -262,10 +262,16 @@ def reconcile(engine: Engine, year: int) -> pd.DataFrame:
 
 def records(engine: Engine, key: str, year: int, *, user: str) -> pd.DataFrame:
     """The child-level rows behind one local SEN2 figure (officers only; audited by the engine): the
-    indicator's records for the table's period, narrowed to the breakdown value the measure counts."""
+    indicator's records for the table's period that the figure counts (in its numerator, its denominator, or
+    the denominator but not the numerator; every record of a percentage's cohort), narrowed to the breakdown
+    value the measure counts."""
     measure = MEASURE_KEYS[key]
     first, last = period_dates(TABLES[measure.dataset], year)
     rows = engine.local_records(Audience.OFFICER, measure.indicator, first, last, user=user)
+    counted = {"numerator": rows["numerator"] > 0, "denominator": rows["denominator"] > 0,
+               "rest": rows["denominator"] - rows["numerator"] > 0,
+               "value": (rows["denominator"] > 0) | (rows["pending"] > 0)}[measure.part]
+    rows = rows[counted.fillna(False)].reset_index(drop=True)
     if measure.breakdown == TOTAL:
         return rows
     if measure.breakdown == "primary_need":
