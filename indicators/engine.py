@@ -77,6 +77,8 @@ ROW_SOURCE = {"local": RowSource.LOCAL.value, "aggregate": RowSource.PARTNER.val
               "national": RowSource.PUBLISHED.value}
 LOCAL_FRAME = SQL_DIR / "local" / "_frame.sql"
 FAMILY_MARKER = "-- FAMILY RECORDS --"
+LOCAL_RECORDS = SQL_DIR / "local" / "_records.sql"
+SHARED_MARKER = "-- SHARED LOOKUPS --"
 DATASET_COLUMN = "dataset"  # on published rows: the release a figure comes from (series breaks)
 # Breakdowns that can also narrow local figures for drill-down (ward -> school -> need type).
 DRILL_FILTERS = ("ward", "school", "primary_need")
@@ -919,6 +921,56 @@ class Engine:
                    caseworker, len(frame), self.version)
         return frame
 
+    def local_figures(self, audience: Audience, indicator_id: str, breakdown: str = TOTAL) -> pd.DataFrame:
+        """The warehouse's own figures from its local records alone, unprotected, by any breakdown the family
+        gives (not only those the indicator offers): officers only, for setting beside a return's layout."""
+        if Audience(audience) is not Audience.OFFICER:
+            raise NotPermitted(f"unprotected local figures are for officers only, not the {Audience(audience).value} "
+                               "audience")
+        indicator = self.indicator(indicator_id)
+        if not indicator.local:
+            raise NotAvailable(f"{indicator.id} has no local figures")
+        if breakdown != TOTAL and breakdown not in LOCAL_BREAKDOWNS:
+            raise UnknownBreakdown(f"local figures have no breakdown '{breakdown}'", sorted(LOCAL_BREAKDOWNS))
+        frame = self._frame(indicator, "local", breakdown, False)
+        return frame[frame["area_code"] == (self.local_area or "")].reset_index(drop=True)
+
+    def published_measures(self, dataset: str, topic: str, area: str, period: str) -> pd.DataFrame:
+        """Every published measure of one dataset's all-children row for an area and period (measure, value,
+        status): public figures, as published."""
+        return self._query(self._read_sql(SQL_DIR / "published_measures.sql"),
+                           {"dataset": dataset, "topic": topic, "area": self.area(area).code, "period": str(period)})
+
+    def local_records(self, audience: Audience, indicator_id: str, first: date, last: date, *,
+                      user: str) -> pd.DataFrame:
+        """The child-level rows behind a local figure: the indicator's family records dated first..last, each
+        with its numerator, denominator and the child's name. Officers only, and every call is audited."""
+        audience = Audience(audience)
+        if audience is not Audience.OFFICER:
+            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+        indicator = self.indicator(indicator_id)
+        if not indicator.local:
+            raise NotAvailable(f"{indicator.id} has no local records")
+        shared = self._read_sql(LOCAL_FRAME).split("\nrecords AS (\n", 1)[0]
+        shared = shared[shared.index("WITH people AS"):]  # ends with the comma before `records`
+        sql = (self._read_sql(LOCAL_RECORDS).replace(SHARED_MARKER, shared)
+               .replace(FAMILY_MARKER, self._read_sql(local_query_path(indicator.local))))
+        frame = self._query(sql, {"measure": indicator.local.measure, "breakdowns": [TOTAL], "monthly": False,
+                                  "reference_date": self.reference_date, "first": first, "last": last})
+        AUDIT.info("local_records user=%s indicator=%s first=%s last=%s rows=%d warehouse=%s", user, indicator.id,
+                   first, last, len(frame), self.version)
+        return frame
+
+    def return_records(self, audience: Audience, *, user: str) -> dict[str, pd.DataFrame]:
+        """Every row of the SEN2 modules the warehouse holds (person, request, ... sen_need), for writing the
+        person-level return. Child-level: officers only, and every call is audited."""
+        audience = Audience(audience)
+        if audience is not Audience.OFFICER:
+            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+        out = {name: self._query(f'SELECT * FROM "{name}"', {}) for name in RETURN_TABLES}  # noqa: S608 - fixed names
+        AUDIT.info("return_records user=%s persons=%d warehouse=%s", user, len(out["person"]), self.version)
+        return out
+
     # --- the one-object answer the command line and the API print -----------------------------------------
 
     def show(self, indicator_id: str, area: str, audience: Audience, *, period: str | None = None,
@@ -1012,6 +1064,9 @@ def release_shared(warehouse: str | Path) -> None:
 
 
 CASE_LISTS = {"open_cases": "case_list.sql"}
+# The SEN2 modules, as the warehouse holds them (a fixed list: the only table names placed in a query's text)
+RETURN_TABLES = ("person", "request", "assessment", "named_plan", "plan_detail", "active_plan", "placement",
+                 "sen_need")
 _TEMPLATE_FILES = {
     "person": "person.csv", "request": "requests.csv", "assessment": "assessment.csv", "named_plan": "namedplan.csv",
     "plan_detail": "plandetail.csv", "active_plan": "activeplans.csv", "placement": "placementdetail.csv",

@@ -163,7 +163,7 @@ def fill_rule(rule, page_urls: list[str], themes: list[str]) -> list[str]:
     choices = {"indicator_id": INDICATOR_FILLS, "theme": [*themes, "no-such-theme", "%27%20OR%201=1"],
                "path": [u.lstrip("/") for u in page_urls if u != "/"] + ["no/such/page", "admin/audit", "casework",
                                                                       "%3Cscript%3E"],
-               "kind": ["open-cases", "x", "%27%20OR%201=1--"], "ext": ["csv", "xlsx", "x"]}
+               "kind": ["open-cases", "reconciliation", "x", "%27%20OR%201=1--"], "ext": ["csv", "xlsx", "x"]}
     urls = [rule.rule]
     for arg in sorted(rule.arguments):
         pattern = next(p for p in (f"<{arg}>", f"<path:{arg}>", f"<string:{arg}>") if p in rule.rule)

@@ -45,7 +45,7 @@ def secrets() -> Secrets:
 
 @pytest.fixture(scope="module")
 def page_urls(sample_server) -> list[str]:
-    return sorted({s.url for s in stops()} | {"/casework", "/admin/audit", "/no-such-page"})
+    return sorted({s.url for s in stops()} | {"/casework", "/reconciliation", "/admin/audit", "/no-such-page"})
 
 
 def client_for(server, who: str):
