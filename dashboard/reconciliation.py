@@ -25,6 +25,7 @@ import pandas as pd
 
 from dashboard import access, audit, casework, exports, response_cache, routes
 from dashboard.identity import User
+from dashboard.security import plain
 from indicators import sen2, sen2_xml
 from indicators.engine import Engine
 from indicators.vocabulary import Audience
@@ -204,29 +205,29 @@ def download(kind: str, ext: str) -> flask.Response:
     response_cache.dont_keep()
     target = file_path(kind, ext)
     if not ((kind in KINDS and ext in FILE_TYPES) or (kind, ext) == (RETURN, "xml")):
-        return routes._plain(404, "There is no such file. Try /reconciliation/reconciliation.csv or .xlsx.")
+        return plain(404, "There is no such file. Try /reconciliation/reconciliation.csv or .xlsx.")
     try:
         user, council = casework.officer()
     except access.Forbidden as exc:
-        return routes._plain(403, refuse(target, exc, flask.request.args.to_dict(flat=True)))
+        return plain(403, refuse(target, exc, flask.request.args.to_dict(flat=True)))
     args = flask.request.args
     if set(args) - {"year"} or len(args.getlist("year")) > 1:
-        return routes._plain(400, "Give 'year' at most once, and nothing else.")
+        return plain(400, "Give 'year' at most once, and nothing else.")
     if kind == RETURN:
         return _return(council, user, args.get("year"), target)
     try:
         view, _ = load(council, user, year=args.get("year"), strict=True)
     except BadChoice as exc:
-        return routes._plain(400, exc.message)
+        return plain(400, exc.message)
     seen(view, "export", target)
     headers, rows, title = _table(view, kind)
     stem = exports.file_stem(f"sen2-{kind}", council, str(view.year))
     if ext == "csv":
-        return routes._attachment(("\ufeff" + exports.list_csv(headers, rows)).encode("utf-8"), "text/csv",
+        return routes.attachment(("\ufeff" + exports.list_csv(headers, rows)).encode("utf-8"), "text/csv",
                                   f"{stem}.csv")
     body = exports.list_xlsx(headers, rows, about(view, title), title=title, subject=view.council_name,
                              sheet="SEN2")
-    return routes._attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
+    return routes.attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
 
 
 def _return(council: str, user: User, year: object, target: str) -> flask.Response:
@@ -235,10 +236,10 @@ def _return(council: str, user: User, year: object, target: str) -> flask.Respon
     try:
         chosen, _ = _year(year, sen2.years(engine), strict=True)
     except BadChoice as exc:
-        return routes._plain(400, exc.message)
+        return plain(400, exc.message)
     body, children = sen2_xml.message(engine, chosen, user=user.id)
     audit.record("export", target=target, council=council, filters={"year": str(chosen)}, child_ids=children)
-    return routes._attachment(body, "application/xml", f"{exports.file_stem('sen2-return', council, str(chosen))}.xml")
+    return routes.attachment(body, "application/xml", f"{exports.file_stem('sen2-return', council, str(chosen))}.xml")
 
 
 def register(server: flask.Flask) -> None:
