@@ -111,15 +111,17 @@ person_held AS (
 
 
 def records_sql(found: Rule) -> str:
-    """The rule's records with the team and caseworker holding each, narrowed by $team and $caseworker ('' = all),
-    grouped by team, then caseworker, then record."""
+    """The rule's records with the team and caseworker holding each and the child's name, narrowed by $team and
+    $caseworker ('' = all), grouped by team, then caseworker, then record."""
     # the rule's own text, from this package; every value stays a bound parameter
     return f"""WITH hits AS ({found.sql}),{_HOLDERS},
 placed AS (
     SELECT CAST(h.record AS VARCHAR) AS record, CAST(h.person_id AS VARCHAR) AS person_id,
            CAST(h.request_id AS VARCHAR) AS request_id, CAST(h.detail AS VARCHAR) AS detail,
-           coalesce(o.team, p.team, 'Unallocated') AS team, coalesce(o.caseworker, p.caseworker, 'Unallocated') AS caseworker
-    FROM hits h LEFT JOIN held o ON o.request_id = h.request_id LEFT JOIN person_held p ON p.person_id = h.person_id)
+           coalesce(o.team, p.team, 'Unallocated') AS team, coalesce(o.caseworker, p.caseworker, 'Unallocated') AS caseworker,
+           trim(coalesce(c.forename, '') || ' ' || coalesce(c.surname, '')) AS name
+    FROM hits h LEFT JOIN held o ON o.request_id = h.request_id LEFT JOIN person_held p ON p.person_id = h.person_id
+    LEFT JOIN person c ON c.person_id = h.person_id)
 SELECT * FROM placed
 WHERE ($team = '' OR team = $team) AND ($caseworker = '' OR caseworker = $caseworker)
 ORDER BY team, caseworker, record"""  # noqa: S608
