@@ -46,6 +46,7 @@ class Workbench:
     reference_date: date
     counts: pd.DataFrame  # code, severity, message, table, fields, records
     quarantine: pd.DataFrame  # source_file, table_name, reason, action, rows
+    history: pd.DataFrame  # version, reference_date, loaded_at, code, records: every load so far
     rule: quality.Rule | None
     frame: pd.DataFrame  # the chosen rule's records (empty when no rule is chosen)
     team: str | None
@@ -76,6 +77,23 @@ class Workbench:
         sizes = self.frame.groupby(["team", "caseworker"]).size().reset_index(name="n")
         sizes = sizes.sort_values(["n", "team", "caseworker"], ascending=[False, True, True])
         return [(str(t), str(c), int(n)) for t, c, n in sizes.itertuples(index=False)]
+
+    def trend(self) -> list[dict[str, Any]]:
+        """One row per load, oldest first: when it was loaded, the date its data ran to, the records breaking
+        rules of each severity, and the chosen rule's own count (None when no rule is chosen or the load
+        predates it)."""
+        if not len(self.history):
+            return []
+        severity = dict(zip(self.counts["code"], self.counts["severity"], strict=True))
+        frame = self.history.assign(severity=self.history["code"].map(severity))
+        out = []
+        for (_, loaded_at, reference), load in frame.groupby(["version", "loaded_at", "reference_date"], sort=False):
+            by = load.groupby("severity")["records"].sum()
+            mine = load.loc[load["code"] == (self.rule.code if self.rule else ""), "records"]
+            out.append({"loaded_at": pd.Timestamp(loaded_at).to_pydatetime(), "reference_date": pd.Timestamp(
+                reference).date(), **{s: int(by.get(s, 0)) for s in SEVERITY_WORDS},
+                "rule": int(mine.iat[0]) if len(mine) else None})
+        return sorted(out, key=lambda r: r["loaded_at"])
 
     def records(self) -> list[dict[str, Any]]:
         return [{column: exports.plain(row[column]) for column, _ in COLUMNS} for row in self.frame.to_dict("records")]
@@ -133,6 +151,7 @@ def load(council: str, user: User, *, rule: object = None, team: object = None, 
         notes.append("A team or caseworker narrows one rule's records: choose a rule.")
     return Workbench(council=council, council_name=engine.area(council).name, reference_date=engine.reference_date,
                      counts=counts, quarantine=engine.quarantined(audience),
+                     history=engine.quality_history(audience),
                      rule=quality.rule(code) if code else None, frame=frame, team=chosen_team,
                      caseworker=chosen_worker, teams=teams, caseworkers=by_team,
                      synthetic=engine.info.get("synthetic_local_data") == "true",

@@ -920,14 +920,14 @@ class Engine:
         return frame
 
     def quality_counts(self, audience: Audience, *, user: str) -> pd.DataFrame:
-        """Every data-quality rule (code, severity, message, table, fields) with the number of records it finds.
-        Officers only: the workbench beside it lists the children."""
+        """Every data-quality rule (code, severity, message, table, fields) with the number of records it finds
+        (<NA> when the warehouse lacks a table the rule needs). Officers only: the workbench lists the children."""
         _officers_only(audience)
-        found = self._query(quality.counts_sql(), quality.params(self.reference_date, self.local_area))
+        found = self._query(quality.counts_sql(set(self.tables)), quality.params(self.reference_date, self.local_area))
         rules = pd.DataFrame([{"code": r.code, "severity": r.severity, "message": r.message, "table": r.table,
                                "fields": ", ".join(r.fields)} for r in quality.rules()])
         AUDIT.info("quality_counts user=%s warehouse=%s", user, self.version)
-        return rules.merge(found, on="code", how="left").astype({"records": int})
+        return rules.merge(found, on="code", how="left").astype({"records": "Int64"})  # <NA>: not checkable here
 
     def quality_records(self, audience: Audience, *, user: str, code: str, team: str | None = None,
                         caseworker: str | None = None) -> pd.DataFrame:
@@ -938,11 +938,21 @@ class Engine:
             rule = quality.rule(code)
         except KeyError:
             raise EngineError(f"unknown data-quality rule '{code}'", quality.codes()) from None
+        if not rule.checkable(set(self.tables)):
+            return pd.DataFrame(columns=[*quality.COLUMNS, "team", "caseworker", "name"])
         frame = self._query(quality.records_sql(rule), {**quality.params(self.reference_date, self.local_area),
                                                         "team": team or "", "caseworker": caseworker or ""})
         AUDIT.info("quality_records user=%s rule=%s team=%s caseworker=%s rows=%d warehouse=%s", user, code, team,
                    caseworker, len(frame), self.version)
         return frame
+
+    def quality_history(self, audience: Audience) -> pd.DataFrame:
+        """Records breaking each rule at every load so far (version, reference_date, loaded_at, code, records);
+        empty for a warehouse built without the history (the test fixtures)."""
+        _officers_only(audience)
+        if "quality_history" not in self.tables:  # a warehouse built before the history was kept
+            return pd.DataFrame(columns=["version", "reference_date", "loaded_at", "code", "records"])
+        return self._query(quality.HISTORY_SQL, {})
 
     def quarantined(self, audience: Audience) -> pd.DataFrame:
         """What the ingest set aside: rows per source file, table, reason and action (no child's values)."""

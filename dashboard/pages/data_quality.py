@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
+import pandas as pd
 from dash import html
 
 from dashboard import access, casework, quality, response_cache
@@ -32,6 +33,7 @@ GROUPS = "quality-groups"
 GRID = "quality-grid"
 GRID_HEADING = "quality-grid-heading"
 QUARANTINE = "quality-quarantine"
+TREND = "quality-trend"
 PANEL = "quality-refused"
 DOWNLOADS = "quality-downloads"
 EVERY = ""
@@ -63,19 +65,25 @@ def _table(table_id: str, caption: str, headers: list[str], body: list[list[Any]
     ], id=table_id, className="table")
 
 
+def _records(value: Any) -> str:
+    """A rule's count, or why there is none (a table the rule needs is not in this warehouse)."""
+    return "not checked" if pd.isna(value) else f"{int(value):,}"
+
+
 def counts(bench: quality.Workbench) -> html.Section:
     frame = bench.counts
     totals = frame.groupby("severity")["records"].sum().to_dict()
     words = ", ".join(f"{int(totals.get(s, 0)):,} {quality.SEVERITY_WORDS[s].lower()} record(s)"
                       for s in quality.SEVERITY_WORDS)
     body = [[html.A(row.code, href=f"{quality.PAGE_PATH}?{urlencode({'rule': row.code})}"),
-             quality.SEVERITY_WORDS[row.severity], row.message, f"{row.table}: {row.fields}", f"{row.records:,}"]
+             quality.SEVERITY_WORDS[row.severity], row.message, f"{row.table}: {row.fields}", _records(row.records)]
             for row in frame.itertuples(index=False)]
     return html.Section([
         html.H2("Records breaking each rule", id=f"{COUNTS}-heading"),
         html.P(f"On {bench.reference_date:%-d %B %Y}, the date the loaded data runs to: {words}. Errors make the "
                "return wrong; warnings are probably wrong; queries are worth a look. Choose a rule's code to list "
-               "its records.", className="hint"),
+               "its records. A rule is not checked when a lookup it needs (the wards, from the national bundle) "
+               "is not loaded.", className="hint"),
         _table(COUNTS, "Each rule, with the number of records it finds",
                ["Rule", "Severity", "What is wrong", "Where to fix (table: fields)", "Records"], body),
     ], **{"aria-labelledby": f"{COUNTS}-heading"})
@@ -96,7 +104,7 @@ def _option(value: str, text: str, chosen: str | None) -> html.Option:
 def choices(bench: quality.Workbench) -> html.Form:
     code = bench.rule.code if bench.rule else None
     rules = html.Select([_option(EVERY, "Choose a rule", code),
-                         *[_option(r.code, f"{r.code} {r.message} ({r.records:,})", code)
+                         *[_option(r.code, f"{r.code} {r.message} ({_records(r.records)})", code)
                            for r in bench.counts.itertuples(index=False)]],
                         id=RULE, name="rule", className="select", **{"aria-describedby": f"{RULE}-hint"})
     teams = html.Select([_option(EVERY, "Every team", bench.team), *[_option(t, t, bench.team) for t in bench.teams]],
@@ -160,6 +168,26 @@ def record_table(bench: quality.Workbench) -> html.Section:
     ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
 
 
+def trend(bench: quality.Workbench) -> html.Section:
+    """Records breaking rules at every load so far, so the year-round trend shows (not only the rush before the
+    return)."""
+    loads = bench.trend()
+    heading = html.H2("At each load", id=f"{TREND}-heading")
+    if not loads:
+        return html.Section([heading, html.P("No earlier load is recorded for this warehouse: the trend starts with "
+                                             "the next load.", id=TREND)],
+                            **{"aria-labelledby": f"{TREND}-heading"})
+    code = bench.rule.code if bench.rule else None
+    headers = ["Loaded", "Data runs to", *[f"{w} records" for w in quality.SEVERITY_WORDS.values()]]
+    headers += [f"{code} records"] if code else []
+    body = [[f"{r['loaded_at']:%-d %b %Y %H:%M}", f"{r['reference_date']:%-d %b %Y}",
+             *[f"{r[s]:,}" for s in quality.SEVERITY_WORDS],
+             *([f"{r['rule']:,}" if r["rule"] is not None else "not checked then"] if code else [])]
+            for r in loads]
+    return html.Section([heading, _table(TREND, "Records breaking the rules at each load, oldest first", headers, body)],
+                        **{"aria-labelledby": f"{TREND}-heading"})
+
+
 def quarantine(bench: quality.Workbench) -> html.Section:
     frame = bench.quarantine
     heading = html.H2("Set aside at load", id=f"{QUARANTINE}-heading")
@@ -196,5 +224,6 @@ def layout(rule: Any = None, team: Any = None, caseworker: Any = None, **_query:
         counts(bench),
         choices(bench),
         *chosen,
+        trend(bench),
         quarantine(bench),
     ])

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pandas as pd
 import yaml
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -34,6 +36,10 @@ class Rule:
     table: str
     fields: tuple[str, ...]
     sql: str
+    needs: tuple[str, ...] = ()  # tables beyond the local extract (national lookups), so maybe absent
+
+    def checkable(self, tables: set[str] | frozenset[str]) -> bool:
+        return set(self.needs) <= set(tables)
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +53,7 @@ def rules() -> tuple[Rule, ...]:
     out = []
     for entry in _document()["rules"]:
         rule = Rule(code=entry["code"], severity=entry["severity"], message=entry["message"], table=entry["table"],
-                    fields=tuple(entry["fields"]), sql=entry["sql"].strip())
+                    fields=tuple(entry["fields"]), sql=entry["sql"].strip(), needs=tuple(entry.get("needs", ())))
         if not CODE.match(rule.code) or rule.severity not in SEVERITIES or not rule.fields or not rule.sql:
             raise ValueError(f"data-quality rule {rule.code!r} in {RULES_FILE.name} is malformed")
         out.append(rule)
@@ -89,10 +95,12 @@ def check_letter(upn: str) -> str:
     return CHECK_LETTERS[sum(v * w for v, w in zip(values, range(2, 14), strict=True)) % 23]
 
 
-def counts_sql() -> str:
-    """One row per rule: code and the number of records it finds."""
+def counts_sql(tables: set[str] | frozenset[str]) -> str:
+    """One row per rule: code and the number of records it finds (NULL for a rule needing a table not in
+    `tables`, the warehouse's)."""
     # the rules' own text, from this package (codes checked by CODE); every value stays a bound parameter
     parts = [f"SELECT '{r.code}' AS code, (SELECT count(*) FROM ({r.sql}) hits) AS records"  # noqa: S608
+             if r.checkable(tables) else f"SELECT '{r.code}' AS code, CAST(NULL AS BIGINT) AS records"
              for r in rules()]
     return "\nUNION ALL\n".join(parts)
 
@@ -127,5 +135,42 @@ WHERE ($team = '' OR team = $team) AND ($caseworker = '' OR caseworker = $casewo
 ORDER BY team, caseworker, record"""  # noqa: S608
 
 
+HISTORY_SQL = """SELECT version, reference_date, loaded_at, code, records FROM quality_history
+ORDER BY loaded_at, code"""
+
 QUARANTINE_SQL = """SELECT source_file, table_name, reason, action, count(*) AS rows
 FROM quarantine GROUP BY ALL ORDER BY source_file, rows DESC, reason"""
+
+
+def _bound(sql: str, values: dict[str, Any]) -> dict[str, Any]:
+    names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    return {k: v for k, v in values.items() if k in names}
+
+
+def record_history(new: Path, live: Path) -> int:
+    """Add the new warehouse's count for every rule to the history carried over from the `live` warehouse it is
+    about to replace (a reload of the same data replaces that load's own entry). Runs on the new file before it
+    goes live; returns the number of loads the history then holds."""
+    carried = pd.DataFrame()
+    if Path(live).exists():
+        try:
+            with duckdb.connect(str(live), read_only=True) as old:
+                carried = old.execute(HISTORY_SQL).df()
+        except duckdb.Error:
+            pass  # a warehouse from before the history, or one that cannot be read: the trend starts here
+    with duckdb.connect(str(new)) as con:
+        info = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
+        reference = date.fromisoformat(info["reference_date"])
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        sql = counts_sql(tables)
+        found = con.execute(sql, _bound(sql, params(reference, info.get("local_la_code")))).df()
+        found = found.assign(version=info["version"], reference_date=reference,
+                             loaded_at=datetime.now().replace(microsecond=0))
+        if len(carried):
+            carried = carried[carried["version"] != info["version"]]
+        history = pd.concat([carried, found], ignore_index=True) if len(carried) else found
+        con.execute("DELETE FROM quality_history")
+        con.register("incoming", history[["version", "reference_date", "loaded_at", "code", "records"]])
+        con.execute("INSERT INTO quality_history SELECT * FROM incoming")
+        con.unregister("incoming")
+        return int(history["version"].nunique())

@@ -163,6 +163,21 @@ def test_the_officers_view_reads_cleanly(server, log):
     assert "The last load set nothing aside" in " ".join(tree.texts(laid_out))  # the sample's quarantine is empty
 
 
+def test_the_loads_so_far_are_shown_with_their_counts(server, log):
+    """The sample is one load: its row holds the records the rules found when it was built, by severity, which
+    are the counts the page shows now (the same data)."""
+    with tree.request_as(server, PAGE, "officer"):
+        laid_out = dash.page_registry["pages.data_quality"]["layout"](rule="DQ605")
+    table = tree.find(laid_out, lambda n: getattr(n, "id", None) == "quality-trend")[0]
+    rows = [tree.texts(r) for r in tree.find(table, lambda n: type(n).__name__ == "Tr")]
+    assert rows[0] == ["Loaded", "Data runs to", "Error records", "Warning records", "Query records", "DQ605 records"]
+    shown = counts_table(server)
+    severity = {r.code: r.severity for r in rules.rules()}
+    by = {s: sum(n for c, n in shown.items() if severity[c] == s) for s in ("error", "warning", "query")}
+    assert len(rows) == 2 and rows[1][1] == "15 Jan 2026"
+    assert [int(v.replace(",", "")) for v in rows[1][2:]] == [by["error"], by["warning"], by["query"], shown["DQ605"]]
+
+
 def test_the_quarantine_is_shown_by_file_and_reason(server, log, monkeypatch):
     set_aside = pd.DataFrame([{"source_file": "requests.csv", "table_name": "request",
                                "reason": "requestoutcome 'Q' is not one of Y, N, A, W, H", "action": "rejected",

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from data.schemas.local import LOCAL_KINDS
-from data.warehouse.model import local_ddl
+from data.warehouse.model import META_DDL, local_ddl
 from indicators import quality
 
 REFERENCE = date(2026, 1, 15)
@@ -100,9 +100,8 @@ BREAKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = duckdb.connect()
+def fill(con) -> None:
+    """The local tables (the warehouse's own DDL), the wards, and the clean rows."""
     for kind in LOCAL_KINDS:
         con.execute(local_ddl(kind))
     con.execute("CREATE TABLE dim_ward (ward_code VARCHAR, new_la_code VARCHAR)")
@@ -111,6 +110,12 @@ def con():
         width = len(con.execute(f"SELECT * FROM {table} LIMIT 0").description) - 2  # noqa: S608 - fixed names
         columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description[:width])  # noqa: S608
         con.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join(rows)}")  # noqa: S608 - the fixture's rows
+
+
+@pytest.fixture(scope="module")
+def con():
+    con = duckdb.connect()
+    fill(con)
     yield con
     con.close()
 
@@ -127,7 +132,8 @@ def found(con, code: str) -> set[str]:
 
 
 def counts(con) -> dict[str, int]:
-    return dict(run(con, quality.counts_sql()))
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return dict(run(con, quality.counts_sql(tables)))
 
 
 @pytest.fixture
@@ -203,3 +209,56 @@ def test_the_check_letter_worked_by_hand(body, letter, con):
 def test_a_string_that_is_no_upn_is_refused(bad):
     with pytest.raises(ValueError):
         quality.check_letter(bad)
+
+
+# --- the history across loads ------------------------------------------------------------------------------------
+
+def warehouse_file(path, version: str, *breaks: str):
+    """A warehouse file of the clean rows (with `breaks` applied), its bookkeeping tables and its version."""
+    with duckdb.connect(str(path)) as con:
+        for ddl in META_DDL.values():
+            con.execute(ddl)
+        fill(con)
+        for statement in breaks:
+            con.execute(statement)
+        con.executemany("INSERT INTO warehouse_info VALUES (?, ?)", [
+            ("version", version), ("reference_date", REFERENCE.isoformat()), ("local_la_code", LA)])
+    return path
+
+
+def history(path) -> dict[tuple[str, str], int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {(v, c): n for v, c, n in con.execute("SELECT version, code, records FROM quality_history").fetchall()}
+
+
+def test_each_load_adds_its_counts_to_the_history_it_carries_forward(tmp_path):
+    first = warehouse_file(tmp_path / "first.duckdb", "v1")
+    assert quality.record_history(first, tmp_path / "no-warehouse-yet.duckdb") == 1
+    assert history(first) == {("v1", c): 0 for c in quality.codes()}
+    # the next load: every child's sex lost (DQ102 finds all three) and one UPN mistyped (DQ107 finds P1)
+    second = warehouse_file(tmp_path / "second.duckdb", "v2", "UPDATE person SET sex = NULL",
+                            "UPDATE person SET upn = 'D801900005096' WHERE person_id = 'P1'")
+    assert quality.record_history(second, first) == 2
+    found = history(second)
+    assert len(found) == 2 * len(quality.codes())
+    assert (found[("v1", "DQ102")], found[("v2", "DQ102")], found[("v2", "DQ107")]) == (0, 3, 1)
+    assert sum(n for (v, _), n in found.items() if v == "v2") == 4
+    # the same data loaded again replaces its own entry rather than counting twice
+    again = warehouse_file(tmp_path / "again.duckdb", "v2", "UPDATE person SET sex = NULL")
+    assert quality.record_history(again, second) == 2
+    assert history(again)[("v2", "DQ107")] == 0 and history(again)[("v1", "DQ102")] == 0
+
+
+def test_a_live_warehouse_without_a_history_starts_it(tmp_path):
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:
+        con.execute("CREATE TABLE warehouse_info (key VARCHAR, value VARCHAR)")
+    new = warehouse_file(tmp_path / "new.duckdb", "v9")
+    assert quality.record_history(new, old) == 1
+
+
+def test_a_rule_needing_a_lookup_the_warehouse_lacks_is_not_checked(con, broken):
+    broken(["UPDATE residence SET ward_code = 'E05000026'"])  # every ward elsewhere: DQ701 would find three
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert dict(run(con, quality.counts_sql(tables)))["DQ701"] == 3
+    assert dict(run(con, quality.counts_sql(tables - {"dim_ward"})))["DQ701"] is None
