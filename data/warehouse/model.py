@@ -29,6 +29,10 @@ META_DDL = {
     # replaces, so the year-round trend survives reloads (written by indicators.quality.record_history).
     "quality_history": """CREATE TABLE quality_history (
         version VARCHAR, reference_date DATE, loaded_at TIMESTAMP, code VARCHAR, records BIGINT)""",
+    # The children with an open plan in the warehouse this load replaced, as SEN2 links a child across returns
+    # (UPN, else name and date of birth): one who is missing now without a cease is a data-quality query.
+    "previous_child": """CREATE TABLE previous_child (
+        person_id VARCHAR, upn VARCHAR, surname VARCHAR, forename VARCHAR, birth_date DATE, reference_date DATE)""",
 }
 
 

@@ -147,18 +147,44 @@ def _bound(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in names}
 
 
+# The children with a plan open on the warehouse's reference date (read from the warehouse being replaced).
+OPEN_PLAN_CHILDREN_SQL = """SELECT DISTINCT p.person_id, p.upn, p.surname, p.forename, p.birth_date,
+       CAST($reference_date AS DATE) AS reference_date
+FROM person p JOIN request r ON r.person_id = p.person_id JOIN assessment a ON a.request_id = r.request_id
+JOIN named_plan n ON n.assessment_id = a.assessment_id
+WHERE n.start_date <= CAST($reference_date AS DATE)
+  AND (n.cease_date IS NULL OR n.cease_date > CAST($reference_date AS DATE))"""
+
+
+def _carried(live: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From the warehouse about to be replaced: its history, and the children with a plan open on its date."""
+    if not Path(live).exists():
+        return pd.DataFrame(), pd.DataFrame()
+    try:
+        with duckdb.connect(str(live), read_only=True) as old:
+            reference = old.execute("SELECT value FROM warehouse_info WHERE key = 'reference_date'").fetchone()
+            children = old.execute(OPEN_PLAN_CHILDREN_SQL, {"reference_date": reference[0]}).df() if reference else (
+                pd.DataFrame())
+            try:
+                history = old.execute(HISTORY_SQL).df()
+            except duckdb.Error:
+                history = pd.DataFrame()  # a warehouse from before the history: the trend starts here
+    except duckdb.Error:
+        return pd.DataFrame(), pd.DataFrame()  # one that cannot be read has nothing to carry
+    return history, children
+
+
 def record_history(new: Path, live: Path) -> int:
-    """Add the new warehouse's count for every rule to the history carried over from the `live` warehouse it is
-    about to replace (a reload of the same data replaces that load's own entry). Runs on the new file before it
-    goes live; returns the number of loads the history then holds."""
-    carried = pd.DataFrame()
-    if Path(live).exists():
-        try:
-            with duckdb.connect(str(live), read_only=True) as old:
-                carried = old.execute(HISTORY_SQL).df()
-        except duckdb.Error:
-            pass  # a warehouse from before the history, or one that cannot be read: the trend starts here
+    """Carry forward from the `live` warehouse about to be replaced its rule counts and its children with an open
+    plan (for DQ112), then add the new warehouse's count for every rule (a reload of the same data replaces that
+    load's own entry). Runs on the new file before it goes live; returns the number of loads the history holds."""
+    carried, children = _carried(live)
     with duckdb.connect(str(new)) as con:
+        if len(children):
+            con.register("incoming", children[["person_id", "upn", "surname", "forename", "birth_date",
+                                               "reference_date"]])
+            con.execute("INSERT INTO previous_child SELECT * FROM incoming")
+            con.unregister("incoming")
         info = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
         reference = date.fromisoformat(info["reference_date"])
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

@@ -44,6 +44,9 @@ CLEAN = {
                  "('R3', 'CW1', '2025-03-02', '2025-04-02')"],
     "review": ["('V1', 'R1', '2025-05-20', '2025-05-10', 'M', '2025-05-20', 'Y')"],
     "health_advice": ["('H1', 'R1', 'health', 'Community paediatrics', '2024-01-20', '2024-03-02', '2024-02-25')"],
+    # the last load's children with an open plan: P1 by UPN, and P2 (no UPN) by name and birth date, any case
+    "previous_child": ["('OLD1', 'C801900005096', 'Testone', 'Amelia', '2015-03-01', '2025-01-16')",
+                       "('OLD2', NULL, 'TESTTWO', 'ben', '2010-06-15', '2025-01-16')"],
 }
 WARDS = [("E05010885", LA), ("E05010886", LA), ("E05000026", "E09000002")]  # two of the council's, one elsewhere
 
@@ -65,6 +68,10 @@ BREAKS = {
                "WHERE person_id = 'P3'"], {"P1", "P3"}),
     "DQ111": (["INSERT INTO person (person_id, surname, forename, birth_date, sex, ethnicity, upn_unknown) "
                "VALUES ('P4', 'Testfour', 'Dee', '2019-01-01', 'F', 'WBRI', 'UN1')"], {"P4"}),
+    # a child with an open plan last time, neither their UPN nor their name and birth date in this load
+    "DQ112": (["INSERT INTO previous_child VALUES ('OLD3', 'A801900005097', 'Gone', 'Dan', '2012-02-02', "
+               "'2025-01-16')", "UPDATE previous_child SET birth_date = '2010-06-16' WHERE person_id = 'OLD2'"],
+              {"OLD2", "OLD3"}),
     "DQ201": (["UPDATE request SET outcome_date = NULL WHERE request_id = 'R3'"], {"R3"}),
     "DQ202": (["UPDATE request SET outcome_date = '2025-12-20' WHERE request_id = 'R2'"], {"R2"}),
     "DQ203": (["UPDATE request SET received_date = '2026-02-01' WHERE request_id = 'R2'"], {"R2"}),
@@ -106,9 +113,11 @@ def fill(con) -> None:
         con.execute(local_ddl(kind))
     con.execute("CREATE TABLE dim_ward (ward_code VARCHAR, new_la_code VARCHAR)")
     con.executemany("INSERT INTO dim_ward VALUES (?, ?)", WARDS)
+    if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'previous_child'").fetchone():
+        con.execute(META_DDL["previous_child"])
     for table, rows in CLEAN.items():
-        width = len(con.execute(f"SELECT * FROM {table} LIMIT 0").description) - 2  # noqa: S608 - fixed names
-        columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description[:width])  # noqa: S608
+        columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description  # noqa: S608
+                            if c[0] not in ("source_file_id", "source_row"))
         con.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join(rows)}")  # noqa: S608 - the fixture's rows
 
 
@@ -214,11 +223,13 @@ def test_a_string_that_is_no_upn_is_refused(bad):
 # --- the history across loads ------------------------------------------------------------------------------------
 
 def warehouse_file(path, version: str, *breaks: str):
-    """A warehouse file of the clean rows (with `breaks` applied), its bookkeeping tables and its version."""
+    """A warehouse file of the clean rows (with `breaks` applied), its bookkeeping tables and its version. The
+    second test below: P1 keeps their name and birth date, so a changed UPN does not make them missing."""
     with duckdb.connect(str(path)) as con:
         for ddl in META_DDL.values():
             con.execute(ddl)
         fill(con)
+        con.execute("DELETE FROM previous_child")  # a load starts with none: record_history carries them
         for statement in breaks:
             con.execute(statement)
         con.executemany("INSERT INTO warehouse_info VALUES (?, ?)", [
@@ -262,3 +273,15 @@ def test_a_rule_needing_a_lookup_the_warehouse_lacks_is_not_checked(con, broken)
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert dict(run(con, quality.counts_sql(tables)))["DQ701"] == 3
     assert dict(run(con, quality.counts_sql(tables - {"dim_ward"})))["DQ701"] is None
+
+
+def test_a_child_missing_from_the_next_load_is_found(tmp_path):
+    first = warehouse_file(tmp_path / "first.duckdb", "v1")
+    quality.record_history(first, tmp_path / "none.duckdb")
+    # P1 (the only child with an open plan on 15 January 2026) is not in the next load
+    later = warehouse_file(tmp_path / "later.duckdb", "v2", "DELETE FROM person WHERE person_id = 'P1'")
+    quality.record_history(later, first)
+    with duckdb.connect(str(later), read_only=True) as con:
+        assert con.execute("SELECT person_id, upn, reference_date FROM previous_child").fetchall() == [
+            ("P1", "C801900005096", REFERENCE)]
+    assert history(later)[("v2", "DQ112")] == 1 and history(later)[("v1", "DQ112")] == 0
