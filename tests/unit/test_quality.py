@@ -285,3 +285,30 @@ def test_a_child_missing_from_the_next_load_is_found(tmp_path):
         assert con.execute("SELECT person_id, upn, reference_date FROM previous_child").fetchall() == [
             ("P1", "C801900005096", REFERENCE)]
     assert history(later)[("v2", "DQ112")] == 1 and history(later)[("v1", "DQ112")] == 0
+
+
+# --- the repository's SEN2 sample return --------------------------------------------------------------------------
+
+def test_the_sen2_sample_return_breaks_the_rules_worked_out_by_hand(tmp_path):
+    """data/published/sen2_samples/sen2_sample_2023.xml, loaded through the real ingest. TestFamilyName1's UPN
+    X123456789876: 1*2 + 2*3 + 3*4 + 4*5 + 5*6 + 6*7 + 7*8 + 8*9 + 9*10 + 8*11 + 7*12 + 6*13 = 580 = 25*23 + 5,
+    so F, not X. RequestRefused's X123456789832: ... + 8*11 + 3*12 + 2*13 = 480 = 20*23 + 20, so X: right.
+    InvalidCodes's ethnicity XXXX is no DfE code (its malformed UPN, ULN and UPN-unknown are cleared at load,
+    leaving it none of the three: DQ108)."""
+    import shutil
+
+    from indicators.testing import ROOT, build_warehouse
+
+    source = tmp_path / "return"
+    source.mkdir()
+    shutil.copy(ROOT / "data" / "published" / "sen2_samples" / "sen2_sample_2023.xml", source)
+    path = build_warehouse(tmp_path / "w.duckdb", [source], bundle=False, reference_date="2023-01-19")
+    with duckdb.connect(str(path), read_only=True) as con:
+        surname = dict(con.execute("SELECT person_id, surname FROM person").fetchall())
+
+        def who(code: str) -> set[str]:
+            return {surname[r[1]] for r in run(con, quality.records_sql(quality.rule(code)),
+                                               reference_date=date(2023, 1, 19))}
+
+        assert who("DQ107") == {"TestFamilyName1"}
+        assert who("DQ104") == who("DQ108") == {"InvalidCodes"}
