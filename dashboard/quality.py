@@ -80,8 +80,8 @@ class Workbench:
 
     def trend(self) -> list[dict[str, Any]]:
         """One row per load, oldest first: when it was loaded, the date its data ran to, the records breaking
-        rules of each severity, and the chosen rule's own count (None when no rule is chosen or the load
-        predates it)."""
+        rules of each severity, and the chosen rule's own count (None when no rule is chosen, or the load
+        predates the rule or could not check it)."""
         if not len(self.history):
             return []
         severity = dict(zip(self.counts["code"], self.counts["severity"], strict=True))
@@ -92,7 +92,7 @@ class Workbench:
             mine = load.loc[load["code"] == (self.rule.code if self.rule else ""), "records"]
             out.append({"loaded_at": pd.Timestamp(loaded_at).to_pydatetime(), "reference_date": pd.Timestamp(
                 reference).date(), **{s: int(by.get(s, 0)) for s in SEVERITY_WORDS},
-                "rule": int(mine.iat[0]) if len(mine) else None})
+                "rule": int(mine.iat[0]) if len(mine) and pd.notna(mine.iat[0]) else None})
         return sorted(out, key=lambda r: r["loaded_at"])
 
     def records(self) -> list[dict[str, Any]]:

@@ -178,6 +178,24 @@ def test_the_loads_so_far_are_shown_with_their_counts(server, log):
     assert [int(v.replace(",", "")) for v in rows[1][2:]] == [by["error"], by["warning"], by["query"], shown["DQ605"]]
 
 
+def test_the_trend_of_loads_that_could_not_check_a_rule():
+    """Two loads: the first without the ward lookup (DQ701 unchecked, NULL), the second finding 4 wards outside
+    the council; DQ101 found 2 then 1. Errors: 2 then 1 + 4 = 5."""
+    counts = pd.DataFrame([{"code": c, "severity": s} for c, s in (("DQ101", "error"), ("DQ701", "error"))])
+    history = pd.DataFrame([("v1", "2025-01-16", "2025-01-20 09:00", "DQ101", 2),
+                            ("v1", "2025-01-16", "2025-01-20 09:00", "DQ701", None),
+                            ("v2", "2026-01-15", "2026-01-19 09:00", "DQ101", 1),
+                            ("v2", "2026-01-15", "2026-01-19 09:00", "DQ701", 4)],
+                           columns=["version", "reference_date", "loaded_at", "code", "records"])
+    history["records"] = history["records"].astype("Int64")
+    bench = quality.Workbench(
+        council=HOME, council_name="x", reference_date=pd.Timestamp("2026-01-15").date(), counts=counts,
+        quarantine=pd.DataFrame(), history=history, rule=rules.rule("DQ701"), frame=pd.DataFrame(), team=None,
+        caseworker=None, teams=[], caseworkers={}, synthetic=True, warehouse_version="v2")
+    assert [(r["reference_date"].isoformat(), r["error"], r["rule"]) for r in bench.trend()] == [
+        ("2025-01-16", 2, None), ("2026-01-15", 5, 4)]
+
+
 def test_the_quarantine_is_shown_by_file_and_reason(server, log, monkeypatch):
     set_aside = pd.DataFrame([{"source_file": "requests.csv", "table_name": "request",
                                "reason": "requestoutcome 'Q' is not one of Y, N, A, W, H", "action": "rejected",
