@@ -275,6 +275,14 @@ def test_a_rule_needing_a_lookup_the_warehouse_lacks_is_not_checked(con, broken)
     assert dict(run(con, quality.counts_sql(tables - {"dim_ward"})))["DQ701"] is None
 
 
+def test_a_missing_child_is_never_taken_for_whoever_holds_their_old_id_now(con, broken):
+    broken(["INSERT INTO previous_child VALUES ('P2', 'A801900005097', 'Gone', 'Dan', '2012-02-02', '2025-01-16')"])
+    rows = run(con, quality.records_sql(quality.rule("DQ112")))
+    assert [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows] == [
+        ("P2", "P2 (last load)", "Dan Gone, A801900005097, born 2012-02-02: open plan on 2025-01-16, not in this load",
+         "Unallocated", "Unallocated", "")]  # not Ben Testtwo, today's P2, nor his caseworker
+
+
 def test_a_child_missing_from_the_next_load_is_found(tmp_path):
     first = warehouse_file(tmp_path / "first.duckdb", "v1")
     quality.record_history(first, tmp_path / "none.duckdb")
