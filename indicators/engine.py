@@ -1057,6 +1057,8 @@ CASE_LISTS = {"open_cases": "case_list.sql"}
 def _officers_only(audience: Audience) -> None:
     if Audience(audience) is not Audience.OFFICER:
         raise NotPermitted(f"child-level records are for officers only, not the {Audience(audience).value} audience")
+
+
 _TEMPLATE_FILES = {
     "person": "person.csv", "request": "requests.csv", "assessment": "assessment.csv", "named_plan": "namedplan.csv",
     "plan_detail": "plandetail.csv", "active_plan": "activeplans.csv", "placement": "placementdetail.csv",
