@@ -19,7 +19,17 @@ import flask
 from dash import ALL, Dash, Input, Output, dcc, html
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import audit, casework, filters, reconciliation, response_cache, routes, security, signin
+from dashboard import (
+    audit,
+    casework,
+    filters,
+    quality,
+    reconciliation,
+    response_cache,
+    routes,
+    security,
+    signin,
+)
 from dashboard.identity import Role, current_user
 from dashboard.theme import branding
 from data.settings import settings
@@ -133,8 +143,8 @@ def frame() -> html.Div:
     ], className="page", style={"--primary": safe_primary(brand.primary_colour)})
 
 
-ACCOUNT_TOOLS = [(Role.OFFICER, "Open cases", "/casework"), (Role.OFFICER, "SEN2 reconciliation", "/reconciliation"),
-                 (Role.ADMIN, "Administration", "/admin")]
+ACCOUNT_TOOLS = [(Role.OFFICER, "Open cases", "/casework"), (Role.OFFICER, "Data quality", "/data-quality"),
+                 (Role.OFFICER, "SEN2 reconciliation", "/reconciliation"), (Role.ADMIN, "Administration", "/admin")]
 
 
 def _council_name(code: str) -> str:
@@ -273,6 +283,7 @@ def create_app(warehouse: Path | None = None) -> Dash:
     audit.register(app.server)  # /admin/audit.csv
     casework.register(app.server)  # /casework/open-cases.csv and .xlsx
     reconciliation.register(app.server)  # /reconciliation/<table>.csv and .xlsx
+    quality.register(app.server)  # /data-quality/<rule>.csv and .xlsx
     response_cache.install(app.server)
     # Dash registers its scripts while serving its first request, after marking that done: a fresh worker
     # taking several requests at once answered some script requests with 500 ("not a registered library").

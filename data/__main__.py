@@ -21,13 +21,17 @@ from data import settings
 from data.errors import SourceError
 
 
-def _prepare(path: Path) -> None:
-    """A load is the warehouse, the facts the pages read (`indicators.facts`) and the home council's default
-    views drawn into the app's cache (`dashboard.warm`), all before it goes live. This command line composes
-    the layers, as app.py composes the app; `data` itself never imports `indicators` or `dashboard`."""
+def _prepare(path: Path, live: Path) -> None:
+    """A load is the warehouse, the data-quality counts added to the history carried over from the `live`
+    warehouse it replaces (`indicators.quality`), the facts the pages read (`indicators.facts`) and the home
+    council's default views drawn into the app's cache (`dashboard.warm`), all before it goes live. This command
+    line composes the layers, as app.py composes the app; `data` itself never imports `indicators` or `dashboard`."""
     from dashboard.warm import warm
     from indicators.facts import build
+    from indicators.quality import record_history
 
+    loads = record_history(path, live)
+    print(f"Data-quality counts recorded: {loads} load(s) in the history")
     started = time.perf_counter()
     frames, problems = build(path)
     print(f"Computed {frames} fact frames in {time.perf_counter() - started:.1f}s")
@@ -45,7 +49,7 @@ def cmd_ingest(args) -> int:
 
     started = time.perf_counter()
     report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la,
-                    allow_shrink=args.allow_shrink, prepare=_prepare)
+                    allow_shrink=args.allow_shrink, prepare=lambda path: _prepare(path, Path(args.warehouse)))
     print(f"Loaded {len(report.files)} file(s) into {report.warehouse} (version {report.version}) "
           f"in {time.perf_counter() - started:.1f}s")
     for f in report.files:
@@ -84,23 +88,38 @@ def cmd_status(args) -> int:
     return 0
 
 
+def _model_version(warehouse: Path) -> str | None:
+    """The data model a warehouse was built with (None when it cannot be read)."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            found = con.execute("SELECT value FROM warehouse_info WHERE key = 'model_version'").fetchone()
+    except duckdb.Error:
+        return None
+    return found[0] if found else None
+
+
 def cmd_sample(args) -> int:
     """Generate the synthetic extract for one LA (if needed) and build the sample warehouse from it."""
     from data.ingest import ingest
     from data.synth import generate
+    from data.warehouse.model import MODEL_VERSION
 
     out = settings.SAMPLE_DIR / args.la
     warehouse = Path(args.warehouse)
     if warehouse.exists() and not args.rebuild:
-        print(f"Sample warehouse already built: {warehouse} (use --rebuild to make it again)")
-        return 0
+        if _model_version(warehouse) == MODEL_VERSION:
+            print(f"Sample warehouse already built: {warehouse} (use --rebuild to make it again)")
+            return 0
+        print(f"The sample warehouse {warehouse} predates data model {MODEL_VERSION}: building it again")
     started = time.perf_counter()
     if args.rebuild or not (out / "MANIFEST.json").exists():
         generate(args.la, args.seed, out)
         print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
     loaded = time.perf_counter()
     report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True,  # a new sample replaces the old
-                    prepare=_prepare)
+                    prepare=lambda path: _prepare(path, warehouse))
     print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
           f"{report.quarantined} row(s) quarantined")
     return 0

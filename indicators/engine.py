@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from data.warehouse.status import WarehouseSummary, summarise
-from indicators import benchmarks, facts
+from indicators import benchmarks, facts, quality
 from indicators.cache import Cache, SimpleCache
 from indicators.catalogue import (
     BREAKDOWNS,
@@ -970,6 +970,45 @@ class Engine:
         out = {name: self._query(f'SELECT * FROM "{name}"', {}) for name in RETURN_TABLES}  # noqa: S608 - fixed names
         AUDIT.info("return_records user=%s persons=%d warehouse=%s", user, len(out["person"]), self.version)
         return out
+    def quality_counts(self, audience: Audience, *, user: str) -> pd.DataFrame:
+        """Every data-quality rule (code, severity, message, table, fields) with the number of records it finds
+        (<NA> when the warehouse lacks a table the rule needs). Officers only: the workbench lists the children."""
+        _officers_only(audience)
+        found = self._query(quality.counts_sql(set(self.tables)), quality.params(self.reference_date, self.local_area))
+        rules = pd.DataFrame([{"code": r.code, "severity": r.severity, "message": r.message, "table": r.table,
+                               "fields": ", ".join(r.fields)} for r in quality.rules()])
+        AUDIT.info("quality_counts user=%s warehouse=%s", user, self.version)
+        return rules.merge(found, on="code", how="left").astype({"records": "Int64"})  # <NA>: not checkable here
+
+    def quality_records(self, audience: Audience, *, user: str, code: str, team: str | None = None,
+                        caseworker: str | None = None) -> pd.DataFrame:
+        """The records one data-quality rule finds, with the team and caseworker holding each. Child-level:
+        officers only, and every call is audited."""
+        _officers_only(audience)
+        try:
+            rule = quality.rule(code)
+        except KeyError:
+            raise EngineError(f"unknown data-quality rule '{code}'", quality.codes()) from None
+        if not rule.checkable(set(self.tables)):
+            return pd.DataFrame(columns=[*quality.COLUMNS, "team", "caseworker", "name"])
+        frame = self._query(quality.records_sql(rule), {**quality.params(self.reference_date, self.local_area),
+                                                        "team": team or "", "caseworker": caseworker or ""})
+        AUDIT.info("quality_records user=%s rule=%s team=%s caseworker=%s rows=%d warehouse=%s", user, code, team,
+                   caseworker, len(frame), self.version)
+        return frame
+
+    def quality_history(self, audience: Audience) -> pd.DataFrame:
+        """Records breaking each rule at every load so far (version, reference_date, loaded_at, code, records);
+        empty for a warehouse built without the history (the test fixtures)."""
+        _officers_only(audience)
+        if "quality_history" not in self.tables:  # a warehouse built before the history was kept
+            return pd.DataFrame(columns=["version", "reference_date", "loaded_at", "code", "records"])
+        return self._query(quality.HISTORY_SQL, {})
+
+    def quarantined(self, audience: Audience) -> pd.DataFrame:
+        """What the ingest set aside: rows per source file, table, reason and action (no child's values)."""
+        _officers_only(audience)
+        return self._query(quality.QUARANTINE_SQL, {})
 
     # --- the one-object answer the command line and the API print -----------------------------------------
 
@@ -1067,6 +1106,13 @@ CASE_LISTS = {"open_cases": "case_list.sql"}
 # The SEN2 modules, as the warehouse holds them (a fixed list: the only table names placed in a query's text)
 RETURN_TABLES = ("person", "request", "assessment", "named_plan", "plan_detail", "active_plan", "placement",
                  "sen_need")
+
+
+def _officers_only(audience: Audience) -> None:
+    if Audience(audience) is not Audience.OFFICER:
+        raise NotPermitted(f"child-level records are for officers only, not the {Audience(audience).value} audience")
+
+
 _TEMPLATE_FILES = {
     "person": "person.csv", "request": "requests.csv", "assessment": "assessment.csv", "named_plan": "namedplan.csv",
     "plan_detail": "plandetail.csv", "active_plan": "activeplans.csv", "placement": "placementdetail.csv",

@@ -162,8 +162,9 @@ def fill_rule(rule, page_urls: list[str], themes: list[str]) -> list[str]:
     """URLs for a rule: every combination of real and hostile values for its variables."""
     choices = {"indicator_id": INDICATOR_FILLS, "theme": [*themes, "no-such-theme", "%27%20OR%201=1"],
                "path": [u.lstrip("/") for u in page_urls if u != "/"] + ["no/such/page", "admin/audit", "casework",
-                                                                      "%3Cscript%3E"],
-               "kind": ["open-cases", "reconciliation", "x", "%27%20OR%201=1--"], "ext": ["csv", "xlsx", "x"]}
+                                                                      "data-quality", "%3Cscript%3E"],
+               "kind": ["open-cases", "reconciliation", "x", "%27%20OR%201=1--"], "ext": ["csv", "xlsx", "x"],
+               "code": ["DQ702", "DQ101", "x", "%27%20OR%201=1--"]}  # data-quality fix lists: real rules first
     urls = [rule.rule]
     for arg in sorted(rule.arguments):
         pattern = next(p for p in (f"<{arg}>", f"<path:{arg}>", f"<string:{arg}>") if p in rule.rule)

@@ -117,6 +117,7 @@ def layout(**query) -> html.Div:
                               html.A("by school", href=ctx.link(f"/indicator/{chosen}", breakdown="school") + "#breakdown"),
                               "."])],
                      className="report-section", **{"aria-labelledby": "causes"}),
-        html.P([html.A("Case-level lists of what breaches this week", href="/casework"),
+        html.P([html.A("Case-level lists of what breaches this week", href="/casework"), " and the ",
+                html.A("records to fix before the return", href="/data-quality"),
                 " are for council officers, who sign in to see them."], className="muted small"),
     ])

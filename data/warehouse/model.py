@@ -10,7 +10,7 @@ from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
 
 # Bump when a table or column changes: it is part of the warehouse version, so caches are invalidated.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 
 SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "code": "VARCHAR", "flag": "TINYINT", "int": "BIGINT",
              "float": "DOUBLE", "date": "DATE"}
@@ -25,6 +25,14 @@ META_DDL = {
         source_file_id INTEGER, source_file VARCHAR, row_number BIGINT, table_name VARCHAR, rule VARCHAR,
         field VARCHAR, value VARCHAR, reason VARCHAR, action VARCHAR)""",
     "load_warning": "CREATE TABLE load_warning (source_file VARCHAR, problem VARCHAR)",
+    # Records breaking each data-quality rule at every load so far: carried forward from the warehouse each load
+    # replaces, so the year-round trend survives reloads (written by indicators.quality.record_history).
+    "quality_history": """CREATE TABLE quality_history (
+        version VARCHAR, reference_date DATE, loaded_at TIMESTAMP, code VARCHAR, records BIGINT)""",
+    # The children with an open plan in the warehouse this load replaced, as SEN2 links a child across returns
+    # (UPN, else name and date of birth): one who is missing now without a cease is a data-quality query.
+    "previous_child": """CREATE TABLE previous_child (
+        person_id VARCHAR, upn VARCHAR, surname VARCHAR, forename VARCHAR, birth_date DATE, reference_date DATE)""",
 }
 
 
