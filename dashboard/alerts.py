@@ -73,6 +73,14 @@ class Alerts:
         end = start + timedelta(days=6)
         return f"Due {_day(start)} to {_day(end)}" + (" (this week)" if week == 0 else "")
 
+    def short_label(self, week: int) -> str:
+        """A table heading: 'Past due', 'This week, 15 Jan to 21 Jan', '22 Jan to 28 Jan'."""
+        if week == PAST_DUE:
+            return "Past due"
+        start = self.as_of + timedelta(days=7 * week)
+        span = f"{start:%-d %b} to {start + timedelta(days=6):%-d %b}"
+        return f"This week, {span}" if week == 0 else span
+
     def week_numbers(self) -> list[int]:
         return [PAST_DUE, *range(self.weeks + 1)]
 
@@ -99,7 +107,8 @@ class Alerts:
         return out
 
 
-def gather(engine: Any, user_id: str, as_of: date | None = None, weeks: int = WEEKS) -> Alerts:
+def gather(engine: Any, user_id: str, as_of: date | None = None, weeks: int = WEEKS,
+           audience: Audience = Audience.OFFICER) -> Alerts:
     """Every clock's cases due by the end of week `weeks` after `as_of` (default: the warehouse's reference date),
     past-due cases first. Child-level: the engine refuses anyone but officers and audits each list it gives."""
     if weeks < 0:
@@ -107,7 +116,7 @@ def gather(engine: Any, user_id: str, as_of: date | None = None, weeks: int = WE
     as_of = as_of or engine.reference_date
     frames, teams = [], set()
     for kind, name in CLOCKS.items():
-        frame = engine.case_list(Audience.OFFICER, user=user_id, kind=kind, as_of=as_of)
+        frame = engine.case_list(audience, user=user_id, kind=kind, as_of=as_of)
         teams.update(str(t) for t in frame["team"])
         days = (pd.to_datetime(frame["due_date"]) - pd.Timestamp(as_of)).dt.days
         frame = frame.assign(kind=kind, clock_name=name, week=(days // 7).clip(lower=PAST_DUE).astype(int),

@@ -19,7 +19,7 @@ import dash
 import dash_ag_grid as dag
 from dash import html
 
-from dashboard import access, casework, response_cache
+from dashboard import access, alerts, casework, response_cache
 from dashboard.identity import current_user
 
 dash.register_page(__name__, path=casework.PAGE_PATH, name="Open cases", title="Open cases", order=85, hidden=True,
@@ -34,6 +34,7 @@ GRID = "casework-grid"
 GRID_HEADING = "casework-grid-heading"
 PANEL = "casework-refused"
 DOWNLOADS = "casework-downloads"
+ALERTS = "casework-alerts"
 EVERY = ""
 PAGE_SIZE = 50
 TILE = {"Breached": "tile--red", "Due this week": "tile--amber", "Due in the next four weeks": "tile--amber"}
@@ -167,6 +168,30 @@ def case_table(cases: casework.Cases) -> html.Section:
     ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
 
 
+def alerts_section(user_id: str, council: str) -> html.Section:
+    """Breaching this week and in each of the next four weeks, by team, every clock together: the counts the
+    alerts job (`python -m dashboard.alerts`) sends each team, from the same function."""
+    found = alerts.gather(access.engine(), user_id, audience=access.audience_for(None, council))
+    weeks = found.week_numbers()
+    head = html.Tr([html.Th("Team", scope="col"), *[html.Th(found.short_label(w), scope="col") for w in weeks]])
+    body = [html.Tr([html.Th(team, scope="row"), *[html.Td(f"{n:,}") for n in found.counts(team).values()]])
+            for team in found.teams]
+    every = [sum(found.counts(t)[w] for t in found.teams) for w in weeks]
+    foot = html.Tr([html.Th("Every team", scope="row"), *[html.Td(f"{n:,}") for n in every]])
+    caption = f"Cases due, by team and week, from {found.as_of:%-d %B %Y}"
+    return html.Section([
+        html.H2("Breaching this week and in each of the next four weeks", id=f"{ALERTS}-heading"),
+        html.P("Every statutory clock: the decision to assess (6 weeks), the plan (20 weeks), a decision not to "
+               "issue one (16 weeks), health and social care advice (6 weeks), annual reviews (12 months) and "
+               "their decisions (4 weeks), and phase transfers (15 February, or 31 March into post-16). A case "
+               "breaches the day after its due date; weeks are calendar days, with no allowance for bank "
+               "holidays. Each team's list is written as a CSV and an email by the alerts job.", className="hint"),
+        html.Div(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body), html.Tfoot(foot)],
+                            className="table", id=ALERTS),
+                 className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption}),
+    ], **{"aria-labelledby": f"{ALERTS}-heading"})
+
+
 # --- the layout ---------------------------------------------------------------------------------------------
 
 def layout(team: Any = None, caseworker: Any = None, **_query: Any) -> html.Div:
@@ -184,5 +209,6 @@ def layout(team: Any = None, caseworker: Any = None, **_query: Any) -> html.Div:
         summary(cases),
         choices(cases),
         downloads(cases),
+        alerts_section(user.id, council),
         case_table(cases) if len(cases.frame) else html.P("No open case matches this choice.", className="notice"),
     ])

@@ -1,0 +1,67 @@
+"""The alerts section of the officers' page: the same counts the alerts job writes for each team (one source), in
+a plain table a screen reader can read, and nothing of it for anyone but an officer of the council."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import pytest
+
+from dashboard import alerts
+from tests.server import tree
+from tests.server.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def server(sample_server):
+    return sample_server
+
+
+@pytest.fixture
+def log(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEND_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+
+
+def _layout(server, role):
+    with tree.request_as(server, "/casework", role):
+        return dash.page_registry["pages.casework"]["layout"]()
+
+
+def _rows(laid_out) -> dict[str, list[str]]:
+    """The alerts table as {row heading: [cell texts]}, and the column headings under 'Team'."""
+    table = tree.find(laid_out, lambda n: getattr(n, "id", None) == "casework-alerts")[0]
+    out = {}
+    for row in tree.find(table, lambda n: type(n).__name__ == "Tr"):
+        cells = row.children
+        out[tree.text(cells[0])] = [tree.text(c) for c in cells[1:]]
+    return out
+
+
+def test_the_page_shows_what_the_alerts_job_writes_for_each_team(server, log, tmp_path):
+    rows = _rows(_layout(server, "officer"))
+    alerts.run(SAMPLE, None, tmp_path / "out")  # the sample's reference date, 15 January 2026
+    index = json.loads((tmp_path / "out" / "index.json").read_text(encoding="utf-8"))
+    assert rows["Team"] == ["Past due", "This week, 15 Jan to 21 Jan", "22 Jan to 28 Jan", "29 Jan to 4 Feb",
+                            "5 Feb to 11 Feb", "12 Feb to 18 Feb"]
+    assert {t["team"] for t in index["teams"]} == set(rows) - {"Team", "Every team"}
+    for team in index["teams"]:
+        assert rows[team["team"]] == [f"{n:,}" for n in team["by_week"].values()]
+    totals = [sum(t["by_week"][label] for t in index["teams"]) for label in index["teams"][0]["by_week"]]
+    assert rows["Every team"] == [f"{n:,}" for n in totals]
+
+
+def test_the_table_is_captioned_with_headings_scoped(server, log):
+    laid_out = _layout(server, "officer")
+    table = tree.find(laid_out, lambda n: getattr(n, "id", None) == "casework-alerts")[0]
+    assert tree.find(table, lambda n: type(n).__name__ == "Caption")
+    headings = tree.find(table, lambda n: type(n).__name__ == "Th")
+    assert headings and all(h.scope in ("col", "row") for h in headings)
+    assert "Breaching this week and in each of the next four weeks" in tree.texts(laid_out)
+
+
+@pytest.mark.parametrize("role", [None, "partner", "public", "admin"])
+def test_no_one_but_an_officer_sees_the_alerts(server, log, role):
+    laid_out = _layout(server, role)
+    assert not tree.find(laid_out, lambda n: getattr(n, "id", None) == "casework-alerts")
+    assert "Breaching this week and in each of the next four weeks" not in tree.texts(laid_out)
