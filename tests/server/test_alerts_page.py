@@ -3,12 +3,16 @@ a plain table a screen reader can read, and nothing of it for anyone but an offi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import dash
+import duckdb
 import pytest
 
 from dashboard import alerts
+from tests.identity import client_as
 from tests.server import tree
 from tests.server.conftest import SAMPLE
 
@@ -65,3 +69,20 @@ def test_no_one_but_an_officer_sees_the_alerts(server, log, role):
     laid_out = _layout(server, role)
     assert not tree.find(laid_out, lambda n: getattr(n, "id", None) == "casework-alerts")
     assert "Breaching this week and in each of the next four weeks" not in tree.texts(laid_out)
+
+
+def test_each_clock_downloads_like_the_open_cases(server, log):
+    """Phase transfers in the sample: the plans whose transfer falls in 2026 (the reference date is 15 January
+    2026, so its September is to come) and is not yet finalised, counted from the raw table."""
+    with duckdb.connect(str(SAMPLE), read_only=True) as con:
+        expected = con.execute("SELECT count(*) FROM active_plan WHERE year(phase_transfer_due) = 2026 "
+                               "AND phase_transfer_final IS NULL").fetchone()[0]
+    client = client_as(server, "officer")
+    response = client.get("/casework/phase-transfer.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == expected == 1086
+    assert {r["Due date"] for r in rows} <= {"2026-02-15", "2026-03-31"}
+    for kind in ("no-plan-16wk", "health-advice", "annual-review", "review-decision"):
+        assert client.get(f"/casework/{kind}.xlsx").status_code == 200
+    assert client_as(server, "partner").get("/casework/phase-transfer.csv").status_code == 403
