@@ -86,3 +86,16 @@ def test_each_clock_downloads_like_the_open_cases(server, log):
     for kind in ("no-plan-16wk", "health-advice", "annual-review", "review-decision"):
         assert client.get(f"/casework/{kind}.xlsx").status_code == 200
     assert client_as(server, "partner").get("/casework/phase-transfer.csv").status_code == 403
+
+
+def test_the_page_lists_any_clock_chosen(server, log):
+    """The page's clock choice: the phase transfers' own rows (as the download above), a link to their files,
+    and a clock the page does not keep set aside with a note."""
+    text = json.dumps(tree.layout(server, "/casework", as_role="officer", clock="phase-transfer").to_plotly_json(),
+                      default=str)
+    assert "Phase transfer: 15 February (31 March post-16): open cases by due date, every team and caseworker: " \
+           "1,086" in text
+    assert "/casework/phase-transfer.csv" in text
+    odd = tree.texts(tree.layout(server, "/casework", as_role="officer", clock="x' OR 1=1"))
+    assert "The link asks for a clock the page does not keep, so the open requests are shown." in odd
+    assert any(t.startswith("Open cases by due date, every team and caseworker: 1,205") for t in odd)
