@@ -2,7 +2,8 @@
 -- officers only and audits every call.
 -- One row per request still open: awaiting the decision to assess (due 6 weeks after the request), or being
 -- assessed with no outcome yet (the plan is due 20 weeks after the request). A case nobody holds on the
--- reference date is 'Unallocated'. Filters: $team, $caseworker ('' = all).
+-- reference date is 'Unallocated'. A statutory exception to the 20-week limit (Week20 = 1) is named in the stage; its
+-- clock still shows, so the case is chased. Filters: $team, $caseworker ('' = all).
 WITH owners AS (
     SELECT c.request_id, arg_max(k.caseworker_name, c.assigned_date) AS caseworker,
            arg_max(k.team, c.assigned_date) AS team
@@ -13,6 +14,7 @@ WITH owners AS (
 open_cases AS (
     SELECT r.request_id, r.person_id, r.received_date,
            CASE WHEN r.outcome IS NULL OR r.outcome = 'A' THEN 'Awaiting decision to assess'
+                WHEN a.week20_exception = 1 THEN 'Being assessed (statutory exception recorded)'
                 ELSE 'Being assessed' END AS stage,
            CASE WHEN r.outcome IS NULL OR r.outcome = 'A' THEN r.received_date + INTERVAL 42 DAY
                 ELSE r.received_date + INTERVAL 140 DAY END AS due_date

@@ -155,6 +155,9 @@ def test_every_clock_has_the_columns_of_the_open_cases(engine):
 def test_stages_explain_the_clock_and_name_an_exception(engine):
     stage = engine.case_list(Audience.OFFICER, user="o", kind="no_plan_16wk").set_index("request_id")["stage"]
     assert "statutory exception recorded" in stage["R2"]
+    stage = engine.case_list(Audience.OFFICER, user="o", kind="open_cases").set_index("request_id")["stage"]
+    assert stage.to_dict() == {"R1": "Awaiting decision to assess",
+                               "R2": "Being assessed (statutory exception recorded)"}
     reviews = engine.case_list(Audience.OFFICER, user="o", kind="annual_review").set_index("request_id")["stage"]
     assert reviews["R3"] == "Annual review due (plan started 2024-02-29)"
     assert reviews["R4"] == "Annual review due (last review 2024-03-05)"
