@@ -1,7 +1,7 @@
 """Breach alerts: per team, every case whose statutory clock has run out or runs out this week or in one of the
 coming weeks, as files a council's own mail system sends on.
 
-    python -m dashboard.alerts --as-of 2026-01-15 [--out alerts] [--weeks 4] [--warehouse FILE]
+    python -m dashboard.alerts --as-of 2026-01-15 [--out data/alerts] [--weeks 4] [--warehouse FILE]
 
 For each team it writes a CSV (formula-safe, `exports.list_csv`), an HTML email body (a whole, plain document:
 a heading and one table per week, escaped value by value) and its plain-text alternative, then `index.json`
@@ -42,6 +42,7 @@ COLUMNS = [("week", "Week"), ("clock_name", "Clock"), ("due_date", "Due date"), 
            ("person_id", "Child id (pseudonymous)"), ("name", "Name"), ("stage", "Stage"),
            ("caseworker", "Caseworker"), ("request_id", "Request id"), ("received_date", "Request received")]
 TARGET = "alerts"
+OUT = Path("data") / "alerts"
 JOB_ID = "system:alerts"
 
 
@@ -253,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard.alerts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--as-of", type=date.fromisoformat, help="the day the weeks start (default: the "
                         "warehouse's reference date), YYYY-MM-DD")
-    parser.add_argument("--out", type=Path, default=Path("alerts"), help="the folder to write (default: alerts)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"the folder to write (default: {OUT}, git-ignored)")
     parser.add_argument("--weeks", type=int, default=WEEKS, help=f"weeks to look ahead (default: {WEEKS})")
     parser.add_argument("--warehouse", type=Path, help="the warehouse (default: SEND_WAREHOUSE)")
     args = parser.parse_args(argv)
