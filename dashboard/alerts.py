@@ -101,8 +101,7 @@ class Alerts:
         out = []
         for row in self.for_team(team).to_dict("records"):
             values = {**row, "week": self.week_label(int(row["week"])), "days_to_due": int(row["days_to_due"]),
-                      "due_date": pd.Timestamp(row["due_date"]).date(),
-                      "received_date": pd.Timestamp(row["received_date"]).date()}
+                      "due_date": _as_date(row["due_date"]), "received_date": _as_date(row["received_date"])}
             out.append([values[c] if c in ("due_date", "received_date", "days_to_due") else exports.plain(values[c])
                         for c, _ in COLUMNS])
         return out
@@ -200,6 +199,10 @@ def footer(alerts: Alerts) -> str:
     note = " The records are synthetic: they describe no real child." if alerts.synthetic else ""
     return ("Personal data about children, for the council's officers only: keep it within the council's own "
             "secure systems. Each run of the alerts is recorded in the audit log." + note)
+
+
+def _as_date(value: Any) -> date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
 def _text(value: Any) -> str:

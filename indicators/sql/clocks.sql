@@ -12,7 +12,8 @@
 --   phase_transfer    plans of children changing phase this year (SEN2 phase transfer due date), not yet
 --                     finalised: the amended plan is due by 15 February of the transfer year, or by 31 March
 --                     for a move into post-16 education (a young person 16 or over on 31 August of that year);
---                     a transfer whose September has come is history, not a running clock
+--                     the clock runs through the school year before the move (from 1 September): a transfer
+--                     whose September has come is history, one a year or more away not yet started
 -- A statutory exception to the 20-week limit (Week20 = 1) is named in the stage, never hidden.
 -- Filters: $team, $caseworker ('' = all).
 WITH ref AS (SELECT CAST($reference_date AS DATE) AS d),
@@ -82,6 +83,7 @@ clocks AS (
         JOIN person p ON p.person_id = r.person_id, ref
         WHERE ap.phase_transfer_due IS NOT NULL
           AND (ap.phase_transfer_final IS NULL OR ap.phase_transfer_final > ref.d)
+          AND make_date(year(ap.phase_transfer_due) - 1, 9, 1) <= ref.d  -- the school year before the move
           AND make_date(year(ap.phase_transfer_due), 9, 1) > ref.d
     ) t
     WHERE $clock = 'phase_transfer'

@@ -23,7 +23,8 @@ calendar days, no bank-holiday adjustment; a due date is the last day allowed. A
   R8       P8  Unallocated       born 1 Sep 2009, 15 on 31 Aug 2025: 15 Feb             15 Feb 2025   past (-16)
   R9       P9                    transfer finalised 10 Feb 2025: not open                -
   R10      P10                   transfer due 15 Feb 2024, its September passed: history -
-  R6-R10 had review meetings on 10 June 2024, so their annual reviews fall due 10 June 2025, outside the weeks.
+  R11      P11                   transfer due 15 Feb 2026: its clock starts 1 Sep 2025   -
+  R6-R11 had review meetings on 10 June 2024, so their annual reviews fall due 10 June 2025, outside the weeks.
 
 South's caseworker is called <script>alert(1)</script>, and P2's forename is a formula.
 """
@@ -94,7 +95,7 @@ def _extract(folder: Path) -> Path:
     rows["reviews.csv"].append("V5,R5,2025-06-01,2025-02-28,,,")
     transfers = {6: ("2014-05-01", "2025-02-15", ""), 7: ("2009-03-10", "2025-03-31", ""),
                  8: ("2009-09-01", "2025-02-15", ""), 9: ("2018-01-01", "2025-02-15", "2025-02-10"),
-                 10: ("2013-01-01", "2024-02-15", "")}
+                 10: ("2013-01-01", "2024-02-15", ""), 11: ("2015-01-01", "2026-02-15", "")}
     for n, (born, due, final) in transfers.items():
         plan(n, "2020-01-10", "2020-06-01", born)
         rows["reviews.csv"].append(f"V{n},R{n},2024-06-10,2024-06-10,M,2024-06-20,")
@@ -130,7 +131,7 @@ DUE = [
     ("annual_review", "R3", "2025-02-28", -3, "Breached"),
     ("annual_review", "R4", "2025-03-05", 2, "Due this week"),
     ("annual_review", "R5", "2026-02-28", 362, "On track"),
-    *[("annual_review", f"R{n}", "2025-06-10", 99, "On track") for n in range(6, 11)],
+    *[("annual_review", f"R{n}", "2025-06-10", 99, "On track") for n in range(6, 12)],
     ("review_decision", "R5", "2025-03-28", 25, "Due in the next four weeks"),
     ("phase_transfer", "R6", "2025-02-15", -16, "Breached"),
     ("phase_transfer", "R7", "2025-03-31", 28, "Due in the next four weeks"),
