@@ -24,10 +24,10 @@ owners AS (
     WHERE c.unassigned_date IS NULL OR c.unassigned_date > ref.d
     GROUP BY c.request_id
 ),
-assessing AS (  -- agreed to assess, no outcome by the reference date
+assessing AS (  -- agreed to assess by the reference date, no outcome by then
     SELECT r.request_id, r.received_date, coalesce(a.week20_exception, 0) = 1 AS exception
     FROM request r LEFT JOIN assessment a ON a.request_id = r.request_id, ref
-    WHERE r.outcome = 'Y' AND r.received_date <= ref.d
+    WHERE r.outcome = 'Y' AND coalesce(r.outcome_date, r.received_date) <= ref.d  -- undated: agreed when received
       AND (a.outcome_date IS NULL OR a.outcome_date > ref.d OR coalesce(a.outcome, 'A') = 'A')
 ),
 in_force AS (  -- plans in force on the reference date, with the request they answer

@@ -179,6 +179,18 @@ def test_an_earlier_as_of_date_moves_every_clock(engine):
     assert frame.set_index("request_id").loc["R3", "days_to_due"] == -1
 
 
+def test_on_an_earlier_date_a_later_decision_is_not_yet_known(engine):
+    """On 10 November 2024 R2 (received 31 October, agreed 20 November) still awaits its decision: due 31 October
+    + 42 days = 12 December 2024, 32 days on; so it is in no 16-week clock, and its advice not yet asked."""
+    then = date(2024, 11, 10)
+    cases = engine.case_list(Audience.OFFICER, user="o", kind="open_cases", as_of=then).set_index("request_id")
+    assert list(cases.index) == ["R2"]
+    assert (cases.loc["R2", "stage"], cases.loc["R2", "due_date"].date(), cases.loc["R2", "days_to_due"]) == (
+        "Awaiting decision to assess", date(2024, 12, 12), 32)
+    assert engine.case_list(Audience.OFFICER, user="o", kind="no_plan_16wk", as_of=then).empty
+    assert engine.case_list(Audience.OFFICER, user="o", kind="health_advice", as_of=then).empty
+
+
 def test_child_level_clocks_are_for_officers_only(engine):
     from indicators.engine import NotPermitted
 
