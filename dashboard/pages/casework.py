@@ -106,9 +106,9 @@ def choices(cases: casework.Cases) -> html.Form:
     clocks = html.Select([_option(k, clock_name(k), cases.kind) for k in casework.LISTS], id=CLOCK, name="clock",
                          className="select", **{"aria-describedby": f"{CLOCK}-hint"})
     return html.Form([
-        _field("Clock", CLOCK, "Which statutory clock", clocks),
         _field("Team", TEAM, "The team holding the case", teams),
         _field("Caseworker", CASEWORKER, "Grouped by team", workers),
+        _field("Clock", CLOCK, "Which statutory clock", clocks),
         html.Button("Show", type="submit", className="button filters__apply"),
     ], action=casework.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
         **{"aria-label": "Choose whose open cases to list"})
