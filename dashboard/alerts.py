@@ -41,6 +41,7 @@ PAST_DUE = -1  # the week number of a case already past its due date
 COLUMNS = [("week", "Week"), ("clock_name", "Clock"), ("due_date", "Due date"), ("days_to_due", "Days to due date"),
            ("person_id", "Child id (pseudonymous)"), ("name", "Name"), ("stage", "Stage"),
            ("caseworker", "Caseworker"), ("request_id", "Request id"), ("received_date", "Request received")]
+CHILD = dict(COLUMNS)["person_id"]
 TARGET = "alerts"
 OUT = Path("data") / "alerts"
 JOB_ID = "system:alerts"
@@ -136,7 +137,7 @@ def gather(engine: Any, user_id: str, as_of: date | None = None, weeks: int = WE
 # --- the files ----------------------------------------------------------------------------------------------
 
 def title(alerts: Alerts, team: str) -> str:
-    return f"Statutory clocks breaching by {_day(alerts.as_of + timedelta(days=7 * alerts.weeks + 6))}: {team}"
+    return f"Cases past due or due by {_day(alerts.as_of + timedelta(days=7 * alerts.weeks + 6))}: {team}"
 
 
 def email_html(alerts: Alerts, team: str) -> str:
@@ -156,9 +157,9 @@ def email_html(alerts: Alerts, team: str) -> str:
             alerts.week_label(week), len(mine), "" if len(mine) == 1 else "s"))
         parts += [Markup('<th scope="col">{}</th>').format(h) for h in headers]
         parts.append(Markup("</tr></thead>\n<tbody>\n"))
-        for row in mine:
-            cells = [Markup('<th scope="row">{}</th>').format(_text(row[0]))]
-            cells += [Markup("<td>{}</td>").format(_text(v)) for v in row[1:]]
+        for row in mine:  # the child heads each row
+            cells = [Markup('<th scope="row">{}</th>' if h == CHILD else "<td>{}</td>").format(_text(v))
+                     for h, v in zip(headers, row, strict=True)]
             parts.append(Markup("<tr>{}</tr>\n").format(Markup("").join(cells)))
         parts.append(Markup("</tbody>\n</table>\n"))
     parts.append(Markup("<p>{}</p>\n</body>\n</html>\n").format(footer(alerts)))
