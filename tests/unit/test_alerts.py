@@ -254,13 +254,25 @@ def test_a_formula_in_a_name_is_neutralised_in_the_csv(written):
 
 
 class _Page(HTMLParser):
+    """The tags, the text, and whether every element closes in the order it opened (a void one needs no end)."""
+
+    VOID = {"meta"}
+
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict]] = []
         self.text: list[str] = []
+        self.open: list[str] = []
+        self.misnested: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open.pop() != tag:
+            self.misnested.append(tag)
 
     def handle_data(self, data):
         self.text.append(data)
@@ -273,11 +285,15 @@ def test_the_email_is_an_accessible_document_with_every_value_escaped(written):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "South &amp; &lt;East&gt;" in body
     page = _Page()
     page.feed(body)
+    page.close()
+    assert page.open == [] and page.misnested == []  # every element closed, in order
     tags = [t for t, _ in page.tags]
+    assert tags[:4] == ["html", "head", "meta", "title"] and "body" in tags
     assert dict(page.tags)["html"] == {"lang": "en-GB"}
     assert tags.count("h1") == 1 and tags.count("table") == 4  # four of South's weeks hold a case
     assert tags.count("caption") == tags.count("table")
     assert all(a.get("scope") in ("col", "row") for t, a in page.tags if t == "th")
+    assert sum(a.get("scope") == "row" for t, a in page.tags if t == "th") == 4  # a child heads each case
     assert SCRIPT in "".join(page.text)  # read back, the name is the name
     assert "style" not in body and "color" not in body  # meaning is in the words
     text = (written / south["files"]["text"]).read_text(encoding="utf-8")
