@@ -45,7 +45,8 @@ def intro() -> list:
     return [html.H1("Open cases"),
             html.P("Every request for an education, health and care needs assessment still open, against its "
                    "statutory clock: the decision whether to assess is due 6 weeks after the request, and the plan "
-                   "20 weeks after it.", className="lede")]
+                   "20 weeks after it. Choose a clock to list advice, annual reviews and phase transfers instead.",
+                   className="lede")]
 
 
 def refused(message: str, signed_in: bool) -> html.Div:
