@@ -3,6 +3,7 @@
     /casework                                        the page (dashboard/pages/casework.py)
     /casework/open-cases.csv?team=&caseworker=       the same list as CSV
     /casework/open-cases.xlsx?team=&caseworker=      and as a workbook (the list, and a sheet about the file)
+    /casework/<clock>.csv|xlsx                       each other clock the same way (see LISTS)
 
 Child-level records: only an officer of the warehouse's own council sees them. The check is made here, from the
 signed-in session, for every draw of the page and every download, never from the URL. The team and caseworker
@@ -21,13 +22,15 @@ from typing import Any
 import flask
 import pandas as pd
 
-from dashboard import access, audit, exports, filters, response_cache, routes
+from dashboard import access, alerts, audit, exports, filters, response_cache, routes
 from dashboard.identity import Role, User
 from dashboard.security import plain
 from indicators.vocabulary import Audience
 
 PAGE_PATH = "/casework"
-LISTS = {"open-cases": "open_cases"}  # the name in a file's URL -> the engine's case list
+# the name in a file's URL -> the engine's case list (each clock has the open cases' columns)
+LISTS = {"open-cases": "open_cases", "no-plan-16wk": "no_plan_16wk", "health-advice": "health_advice",
+         "annual-review": "annual_review", "review-decision": "review_decision", "phase-transfer": "phase_transfer"}
 FILE_TYPES = ("csv", "xlsx")
 FILTERS = ("team", "caseworker")
 SIGN_IN = "/sign-in?next=" + PAGE_PATH
@@ -193,12 +196,14 @@ def rows(cases: Cases) -> list[list[Any]]:
 
 def about(cases: Cases) -> list[tuple[str, str]]:
     generated = datetime.now().replace(microsecond=0)
-    fields = [("Title", "Open cases against their statutory clocks"),
+    fields = [("Title", "Open cases against their statutory clocks" if cases.kind == "open-cases"
+               else f"Open cases: {alerts.CLOCKS[LISTS[cases.kind]]}"),
               ("Council", f"{cases.council_name} ({cases.council})"),
               ("Cases", f"{len(cases.frame):,}, {cases.narrowed()}"),
               ("Open on", cases.reference_date.isoformat() + " (the date the loaded data runs to)"),
-              ("Clocks", "The decision whether to assess is due 6 weeks after the request; the plan 20 weeks "
-                         "after it. Days to due date is negative for a case past its date."),
+              ("Clocks", ("The decision whether to assess is due 6 weeks after the request; the plan 20 weeks "
+                          "after it." if cases.kind == "open-cases" else alerts.CLOCKS[LISTS[cases.kind]] + ".")
+               + " Days to due date is negative for a case past its date."),
               ("Generated", f"{generated.day} {generated:%B %Y at %H:%M}"),
               ("Warehouse version", cases.warehouse_version),
               ("Handling", HANDLING)]

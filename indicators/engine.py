@@ -908,17 +908,19 @@ class Engine:
     # --- child-level records (officers only) ---------------------------------------------------------------
 
     def case_list(self, audience: Audience, *, user: str, kind: str = "open_cases",
-                  team: str | None = None, caseworker: str | None = None) -> pd.DataFrame:
-        """Open cases against their statutory clocks. Child-level: officers only, and every call is audited."""
-        audience = Audience(audience)
-        if audience is not Audience.OFFICER:
-            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+                  team: str | None = None, caseworker: str | None = None,
+                  as_of: date | None = None) -> pd.DataFrame:
+        """Open cases against their statutory clocks (on `as_of`, else the reference date). Child-level: officers
+        only, and every call is audited."""
+        _officers_only(audience)
         if kind not in CASE_LISTS:
             raise EngineError(f"unknown case list '{kind}'", sorted(CASE_LISTS))
-        frame = self._query(self._read_sql(SQL_DIR / CASE_LISTS[kind]),
-                            {"reference_date": self.reference_date, "team": team or "", "caseworker": caseworker or ""})
-        AUDIT.info("case_list user=%s kind=%s team=%s caseworker=%s rows=%d warehouse=%s", user, kind, team,
-                   caseworker, len(frame), self.version)
+        params = {"reference_date": as_of or self.reference_date, "team": team or "", "caseworker": caseworker or ""}
+        if CASE_LISTS[kind] == "clocks.sql":  # one query holds the other clocks; $clock picks one
+            params["clock"] = kind
+        frame = self._query(self._read_sql(SQL_DIR / CASE_LISTS[kind]), params)
+        AUDIT.info("case_list user=%s kind=%s team=%s caseworker=%s as_of=%s rows=%d warehouse=%s", user, kind, team,
+                   caseworker, as_of, len(frame), self.version)
         return frame
 
     def local_figures(self, audience: Audience, indicator_id: str, breakdown: str = TOTAL) -> pd.DataFrame:
@@ -945,9 +947,7 @@ class Engine:
                       user: str) -> pd.DataFrame:
         """The child-level rows behind a local figure: the indicator's family records dated first..last, each
         with its numerator, denominator and the child's name. Officers only, and every call is audited."""
-        audience = Audience(audience)
-        if audience is not Audience.OFFICER:
-            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+        _officers_only(audience)
         indicator = self.indicator(indicator_id)
         if not indicator.local:
             raise NotAvailable(f"{indicator.id} has no local records")
@@ -964,9 +964,7 @@ class Engine:
     def return_records(self, audience: Audience, *, user: str) -> dict[str, pd.DataFrame]:
         """Every row of the SEN2 modules the warehouse holds (person, request, ... sen_need), for writing the
         person-level return. Child-level: officers only, and every call is audited."""
-        audience = Audience(audience)
-        if audience is not Audience.OFFICER:
-            raise NotPermitted(f"child-level records are for officers only, not the {audience.value} audience")
+        _officers_only(audience)
         out = {name: self._query(f'SELECT * FROM "{name}"', {}) for name in RETURN_TABLES}  # noqa: S608 - fixed names
         AUDIT.info("return_records user=%s persons=%d warehouse=%s", user, len(out["person"]), self.version)
         return out
@@ -1102,7 +1100,8 @@ def release_shared(warehouse: str | Path) -> None:
         opened[1].close()
 
 
-CASE_LISTS = {"open_cases": "case_list.sql"}
+CASE_LISTS = {"open_cases": "case_list.sql", **{clock: "clocks.sql" for clock in (
+    "no_plan_16wk", "health_advice", "annual_review", "review_decision", "phase_transfer")}}
 # The SEN2 modules, as the warehouse holds them (a fixed list: the only table names placed in a query's text)
 RETURN_TABLES = ("person", "request", "assessment", "named_plan", "plan_detail", "active_plan", "placement",
                  "sen_need")

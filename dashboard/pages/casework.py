@@ -1,14 +1,14 @@
 """Open cases: every request for an EHC needs assessment still open, against its statutory clock, for the council's
 officers.
 
-`/casework?team=&caseworker=`. A plain GET form (no callbacks): the page is laid out afresh for each choice, and
+`/casework?clock=&team=&caseworker=` (clock: a key of `casework.LISTS`, the open requests when left out; an
+alerts section counts every clock's breaches by team and week). A plain GET form (no callbacks): the page is laid out afresh for each choice, and
 the check is made here, from the session, every time (`dashboard.casework.officer`). Anyone but an officer of the
 warehouse's council gets a panel saying why, and never a child's record. Each view, allowed or refused, is an
 entry in the audit log, and is never kept in the response cache. Hidden from the navigation, and so from the
 cache warming (which would record itself as a refusal); the performance clinic links here.
 
-The page is built in sections (a summary, the choices, the list) so the statutory-timescale tracker can add the
-other clocks (advice, annual reviews, phase transfers) as sections of their own beside the open cases.
+The page is built in sections (a summary, the choices, the alerts, the list).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import dash
 import dash_ag_grid as dag
 from dash import html
 
-from dashboard import access, casework, response_cache
+from dashboard import access, alerts, casework, response_cache
 from dashboard.identity import current_user
 
 dash.register_page(__name__, path=casework.PAGE_PATH, name="Open cases", title="Open cases", order=85, hidden=True,
@@ -29,11 +29,13 @@ dash.register_page(__name__, path=casework.PAGE_PATH, name="Open cases", title="
 FORM = "casework-filters"
 TEAM = "casework-team"
 CASEWORKER = "casework-caseworker"
+CLOCK = "casework-clock"
 SUMMARY = "casework-summary"
 GRID = "casework-grid"
 GRID_HEADING = "casework-grid-heading"
 PANEL = "casework-refused"
 DOWNLOADS = "casework-downloads"
+ALERTS = "casework-alerts"
 EVERY = ""
 PAGE_SIZE = 50
 TILE = {"Breached": "tile--red", "Due this week": "tile--amber", "Due in the next four weeks": "tile--amber"}
@@ -43,7 +45,8 @@ def intro() -> list:
     return [html.H1("Open cases"),
             html.P("Every request for an education, health and care needs assessment still open, against its "
                    "statutory clock: the decision whether to assess is due 6 weeks after the request, and the plan "
-                   "20 weeks after it.", className="lede")]
+                   "20 weeks after it. Choose a clock to list advice, annual reviews and phase transfers instead.",
+                   className="lede")]
 
 
 def refused(message: str, signed_in: bool) -> html.Div:
@@ -86,6 +89,11 @@ def _option(value: str, text: str, chosen: str | None) -> html.Option:
     return html.Option(text, value=value, selected=value == (chosen or EVERY))
 
 
+def clock_name(kind: str) -> str:
+    return ("Request: 6-week decision, or assessment: 20-week plan" if kind == "open-cases"
+            else alerts.CLOCKS[casework.LISTS[kind]])
+
+
 def choices(cases: casework.Cases) -> html.Form:
     """Team and caseworker, sent as the page's own query when the reader presses Show (a plain GET form);
     the caseworkers grouped by their team."""
@@ -96,9 +104,12 @@ def choices(cases: casework.Cases) -> html.Form:
                              for team, names in sorted(cases.caseworkers.items())]],
                           id=CASEWORKER, name="caseworker", className="select",
                           **{"aria-describedby": f"{CASEWORKER}-hint"})
+    clocks = html.Select([_option(k, clock_name(k), cases.kind) for k in casework.LISTS], id=CLOCK, name="clock",
+                         className="select", **{"aria-describedby": f"{CLOCK}-hint"})
     return html.Form([
         _field("Team", TEAM, "The team holding the case", teams),
         _field("Caseworker", CASEWORKER, "Grouped by team", workers),
+        _field("Clock", CLOCK, "Which statutory clock", clocks),
         html.Button("Show", type="submit", className="button filters__apply"),
     ], action=casework.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
         **{"aria-label": "Choose whose open cases to list"})
@@ -150,13 +161,18 @@ def grid_rows(cases: casework.Cases) -> list[dict[str, Any]]:
 def case_table(cases: casework.Cases) -> html.Section:
     rows = grid_rows(cases)
     heading = f"Open cases by due date, {cases.narrowed()}: {len(rows):,}"
+    if cases.kind != "open-cases":
+        heading = f"{clock_name(cases.kind)}: open cases by due date, {cases.narrowed()}: {len(rows):,}"
     return html.Section([
         html.H2(heading, id=GRID_HEADING),
         html.P("The earliest due date first. Sort by choosing a column heading; filter with the box under it. Use "
                "Tab to move into the table and the arrow keys to move between cells. Days to due date is negative "
                "for a case past its date.", className="hint"),
         dag.AgGrid(
-            id=GRID, rowData=rows, columnDefs=column_defs(), getRowId="params.data.request_id",
+            # a request can run several clocks of one kind (advice from two services), so its stage too
+            id=GRID, rowData=rows, columnDefs=column_defs(),
+            getRowId="params.data.request_id" if cases.kind == "open-cases"
+            else "params.data.request_id + '|' + params.data.stage",
             defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1,
                            "wrapHeaderText": True, "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
             dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
@@ -167,22 +183,50 @@ def case_table(cases: casework.Cases) -> html.Section:
     ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
 
 
+def alerts_section(user_id: str, council: str) -> html.Section:
+    """Breaching this week and in each of the next four weeks, by team, every clock together: the counts the
+    alerts job (`python -m dashboard.alerts`) sends each team, from the same function."""
+    found = alerts.gather(access.engine(), user_id, audience=access.audience_for(None, council))
+    weeks = found.week_numbers()
+    head = html.Tr([html.Th("Team", scope="col"), *[html.Th(found.short_label(w), scope="col") for w in weeks]])
+    body = [html.Tr([html.Th(team, scope="row"), *[html.Td(f"{n:,}") for n in found.counts(team).values()]])
+            for team in found.teams]
+    every = [sum(found.counts(t)[w] for t in found.teams) for w in weeks]
+    foot = html.Tr([html.Th("Every team", scope="row"), *[html.Td(f"{n:,}") for n in every]])
+    caption = f"Cases due, by team and week, from {found.as_of:%-d %B %Y}"
+    return html.Section([
+        html.H2("Breaching this week and in each of the next four weeks", id=f"{ALERTS}-heading"),
+        html.P("Every statutory clock: the decision to assess (6 weeks), the plan (20 weeks), a decision not to "
+               "issue one (16 weeks), health and social care advice (6 weeks), annual reviews (12 months) and "
+               "their decisions (4 weeks), and phase transfers (15 February, or 31 March into post-16). A case "
+               "breaches the day after its due date; weeks are calendar days, with no allowance for bank "
+               "holidays. Each team's list is written as a CSV and an email by the alerts job.", className="hint"),
+        html.Div(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body), html.Tfoot(foot)],
+                            className="table", id=ALERTS),
+                 className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption}),
+    ], **{"aria-labelledby": f"{ALERTS}-heading"})
+
+
 # --- the layout ---------------------------------------------------------------------------------------------
 
-def layout(team: Any = None, caseworker: Any = None, **_query: Any) -> html.Div:
+def layout(team: Any = None, caseworker: Any = None, clock: Any = None, **_query: Any) -> html.Div:
     response_cache.dont_keep()  # each view is recorded below, so none may be answered from the cache
     try:
         user, council = casework.officer()
     except access.Forbidden as exc:
         return refused(casework.refuse(casework.PAGE_PATH, exc, {"team": team, "caseworker": caseworker}),
                        current_user().signed_in)
-    cases, notes = casework.load(council, user, team=team, caseworker=caseworker)
-    casework.seen(cases, "view", casework.PAGE_PATH)
+    kind = clock if isinstance(clock, str) and clock in casework.LISTS else "open-cases"
+    cases, notes = casework.load(council, user, kind, team=team, caseworker=caseworker)
+    if clock not in (None, "", kind):
+        notes = ["The link asks for a clock the page does not keep, so the open requests are shown.", *notes]
+    casework.seen(cases, "view", casework.PAGE_PATH + ("" if kind == "open-cases" else f"?clock={kind}"))
     return html.Div([
         *intro(),
         *[html.P(note, className="notice") for note in notes],
         summary(cases),
         choices(cases),
         downloads(cases),
+        alerts_section(user.id, council),
         case_table(cases) if len(cases.frame) else html.P("No open case matches this choice.", className="notice"),
     ])

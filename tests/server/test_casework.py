@@ -168,7 +168,7 @@ def test_the_officers_view_reads_cleanly(server, log):
     assert forbidden("\n".join(tree.texts(laid_out))) == []
     assert len(tree.find(laid_out, lambda n: type(n).__name__ == "H1")) == 1
     labels = {n.htmlFor for n in tree.find(laid_out, lambda n: type(n).__name__ == "Label")}
-    assert labels == {"casework-team", "casework-caseworker"}
+    assert labels == {"casework-clock", "casework-team", "casework-caseworker"}
     teams = [o.value for o in tree.find(laid_out, lambda n: type(n).__name__ == "Option")
              if o.value in ("Early years", "Primary", "Secondary", "Post-16", "Unallocated", "")]
     assert {"Early years", "Primary", "Secondary", "Post-16", "Unallocated", ""} <= set(teams)
