@@ -159,7 +159,8 @@ def test_fuzzed_callbacks(world, strategies, name):
 @given(data=st.data())
 def test_fuzzed_page_urls(world, data):
     who = data.draw(st.sampled_from(list(IDENTITIES)))
-    path = data.draw(st.one_of(st.sampled_from(world["pages"]), hostile_text.map(lambda t: "/" + quote(t))))
+    # a hostile path segment, every '/' in it encoded: a request path never starts '//' (a client reads that as a host)
+    path = data.draw(st.one_of(st.sampled_from(world["pages"]), hostile_text.map(lambda t: "/" + quote(t, safe=""))))
     query = data.draw(query_strings)
     CALLS["pages"] += 1
     response = world["clients"][who].get(path + query)
