@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
@@ -308,3 +309,71 @@ def synthetic_banner() -> html.Div:
     """The synthetic-data banner, for a page that shows figures computed from the (synthetic) local records."""
     return html.Div([html.Strong("Synthetic local data. "), SYNTHETIC_WORDS],
                     className="banner banner--synthetic", role="note")
+
+
+# --- the officers' pages (case lists, data quality, reconciliation) ------------------------------------------
+
+EVERY = ""  # the value of a choice's "every team" (or "every caseworker") option
+RECORDS_PAGE_SIZE = 50
+
+
+def officers_only(intro: list, message: str, *, signed_in: bool, sign_in: str, panel_id: str,
+                  why: str = "It lists children by name") -> html.Div:
+    """The panel anyone but the council's officers gets in place of an officers' page: why, and what to do."""
+    how = (html.P(html.A("Sign in", href=sign_in), className="notice__action") if not signed_in else
+           html.P("An administrator of your council can give your account the officer role if your work needs it."))
+    return html.Div([*intro, html.Div([
+        html.H2("This page is for council officers"),
+        html.P(f"{why}, so only the council's own officers may see it, and each view is recorded."),
+        html.P(message), how,
+    ], className="notice notice--info", id=panel_id)])
+
+
+def form_field(label: str, control_id: str, hint: str, control: Any) -> html.Div:
+    """A labelled control with its hint, for the plain GET forms of the officers' pages."""
+    return html.Div([
+        html.Label(label, htmlFor=control_id, className="filters__label"),
+        html.Span(hint, id=f"{control_id}-hint", className="filters__hint"),
+        control,
+    ], className="filters__field")
+
+
+def option(value: str, text: str, chosen: str | None) -> html.Option:
+    return html.Option(text, value=value, selected=value == (chosen or EVERY))
+
+
+def select(control_id: str, name: str, options: list) -> html.Select:
+    return html.Select(options, id=control_id, name=name, className="select",
+                       **{"aria-describedby": f"{control_id}-hint"})
+
+
+def team_fields(prefix: str, teams: Sequence[str], caseworkers: Mapping[str, Sequence[str]], team: str | None,
+                caseworker: str | None) -> list[html.Div]:
+    """The team and caseworker choices (`<prefix>-team`, `<prefix>-caseworker`), the caseworkers grouped by team."""
+    teams_select = select(f"{prefix}-team", "team",
+                          [option(EVERY, "Every team", team), *[option(t, t, team) for t in teams]])
+    workers = select(f"{prefix}-caseworker", "caseworker", [
+        option(EVERY, "Every caseworker", caseworker),
+        *[html.Optgroup([option(w, w, caseworker) for w in names], label=name)
+          for name, names in sorted(caseworkers.items())]])
+    return [form_field("Team", f"{prefix}-team", "The team holding the case", teams_select),
+            form_field("Caseworker", f"{prefix}-caseworker", "Grouped by team", workers)]
+
+
+def file_links(what: str, csv_href: str, xlsx_href: str, *, id: str) -> html.P:
+    return html.P([f"Download {what}: ", html.A("CSV", href=csv_href), " or ", html.A("Excel workbook", href=xlsx_href),
+                   ". Each download is recorded; keep the file within the council's secure systems."], id=id)
+
+
+def records_grid(grid_id: str, rows: list[dict[str, Any]], column_defs: list[dict[str, Any]],
+                 row_id: str | None = None) -> Any:
+    """Children's records in a sortable, filterable, paged grid, read in order by a screen reader."""
+    return dag.AgGrid(
+        id=grid_id, rowData=rows, columnDefs=column_defs, **({"getRowId": row_id} if row_id else {}),
+        defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1,
+                       "wrapHeaderText": True, "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": RECORDS_PAGE_SIZE,
+                         "paginationPageSizeSelector": [25, 50, 100, 500], "domLayout": "autoHeight",
+                         "ensureDomOrder": True, "enableCellTextSelection": True,
+                         "suppressColumnVirtualisation": True},
+        className="ag-theme-alpine databook__grid", style={"width": "100%"})

@@ -5,30 +5,26 @@ grouped by the team and caseworker holding them, fix lists as files, and what th
     /data-quality/<rule>.csv?team=&caseworker=             one rule's fix list as CSV
     /data-quality/<rule>.xlsx?team=&caseworker=            and as a workbook (the list, and a sheet about the file)
 
-The same guard as the case lists (`dashboard.casework.officer`): only an officer of the warehouse's own council,
-checked from the session for every draw and every download. A rule, team or caseworker asked for is checked
-against those the workbench holds before the engine sees it. Every view and download is written to the audit
-log first, with the ids of the children it holds, and never kept in the response cache; every refusal too.
+For an officer of the warehouse's own council only: the guard, the checks on what a link asks for, the audit
+entries and the files are `dashboard.officers`, shared with the other officers' views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import flask
 import pandas as pd
 
-from dashboard import access, audit, casework, exports, filters, response_cache, routes
+from dashboard import access, exports, officers, response_cache, routes
 from dashboard.identity import User
 from dashboard.security import plain
 from indicators import quality
-from indicators.vocabulary import Audience
 
 PAGE_PATH = "/data-quality"
-FILE_TYPES = ("csv", "xlsx")
 FILTERS = ("rule", "team", "caseworker")
 SIGN_IN = "/sign-in?next=" + PAGE_PATH
 SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "query": "Query"}
@@ -58,7 +54,7 @@ class Workbench:
     warehouse_version: str
 
     def child_ids(self) -> list[str]:
-        return list(dict.fromkeys(str(i) for i in self.frame["person_id"])) if len(self.frame) else []
+        return officers.children(self.frame["person_id"]) if len(self.frame) else []
 
     def filters(self) -> dict[str, str]:
         return {"rule": self.rule.code if self.rule else "", "team": self.team or "",
@@ -100,36 +96,15 @@ class Workbench:
         return [{column: exports.plain(row[column]) for column, _ in COLUMNS} for row in self.frame.to_dict("records")]
 
 
-def refuse(target: str, exc: access.Forbidden, asked: Mapping[str, object]) -> str:
-    """Record a refused attempt (with what it asked for) and give the words that explain it."""
-    audit.record("denied", target=target, council=access.home_council(),
-                 filters={k: v for k, v in asked.items() if k in FILTERS and v not in (None, "")}, outcome="refused")
-    return exc.message
-
-
-def _choice(value: object, allowed: list[str], what: str, strict: bool) -> tuple[str | None, str | None]:
-    if value in (None, ""):
-        return None, None
-    chosen = filters.clean_choice(value, allowed)
-    if chosen is not None:
-        return chosen, None
-    if strict:
-        raise casework.BadFilter(f"There is no {what} of that name here. Leave '{what}' out, or choose one the "
-                                 "page lists.")
-    return None, f"The link asks for a {what} the workbench does not have, so it is set aside."
-
-
 def load(council: str, user: User, *, rule: object = None, team: object = None, caseworker: object = None,
          strict: bool = False) -> tuple[Workbench, list[str]]:
-    """The workbench for an officer of `council` (call `casework.officer()` first): a rule, team and caseworker
-    it holds, and notes on any that was set aside (strict: BadFilter instead)."""
-    engine = access.engine()
+    """The workbench for an officer of `council` (call `officers.officer()` first): a rule, team and caseworker
+    it holds, and notes on any that was set aside (strict: officers.BadChoice instead)."""
+    engine = officers.officer_engine()
     audience = access.audience_for(None, council)
-    if audience is not Audience.OFFICER:  # officer() has been called, so this cannot happen; never risk it
-        raise access.Forbidden("Child-level records are for council officers.")
     counts = engine.quality_counts(audience, user=user.id)
     notes = []
-    code, note = _choice(rule, quality.codes(), "rule", strict)
+    code, note = officers.choice(rule, quality.codes(), "rule", strict=strict, where="the workbench")
     notes += [note] if note else []
     frame = pd.DataFrame(columns=[c for c, _ in COLUMNS])
     chosen_team = chosen_worker = None
@@ -137,18 +112,17 @@ def load(council: str, user: User, *, rule: object = None, team: object = None, 
     by_team: dict[str, list[str]] = {}
     if code:
         every = engine.quality_records(audience, user=user.id, code=code)
-        teams = sorted(set(every["team"]))
-        for team_name, names in every.groupby("team")["caseworker"]:
-            by_team[str(team_name)] = sorted(set(names))
-        chosen_team, note = _choice(team, teams, "team", strict)
+        teams, by_team = officers.teams(every)
+        chosen_team, note = officers.choice(team, teams, "team", strict=strict, where="the rule's records")
         notes += [note] if note else []
-        chosen_worker, note = _choice(caseworker, sorted(set(every["caseworker"])), "caseworker", strict)
+        chosen_worker, note = officers.choice(caseworker, sorted(set(every["caseworker"])), "caseworker",
+                                              strict=strict, where="the rule's records")
         notes += [note] if note else []
         frame = every if not (chosen_team or chosen_worker) else engine.quality_records(
             audience, user=user.id, code=code, team=chosen_team, caseworker=chosen_worker)
     elif strict or team not in (None, "") or caseworker not in (None, ""):
         if strict:
-            raise casework.BadFilter("Choose a rule first.")
+            raise officers.BadChoice("Choose a rule first.")
         notes.append("A team or caseworker narrows one rule's records: choose a rule.")
     return Workbench(council=council, council_name=engine.area(council).name, reference_date=engine.reference_date,
                      counts=counts, quarantine=engine.quarantined(audience),
@@ -159,17 +133,10 @@ def load(council: str, user: User, *, rule: object = None, team: object = None, 
                      warehouse_version=engine.version), notes
 
 
-def seen(bench: Workbench, action: str, target: str) -> None:
-    """Write the view or download to the audit log, with every child it holds (before it is given)."""
-    audit.record(action, target=target, council=bench.council, filters=bench.filters(), child_ids=bench.child_ids())
-
-
 # --- files --------------------------------------------------------------------------------------------------
 
 def file_path(code: str, ext: str, query: Mapping[str, str] | None = None) -> str:
-    from urllib.parse import urlencode
-
-    return f"{PAGE_PATH}/{code}.{ext}" + (f"?{urlencode(query)}" if query else "")
+    return officers.file_path(PAGE_PATH, code, ext, query)
 
 
 def rows(bench: Workbench) -> list[list[Any]]:
@@ -179,19 +146,13 @@ def rows(bench: Workbench) -> list[list[Any]]:
 def about(bench: Workbench) -> list[tuple[str, str]]:
     rule = bench.rule
     assert rule is not None
-    generated = datetime.now().replace(microsecond=0)
-    fields = [("Title", f"Fix list for {rule.code}: {rule.message}"),
+    return officers.about([("Title", f"Fix list for {rule.code}: {rule.message}"),
               ("Council", f"{bench.council_name} ({bench.council})"),
               ("Severity", SEVERITY_WORDS[rule.severity]),
               ("Where to fix", f"table {rule.table}, fields {', '.join(rule.fields)}"),
               ("Records", f"{len(bench.frame):,}, {bench.narrowed()}"),
-              ("Data runs to", bench.reference_date.isoformat()),
-              ("Generated", f"{generated.day} {generated:%B %Y at %H:%M}"),
-              ("Warehouse version", bench.warehouse_version),
-              ("Handling", casework.HANDLING)]
-    if bench.synthetic:
-        fields.append(("Synthetic data", casework.SYNTHETIC_NOTE))
-    return fields
+              ("Data runs to", bench.reference_date.isoformat())],
+                         version=bench.warehouse_version, synthetic=bench.synthetic)
 
 
 def download(code: str, ext: str) -> flask.Response:
@@ -199,30 +160,25 @@ def download(code: str, ext: str) -> flask.Response:
     anyone else, 400 for a team or caseworker the list does not hold, 404 for a rule or file type there is not."""
     response_cache.dont_keep()
     target = file_path(code, ext)
-    if code not in quality.codes() or ext not in FILE_TYPES:
+    if code not in quality.codes() or ext not in officers.FILE_TYPES:
         return plain(404, "There is no such fix list. Try /data-quality/DQ101.csv or .xlsx.")
     try:
-        user, council = casework.officer()
+        user, council = officers.officer()
     except access.Forbidden as exc:
-        return plain(403, refuse(target, exc, {"rule": code, **flask.request.args.to_dict()}))
+        return plain(403, officers.refuse(target, exc, {"rule": code, **flask.request.args.to_dict()}, FILTERS))
     args = flask.request.args
-    if set(args) - {"team", "caseworker"} or any(len(args.getlist(k)) > 1 for k in args):
-        return plain(400, "Give 'team' and 'caseworker' at most once each, and nothing else.")
+    if problem := officers.args_problem(args, ("team", "caseworker")):
+        return plain(400, problem)
     try:
         bench, _ = load(council, user, rule=code, team=args.get("team"), caseworker=args.get("caseworker"),
                         strict=True)
-    except casework.BadFilter as exc:
+    except officers.BadChoice as exc:
         return plain(400, exc.message)
-    seen(bench, "export", target)
+    officers.seen(bench, "export", target)
     stem = exports.file_stem("fix-list", code, council, bench.reference_date.isoformat(), bench.team,
                              bench.caseworker)
-    headers = [h for _, h in COLUMNS]
-    if ext == "csv":
-        body = ("\ufeff" + exports.list_csv(headers, rows(bench))).encode("utf-8")  # the mark tells Excel: UTF-8
-        return routes.attachment(body, "text/csv", f"{stem}.csv")
-    body = exports.list_xlsx(headers, rows(bench), about(bench), title=f"Fix list {code}",
-                             subject=bench.council_name, sheet=code)
-    return routes.attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
+    return officers.list_file(ext, stem, [h for _, h in COLUMNS], rows(bench), about(bench),
+                              title=f"Fix list {code}", subject=bench.council_name, sheet=code)
 
 
 def register(server: flask.Flask) -> None:

@@ -7,33 +7,27 @@ officers, on a page and as files.
     /reconciliation/sen2-return.xml?year=              the person-level SEN2 return as of that year's census day
 
 The local figures are unprotected and a flagged figure lists the children behind it, so only an officer of the
-warehouse's own council sees any of it (the check is `casework.officer()`, from the session, every time). The
-year and measure asked for are checked against the choices before the engine sees them. Each view, download and
-refusal is in the audit log; a view listing records carries the ids of the children it lists.
+warehouse's own council sees any of it: the guard, the checks on what a link asks for, the audit entries and the
+files are `dashboard.officers`, shared with the other officers' views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import flask
 import pandas as pd
 
-from dashboard import access, audit, casework, exports, response_cache, routes
+from dashboard import access, audit, exports, officers, response_cache, routes
 from dashboard.identity import User
 from dashboard.security import plain
 from indicators import sen2, sen2_xml
-from indicators.engine import Engine
-from indicators.vocabulary import Audience
 
 PAGE_PATH = "/reconciliation"
 SIGN_IN = "/sign-in?next=" + PAGE_PATH
 FILTERS = ("year", "measure")
-FILE_TYPES = ("csv", "xlsx")
 RECONCILIATION = "reconciliation"
 KINDS = (RECONCILIATION, *sen2.TABLES)  # the name in a file's URL
 RETURN = "sen2-return"  # the person-level return, as XML
@@ -46,12 +40,6 @@ COLUMNS = [("table", "Table"), ("measure", "DfE column"), ("label", "Measure"), 
 RECORD_COLUMNS = [("person_id", "Child id (pseudonymous)"), ("name", "Name"), ("request_id", "Request id"),
                   ("event_date", "Date"), ("counted", "Counted in")]
 WITHIN, BEYOND, UNPUBLISHED = "Within", "Beyond", "Not published"
-
-
-class BadChoice(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -72,9 +60,7 @@ class Reconciliation:
                 "Within tolerance": int(verdicts.get(WITHIN, 0)), "Beyond tolerance": int(verdicts.get(BEYOND, 0))}
 
     def child_ids(self) -> list[str]:
-        if self.records is None:
-            return []
-        return list(dict.fromkeys(str(i) for i in self.records["person_id"]))
+        return [] if self.records is None else officers.children(self.records["person_id"])
 
     def filters(self) -> dict[str, str]:
         return {"year": str(self.year), "measure": self.measure or ""}
@@ -111,19 +97,6 @@ def _verdict(beyond: Any) -> str:
 
 # --- who may see it and what they asked for -----------------------------------------------------------------
 
-def refuse(target: str, exc: access.Forbidden, asked: Mapping[str, object]) -> str:
-    audit.record("denied", target=target, council=access.home_council(),
-                 filters={k: v for k, v in asked.items() if k in FILTERS and v not in (None, "")}, outcome="refused")
-    return exc.message
-
-
-def _engine() -> Engine:
-    engine = access.engine()
-    if access.audience_for(None, engine.local_area) is not Audience.OFFICER:  # officer() came first; never risk it
-        raise access.Forbidden("The SEN2 reconciliation is for council officers.")
-    return engine
-
-
 def _year(value: object, years: list[int], strict: bool) -> tuple[int, str | None]:
     latest = years[-1]
     if value in (None, ""):
@@ -132,19 +105,19 @@ def _year(value: object, years: list[int], strict: bool) -> tuple[int, str | Non
     if text.isdigit() and len(text) == 4 and int(text) in years:
         return int(text), None
     if strict:
-        raise BadChoice(f"There is no reporting year '{exports.plain(text)[:20]}' to reconcile: choose one of "
+        raise officers.BadChoice(f"There is no reporting year '{exports.plain(text)[:20]}' to reconcile: choose one of "
                         f"{', '.join(map(str, years))}.")
     return latest, f"The link asks for a year DfE has not published for this council, so {latest} is shown."
 
 
 def load(council: str, user: User, *, year: object = None, measure: object = None,
          strict: bool = False) -> tuple[Reconciliation, list[str]]:
-    """The reconciliation for an officer of `council` (call `casework.officer()` first), and notes on any choice
-    set aside (strict: BadChoice instead)."""
-    engine = _engine()
+    """The reconciliation for an officer of `council` (call `officers.officer()` first), and notes on any choice
+    set aside (strict: officers.BadChoice instead)."""
+    engine = officers.officer_engine("The SEN2 reconciliation's figures")
     years = sen2.published_years(engine)
     if not years:
-        raise BadChoice("DfE has published no SEN2 figures for this council for a year its records cover.")
+        raise officers.BadChoice("DfE has published no SEN2 figures for this council for a year its records cover.")
     chosen, note = _year(year, years, strict)
     notes = [note] if note else []
     frame = sen2.reconcile(engine, chosen)
@@ -156,7 +129,7 @@ def load(council: str, user: User, *, year: object = None, measure: object = Non
             key = str(measure)
             records = sen2.records(engine, key, chosen, user=user.id)
         elif strict:
-            raise BadChoice("There is no SEN2 measure of that name. Choose one from the page's table.")
+            raise officers.BadChoice("There is no SEN2 measure of that name. Choose one from the page's table.")
         else:
             notes.append("The link asks for a measure the SEN2 tables do not have, so no records are listed.")
     area = engine.area(council)
@@ -165,36 +138,26 @@ def load(council: str, user: User, *, year: object = None, measure: object = Non
                           warehouse_version=engine.version), notes
 
 
-def seen(view: Reconciliation, action: str, target: str) -> None:
-    """Write the view or download to the audit log, with every child whose record it lists."""
-    audit.record(action, target=target, council=view.council, filters=view.filters(), child_ids=view.child_ids())
-
-
 # --- files --------------------------------------------------------------------------------------------------
 
 def file_path(kind: str, ext: str, query: Mapping[str, str] | None = None) -> str:
-    return f"{PAGE_PATH}/{kind}.{ext}" + (f"?{urlencode(query)}" if query else "")
+    return officers.file_path(PAGE_PATH, kind, ext, query)
 
 
 def about(view: Reconciliation, what: str) -> list[tuple[str, str]]:
-    generated = datetime.now().replace(microsecond=0)
-    fields = [("Title", what), ("Council", f"{view.council_name} ({view.council})"),
+    return officers.about([("Title", what), ("Council", f"{view.council_name} ({view.council})"),
               ("Reporting year", f"{view.year}: the January {view.year} census and the calendar year {view.year - 1}"),
               ("Local figures", "Computed from the council's own records by the dashboard's indicator definitions, "
                                 "unrounded and unsuppressed: for the council's officers."),
-              ("Tolerance", sen2.TOLERANCE_NOTE),
-              ("Generated", f"{generated.day} {generated:%B %Y at %H:%M}"),
-              ("Warehouse version", view.warehouse_version)]
-    if view.synthetic:
-        fields.append(("Synthetic data", casework.SYNTHETIC_NOTE))
-    return fields
+              ("Tolerance", sen2.TOLERANCE_NOTE)],
+                         version=view.warehouse_version, synthetic=view.synthetic, handling=False)
 
 
 def _table(view: Reconciliation, kind: str) -> tuple[list[str], list[list[Any]], str]:
     if kind == RECONCILIATION:
         return ([h for _, h in COLUMNS], [[r[c] for c, _ in COLUMNS] for r in view.rows()],
                 f"SEN2 reconciliation, reporting year {view.year}")
-    table = sen2.tables(_engine(), view.year)[kind]
+    table = sen2.tables(officers.officer_engine(), view.year)[kind]
     return (list(table.columns), [[_plain_value(v) for v in row] for row in table.itertuples(index=False)],
             f"SEN2 {sen2.TABLES[kind].title} from local records, reporting year {view.year}")
 
@@ -204,38 +167,33 @@ def download(kind: str, ext: str) -> flask.Response:
     there is not, 404 for a file there is not."""
     response_cache.dont_keep()
     target = file_path(kind, ext)
-    if not ((kind in KINDS and ext in FILE_TYPES) or (kind, ext) == (RETURN, "xml")):
+    if not ((kind in KINDS and ext in officers.FILE_TYPES) or (kind, ext) == (RETURN, "xml")):
         return plain(404, "There is no such file. Try /reconciliation/reconciliation.csv or .xlsx.")
     try:
-        user, council = casework.officer()
+        user, council = officers.officer()
     except access.Forbidden as exc:
-        return plain(403, refuse(target, exc, flask.request.args.to_dict(flat=True)))
+        return plain(403, officers.refuse(target, exc, flask.request.args.to_dict(flat=True), FILTERS))
     args = flask.request.args
-    if set(args) - {"year"} or len(args.getlist("year")) > 1:
-        return plain(400, "Give 'year' at most once, and nothing else.")
+    if problem := officers.args_problem(args, ("year",)):
+        return plain(400, problem)
     if kind == RETURN:
         return _return(council, user, args.get("year"), target)
     try:
         view, _ = load(council, user, year=args.get("year"), strict=True)
-    except BadChoice as exc:
+    except officers.BadChoice as exc:
         return plain(400, exc.message)
-    seen(view, "export", target)
+    officers.seen(view, "export", target)
     headers, rows, title = _table(view, kind)
-    stem = exports.file_stem(f"sen2-{kind}", council, str(view.year))
-    if ext == "csv":
-        return routes.attachment(("\ufeff" + exports.list_csv(headers, rows)).encode("utf-8"), "text/csv",
-                                  f"{stem}.csv")
-    body = exports.list_xlsx(headers, rows, about(view, title), title=title, subject=view.council_name,
-                             sheet="SEN2")
-    return routes.attachment(body, routes.XLSX_TYPE, f"{stem}.xlsx")
+    return officers.list_file(ext, exports.file_stem(f"sen2-{kind}", council, str(view.year)), headers, rows,
+                              about(view, title), title=title, subject=view.council_name, sheet="SEN2")
 
 
 def _return(council: str, user: User, year: object, target: str) -> flask.Response:
     """The person-level SEN2 return for a year the local records cover, recorded with every child it holds."""
-    engine = _engine()
+    engine = officers.officer_engine("The SEN2 return")
     try:
         chosen, _ = _year(year, sen2.years(engine), strict=True)
-    except BadChoice as exc:
+    except officers.BadChoice as exc:
         return plain(400, exc.message)
     body, children = sen2_xml.message(engine, chosen, user=user.id)
     audit.record("export", target=target, council=council, filters={"year": str(chosen)}, child_ids=children)

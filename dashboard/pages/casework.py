@@ -3,7 +3,7 @@ officers.
 
 `/casework?clock=&team=&caseworker=` (clock: a key of `casework.LISTS`, the open requests when left out; an
 alerts section counts every clock's breaches by team and week). A plain GET form (no callbacks): the page is laid out afresh for each choice, and
-the check is made here, from the session, every time (`dashboard.casework.officer`). Anyone but an officer of the
+the check is made here, from the session, every time (`dashboard.officers.officer`). Anyone but an officer of the
 warehouse's council gets a panel saying why, and never a child's record. Each view, allowed or refused, is an
 entry in the audit log, and is never kept in the response cache. Hidden from the navigation, and so from the
 cache warming (which would record itself as a refusal); the performance clinic links here.
@@ -16,10 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 from dash import html
 
-from dashboard import access, alerts, casework, response_cache
+from dashboard import access, alerts, casework, components, officers, response_cache
 from dashboard.identity import current_user
 
 dash.register_page(__name__, path=casework.PAGE_PATH, name="Open cases", title="Open cases", order=85, hidden=True,
@@ -36,8 +35,6 @@ GRID_HEADING = "casework-grid-heading"
 PANEL = "casework-refused"
 DOWNLOADS = "casework-downloads"
 ALERTS = "casework-alerts"
-EVERY = ""
-PAGE_SIZE = 50
 TILE = {"Breached": "tile--red", "Due this week": "tile--amber", "Due in the next four weeks": "tile--amber"}
 
 
@@ -50,14 +47,7 @@ def intro() -> list:
 
 
 def refused(message: str, signed_in: bool) -> html.Div:
-    how = (html.P(html.A("Sign in", href=casework.SIGN_IN), className="notice__action") if not signed_in else
-           html.P("An administrator of your council can give your account the officer role if your work needs it."))
-    return html.Div([*intro(), html.Div([
-        html.H2("This page is for council officers"),
-        html.P("It lists children by name, so only the council's own officers may see it, and each view is "
-               "recorded."),
-        html.P(message), how,
-    ], className="notice notice--info", id=PANEL)])
+    return components.officers_only(intro(), message, signed_in=signed_in, sign_in=casework.SIGN_IN, panel_id=PANEL)
 
 
 # --- pieces of the page ---------------------------------------------------------------------------------------
@@ -77,18 +67,6 @@ def summary(cases: casework.Cases) -> html.Section:
                         **{"aria-labelledby": f"{SUMMARY}-heading"})
 
 
-def _field(label: str, control_id: str, hint: str, control: Any) -> html.Div:
-    return html.Div([
-        html.Label(label, htmlFor=control_id, className="filters__label"),
-        html.Span(hint, id=f"{control_id}-hint", className="filters__hint"),
-        control,
-    ], className="filters__field")
-
-
-def _option(value: str, text: str, chosen: str | None) -> html.Option:
-    return html.Option(text, value=value, selected=value == (chosen or EVERY))
-
-
 def clock_name(kind: str) -> str:
     return ("Request: 6-week decision, or assessment: 20-week plan" if kind == "open-cases"
             else alerts.CLOCKS[casework.LISTS[kind]])
@@ -97,30 +75,19 @@ def clock_name(kind: str) -> str:
 def choices(cases: casework.Cases) -> html.Form:
     """Team and caseworker, sent as the page's own query when the reader presses Show (a plain GET form);
     the caseworkers grouped by their team."""
-    teams = html.Select([_option(EVERY, "Every team", cases.team), *[_option(t, t, cases.team) for t in cases.teams]],
-                        id=TEAM, name="team", className="select", **{"aria-describedby": f"{TEAM}-hint"})
-    workers = html.Select([_option(EVERY, "Every caseworker", cases.caseworker),
-                           *[html.Optgroup([_option(w, w, cases.caseworker) for w in names], label=team)
-                             for team, names in sorted(cases.caseworkers.items())]],
-                          id=CASEWORKER, name="caseworker", className="select",
-                          **{"aria-describedby": f"{CASEWORKER}-hint"})
-    clocks = html.Select([_option(k, clock_name(k), cases.kind) for k in casework.LISTS], id=CLOCK, name="clock",
-                         className="select", **{"aria-describedby": f"{CLOCK}-hint"})
+    clocks = components.select(CLOCK, "clock", [components.option(k, clock_name(k), cases.kind)
+                                                 for k in casework.LISTS])
     return html.Form([
-        _field("Team", TEAM, "The team holding the case", teams),
-        _field("Caseworker", CASEWORKER, "Grouped by team", workers),
-        _field("Clock", CLOCK, "Which statutory clock", clocks),
+        *components.team_fields("casework", cases.teams, cases.caseworkers, cases.team, cases.caseworker),
+        components.form_field("Clock", CLOCK, "Which statutory clock", clocks),
         html.Button("Show", type="submit", className="button filters__apply"),
     ], action=casework.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
         **{"aria-label": "Choose whose open cases to list"})
 
 
 def downloads(cases: casework.Cases) -> html.P:
-    return html.P(["Download this list: ",
-                   html.A("CSV", href=casework.file_path(cases.kind, "csv", cases.query())), " or ",
-                   html.A("Excel workbook", href=casework.file_path(cases.kind, "xlsx", cases.query())),
-                   ". Each download is recorded; keep the file within the council's secure systems."],
-                  id=DOWNLOADS)
+    return components.file_links("this list", casework.file_path(cases.kind, "csv", cases.query()),
+                                 casework.file_path(cases.kind, "xlsx", cases.query()), id=DOWNLOADS)
 
 
 def _date(field: str, header: str, **extra: Any) -> dict[str, Any]:
@@ -168,18 +135,9 @@ def case_table(cases: casework.Cases) -> html.Section:
         html.P("The earliest due date first. Sort by choosing a column heading; filter with the box under it. Use "
                "Tab to move into the table and the arrow keys to move between cells. Days to due date is negative "
                "for a case past its date.", className="hint"),
-        dag.AgGrid(
-            # a request can run several clocks of one kind (advice from two services), so its stage too
-            id=GRID, rowData=rows, columnDefs=column_defs(),
-            getRowId="params.data.request_id" if cases.kind == "open-cases"
-            else "params.data.request_id + '|' + params.data.stage",
-            defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1,
-                           "wrapHeaderText": True, "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
-            dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
-                             "paginationPageSizeSelector": [25, 50, 100, 500], "domLayout": "autoHeight",
-                             "ensureDomOrder": True, "enableCellTextSelection": True,
-                             "suppressColumnVirtualisation": True},
-            className="ag-theme-alpine databook__grid", style={"width": "100%"}),
+        # a request can run several clocks of one kind (advice from two services), so its stage too
+        components.records_grid(GRID, rows, column_defs(), "params.data.request_id" if cases.kind == "open-cases"
+                                else "params.data.request_id + '|' + params.data.stage"),
     ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
 
 
@@ -212,15 +170,15 @@ def alerts_section(user_id: str, council: str) -> html.Section:
 def layout(team: Any = None, caseworker: Any = None, clock: Any = None, **_query: Any) -> html.Div:
     response_cache.dont_keep()  # each view is recorded below, so none may be answered from the cache
     try:
-        user, council = casework.officer()
+        user, council = officers.officer()
     except access.Forbidden as exc:
-        return refused(casework.refuse(casework.PAGE_PATH, exc, {"team": team, "caseworker": caseworker}),
-                       current_user().signed_in)
+        return refused(officers.refuse(casework.PAGE_PATH, exc, {"team": team, "caseworker": caseworker},
+                                       casework.FILTERS), current_user().signed_in)
     kind = clock if isinstance(clock, str) and clock in casework.LISTS else "open-cases"
     cases, notes = casework.load(council, user, kind, team=team, caseworker=caseworker)
     if clock not in (None, "", kind):
         notes = ["The link asks for a clock the page does not keep, so the open requests are shown.", *notes]
-    casework.seen(cases, "view", casework.PAGE_PATH + ("" if kind == "open-cases" else f"?clock={kind}"))
+    officers.seen(cases, "view", casework.PAGE_PATH + ("" if kind == "open-cases" else f"?clock={kind}"))
     return html.Div([
         *intro(),
         *[html.P(note, className="notice") for note in notes],

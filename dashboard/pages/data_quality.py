@@ -2,7 +2,7 @@
 caseworker holding them, fix lists to download, and what the ingest set aside. For the council's officers.
 
 `/data-quality?rule=&team=&caseworker=`: a plain GET form, laid out afresh for each choice, with the officer check
-made from the session every time (`dashboard.casework.officer`). Anyone else gets a panel saying why and never a
+made from the session every time (`dashboard.officers.officer`). Anyone else gets a panel saying why and never a
 child's record. Each view, allowed or refused, is an entry in the audit log and never kept in the response cache.
 Hidden from the navigation (and so from the cache warming), like the open cases; the header's officer tools and
 the performance clinic link here.
@@ -14,11 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import html
 
-from dashboard import access, casework, quality, response_cache
+from dashboard import access, components, officers, quality, response_cache
 from dashboard.identity import current_user
 
 dash.register_page(__name__, path=quality.PAGE_PATH, name="Data quality", title="Data quality", order=86,
@@ -36,8 +35,6 @@ QUARANTINE = "quality-quarantine"
 TREND = "quality-trend"
 PANEL = "quality-refused"
 DOWNLOADS = "quality-downloads"
-EVERY = ""
-PAGE_SIZE = 50
 
 
 def intro() -> list:
@@ -47,14 +44,7 @@ def intro() -> list:
 
 
 def refused(message: str, signed_in: bool) -> html.Div:
-    how = (html.P(html.A("Sign in", href=quality.SIGN_IN), className="notice__action") if not signed_in else
-           html.P("An administrator of your council can give your account the officer role if your work needs it."))
-    return html.Div([*intro(), html.Div([
-        html.H2("This page is for council officers"),
-        html.P("It lists children by name, so only the council's own officers may see it, and each view is "
-               "recorded."),
-        html.P(message), how,
-    ], className="notice notice--info", id=PANEL)])
+    return components.officers_only(intro(), message, signed_in=signed_in, sign_in=quality.SIGN_IN, panel_id=PANEL)
 
 
 def _table(table_id: str, caption: str, headers: list[str], body: list[list[Any]]) -> html.Table:
@@ -89,35 +79,15 @@ def counts(bench: quality.Workbench) -> html.Section:
     ], **{"aria-labelledby": f"{COUNTS}-heading"})
 
 
-def _field(label: str, control_id: str, hint: str, control: Any) -> html.Div:
-    return html.Div([
-        html.Label(label, htmlFor=control_id, className="filters__label"),
-        html.Span(hint, id=f"{control_id}-hint", className="filters__hint"),
-        control,
-    ], className="filters__field")
-
-
-def _option(value: str, text: str, chosen: str | None) -> html.Option:
-    return html.Option(text, value=value, selected=value == (chosen or EVERY))
-
-
 def choices(bench: quality.Workbench) -> html.Form:
     code = bench.rule.code if bench.rule else None
-    rules = html.Select([_option(EVERY, "Choose a rule", code),
-                         *[_option(r.code, f"{r.code} {r.message} ({_records(r.records)})", code)
-                           for r in bench.counts.itertuples(index=False)]],
-                        id=RULE, name="rule", className="select", **{"aria-describedby": f"{RULE}-hint"})
-    teams = html.Select([_option(EVERY, "Every team", bench.team), *[_option(t, t, bench.team) for t in bench.teams]],
-                        id=TEAM, name="team", className="select", **{"aria-describedby": f"{TEAM}-hint"})
-    workers = html.Select([_option(EVERY, "Every caseworker", bench.caseworker),
-                           *[html.Optgroup([_option(w, w, bench.caseworker) for w in names], label=team)
-                             for team, names in sorted(bench.caseworkers.items())]],
-                          id=CASEWORKER, name="caseworker", className="select",
-                          **{"aria-describedby": f"{CASEWORKER}-hint"})
+    rules = components.select(RULE, "rule", [
+        components.option(components.EVERY, "Choose a rule", code),
+        *[components.option(r.code, f"{r.code} {r.message} ({_records(r.records)})", code)
+          for r in bench.counts.itertuples(index=False)]])
     return html.Form([
-        _field("Rule", RULE, "With the records it finds", rules),
-        _field("Team", TEAM, "The team holding the case", teams),
-        _field("Caseworker", CASEWORKER, "Grouped by team", workers),
+        components.form_field("Rule", RULE, "With the records it finds", rules),
+        *components.team_fields("quality", bench.teams, bench.caseworkers, bench.team, bench.caseworker),
         html.Button("Show", type="submit", className="button filters__apply"),
     ], action=quality.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
         **{"aria-label": "Choose a rule and whose records to list"})
@@ -138,11 +108,8 @@ def groups(bench: quality.Workbench) -> html.Section:
 def downloads(bench: quality.Workbench) -> html.P:
     code = bench.rule.code if bench.rule else ""
     query = bench.query(rule=False)
-    return html.P(["Download this fix list: ",
-                   html.A("CSV", href=quality.file_path(code, "csv", query)), " or ",
-                   html.A("Excel workbook", href=quality.file_path(code, "xlsx", query)),
-                   ". Each download is recorded; keep the file within the council's secure systems."],
-                  id=DOWNLOADS)
+    return components.file_links("this fix list", quality.file_path(code, "csv", query),
+                                 quality.file_path(code, "xlsx", query), id=DOWNLOADS)
 
 
 def record_table(bench: quality.Workbench) -> html.Section:
@@ -154,17 +121,8 @@ def record_table(bench: quality.Workbench) -> html.Section:
         html.P(f"Fix in table {rule.table}, fields {', '.join(rule.fields)}. Sort by choosing a column heading; "
                "filter with the box under it. Use Tab to move into the table and the arrow keys to move between "
                "cells.", className="hint"),
-        dag.AgGrid(
-            id=GRID, rowData=rows,
-            columnDefs=[{"field": f, "headerName": h, "filter": "agTextColumnFilter", "minWidth": 120,
-                         **({"minWidth": 260} if f == "detail" else {})} for f, h in quality.COLUMNS],
-            defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1,
-                           "wrapHeaderText": True, "autoHeaderHeight": True, "suppressHeaderMenuButton": True},
-            dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
-                             "paginationPageSizeSelector": [25, 50, 100, 500], "domLayout": "autoHeight",
-                             "ensureDomOrder": True, "enableCellTextSelection": True,
-                             "suppressColumnVirtualisation": True},
-            className="ag-theme-alpine databook__grid", style={"width": "100%"}),
+        components.records_grid(GRID, rows, [{"field": f, "headerName": h, "filter": "agTextColumnFilter",
+                                              "minWidth": 260 if f == "detail" else 120} for f, h in quality.COLUMNS]),
     ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
 
 
@@ -208,12 +166,12 @@ def quarantine(bench: quality.Workbench) -> html.Section:
 def layout(rule: Any = None, team: Any = None, caseworker: Any = None, **_query: Any) -> html.Div:
     response_cache.dont_keep()  # each view is recorded below, so none may be answered from the cache
     try:
-        user, council = casework.officer()
+        user, council = officers.officer()
     except access.Forbidden as exc:
-        return refused(quality.refuse(quality.PAGE_PATH, exc, {"rule": rule, "team": team, "caseworker": caseworker}),
-                       current_user().signed_in)
+        return refused(officers.refuse(quality.PAGE_PATH, exc, {"rule": rule, "team": team, "caseworker": caseworker},
+                                       quality.FILTERS), current_user().signed_in)
     bench, notes = quality.load(council, user, rule=rule, team=team, caseworker=caseworker)
-    quality.seen(bench, "view", quality.PAGE_PATH)
+    officers.seen(bench, "view", quality.PAGE_PATH)
     chosen: list = []
     if bench.rule is not None:
         chosen = [groups(bench), downloads(bench), record_table(bench)] if len(bench.frame) else [

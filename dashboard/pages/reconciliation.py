@@ -3,7 +3,7 @@ figure DfE published for the council, with the difference and whether it is beyo
 flagged figure, the children's records behind the local one.
 
 `/reconciliation?year=&measure=`. A plain GET form (no callbacks), laid out afresh for each choice; the check is
-made here, from the session, every time (`dashboard.casework.officer`). Anyone but an officer of the warehouse's
+made here, from the session, every time (`dashboard.officers.officer`). Anyone but an officer of the warehouse's
 council gets a panel saying why. Each view, allowed or refused, is an entry in the audit log (with the children
 listed, when records are), and is never kept in the response cache. Hidden from the navigation; the header's
 officer tools link here.
@@ -15,10 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
-import dash_ag_grid as dag
 from dash import html
 
-from dashboard import access, casework, reconciliation, response_cache
+from dashboard import access, components, officers, reconciliation, response_cache
 from dashboard.identity import current_user
 from indicators import sen2
 
@@ -32,7 +31,6 @@ PANEL = "reconciliation-refused"
 DOWNLOADS = "reconciliation-downloads"
 RECORDS = "reconciliation-records"
 GRID = "reconciliation-records-grid"
-PAGE_SIZE = 50
 TILE = {"Beyond tolerance": "tile--amber"}
 
 
@@ -44,14 +42,9 @@ def intro() -> list:
 
 
 def refused(message: str, signed_in: bool) -> html.Div:
-    how = (html.P(html.A("Sign in", href=reconciliation.SIGN_IN), className="notice__action") if not signed_in else
-           html.P("An administrator of your council can give your account the officer role if your work needs it."))
-    return html.Div([*intro(), html.Div([
-        html.H2("This page is for council officers"),
-        html.P("It shows the council's own figures before protection and lists children by name, so only the "
-               "council's own officers may see it, and each view is recorded."),
-        html.P(message), how,
-    ], className="notice notice--info", id=PANEL)])
+    return components.officers_only(intro(), message, signed_in=signed_in, sign_in=reconciliation.SIGN_IN,
+                                    panel_id=PANEL, why="It shows the council's own figures before protection and "
+                                                        "lists children by name")
 
 
 def _number(value: Any, percent: bool) -> str:
@@ -83,12 +76,10 @@ def summary(view: reconciliation.Reconciliation) -> html.Section:
 
 
 def choices(view: reconciliation.Reconciliation) -> html.Form:
-    years = html.Select([html.Option(str(y), value=str(y), selected=y == view.year) for y in reversed(view.years)],
-                        id=YEAR, name="year", className="select", **{"aria-describedby": f"{YEAR}-hint"})
+    years = components.select(YEAR, "year", [html.Option(str(y), value=str(y), selected=y == view.year)
+                                             for y in reversed(view.years)])
     return html.Form([
-        html.Div([html.Label("Reporting year", htmlFor=YEAR, className="filters__label"),
-                  html.Span("The years DfE has published for the council", id=f"{YEAR}-hint",
-                            className="filters__hint"), years], className="filters__field"),
+        components.form_field("Reporting year", YEAR, "The years DfE has published for the council", years),
         html.Button("Show", type="submit", className="button filters__apply"),
     ], action=reconciliation.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
         **{"aria-label": "Choose the reporting year"})
@@ -149,12 +140,8 @@ def records(view: reconciliation.Reconciliation) -> html.Section:
         html.P("The children's records the local figure counts, with what each adds: the numerator (and "
                "denominator) of a percentage, or the count. Compare them with the council's SEN2 submission to "
                "find the records that differ.", className="hint"),
-        dag.AgGrid(id=GRID, rowData=rows, columnDefs=defs, getRowId="params.data.person_id + params.data.request_id "
-                   "+ params.data.event_date",
-                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "flex": 1},
-                   dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE, "domLayout": "autoHeight",
-                                    "ensureDomOrder": True, "enableCellTextSelection": True},
-                   className="ag-theme-alpine databook__grid", style={"width": "100%"}),
+        components.records_grid(GRID, rows, defs, "params.data.person_id + params.data.request_id + "
+                                "params.data.event_date"),
     ], className="databook__table", **{"aria-labelledby": RECORDS})
 
 
@@ -162,14 +149,15 @@ def layout(year: Any = None, measure: Any = None, **_query: Any) -> html.Div:
     response_cache.dont_keep()  # each view is recorded below, so none may be answered from the cache
     asked = {"year": year, "measure": measure}
     try:
-        user, council = casework.officer()
+        user, council = officers.officer()
     except access.Forbidden as exc:
-        return refused(reconciliation.refuse(reconciliation.PAGE_PATH, exc, asked), current_user().signed_in)
+        return refused(officers.refuse(reconciliation.PAGE_PATH, exc, asked, reconciliation.FILTERS),
+                       current_user().signed_in)
     try:
         view, notes = reconciliation.load(council, user, year=year, measure=measure)
-    except reconciliation.BadChoice as exc:
+    except officers.BadChoice as exc:
         return html.Div([*intro(), html.P(exc.message, className="notice")])
-    reconciliation.seen(view, "view", reconciliation.PAGE_PATH)
+    officers.seen(view, "view", reconciliation.PAGE_PATH)
     return html.Div([
         *intro(),
         *[html.P(note, className="notice") for note in notes],

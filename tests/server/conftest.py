@@ -91,3 +91,11 @@ def become():
     yield change
     for token in reversed(tokens):
         identity._OUTSIDE_REQUESTS.reset(token)
+
+
+@pytest.fixture
+def log(tmp_path, monkeypatch):
+    """A fresh audit log for one test, at the path returned."""
+    path = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("SEND_AUDIT_LOG", str(path))
+    return path

@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from functools import partial
 from urllib.parse import urlencode
 
 import dash
 import duckdb
-import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard import casework, warm
+from dashboard import casework, officers
 from indicators.engine import Engine
 from tests.forbidden import forbidden
 from tests.identity import ELSEWHERE, HOME
-from tests.server import tree
+from tests.server import officer_views, tree
 from tests.server.conftest import SAMPLE
+from tests.server.officer_views import csv_rows, entries, workbook
 
 PAGE = casework.PAGE_PATH
+page = partial(officer_views.page, path=PAGE)
+grid_rows = partial(officer_views.grid_rows, grid_id="casework-grid")
 CSV = "/casework/open-cases.csv"
 XLSX = "/casework/open-cases.xlsx"
 PAYLOAD = '=HYPERLINK("http://x","y")'
@@ -39,17 +41,6 @@ def server(sample_server):
 def as_role(server, role: str | None, path: str = PAGE):
     """Direct page calls inside a request on `server` made by a person holding `role` in the sample's council."""
     return tree.request_as(server, path, role)
-
-
-@pytest.fixture
-def log(tmp_path, monkeypatch):
-    path = tmp_path / "audit.jsonl"
-    monkeypatch.setenv("SEND_AUDIT_LOG", str(path))
-    return path
-
-
-def entries(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
 @pytest.fixture(scope="module")
@@ -94,40 +85,6 @@ def sample_children(truth) -> list[str]:
     """A handful of real ids and names from the open cases: none may reach anyone but the officer."""
     frame = truth["frame"].sort_values("due").head(5)
     return [*frame["person_id"].astype(str), *frame["surname"], *(frame["forename"] + " " + frame["surname"])]
-
-
-def page(client, search: str = "") -> str:
-    response = client.post("/_dash-update-component", data=json.dumps(warm.page_request(PAGE, search)),
-                           content_type="application/json")
-    assert response.status_code == 200
-    return response.get_data(as_text=True).replace("\\u002f", "/")  # Dash's JSON escapes every slash
-
-
-def grid_rows(text: str) -> list[dict]:
-    """The case table's rows as the page sends them to the browser."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if props.get("id") == "casework-grid":
-                found.extend(props["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(text))
-    return found
-
-
-def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-
-
-def workbook(response) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(io.BytesIO(response.data))
 
 
 # --- what an officer sees -----------------------------------------------------------------------------------
@@ -210,7 +167,7 @@ def test_a_forged_filter_on_the_page_is_set_aside(server, log, monkeypatch, valu
     monkeypatch.setattr(Engine, "case_list", spy)
     query = urlencode({"team": value, "caseworker": value})
     text = page(server.test_client(role="officer"), "?" + query)
-    assert "The link asks for a team the open cases do not have, so every team is shown." in text
+    assert "The link asks for a team not found in the open cases, so every team is shown." in text
     assert len(grid_rows(text)) == truth["counts"]["Open cases"]
     assert asked and all(a.get("team") in (None, "") and a.get("caseworker") in (None, "") for a in asked)
     assert entries(log)[-1]["filters"] == {"caseworker": "", "team": ""}
@@ -258,7 +215,7 @@ def test_the_csv_and_workbook_hold_the_pages_rows(server, log, truth):
     assert data[1][4] == shown[0]["days_to_due"]  # a real number
     about = dict(book["About"].values)
     assert about["Council"] == "Bristol, City of (E06000023)" and about["Cases"] == "28, team Early years"
-    assert about["Synthetic data"] == casework.SYNTHETIC_NOTE  # the sample is synthetic
+    assert about["Synthetic data"] == officers.SYNTHETIC_NOTE  # the sample is synthetic
     assert "Personal data about children" in about["Handling"]
     # Children's records are not open data: no Open Government Licence line, unlike the data book's files.
     assert not any("Open Government Licence" in str(v) for r in book["About"].values for v in r)

@@ -5,9 +5,8 @@ else gets an explained panel or a 403 and never a child's record; every view, do
 
 from __future__ import annotations
 
-import csv
 import io
-import json
+from functools import partial
 from urllib.parse import urlencode
 
 import dash
@@ -16,32 +15,24 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard import quality, warm
+from dashboard import quality
 from indicators import quality as rules
 from indicators.engine import Engine
 from tests.forbidden import forbidden
 from tests.identity import ELSEWHERE, HOME
-from tests.server import tree
+from tests.server import officer_views, tree
 from tests.server.conftest import SAMPLE
+from tests.server.officer_views import csv_rows, entries
 
 PAGE = quality.PAGE_PATH
+page = partial(officer_views.page, path=PAGE)
+grid_rows = partial(officer_views.grid_rows, grid_id="quality-grid")
 HEADERS = ["Record to fix", "Child id (pseudonymous)", "Name", "Request id", "What is wrong", "Team", "Caseworker"]
 
 
 @pytest.fixture(scope="module")
 def server(sample_server):
     return sample_server
-
-
-@pytest.fixture
-def log(tmp_path, monkeypatch):
-    path = tmp_path / "audit.jsonl"
-    monkeypatch.setenv("SEND_AUDIT_LOG", str(path))
-    return path
-
-
-def entries(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
 @pytest.fixture(scope="module")
@@ -76,35 +67,6 @@ def sample_children(truth) -> list[str]:
     """Real ids and names behind DQ702: none may reach anyone but the officer."""
     frame = truth["names"]
     return [*frame["person_id"].astype(str), *(frame["forename"] + " " + frame["surname"])]
-
-
-def page(client, search: str = "") -> str:
-    response = client.post("/_dash-update-component", data=json.dumps(warm.page_request(PAGE, search)),
-                           content_type="application/json")
-    assert response.status_code == 200
-    return response.get_data(as_text=True).replace("\\u002f", "/")
-
-
-def grid_rows(text: str) -> list[dict]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if props.get("id") == "quality-grid":
-                found.extend(props["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(text))
-    return found
-
-
-def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 def counts_table(server) -> dict[str, int]:
@@ -220,7 +182,7 @@ def test_a_forged_choice_on_the_page_is_set_aside(server, log, monkeypatch, valu
     monkeypatch.setattr(Engine, "quality_records", lambda self, audience, **kw: asked.append(kw) or real(
         self, audience, **kw))
     text = page(server.test_client(role="officer"), "?" + urlencode({"rule": value, "team": value}))
-    assert "The link asks for a rule the workbench does not have" in text and grid_rows(text) == []
+    assert "The link asks for a rule not found in the workbench" in text and grid_rows(text) == []
     assert asked == []
     text = page(server.test_client(role="officer"), "?" + urlencode({"rule": "DQ404", "caseworker": value}))
     assert len(grid_rows(text)) == 22 and all(a.get("caseworker") is None for a in asked)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
+from functools import partial
 
 import dash
 import duckdb
@@ -18,17 +18,20 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from dashboard import reconciliation, shell, warm
+from dashboard import reconciliation, shell
 from dashboard.identity import Role
 from indicators import sen2
 from indicators.engine import Engine
 from tests.forbidden import forbidden
 from tests.identity import ELSEWHERE, HOME
-from tests.server import tree
+from tests.server import officer_views, tree
 from tests.server.conftest import SAMPLE
+from tests.server.officer_views import entries
 from tests.unit.test_sen2_xml import corrected_schema
 
 PAGE = reconciliation.PAGE_PATH
+page = partial(officer_views.page, path=PAGE)
+grid_rows = partial(officer_views.grid_rows, grid_id="reconciliation-records-grid")
 CSV = "/reconciliation/reconciliation.csv"
 XLSX = "/reconciliation/reconciliation.xlsx"
 XML = "/reconciliation/sen2-return.xml"
@@ -45,41 +48,6 @@ def engine():
     opened = Engine(SAMPLE)
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def log(tmp_path, monkeypatch):
-    path = tmp_path / "audit.jsonl"
-    monkeypatch.setenv("SEND_AUDIT_LOG", str(path))
-    return path
-
-
-def entries(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
-
-
-def page(client, search: str = "") -> str:
-    response = client.post("/_dash-update-component", data=json.dumps(warm.page_request(PAGE, search)),
-                           content_type="application/json")
-    assert response.status_code == 200
-    return response.get_data(as_text=True).replace("\\u002f", "/")
-
-
-def grid_rows(text: str) -> list[dict]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("props", {}).get("id") == "reconciliation-records-grid":
-                found.extend(node["props"]["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(text))
-    return found
 
 
 @pytest.fixture(scope="module")
