@@ -968,6 +968,7 @@ class Engine:
         out = {name: self._query(f'SELECT * FROM "{name}"', {}) for name in RETURN_TABLES}  # noqa: S608 - fixed names
         AUDIT.info("return_records user=%s persons=%d warehouse=%s", user, len(out["person"]), self.version)
         return out
+
     def quality_counts(self, audience: Audience, *, user: str) -> pd.DataFrame:
         """Every data-quality rule (code, severity, message, table, fields) with the number of records it finds
         (<NA> when the warehouse lacks a table the rule needs). Officers only: the workbench lists the children."""

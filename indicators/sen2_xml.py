@@ -45,10 +45,40 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+# Each element's children in the XSD's order: (tag, the warehouse column it is written from).
+PERSON = [("Surname", "surname"), ("Forename", "forename"), ("PersonBirthDate", "birth_date"), ("Sex", "sex"),
+          ("Ethnicity", "ethnicity"), ("PostCode", "postcode"), ("UPN", "upn"), ("UniqueLearnerNumber", "uln"),
+          ("UPNunknown", "upn_unknown")]
+REQUEST = [("ReceivedDate", "received_date"), ("RequestSource", "request_source"), ("RYA", "rya"),
+           ("RequestOutcomeDate", "outcome_date"), ("RequestOutcome", "outcome"), ("RequestMediation", "mediation"),
+           ("RequestTribunal", "tribunal"), ("Exported", "exported_la")]
+ASSESSMENT = [("AssessmentOutcome", "outcome"), ("AssessmentOutcomeDate", "outcome_date"),
+              ("AssessmentMediation", "mediation"), ("AssessmentTribunal", "tribunal"),
+              ("OtherMediation", "other_mediation"), ("OtherTribunal", "other_tribunal"), ("Week20", "week20_exception")]
+SETTING = [("URN", "urn"), ("UKPRN", "ukprn"), ("SENSetting", "sen_setting"), ("SENSettingOther", "sen_setting_other"),
+           ("PlacementRank", "placement_rank")]
+UNIT = [("SENunitIndicator", "sen_unit"), ("ResourcedProvisionIndicator", "resourced_provision")]
+PLAN_DETAIL = [*SETTING, *UNIT]
+NAMED_PLAN = [("PlanRes", "residential"), ("PlanWBP", "work_based"), ("PB", "personal_budget"),
+              ("OA", "other_arrangements"), ("DP", "direct_payment"), ("CeaseDate", "cease_date"),
+              ("CeaseReason", "cease_reason")]
+PLACEMENT = [*SETTING, ("EntryDate", "entry_date"), ("LeavingDate", "leaving_date"), *UNIT, ("Res", "residential"),
+             ("WBP", "work_based")]
+ACTIVE_PLAN = [("ReviewMeeting", "review_meeting"), ("ReviewOutcome", "review_outcome"),
+               ("ReviewDraft", "review_draft"), ("PhaseTransferDueDate", "phase_transfer_due"),
+               ("PhaseTransferFinalDate", "phase_transfer_final"), ("LastReview", "last_review")]
+
+
 def _add(parent: etree._Element, tag: str, value: Any) -> None:
     text = _text(value)
     if text is not None:
         etree.SubElement(parent, tag).text = text
+
+
+def _fill(parent: etree._Element, fields: list[tuple[str, str]], row: dict[str, Any]) -> None:
+    """Write a row's fields under `parent`, in order, leaving out the empty ones."""
+    for tag, column in fields:
+        _add(parent, tag, row[column])
 
 
 def _later(value: Any, census: pd.Timestamp) -> bool:
@@ -143,61 +173,33 @@ def message(engine: Engine, year: int, *, user: str, created: datetime | None = 
     persons = etree.SubElement(root, "Persons")
     for p in t["person"].to_dict("records"):
         person = etree.SubElement(persons, "Person")
-        for tag, column in [("Surname", "surname"), ("Forename", "forename"), ("PersonBirthDate", "birth_date"),
-                            ("Sex", "sex"), ("Ethnicity", "ethnicity"), ("PostCode", "postcode"), ("UPN", "upn"),
-                            ("UniqueLearnerNumber", "uln"), ("UPNunknown", "upn_unknown")]:
-            _add(person, tag, p[column])
+        _fill(person, PERSON, p)
         for r in requests.get(p["person_id"], []):
             request = etree.SubElement(person, "Requests")
-            for tag, column in [("ReceivedDate", "received_date"), ("RequestSource", "request_source"),
-                                ("RYA", "rya"), ("RequestOutcomeDate", "outcome_date"), ("RequestOutcome", "outcome"),
-                                ("RequestMediation", "mediation"), ("RequestTribunal", "tribunal"),
-                                ("Exported", "exported_la")]:
-                _add(request, tag, r[column])
+            _fill(request, REQUEST, r)
             a = assessments.get(r["request_id"])
             if a is not None:
                 assessment = etree.SubElement(request, "Assessment")
-                for tag, column in [("AssessmentOutcome", "outcome"), ("AssessmentOutcomeDate", "outcome_date"),
-                                    ("AssessmentMediation", "mediation"), ("AssessmentTribunal", "tribunal"),
-                                    ("OtherMediation", "other_mediation"), ("OtherTribunal", "other_tribunal"),
-                                    ("Week20", "week20_exception")]:
-                    _add(assessment, tag, a[column])
+                _fill(assessment, ASSESSMENT, a)
                 n = plans.get(a["assessment_id"])
                 if n is not None:
                     plan = etree.SubElement(assessment, "NamedPlan")
                     _add(plan, "StartDate", n["start_date"])
                     for d in details_of.get(n["plan_id"], [])[:2]:
                         detail = etree.SubElement(plan, "PlanDetail")
-                        for tag, column in [("URN", "urn"), ("UKPRN", "ukprn"), ("SENSetting", "sen_setting"),
-                                            ("SENSettingOther", "sen_setting_other"),
-                                            ("PlacementRank", "placement_rank"), ("SENunitIndicator", "sen_unit"),
-                                            ("ResourcedProvisionIndicator", "resourced_provision")]:
-                            _add(detail, tag, d[column])
-                    for tag, column in [("PlanRes", "residential"), ("PlanWBP", "work_based"),
-                                        ("PB", "personal_budget"), ("OA", "other_arrangements"),
-                                        ("DP", "direct_payment"), ("CeaseDate", "cease_date"),
-                                        ("CeaseReason", "cease_reason")]:
-                        _add(plan, tag, n[column])
+                        _fill(detail, PLAN_DETAIL, d)
+                    _fill(plan, NAMED_PLAN, n)
             ap = actives.get(r["request_id"])
             if ap is not None:
                 active = etree.SubElement(request, "ActivePlans")
                 _add(active, "TransferLA", ap["transfer_la"])
                 for pl in placements.get(ap["active_plan_id"], []):
                     placed = etree.SubElement(active, "PlacementDetail")
-                    for tag, column in [("URN", "urn"), ("UKPRN", "ukprn"), ("SENSetting", "sen_setting"),
-                                        ("SENSettingOther", "sen_setting_other"), ("PlacementRank", "placement_rank"),
-                                        ("EntryDate", "entry_date"), ("LeavingDate", "leaving_date"),
-                                        ("SENunitIndicator", "sen_unit"),
-                                        ("ResourcedProvisionIndicator", "resourced_provision"),
-                                        ("Res", "residential"), ("WBP", "work_based")]:
-                        _add(placed, tag, pl[column])
+                    _fill(placed, PLACEMENT, pl)
                 for need in sorted(needs.get(ap["active_plan_id"], []), key=lambda x: str(x["sen_type_rank"]))[:2]:
                     item = etree.SubElement(active, "SENneed")
                     _add(item, "SENtype", need["sen_type"])
                     _add(item, "SENtypeRank", need["sen_type_rank"])
-                for tag, column in [("ReviewMeeting", "review_meeting"), ("ReviewOutcome", "review_outcome"),
-                                    ("ReviewDraft", "review_draft"), ("PhaseTransferDueDate", "phase_transfer_due"),
-                                    ("PhaseTransferFinalDate", "phase_transfer_final"), ("LastReview", "last_review")]:
-                    _add(active, tag, ap[column])
+                _fill(active, ACTIVE_PLAN, ap)
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return body, [str(i) for i in t["person"]["person_id"]]
