@@ -11,7 +11,6 @@ the chosen area and period, so moving between views keeps them.
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatch
 from pathlib import Path
 
 import dash
@@ -224,16 +223,22 @@ def _assets_ignore() -> str:
 # --- scripts: a page's first load brings only the large scripts its own layout needs ---------------------------
 
 def page_at(path: str) -> dict:
-    """The registered page a URL path (without the app's prefix) opens, by Dash's own rule: a path template's
-    match, else the page's path; {} when none does (Dash's 404)."""
+    """The registered page a URL path (without the app's prefix) opens: a path template's match, else the page's
+    path; {} when none does (Dash's 404). Stricter than Dash's own rule, where a template's variable is a
+    wildcard that spans '/': here it is one segment, so `/indicator/a/b` is an unknown path, not an indicator."""
     path = path.strip("/")
     for page in dash.page_registry.values():
         template = page.get("path_template")
-        if template and fnmatch(path, re.sub(r"<.*?>", "*", template.strip("/"))):
+        if template and re.fullmatch(_template_pattern(template), path):
             return page
         if page["path"].strip("/") == path:
             return page
     return {}
+
+
+def _template_pattern(template: str) -> str:
+    """A path template ('/indicator/<indicator_id>') as a pattern in which each variable is one path segment."""
+    return "[^/]+".join(re.escape(part) for part in re.split(r"<.*?>", template.strip("/")))
 
 
 class App(Dash):

@@ -158,7 +158,9 @@ def test_script_hashes_match_the_csp_specification_example():
 # --- unknown paths ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/no-such-page", "/board/extra", "/dictionary/x", "/wp-admin.php", "/.env",
-                                  "/_dash-update-component"])  # a GET of the callback route reaches the catch-all
+                                  "/_dash-update-component",  # a GET of the callback route reaches the catch-all
+                                  # a template's variable is one segment: a deeper path matches no page
+                                  "/indicator/a/b", "/indicator/ehcp_issued_20wk/extra", "/theme/governance/x/"])
 def test_an_unknown_path_answers_dash_s_index_with_404(client, path):
     response = client.get(path)
     assert response.status_code == 404
