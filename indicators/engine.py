@@ -1126,12 +1126,15 @@ _TEMPLATE_FILES = {
 def _national_specs(source: NationalSource, breakdown: str) -> list[dict[str, Any]]:
     """The national.sql parameter sets for one breakdown: always the all-children rows, plus the breakdown's."""
     def lists(measures, topic, label_override=None, out_breakdown=TOTAL):
+        # One national.sql row per numerator part: the first carries the denominator and the published value,
+        # the others only add their measure to the numerator of the row with the same label.
+        rows = [(label_override if label_override is not None else m.label, part,
+                 "" if i else m.denominator or "", "" if i else m.value or "")
+                for m in measures for i, part in enumerate(m.numerator_parts or [""])]
+        labels, numerators, denominators, published = (list(column) for column in zip(*rows, strict=True))
         return {"topic": topic, "breakdown": out_breakdown,
                 "total_row": (source.total_row or "") if out_breakdown == TOTAL else "",
-                "labels": [label_override if label_override is not None else m.label for m in measures],
-                "numerators": [m.numerator or "" for m in measures],
-                "denominators": [m.denominator or "" for m in measures],
-                "published": [m.value or "" for m in measures]}
+                "labels": labels, "numerators": numerators, "denominators": denominators, "published": published}
 
     specs = [lists(source.measures, source.topic)]
     if breakdown == TOTAL:

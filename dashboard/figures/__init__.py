@@ -18,7 +18,8 @@ alternative) and `table_*` gives the numbers as a table of readable strings (the
 
 One module a chart family, each with its figure and its `title_*`, `summary_*` and `table_*`: `trend`
 (over time, with sources and provisional periods), `benchmark` (against neighbours, region and England),
-`ranked` (every council, quartile bands), `breakdown` (one breakdown's groups), `wards` (hex tile map or
+`ranked` (every council, quartile bands), `breakdown` (one breakdown's groups), `mix` (one breakdown's shares
+over time), `wards` (hex tile map or
 choropleth), `schools` (funnel plot) and `equity` (gaps between groups). They share `rows` (metadata and the
 result frame) and `layout` (template, safe text, empty figure, notes, axes); numbers and symbols are worded in
 `dashboard.format`. Everything is imported from here: `from dashboard import figures`.
@@ -34,6 +35,12 @@ from dashboard.figures.breakdown import (
 )
 from dashboard.figures.equity import equity_gap, summary_equity_gap, table_equity_gap, title_equity_gap
 from dashboard.figures.layout import empty_figure, safe_text
+from dashboard.figures.mix import (
+    mix_over_time,
+    summary_mix_over_time,
+    table_mix_over_time,
+    title_mix_over_time,
+)
 from dashboard.figures.ranked import _spread as _spread  # the band labels' spacing, tested on its own
 from dashboard.figures.ranked import (
     quartile_bands,
@@ -94,4 +101,5 @@ __all__ = [
     "summary_breakdown", "table_breakdown", "ward_map", "title_ward_map", "summary_ward_map", "hex_layout",
     "short_name", "text_colour_for", "funnel_plot", "title_funnel", "summary_funnel", "table_funnel",
     "equity_gap", "title_equity_gap", "summary_equity_gap", "table_equity_gap",
+    "mix_over_time", "title_mix_over_time", "summary_mix_over_time", "table_mix_over_time",
 ]

@@ -1,5 +1,6 @@
 """Commissioners: benchmarks against statistical neighbours, region and England; every council ranked; demand
-and its forecast (caseload, requests, new plans); and where children with plans are placed.
+and its forecast (caseload, requests, new plans); and where children with plans are placed (the setting mix in
+the latest year and in every published year, and plans in independent or non-maintained special schools).
 
 URL: /commissioners?area=E06000023&period=2024&indicator=ehcp_pupils_pct (the measure ranked)
 """
@@ -103,6 +104,29 @@ def _setting_mix(ctx: views.Context) -> html.Figure:
         empty_reason=None if values else "There are no figures by type of setting for this area.")
 
 
+def _mix_over_time(ctx: views.Context) -> html.Figure:
+    """The setting mix in every year DfE has published for the area (the council's own later years use its
+    local groups, shown in the latest year's chart)."""
+    head = views.headline(ctx, SETTING_MIX)
+    if head.problem:
+        return components.empty_state(head.problem, title="The placement mix over time")
+    meta = head.indicator
+    rows = [r for r in views.breakdown_rows(ctx, SETTING_MIX, "setting") if r.source == "published"]
+    periods = sorted({r.period for r in rows if r.breakdown == "setting"})
+    span = f"{figures.format_period(periods[0])} to {figures.format_period(periods[-1])}" if periods else ""
+    label = BREAKDOWNS["setting"]
+    return components.chart(
+        figures.mix_over_time(rows, meta, "setting", breakdown_label=label),
+        title=figures.title_mix_over_time(rows, meta, "setting", breakdown_label=label),
+        caption=f"Published figures (DfE, SEN2), {span}: each bar is the year's EHC plans, split by type of "
+                "setting; patterns as well as colours tell the settings apart.",
+        summary=figures.summary_mix_over_time(rows, meta, "setting", breakdown_label=label),
+        table=figures.table_mix_over_time(rows, meta, "setting", breakdown_label=label),
+        table_caption=f"EHC plans by type of setting, {ctx.area.name}, every published year",
+        id="comm-settings-over-time",
+        empty_reason=None if periods else "DfE has published no figures by type of setting for this area.")
+
+
 @views.guarded("Commissioners' view")
 def layout(**query) -> html.Div:
     ctx = views.context(query)
@@ -135,8 +159,8 @@ def layout(**query) -> html.Div:
                       html.Div([_trend(ctx, i, forecast=True) for i in DEMAND], className="chart-grid")],
                      className="report-section", **{"aria-labelledby": "demand"}),
         html.Section([html.H2("Placements", id="placements"),
-                      html.Div([_setting_mix(ctx), *[_trend(ctx, i, forecast=False) for i in PLACEMENTS]],
-                               className="chart-grid"),
+                      html.Div([_setting_mix(ctx), _mix_over_time(ctx),
+                                *[_trend(ctx, i, forecast=False) for i in PLACEMENTS]], className="chart-grid"),
                       html.P("Placement costs are not yet among the measures this dashboard holds.",
                              className="muted small")],
                      className="report-section", **{"aria-labelledby": "placements"}),

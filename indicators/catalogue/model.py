@@ -139,12 +139,29 @@ class Definition(Strict):
 
 
 class MeasureMap(Strict):
-    """One output row of a national source: which published measures give its numerator, denominator, value."""
+    """One output row of a national source: which published measures give its numerator, denominator, value.
+
+    A numerator may name several published measures, added together over the one denominator (plans in
+    independent *or* non-maintained special schools: `[special_independent, special_non_maintained]`)."""
 
     label: str = "Total"
-    numerator: str | None = None
+    numerator: str | list[str] | None = None
     denominator: str | None = None
     value: str | None = None
+
+    @field_validator("numerator")
+    @classmethod
+    def _parts(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and (len(value) < 2 or len(set(value)) != len(value) or not all(value)):
+            raise ValueError(f"a numerator listing measures needs two or more different ones, got {value}")
+        return value
+
+    @property
+    def numerator_parts(self) -> list[str]:
+        """The published measures whose sum is the numerator (none, one or several)."""
+        if self.numerator is None:
+            return []
+        return [self.numerator] if isinstance(self.numerator, str) else list(self.numerator)
 
 
 class NationalSource(Strict):
@@ -184,6 +201,8 @@ class NationalSource(Strict):
                 raise ValueError(f"{self.dataset}: combine '{self.combine}' needs numerator and denominator")
             if self.combine == "count" and not m.numerator:
                 raise ValueError(f"{self.dataset}: combine 'count' needs a numerator measure")
+            if isinstance(m.numerator, list) and self.combine not in ("ratio", "count"):
+                raise ValueError(f"{self.dataset}: only a ratio or a count may add several numerator measures")
         return self
 
 

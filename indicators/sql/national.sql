@@ -4,7 +4,8 @@
 -- each breakdown value's numerator, denominator and value: row i of $labels takes its figures from
 -- $numerators[i], $denominators[i] and $published[i] ('' = none). A label of '' keeps the published
 -- breakdown label (a breakdown topic such as Sex); several rows with one label are added together (counts
--- and Yes/No answers only). $total_row ('' = every row) keeps only the all-children row of a published
+-- and Yes/No answers; or a numerator made of several published measures, whose further rows name no
+-- denominator). $total_row ('' = every row) keeps only the all-children row of a published
 -- topic that also holds a breakdown. $combine says how the value is formed:
 --   published   the published value measure, untouched
 --   ratio       $scale * numerator / denominator (DfE publishes the counts but not the rate)
@@ -28,6 +29,7 @@ cells AS (
     SELECT f.time_period AS period, f.area_code, any_value(f.area_name) AS area_name,
            CASE WHEN s.label = '' THEN f.breakdown ELSE s.label END AS breakdown_value,
            sum(f.value) FILTER (WHERE f.measure = s.num_m) AS num,
+           count(*) FILTER (WHERE f.measure = s.num_m AND f.status <> 'value') AS num_missing,
            sum(f.value) FILTER (WHERE f.measure = s.den_m) AS den,
            max(f.value) FILTER (WHERE f.measure = s.val_m) AS pub,
            count(*) FILTER (WHERE f.measure = s.num_m AND lower(f.value_text) = 'yes') AS yes,
@@ -43,7 +45,8 @@ valued AS (
     SELECT *,
            CASE $combine
                WHEN 'published' THEN pub
-               WHEN 'ratio' THEN CASE WHEN den > 0 THEN $scale * num / den END
+               -- a numerator lacking one of its published parts is no numerator
+               WHEN 'ratio' THEN CASE WHEN den > 0 AND num_missing = 0 THEN $scale * num / den END
                WHEN 'difference' THEN num - den
                WHEN 'count' THEN num
                WHEN 'yes_no' THEN CASE WHEN answered > 0 THEN 100.0 * yes / answered END
@@ -51,7 +54,8 @@ valued AS (
     FROM cells
 )
 SELECT period, area_code, area_name, $breakdown AS breakdown, breakdown_value,
-       CASE WHEN $combine = 'yes_no' THEN yes WHEN $combine = 'difference' THEN NULL ELSE num END AS numerator,
+       CASE WHEN $combine = 'yes_no' THEN yes WHEN $combine = 'difference' THEN NULL
+            WHEN $combine = 'ratio' AND num_missing > 0 THEN NULL ELSE num END AS numerator,
        CASE WHEN $combine = 'yes_no' THEN answered WHEN $combine = 'difference' THEN NULL ELSE den END AS denominator,
        value,
        CASE WHEN value IS NOT NULL THEN 'value' ELSE coalesce(symbol, 'x') END AS status

@@ -241,3 +241,42 @@ def test_every_measure_a_page_shows_is_in_the_catalogue(catalogue):
     assert set(pages.commissioners.compared) <= set(pages.commissioners.ranked)
     assert [b for b in [*pages.clinic.causes, *pages.indicator.gap_breakdowns] if b not in BREAKDOWNS] == []
     assert all(catalogue.get(i).forecast for i in pages.commissioners.demand)  # demand is shown with a forecast
+
+
+# --- a national numerator made of several published measures ------------------------------------------------
+
+def _source(numerator, combine="ratio", **extra):
+    from indicators.catalogue.model import NationalSource
+
+    return NationalSource.model_validate({"dataset": "caseload", "topic": "All EHC plans", "combine": combine,
+                                          "measures": [{"numerator": numerator, "denominator": "ehcplans", **extra}]})
+
+
+def test_a_ratio_may_add_several_published_measures_over_one_denominator():
+    source = _source(["special_independent", "special_non_maintained"])
+    assert source.measures[0].numerator_parts == ["special_independent", "special_non_maintained"]
+    assert _source("special_total").measures[0].numerator_parts == ["special_total"]
+    assert _source(["a", "b"], combine="count").measures[0].numerator_parts == ["a", "b"]
+
+
+@pytest.mark.parametrize("numerator, combine, message", [
+    (["special_independent"], "ratio", "two or more different"),
+    (["special_independent", "special_independent"], "ratio", "two or more different"),
+    (["special_independent", ""], "ratio", "two or more different"),
+    (["special_independent", "special_non_maintained"], "difference", "only a ratio or a count"),
+    (["special_independent", "special_non_maintained"], "yes_no", "only a ratio or a count"),
+])
+def test_a_listed_numerator_is_refused_where_it_cannot_be_added(numerator, combine, message):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        _source(numerator, combine=combine)
+
+
+def test_the_independent_special_share_adds_both_published_columns():
+    indicator = load_catalogue().get("ehcp_independent_special")
+    [source] = indicator.national
+    assert source.combine == "ratio" and source.scale == 100
+    assert source.measures[0].numerator_parts == ["special_independent", "special_non_maintained"]
+    assert source.measures[0].denominator == "ehcplans"
+    assert indicator.local.query == "caseload" and indicator.local.measure == "independent_special"

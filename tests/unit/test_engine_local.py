@@ -119,6 +119,8 @@ EXPECTED = [
     ("out_of_area_placements", "202425", "Total", "Total", 1, None, 1),
     ("residential_placements", "202425", "Total", "Total", 1, None, 1),
     ("send_in_mainstream", "202425", "Total", "Total", 1, 5, 20.0),
+    # N2's Bedminster Special is a community special school and N3's school is not on the list: a true zero
+    ("ehcp_independent_special", "202425", "Total", "Total", 0, 5, 0.0),
     ("send_in_mainstream", "202324", "Total", "Total", 1, 2, 50.0),
     ("ehcp_neet", "202425", "Total", "Total", 1, None, 1),
     ("ehcp_neet", "202324", "Total", "Total", 0, None, 0),
@@ -421,3 +423,62 @@ def test_warm_fills_the_cache_for_every_source(engine):
     assert fresh.warm(["ehcp_caseload", "graduated_approach"]) == 3  # local + national, aggregate
     assert fresh.cache.get(fresh._key("frame", "ehcp_caseload", "national", "Total", 0, ())) is not None
     fresh.close()
+
+
+def _independent_special_extract(folder):
+    """The fixture extract with N2's school (Bedminster Special, URN 100002) made an independent special school,
+    as GIAS names it, and N3 placed at a non-maintained special school (new URN 100004) instead of URN 999999."""
+    import shutil
+
+    from indicators.testing import FIXTURE_DIR
+
+    shutil.copytree(FIXTURE_DIR, folder)
+    schools = (folder / "schools.csv").read_text(encoding="utf-8")
+    schools = schools.replace("Special,Community special school", "Special,Other independent special school")
+    schools += "100004,Clifton House (test),Special,Non-maintained special school,E05010885,2,60\n"
+    (folder / "schools.csv").write_text(schools, encoding="utf-8")
+    placements = (folder / "placementdetail.csv").read_text(encoding="utf-8")
+    (folder / "placementdetail.csv").write_text(placements.replace("PL3,AP3,999999,", "PL3,AP3,100004,"),
+                                                encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def independent_engine(tmp_path_factory):
+    from indicators.testing import build_warehouse
+
+    folder = tmp_path_factory.mktemp("independent")
+    target = build_warehouse(folder / "warehouse.duckdb", [_independent_special_extract(folder / "extract")])
+    engine = Engine(target, cache=SimpleCache())
+    yield engine
+    engine.close()
+
+
+# Worked out by hand. Census 16 Jan 2025: N1-N5 open; N2 (SEMH) at the independent special school, N3 (ASD) at
+# the non-maintained one; N1 (ASD) at Ashley Primary, N4 unplaced, N5 NEET. Census 18 Jan 2024: N5 at college,
+# N6 at Ashley Primary. 31 October 2024: N1-N5 open (N6 ceased on 30 September), N2 and N3 placed as above.
+INDEPENDENT = [
+    ("202425", None, "Total", 2, 5, 40.0),
+    ("202425", "primary_need", "Autistic spectrum disorder", 1, 2, 50.0),  # N3 of N1, N3
+    ("202425", "primary_need", "Social, emotional and mental health", 1, 1, 100.0),  # N2
+    ("202324", None, "Total", 0, 2, 0.0),
+    ("2024-10", None, "Total", 2, 5, 40.0),
+]
+
+
+@pytest.mark.parametrize("period, breakdown, value_label, numerator, denominator, value", INDEPENDENT)
+def test_independent_special_share_on_a_hand_built_extract(independent_engine, period, breakdown, value_label,
+                                                          numerator, denominator, value):
+    result = independent_engine.result("ehcp_independent_special", LA, Audience.OFFICER, period=period,
+                                       breakdown=breakdown, official=False)
+    row = _row(result.frame, period, breakdown or "Total", value_label)
+    assert (row["numerator"], row["denominator"], row["value"]) == (numerator, denominator, pytest.approx(value))
+
+
+def test_independent_special_share_goes_through_disclosure_control(independent_engine):
+    """Two children of five: officers see the figure; partners and the public a suppressed one."""
+    for audience in (Audience.PARTNER, Audience.PUBLIC):
+        frame = independent_engine.result("ehcp_independent_special", LA, audience, period="202425",
+                                          official=False).frame
+        row = _row(frame, "202425", "Total", "Total")
+        assert row["status"] == "c" and row["value"] != row["value"], audience  # suppressed: no value (NaN)

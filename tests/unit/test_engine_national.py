@@ -380,3 +380,63 @@ def test_neighbours_region_england_and_rank_are_worked_out_as_lait_does(engine):
     assert block.rank == 1 + sum(v > bristol for v in la_values.values())
     assert block.rank_out_of == len(la_values)
     assert block.quartile_band == "D"  # 17.3% is in the bottom quarter of LAs in 2024
+
+
+# --- plans in independent or non-maintained special schools: two published columns over one total -------------
+
+def test_independent_special_share_of_bristol_worked_out_by_hand_from_the_published_row(engine):
+    # caseload.csv, 202425, Bristol, City of (E06000023), All EHC plans: special_independent 205,
+    # special_non_maintained 3, ehcplans 4931; (205 + 3) / 4931 = 4.2182...% -> 4.2
+    row = published("caseload.csv")[("202425", "E06000023")]
+    assert (row["special_independent"], row["special_non_maintained"], row["ehcplans"]) == ("205", "3", "4931")
+    got = engine_row(engine, "ehcp_independent_special", "E06000023", "202425")
+    assert (got["numerator"], got["denominator"], got["value"], got["status"]) == (208, 4931, 4.2, "value")
+    # England: (29,647 + 4,381) / 638,745 = 5.327...% -> 5.3 (the denominator counted once, not twice)
+    england = engine_row(engine, "ehcp_independent_special", "E92000001", "202425")
+    assert (england["numerator"], england["denominator"], england["value"]) == (34028, 638745, 5.3)
+
+
+def test_independent_special_share_is_both_columns_over_all_plans_in_every_published_year(engine):
+    checked = 0
+    for (period, area), row in published("caseload.csv").items():
+        parts = [number(row["special_independent"]), number(row["special_non_maintained"])]
+        total = number(row["ehcplans"])
+        got = engine_row(engine, "ehcp_independent_special", area, period)
+        if None in parts or not total:
+            assert got["status"] != "value" and got["value"] != got["value"], (area, period)  # no figure, NaN
+            continue
+        assert got["value"] == half_up(100 * sum(parts) / total), (area, period)
+        assert (got["numerator"], got["denominator"]) == (sum(parts), total)
+        checked += 1
+    assert checked == 7 * len(AREAS)
+
+
+def test_a_listed_numerator_with_a_missing_part_has_no_figure():
+    """national.sql on hand-built facts: area A publishes both parts (5 + 3 over 100: 8.0%, the denominator
+    once); area B publishes one part as `x`, so its share is not a partial sum but no figure."""
+    import duckdb
+
+    from indicators.catalogue.model import NationalSource
+    from indicators.engine import SQL_DIR, _national_specs
+
+    source = NationalSource.model_validate({
+        "dataset": "caseload", "topic": "All EHC plans", "combine": "ratio", "scale": 100,
+        "measures": [{"numerator": ["special_independent", "special_non_maintained"], "denominator": "ehcplans"}]})
+    facts = [("A", "special_independent", 5.0, "value"), ("A", "special_non_maintained", 3.0, "value"),
+             ("A", "ehcplans", 100.0, "value"), ("B", "special_independent", 7.0, "value"),
+             ("B", "special_non_maintained", None, "x"), ("B", "ehcplans", 50.0, "value")]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE national_fact (dataset VARCHAR, time_period VARCHAR, area_code VARCHAR, "
+                "area_name VARCHAR, breakdown_topic VARCHAR, breakdown VARCHAR, measure VARCHAR, value DOUBLE, "
+                "value_text VARCHAR, status VARCHAR)")
+    con.executemany("INSERT INTO national_fact VALUES ('caseload', '202425', ?, ?, 'All EHC plans', "
+                    "'All EHC plans', ?, ?, NULL, ?)", [(a, a, m, v, s) for a, m, v, s in facts])
+    [spec] = _national_specs(source, "Total")
+    params = {"dataset": "caseload", "topic": spec["topic"], "periods": [], "area": "", "labels": spec["labels"],
+              "numerators": spec["numerators"], "denominators": spec["denominators"], "published": spec["published"],
+              "combine": "ratio", "scale": 100.0, "breakdown": "Total", "total_row": ""}
+    frame = con.execute((SQL_DIR / "national.sql").read_text(), params).df()
+    got = {r.area_code: (r.numerator, r.denominator, r.value, r.status) for r in frame.itertuples()}
+    assert got["A"] == (8.0, 100.0, 8.0, "value")
+    b = got["B"]
+    assert b[0] != b[0] and b[1] == 50.0 and b[2] != b[2] and b[3] == "x"  # no numerator, no value (NaN): x

@@ -462,3 +462,51 @@ def test_an_answers_rows_become_one_frame_that_no_chart_can_change_for_the_next(
     first.loc[0, "value"] = 999.0  # a chart that scribbles on its copy
     assert list(total_rows(rows)["value"]) == [8.0, 10.0]
     assert list(total_rows(list(rows))["value"]) == [8.0, 10.0]  # a list is made afresh, the same way
+
+
+# --- the mix of one breakdown over time (plans by type of setting, every published year) -------------------------
+
+def _mix_rows():
+    """Two years, three settings; Further education not published in 2019/20 (x). Shares by hand."""
+    s = "setting"
+    return [row("201920", 100.0), row("201920", 60.0, breakdown=s, breakdown_value="Mainstream school"),
+            row("201920", 40.0, breakdown=s, breakdown_value="Special school"),
+            row("201920", None, "x", breakdown=s, breakdown_value="Further education"),
+            row("202425", 100.0), row("202425", 45.0, breakdown=s, breakdown_value="Mainstream school"),
+            row("202425", 35.0, breakdown=s, breakdown_value="Special school"),
+            row("202425", 20.0, breakdown=s, breakdown_value="Further education")]
+
+
+def test_mix_over_time_stacks_a_bar_a_year_with_gaps_not_zeros():
+    fig = F.mix_over_time(_mix_rows(), PCT, "setting", breakdown_label="Type of setting")
+    assert fig.layout.barmode == "stack"
+    assert [t.name for t in fig.data] == ["Mainstream school", "Special school", "Further education"]  # largest first
+    assert list(trace(fig, "Mainstream school").x) == ["2019/20", "2024/25"]
+    assert list(trace(fig, "Mainstream school").y) == [60.0, 45.0]
+    assert list(trace(fig, "Further education").y) == [None, 20.0]  # not published: a gap, never 0
+    assert "Further education, 2019/20: x (not available)" in trace(fig, "Further education").hovertext[0]
+    shapes = [t.marker.pattern.shape for t in fig.data]
+    assert len(set(shapes)) == 3  # a pattern each as well as a colour
+    assert_clean(fig)
+
+
+def test_mix_over_time_words_and_table_are_the_hand_worked_shares():
+    rows = _mix_rows()
+    title = F.title_mix_over_time(rows, PCT, "setting", breakdown_label="Type of setting")
+    assert title == ("Plans in 20 weeks by type of setting, 2019/20 to 2024/25: Mainstream school the largest in "
+                     "2024/25 (45.0%); Mainstream school moved most, from 60.0% to 45.0%")
+    summary = F.summary_mix_over_time(rows, PCT, "setting", breakdown_label="Type of setting")
+    assert "Mainstream school down from 60.0% to 45.0% (15.0 percentage points)" in summary
+    assert "Special school down from 40.0% to 35.0% (5.0 percentage points)" in summary
+    assert "Further education 20.0% in 2024/25" in summary
+    assert "1 figure(s) are not shown" in summary
+    table = F.table_mix_over_time(rows, PCT, "setting", breakdown_label="Type of setting")
+    assert list(table.columns) == ["Type of setting", "2019/20", "2024/25"]
+    assert table.values.tolist() == [["Mainstream school", "60.0%", "45.0%"], ["Special school", "40.0%", "35.0%"],
+                                     ["Further education", "x (not available)", "20.0%"]]
+
+
+def test_mix_over_time_without_figures_says_so():
+    fig = F.mix_over_time([row("202425", 100.0)], PCT, "setting", breakdown_label="Type of setting")
+    assert annotations(fig) == ["There are no figures by type of setting for this selection."]
+    assert F.table_mix_over_time([], PCT, "setting").empty

@@ -74,7 +74,7 @@ needs AS (  -- primary need code (SENtypeRank 1) of each case's plan
 ),
 settings AS (  -- every placement held under a plan, and every setting named at issue, with DfE's setting group
     SELECT x.kind, x.owner_id, x.placement_rank, x.entry_date, x.leaving_date, x.residential, x.work_based,
-           x.sen_setting, x.urn, s.phase, s.ward_code AS school_ward_code,
+           x.sen_setting, x.urn, s.phase, s.school_type, s.ward_code AS school_ward_code,
            -- a URN not on the area's schools list is a school elsewhere (one group: its name is not known here)
            coalesce(s.school_name, CASE WHEN x.urn IS NOT NULL THEN 'School outside the area' END) AS school_name,
            CASE

@@ -9,6 +9,10 @@
 --   all                    every active plan (a count; or each breakdown's share of the total)
 --   mainstream             % of active plans whose placement is a mainstream school (unplaced plans count
 --                          in the denominator, as in DfE's mainstream_total_pc)
+--   independent_special    % of active plans whose placement is an independent or a non-maintained special
+--                          school: a special school on the area's list whose establishment type (as GIAS
+--                          names it: "Other independent special school", "Non-maintained special school")
+--                          says so. DfE's special_independent + special_non_maintained over ehcplans.
 --   no_placement           plans with no open placement recorded (awaiting a placement)
 --   residential            plans with a residential placement (38-51 or 52 weeks)
 --   out_of_area            plans placed at a school outside the area's list of schools
@@ -50,16 +54,17 @@ placed AS (  -- each plan's first-ranked placement open at the census; every fie
     -- (two open placements of the same rank: the one entered last, then the whole row's values, so the
     -- choice never depends on how DuckDB happens to order the rows)
     SELECT snapshot, plan_id, (pick).setting AS setting, (pick).sen_setting AS sen_setting, (pick).phase AS phase,
-           (pick).residential AS residential, (pick).work_based AS work_based, (pick).school_name AS school_name
+           (pick).residential AS residential, (pick).work_based AS work_based, (pick).school_name AS school_name,
+           (pick).school_type AS school_type
     FROM (
     SELECT a.snapshot, a.plan_id,
            arg_min(struct_pack(setting := x.setting, sen_setting := x.sen_setting, phase := x.phase,
                                residential := x.residential, work_based := x.work_based,
-                               school_name := x.school_name),
+                               school_name := x.school_name, school_type := x.school_type),
                    struct_pack(rank := x.placement_rank, entered := -epoch(x.entry_date),
                                setting := x.setting, sen_setting := x.sen_setting, phase := x.phase,
                                residential := x.residential, work_based := x.work_based,
-                               school_name := x.school_name)) AS pick
+                               school_name := x.school_name, school_type := x.school_type)) AS pick
     FROM active a
     JOIN active_plan ap ON ap.request_id = a.request_id
     JOIN settings x ON x.kind = 'placement' AND x.owner_id = ap.active_plan_id
@@ -70,6 +75,9 @@ placed AS (  -- each plan's first-ranked placement open at the census; every fie
 ),
 marked AS (
     SELECT a.*, pl.setting, pl.sen_setting, pl.phase, pl.residential, pl.school_name AS placed_school,
+           coalesce(pl.setting = 'Special school'
+                    AND regexp_matches(lower(pl.school_type), 'independent|non[- ]?maintained'), FALSE)
+               AS independent_special,
            coalesce(pl.work_based, a.plan_work_based) AS work_based, pl.plan_id IS NULL AS unplaced,
            coalesce(r.looked_after, 0) AS looked_after, coalesce(r.child_in_need, 0) AS child_in_need
     FROM active a
@@ -81,9 +89,11 @@ SELECT m.snapshot AS event_date, m.person_id, m.request_id, m.snapshot AS age_on
            WHEN 'all' THEN 1
            WHEN 'per_population' THEN 1
            WHEN 'mainstream' THEN coalesce(m.setting = 'Mainstream school', FALSE)::INT
+           WHEN 'independent_special' THEN m.independent_special::INT
            ELSE m.included::INT
        END AS numerator,
-       CASE $measure WHEN 'mainstream' THEN 1 WHEN 'per_population' THEN 0 END AS denominator,
+       CASE $measure WHEN 'mainstream' THEN 1 WHEN 'independent_special' THEN 1 WHEN 'per_population' THEN 0
+       END AS denominator,
        m.placed_school AS school,  -- the school of the placement, else the child's own
        coalesce(m.setting, 'Not recorded') AS setting, m.phase,
        CASE WHEN m.included AND $measure = 'personal_budget' THEN CASE m.direct_payment
