@@ -204,9 +204,13 @@ SCHOOL = FileKind(
         Field("number_on_roll", "int", ("number_on_roll", "nor"), minimum=0),
         Field("resourced_provision", "flag", ("resourced_provision",), codes=FLAG),
         Field("sen_unit", "flag", ("sen_unit",), codes=FLAG),
+        Field("in_area", "flag", ("in_area",), codes=FLAG,
+              help="0 for a school outside the area that the council places children at (an independent or "
+                   "non-maintained special school elsewhere, say); blank or no column: in the area"),
     ),
     key=("urn",),
-    description="Schools and settings (URN, name, phase, type, ward, Ofsted grade)",
+    description="Schools and settings (URN, name, phase, type, ward, Ofsted grade), with the schools elsewhere "
+                "that the area's children attend",
 )
 
 RESIDENCE = FileKind(

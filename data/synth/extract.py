@@ -496,8 +496,10 @@ def _local_extras(info: dict, pub, t: model.Targets, area: Area, c: Censored, pp
     measures_frame = measures.build(info, ref, area.caseload_2025, local.population(area.caseload_2025),
                                     area.wards["ward_code"].to_numpy(), area.pop_w, int(lac[plan_person].sum()),
                                     stream(23))
-    schools = area.schools[["urn", "school_name", "phase", "school_type", "ward_code", "ofsted_grade",
-                            "number_on_roll", "resourced_provision", "sen_unit"]]
+    # the area's own schools, then the schools elsewhere that its children attend
+    schools = pd.concat([area.schools[["urn", "school_name", "phase", "school_type", "ward_code", "ofsted_grade",
+                                       "number_on_roll", "resourced_provision", "sen_unit"]].assign(in_area=1),
+                         local.out_of_area_schools(ep["urn"])], ignore_index=True)
     return {"schools": schools, "residence": residence,
             "caseworkers": cw.assign(start_date=D.fmt_iso(cw["start_date"].to_numpy())),
             "casework": casework, "health_advice": advice, "reviews": reviews, "sen_support": support,

@@ -191,7 +191,8 @@ OUT_OF_AREA_P = {"SI": 0.45, "SN": 0.55, "SP16": 0.35, "MI": 0.2, "SL": 0.09, "S
 # ten; Bristol, about 69,000: 99 in 100).
 OUT_OF_AREA_HALF = 800
 # Their URNs sit above every area's own block (9_000_000 + 6_000 per area, 153 areas), one block of 1_000
-# per kind of school (mainstream secondary after the kinds), so an out-of-area URN is never on an area's list.
+# per kind of school (mainstream secondary after the kinds), so an out-of-area URN is never one of an area's own
+# schools; the area's list carries the ones its children attend as schools outside it (`out_of_area_schools`).
 OUT_OF_AREA_URN = 9_950_000
 OUT_OF_AREA_UKPRN = 19_950_000
 OUT_OF_AREA_POOL = 40  # schools of each kind that the area's children attend outside it
@@ -226,6 +227,41 @@ def place_out_of_area(ep: dict, n_plans: int, pupils: float, rng: np.random.Gene
     urn = np.where(out, school, ep["urn"])
     ukprn = np.where(out & (ep["ukprn"] > 0), school - OUT_OF_AREA_URN + OUT_OF_AREA_UKPRN, ep["ukprn"])
     return {"urn": urn, "ukprn": ukprn}
+
+
+# What the council's list says of each kind of school outside the area: phase and establishment type, in the
+# words the area's own schools use (`make_schools`); a mainstream block of secondary age is its own phase.
+OUT_OF_AREA_TYPES = {
+    "SI": ("Special", "Independent special school"), "SN": ("Special", "Non-maintained special school"),
+    "SP16": ("Post-16", "Specialist post-16 institution"), "MI": ("All-through", "Independent school"),
+    "SL": ("Special", "Community special school"), "SA": ("Special", "Academy special school"),
+    "ML": ("Primary", "Community school"), "MA": ("Primary", "Academy"), "MF": ("Primary", "Free school"),
+    "FE": ("Post-16", "FE college"), "APL": ("Alternative provision", "Pupil referral unit"),
+    "APA": ("Alternative provision", "Alternative provision academy"),
+    "APF": ("Alternative provision", "Alternative provision free school"),
+}
+
+
+def out_of_area_schools(urns: np.ndarray) -> pd.DataFrame:
+    """The schools outside the area that its children attend (the URNs `place_out_of_area` gave), as the
+    council's own list holds them, since it commissions those places: a synthetic name, the phase and type of
+    the kind of school the URN's block stands for, no ward in the area, no roll or Ofsted grade, in_area 0."""
+    kinds = list(OUT_OF_AREA_P)
+    urns = np.unique(np.asarray(urns, dtype=np.int64))
+    urns = urns[urns > OUT_OF_AREA_URN]
+    rows = []
+    for urn in urns:
+        block, number = divmod(int(urn) - OUT_OF_AREA_URN - 1, 1_000)
+        secondary = block >= len(kinds)  # mainstream blocks of secondary age follow the kinds
+        phase, school_type = OUT_OF_AREA_TYPES[kinds[block - len(kinds) + kinds.index("ML") if secondary else block]]
+        phase = "Secondary" if secondary else phase
+        label = f"{phase} {school_type.lower()}" if school_type in MAINSTREAM_LA + ("Academy", "Free school") \
+            else school_type
+        rows.append({"urn": int(urn), "school_name": f"{label} {number + 1} outside the area (synthetic)",
+                     "phase": phase, "school_type": school_type, "ward_code": "", "ofsted_grade": "",
+                     "number_on_roll": "", "resourced_provision": 0, "sen_unit": 0, "in_area": 0})
+    return pd.DataFrame(rows, columns=["urn", "school_name", "phase", "school_type", "ward_code", "ofsted_grade",
+                                       "number_on_roll", "resourced_provision", "sen_unit", "in_area"])
 
 
 def caseworkers(la: dict, wards: pd.DataFrame, caseload: int, requests: float, rng: np.random.Generator):

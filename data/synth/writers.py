@@ -33,7 +33,7 @@ SEN2_COLUMNS = {
 }
 LOCAL_COLUMNS = {
     "schools": ["urn", "school_name", "phase", "school_type", "ward_code", "ofsted_grade", "number_on_roll",
-                "resourced_provision", "sen_unit"],
+                "resourced_provision", "sen_unit", "in_area"],
     "residence": ["persontableid", "ward_code", "school_urn", "looked_after", "child_in_need"],
     "caseworkers": ["caseworker_id", "caseworker_name", "team", "start_date"],
     "casework": ["requeststableid", "caseworker_id", "assigned_date", "unassigned_date"],

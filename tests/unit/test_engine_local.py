@@ -482,3 +482,65 @@ def test_independent_special_share_goes_through_disclosure_control(independent_e
                                           official=False).frame
         row = _row(frame, "202425", "Total", "Total")
         assert row["status"] == "c" and row["value"] != row["value"], audience  # suppressed: no value (NaN)
+
+
+def _outside_school_extract(folder):
+    """The fixture extract whose schools list also carries N3's school, URN 999999, as the council records it:
+    an independent special school outside the area (in_area 0, no ward), with an Ofsted grade and a roll. The
+    fixture's own schools leave in_area blank (in the area), but for Bedminster Special, which says 1."""
+    import shutil
+
+    from indicators.testing import FIXTURE_DIR
+
+    shutil.copytree(FIXTURE_DIR, folder)
+    lines = (folder / "schools.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",in_area"] + [line + (",1" if line.startswith("100002,") else ",") for line in lines[1:]]
+    lines.append("999999,Westbury House (test),Special,Other independent special school,,1,80,0")
+    (folder / "schools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def outside_engine(tmp_path_factory):
+    from indicators.testing import build_warehouse
+
+    folder = tmp_path_factory.mktemp("outside")
+    target = build_warehouse(folder / "warehouse.duckdb", [_outside_school_extract(folder / "extract")])
+    engine = Engine(target, cache=SimpleCache())
+    yield engine
+    engine.close()
+
+
+# Worked out by hand. Census 16 Jan 2025: N1-N5 open, N3 (ASD) placed at Westbury House: counted as an
+# independent special school, yet still a school outside the area (its own name never shown, its grade and roll
+# in none of the area's school measures, so those keep the fixture's figures in EXPECTED).
+OUTSIDE = [
+    ("ehcp_independent_special", "202425", "Total", "Total", 1, 5, 20.0),
+    ("ehcp_independent_special", "202425", "primary_need", "Autistic spectrum disorder", 1, 2, 50.0),  # N1, N3
+    ("ehcp_independent_special", "202324", "Total", "Total", 0, 2, 0.0),  # N5 at college, N6 at Ashley Primary
+    ("ehcp_setting_mix", "202425", "setting", "School outside the area", 1, 5, 20.0),
+    ("ehcp_setting_mix", "202425", "setting", "Special school", 1, 5, 20.0),  # N2 at Bedminster Special
+    ("out_of_area_placements", "202425", "Total", "Total", 1, None, 1),
+    ("ehcp_caseload", "202425", "school", "School outside the area", 1, None, 1),  # N3's placement
+    ("settings_good_outstanding", "202425", "Total", "Total", 2, 4, 50.0),  # not 3 of 5 with Westbury's grade 1
+    ("sen_prevalence_school", "202425", "Total", "Total", 5, 1900, 0.3),  # not 6 / 1980 with Westbury's roll
+]
+
+
+@pytest.mark.parametrize("indicator, period, breakdown, value_label, numerator, denominator, value", OUTSIDE)
+def test_a_school_listed_outside_the_area_counts_by_its_type_and_stays_outside(
+        outside_engine, indicator, period, breakdown, value_label, numerator, denominator, value):
+    result = outside_engine.result(indicator, LA, Audience.OFFICER, period=period,
+                                   breakdown=None if breakdown == "Total" else breakdown, official=False)
+    row = _row(result.frame, period, breakdown, value_label)
+    assert row["numerator"] == numerator and row["value"] == pytest.approx(value)
+    if denominator is None:
+        assert row["denominator"] != row["denominator"]  # NaN: a count has no denominator
+    else:
+        assert row["denominator"] == denominator
+
+
+def test_a_school_listed_outside_the_area_is_never_named(outside_engine):
+    frame = outside_engine.result("ehcp_caseload", LA, Audience.OFFICER, period="202425", breakdown="school",
+                                  official=False).frame
+    assert "Westbury House (test)" not in set(frame["breakdown_value"])

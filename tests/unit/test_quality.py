@@ -20,7 +20,8 @@ LA = "E06000023"
 
 # The clean warehouse. P1 has a plan (R1 -> A1 -> N1, active plan AP1 with two placements one after the other,
 # primary need ASD and secondary SLCN, reviewed in May 2025); P2's request R2 awaits a decision, held by Bob in
-# South; P3's request R3 was refused and their allocation has ended. Every UPN, ward and URN is valid.
+# South; P3's request R3 was refused and their allocation has ended. Every UPN, ward and URN is valid; the schools
+# list also carries a school outside the area (in_area 0, no ward), which no rule may take for an error.
 CLEAN = {
     "person": ["('P1', 'Testone', 'Amy', '2015-03-01', 'F', 'WBRI', 'BS1 1AA', 'C801900005096', NULL, NULL)",
                "('P2', 'Testtwo', 'Ben', '2010-06-15', 'M', 'BCRB', 'BS2 2BB', NULL, '9022000078', NULL)",
@@ -35,8 +36,11 @@ CLEAN = {
     "placement": ["('PL1', 'AP1', '100002', NULL, NULL, NULL, '1', 0, 0, '2022-09-01', '2024-05-20', NULL, NULL)",
                   "('PL2', 'AP1', '100001', NULL, NULL, NULL, '1', 0, 0, '2024-05-20', NULL, NULL, NULL)"],
     "sen_need": ["('S1', 'AP1', 'ASD', '1')", "('S2', 'AP1', 'SLCN', '2')"],
-    "dim_school": ["('100001', 'Ashley Primary (test)', 'Primary', NULL, NULL, NULL, NULL, NULL, NULL)",
-                   "('100002', 'Bedminster Nursery (test)', 'Nursery', NULL, NULL, NULL, NULL, NULL, NULL)"],
+    # in the area (in_area blank, or 1), and a school elsewhere the council places children at: no ward here
+    "dim_school": ["('100001', 'Ashley Primary (test)', 'Primary', NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+                   "('100002', 'Bedminster Nursery (test)', 'Nursery', NULL, NULL, NULL, NULL, NULL, NULL, 1)",
+                   "('100009', 'Westbury House (test)', 'Special', 'Other independent special school', NULL, NULL, "
+                   "NULL, NULL, NULL, 0)"],
     "residence": ["('P1', 'E05010885', '100001', 0, 0)", "('P2', 'E05010885', NULL, 0, 0)",
                   "('P3', 'E05010886', NULL, 0, 0)"],
     "caseworker": ["('CW1', 'Alice Test', 'North', NULL)", "('CW2', 'Bob Test', 'South', NULL)"],
@@ -188,6 +192,14 @@ def test_a_review_is_late_the_day_after_twelve_months(con, broken, last_review, 
     con.execute("UPDATE review SET meeting_date = ?", [last_review])
     con.execute("UPDATE active_plan SET review_meeting = ?, last_review = ?", [last_review, last_review])
     assert found(con, "DQ605") == ({"AP1"} if late else set())
+
+
+def test_a_placement_at_a_school_listed_as_outside_the_area_is_in_the_schools_reference(con, broken):
+    """PL1 at Westbury House (listed with in_area 0) is on the list: DQ502 finds nothing; at 999999 it would."""
+    broken(["UPDATE placement SET urn = '100009' WHERE placement_id = 'PL1'",
+            "UPDATE residence SET school_urn = '100009' WHERE person_id = 'P1'"])
+    assert found(con, "DQ502") == set()
+    assert not {code: n for code, n in counts(con).items() if n}
 
 
 def test_a_placement_ending_the_day_the_next_begins_is_no_overlap(con):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from data.parsing import normalise_column
-from data.schemas.local import AGGREGATE, LOCAL_KINDS, PERSON, REQUEST
+from data.schemas.local import AGGREGATE, LOCAL_KINDS, PERSON, REQUEST, SCHOOL
 from data.schemas.validate import QUARANTINE_COLUMNS, pandera_schema, validate
 
 TODAY = pd.Timestamp("2025-01-16")
@@ -103,3 +103,17 @@ def test_one_problem_per_cell_unreadable_required_date_is_not_also_blank():
     result = validate(REQUEST, raw, Path("requests.csv"), TODAY)
     assert result.quarantine[["rule", "field"]].values.tolist() == [["DATE_FORMAT", "received_date"]]
     assert result.frame.empty
+
+
+def test_schools_in_area_is_optional_and_blank_means_in_the_area():
+    """A schools file from before the column loads (in_area blank: the engine takes it as in the area); with
+    the column, 1 / 0 (or yes / no) load, a blank cell (read as missing) stays blank, anything else is refused."""
+    school = {"urn": "100001", "school_name": "Ashley Primary (test)", "phase": "Primary"}
+    result = validate(SCHOOL, raw_frame([school]), Path("schools.csv"), TODAY)
+    assert result.quarantine.empty and pd.isna(result.frame["in_area"].iat[0])
+    rows = [{**school, "urn": str(100001 + i), "in_area": v} for i, v in enumerate(["1", "0", None, "no", "2"])]
+    result = validate(SCHOOL, raw_frame(rows), Path("schools.csv"), TODAY)
+    assert result.frame["in_area"].tolist()[:2] == ["1", "0"] and pd.isna(result.frame["in_area"].iat[2])
+    assert result.frame["in_area"].iat[3] == "0"
+    assert result.quarantine[["row_number", "rule", "field", "action"]].values.tolist() == [
+        [6, "CODE", "in_area", "row_rejected"]]

@@ -18,7 +18,7 @@ Definitions used (the same rules the generator documents in data/synth/model.py)
 * new plans: AssessmentOutcome Y with AssessmentOutcomeDate in the year; a year after the last publication
   must stay within the last published value moved by the largest published year-on-year change;
 * placed outside the area: the rank-1 placement open on the census day is at a URN not on the area's own
-  schools list (`local/schools.csv`).
+  schools list (`local/schools.csv`), or listed there with in_area 0 (a school elsewhere).
 """
 
 from __future__ import annotations
@@ -320,7 +320,8 @@ def tiny_extracts(tmp_path_factory) -> dict[str, Path]:
 
 def outside_share(root: Path, day: str = CENSUS[2025]) -> tuple[float, int]:
     """Of the plans active on the census day whose rank-1 placement open that day is at a school (URN), the
-    share at a school not on the area's own schools list; and how many such plans there are."""
+    share at a school not on the area's own schools list (or listed as outside it); and how many such plans
+    there are."""
     t = plans_table(root)
     c = pd.Timestamp(day)
     active = t[(t["start"] <= c) & (t["cease"].isna() | (t["cease"] > c))]
@@ -331,7 +332,8 @@ def outside_share(root: Path, day: str = CENSUS[2025]) -> tuple[float, int]:
     open_ = open_.sort_values("entry").drop_duplicates("requeststableid", keep="last")
     urn = open_[open_["urn"] != ""].set_index("requeststableid")["urn"]
     placed = active["requeststableid"].map(urn).dropna()
-    schools = set(pd.read_csv(root / "local" / "schools.csv", dtype=str)["urn"])
+    listed = pd.read_csv(root / "local" / "schools.csv", dtype=str, keep_default_na=False)
+    schools = set(listed.loc[listed["in_area"] != "0", "urn"])  # the area's own (the list has some elsewhere)
     return float((~placed.isin(schools)).mean()), len(placed)
 
 

@@ -112,8 +112,13 @@ def test_wards_are_real_current_wards_of_the_la(extracts, code):
     wards = pd.read_parquet(ROOT / "data" / "national" / "dims" / "ward.parquet")
     current = set(wards[(wards["new_la_code"] == code) & wards["is_current"]]["ward_code"])
     assert current
-    for name in ("residence", "schools", "sen_support"):
-        used = set(local(extracts[code], name)["ward_code"])
+    schools = local(extracts[code], "schools")
+    outside = schools["in_area"] == "0"
+    # the schools elsewhere that the area's children attend are listed with no ward (none of the area's)
+    assert outside.any() and (schools.loc[outside, "ward_code"] == "").all()
+    for name, frame in (("residence", local(extracts[code], "residence")), ("schools", schools[~outside]),
+                        ("sen_support", local(extracts[code], "sen_support"))):
+        used = set(frame["ward_code"])
         assert used and used <= current, (name, used - current)
     agg = local(extracts[code], "aggregate_measures")
     ward_rows = agg[agg["breakdown"] == "ward"]
@@ -151,15 +156,14 @@ def test_referential_integrity(extracts, code):
 
     res = local(r, "residence")
     assert set(res["persontableid"]) == set(t["person"]["persontableid"])
-    schools = set(local(r, "schools")["urn"])
-    # placements (and so the school a child attends) may be outside the area: URNs from 9950000, never
-    # on the area's list; SEN support is only recorded in the area's own schools
-    for frame, col, outside in ((t["plandetail"], "urn", True), (t["placementdetail"], "urn", True),
-                                (res, "school_urn", True), (local(r, "sen_support"), "urn", False)):
+    listed = local(r, "schools")
+    schools, own = set(listed["urn"]), set(listed.loc[listed["in_area"] == "1", "urn"])
+    # placements (and so the school a child attends) may be outside the area, at schools the list carries
+    # with in_area 0; SEN support is only recorded in the area's own schools
+    for frame, col, allowed in ((t["plandetail"], "urn", schools), (t["placementdetail"], "urn", schools),
+                                (res, "school_urn", schools), (local(r, "sen_support"), "urn", own)):
         used = set(frame[col]) - {""}
-        if outside:
-            used = {u for u in used if int(u) < OUT_OF_AREA_URN}
-        assert used <= schools, (col, list(used - schools)[:5])
+        assert used <= allowed, (col, list(used - allowed)[:5])
     cw = local(r, "casework")
     within(cw, "requeststableid", t["requests"], "requeststableid")
     within(cw, "caseworker_id", local(r, "caseworkers"), "caseworker_id")
@@ -357,7 +361,8 @@ def test_local_extras_are_plausible(extracts, code):
     r = extracts[code]
     schools = local(r, "schools")
     support = local(r, "sen_support")
-    roll = schools[schools["phase"].isin(["Nursery", "Primary", "Secondary", "All-through"])]
+    roll = schools[schools["phase"].isin(["Nursery", "Primary", "Secondary", "All-through"])
+                   & (schools["in_area"] == "1")]
     for census, grp in support.groupby("census_date"):
         share = len(grp) / roll["number_on_roll"].astype(int).sum()
         assert 0.10 < share < 0.16, (census, share)
@@ -475,13 +480,15 @@ def plans_at_census(r: Path, day: str) -> pd.DataFrame:
 
 def test_some_plans_are_placed_outside_the_area(extracts):
     """Bristol, January 2024: about 5% of plans are placed at a school outside the area, more of the older
-    children, and a child placed out of area stays there; out-of-area URNs are never on the schools list."""
+    children, and a child placed out of area stays there; the schools list carries the schools outside the
+    area that children attend (in_area 0, URNs from 9950000), and only those."""
     r = extracts["E06000023"]
-    schools = set(local(r, "schools")["urn"])
+    listed = local(r, "schools")
     urns = (set(sen2(r, "placementdetail")["urn"]) | set(sen2(r, "plandetail")["urn"])) - {""}
-    outside = urns - schools
-    assert outside and all(int(u) >= OUT_OF_AREA_URN for u in outside)
-    assert not {u for u in schools if int(u) >= OUT_OF_AREA_URN}
+    elsewhere = set(listed.loc[listed["in_area"] == "0", "urn"])
+    assert elsewhere == {u for u in urns if int(u) >= OUT_OF_AREA_URN}
+    assert elsewhere == {u for u in listed["urn"] if int(u) >= OUT_OF_AREA_URN}
+    schools = set(listed.loc[listed["in_area"] == "1", "urn"])  # the area's own: the rest is outside
     now = plans_at_census(r, "2024-01-18")
     now["outside"] = (now["urn"] != "") & ~now["urn"].isin(schools)
     share = now["outside"].mean()
@@ -514,3 +521,21 @@ def test_some_plans_await_a_placement(extracts):
     same = pl["requeststableid"].eq(pl["requeststableid"].shift(-1))
     between = (pl["entry"].shift(-1) - pl["leave"]).dt.days[same]
     assert (between > 0).sum() > 20 and (between >= 0).all()
+
+
+def test_out_of_area_schools_are_listed_by_their_kind():
+    """URNs decoded by hand from the block layout of `place_out_of_area` (one block of 1,000 per kind, in the
+    order of OUT_OF_AREA_P: SI 0, SN 1, ..., ML 6, ..., APF 12; mainstream secondary blocks 13-15)."""
+    from data.synth.local import out_of_area_schools
+
+    listed = out_of_area_schools(np.array([9_951_040, 9_950_001, 9_950_001, 9_963_005, 9_956_002, 9_000_007, 0]))
+    assert listed["urn"].tolist() == [9_950_001, 9_951_040, 9_956_002, 9_963_005]  # once each; own URNs left out
+    assert listed["school_type"].tolist() == ["Independent special school", "Non-maintained special school",
+                                              "Community school", "Community school"]
+    assert listed["phase"].tolist() == ["Special", "Special", "Primary", "Secondary"]
+    assert listed["school_name"].tolist() == [
+        "Independent special school 1 outside the area (synthetic)",
+        "Non-maintained special school 40 outside the area (synthetic)",
+        "Primary community school 2 outside the area (synthetic)",
+        "Secondary community school 5 outside the area (synthetic)"]
+    assert (listed["in_area"] == 0).all() and (listed["ward_code"] == "").all()

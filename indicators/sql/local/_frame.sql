@@ -37,7 +37,7 @@ WITH people AS (  -- each child's home ward and school
                                         ELSE 'No school recorded' END) AS school
     FROM person p
     LEFT JOIN residence r ON r.person_id = p.person_id
-    LEFT JOIN dim_school s ON s.urn = r.school_urn
+    LEFT JOIN dim_school s ON s.urn = r.school_urn AND coalesce(s.in_area, 1) = 1
 ),
 places AS (  -- every ward's name and NHS sub-ICB location: the sub-ICB location (former CCG) serving the council
              -- area the ward lies in (la_nhs, matched on DfE's LA number so re-coded councils still match).
@@ -75,11 +75,14 @@ needs AS (  -- primary need code (SENtypeRank 1) of each case's plan
 settings AS (  -- every placement held under a plan, and every setting named at issue, with DfE's setting group
     SELECT x.kind, x.owner_id, x.placement_rank, x.entry_date, x.leaving_date, x.residential, x.work_based,
            x.sen_setting, x.urn, s.phase, s.school_type, s.ward_code AS school_ward_code,
-           -- a URN not on the area's schools list is a school elsewhere (one group: its name is not known here)
-           coalesce(s.school_name, CASE WHEN x.urn IS NOT NULL THEN 'School outside the area' END) AS school_name,
+           -- a URN not on the area's schools list, or listed as outside the area (in_area 0: its phase and type
+           -- known, for the measures that ask), is a school elsewhere: one group, whatever its name
+           coalesce(CASE WHEN coalesce(s.in_area, 1) = 1 THEN s.school_name END,
+                    CASE WHEN x.urn IS NOT NULL THEN 'School outside the area' END) AS school_name,
            CASE
                WHEN x.sen_setting IN ('EHE', 'OLA', 'OPA', 'OTH', 'NEET', 'NIEC', 'NIEO') THEN 'Educated elsewhere'
                WHEN x.sen_setting = 'EYP' THEN 'Non-maintained early years'
+               WHEN s.in_area = 0 THEN 'School outside the area'
                WHEN s.phase = 'Special' THEN 'Special school'
                WHEN s.phase = 'Alternative provision' THEN 'Alternative provision or pupil referral unit'
                WHEN s.phase = 'Post-16' OR (x.urn IS NULL AND x.ukprn IS NOT NULL) THEN 'Further education'

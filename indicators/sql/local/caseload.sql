@@ -10,9 +10,10 @@
 --   mainstream             % of active plans whose placement is a mainstream school (unplaced plans count
 --                          in the denominator, as in DfE's mainstream_total_pc)
 --   independent_special    % of active plans whose placement is an independent or a non-maintained special
---                          school: a special school on the area's list whose establishment type (as GIAS
---                          names it: "Other independent special school", "Non-maintained special school")
---                          says so. DfE's special_independent + special_non_maintained over ehcplans.
+--                          school: a special school on the area's list (in the area or, in_area 0, outside
+--                          it) whose establishment type (as GIAS names it: "Other independent special
+--                          school", "Non-maintained special school") says so. DfE's special_independent +
+--                          special_non_maintained over ehcplans.
 --   no_placement           plans with no open placement recorded (awaiting a placement)
 --   residential            plans with a residential placement (38-51 or 52 weeks)
 --   out_of_area            plans placed at a school outside the area's list of schools
@@ -75,7 +76,8 @@ placed AS (  -- each plan's first-ranked placement open at the census; every fie
 ),
 marked AS (
     SELECT a.*, pl.setting, pl.sen_setting, pl.phase, pl.residential, pl.school_name AS placed_school,
-           coalesce(pl.setting = 'Special school'
+           -- a special school in the area or, listed as outside it, elsewhere
+           coalesce(pl.setting IN ('Special school', 'School outside the area') AND pl.phase = 'Special'
                     AND regexp_matches(lower(pl.school_type), 'independent|non[- ]?maintained'), FALSE)
                AS independent_special,
            coalesce(pl.work_based, a.plan_work_based) AS work_based, pl.plan_id IS NULL AS unplaced,

@@ -2,7 +2,7 @@
 -- $measure:
 --   pupils       pupils on SEN support at each census, a count; the census gives each pupil's sex, ethnicity,
 --                need and ward of residence (pupils are not in `person`), phase from the national curriculum year
---   prevalence   % of pupils on roll at each listed school who have SEN: SEN support pupils at the census
+--   prevalence   % of pupils on roll at each listed school in the area who have SEN: SEN support pupils at the census
 --                plus EHC plans whose rank-1 placement open on the census date is the school, over the
 --                school's number on roll; ward and phase are the school's
 WITH censuses AS (
@@ -45,5 +45,5 @@ FROM (
     UNION ALL
     SELECT c.census_date, 0, d.number_on_roll, d.urn FROM censuses c CROSS JOIN dim_school d
 ) x
-JOIN dim_school d ON d.urn = x.urn AND d.number_on_roll > 0
+JOIN dim_school d ON d.urn = x.urn AND d.number_on_roll > 0 AND coalesce(d.in_area, 1) = 1  -- the area's own
 WHERE $measure = 'prevalence'
