@@ -16,7 +16,7 @@
 --                          special_non_maintained over ehcplans.
 --   no_placement           plans with no open placement recorded (awaiting a placement)
 --   residential            plans with a residential placement (38-51 or 52 weeks)
---   out_of_area            plans placed at a school outside the area's list of schools
+--   out_of_area            plans placed at a school outside the area (not on its list, or listed with in_area 0)
 --   neet                   young people whose plan records them not in education, employment or training
 --   personal_budget        plans with a personal budget (its own breakdown budget_type: its type)
 --   supported_internship   plans with a supported internship (work-based placement S)
