@@ -1,5 +1,6 @@
 -- Caseload performance for the statutory-timescale tracker: one row per team (or, given $team, per caseworker of
--- that team) for the period $first..$last (both days in; $last is never after the reference date).
+-- that team) for the period $first..$last (both days in; $last is never after the reference date), then a last
+-- row (total, holder NULL) for them all together.
 -- Officers only, audited by the engine (the rows hold no child's record, but the counts are per caseworker).
 --   open_cases       requests open on the reference date, as case_list.sql counts them (awaiting the decision to
 --                    assess, or being assessed with no outcome), held by whoever holds them on that date
@@ -71,7 +72,7 @@ judged AS (
     FROM cases c CROSS JOIN ref
     WHERE $team = '' OR c.team = $team
 )
-SELECT j.holder,
+SELECT j.holder, grouping(j.holder) = 1 AS total,
        count(*) FILTER (WHERE j.is_open) AS open_cases,
        count(*) FILTER (WHERE j.issued_in_period) AS issued,
        avg(j.days_to_issue / 7.0) FILTER (WHERE j.issued_in_period) AS mean_weeks,
@@ -81,6 +82,10 @@ SELECT j.holder,
        count(*) FILTER (WHERE j.timed AND NOT j.exception) AS timed_ex,
        count(*) FILTER (WHERE j.timed AND NOT j.exception AND j.on_time) AS timed_ex_on_time,
        count(*) FILTER (WHERE j.timed AND j.exception) AS exceptions,
+       round(100.0 * count(*) FILTER (WHERE j.timed AND j.on_time)
+             / nullif(count(*) FILTER (WHERE j.timed), 0), 1) AS on_time_pct,
+       round(100.0 * count(*) FILTER (WHERE j.timed AND NOT j.exception AND j.on_time)
+             / nullif(count(*) FILTER (WHERE j.timed AND NOT j.exception), 0), 1) AS on_time_ex_pct,
        count(*) FILTER (WHERE j.is_open AND j.received_date BETWEEN ref.first AND ref.last
                         AND j.due_20wk >= ref.d) AS pending,
        quantile_cont(j.days_open, 0.5) FILTER (WHERE j.is_open) AS median_days_open,
@@ -92,5 +97,5 @@ SELECT j.holder,
        histogram(strftime(j.issued_date, '%Y-%m'))
            FILTER (WHERE j.issued AND j.issued_date >= CAST($months_from AS DATE)) AS monthly
 FROM judged j CROSS JOIN ref
-GROUP BY j.holder
-ORDER BY j.holder
+GROUP BY GROUPING SETS ((j.holder), ())
+ORDER BY total, j.holder

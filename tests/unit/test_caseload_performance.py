@@ -34,6 +34,8 @@ Rolling 3 months: North issued N1 N2 N3 N4 = 4, mean (85+154+147+112)/4/7 = 17.7
 May 2025: North issued N2 N4 = 2, mean 19 weeks; on time 0 of N2 + O1 = 0%; pending 0: settled.
 June 2025 (to the 15th): North issued N3, 0 of 1 (O6 out: mediation); without exceptions nothing: no rate;
   O3 pending: provisional.
+Every team together, rolling 12 months: open 6, issued 7, on time 3 (N1 N5 S2) of 8: 37.5%; without exceptions
+  3 of 6: 50%; mean (624+242)/7/7 = 17.67 weeks; days open 14 104 125 151 164 410: median 138; pending 3.
 North's caseworkers, rolling 12 months: Alice open 2, issued N1 N2 N3 = 3, mean 386/21 = 18.38, on time 1 of 4
   (N1 N2 N3 O1) 25%, without exceptions 1 of 3; Bob open 2 (O3 O6), issued N4 N5 = 2, mean 17, on time 1 of 1.
 Plans issued per month (from July 2024): North March 1, April 1, May 2, June 1; South January 1, April 1.
@@ -116,13 +118,15 @@ def engine(tmp_path_factory):
 
 
 def table(engine: Engine, period: str, team: str | None = None) -> dict[str, dict]:
+    """Each holder's row by name, and the row for them all together as 'total'."""
     frame = engine.caseload_performance(OFFICER, user="test", period=period, team=team)
-    return {row["holder"]: row for row in frame.to_dict("records")}
+    assert frame["total"].tolist() == [False] * (len(frame) - 1) + [True]
+    return {"total" if row["total"] else row["holder"]: row for row in frame.to_dict("records")}
 
 
 def rate(row: dict, ex: bool = False) -> float | None:
-    suffix = "_ex" if ex else ""
-    return None if row[f"timed{suffix}"] == 0 else round(100 * row[f"timed{suffix}_on_time"] / row[f"timed{suffix}"], 1)
+    value = row["on_time_ex_pct" if ex else "on_time_pct"]
+    return None if pd.isna(value) else value
 
 
 def test_the_periods_offered():
@@ -140,7 +144,7 @@ def test_the_periods_offered():
 
 def test_by_team_over_twelve_months(engine):
     teams = table(engine, "rolling-12")
-    assert list(teams) == ["North", "South", "Unallocated"]
+    assert list(teams) == ["North", "South", "Unallocated", "total"]
     north, south, nobody = teams["North"], teams["South"], teams["Unallocated"]
     assert (north["open_cases"], north["issued"], north["timed"], north["timed_on_time"], north["late_open"]) == (
         4, 5, 5, 2, 1)
@@ -157,6 +161,18 @@ def test_by_team_over_twelve_months(engine):
     assert south["monthly"] == {"2025-01": 1, "2025-04": 1} and nobody["monthly"] == {}
 
 
+def test_every_team_together(engine):
+    every = table(engine, "rolling-12")["total"]
+    assert (every["open_cases"], every["issued"], every["timed"], every["timed_on_time"], every["pending"]) == (
+        6, 7, 8, 3, 3)
+    assert (every["on_time_pct"], every["on_time_ex_pct"]) == (37.5, 50.0)
+    assert every["mean_weeks"] == pytest.approx(17.67, abs=0.01)
+    assert every["median_days_open"] == 138.0
+    assert every["monthly"] == {"2025-01": 1, "2025-03": 1, "2025-04": 2, "2025-05": 2, "2025-06": 1}
+    north = table(engine, "rolling-12", team="North")["total"]
+    assert (north["open_cases"], north["issued"], north["on_time_pct"]) == (4, 5, 40.0)
+
+
 def test_by_team_over_three_months_and_single_months(engine):
     three = table(engine, "rolling-3")
     north, south = three["North"], three["South"]
@@ -171,19 +187,19 @@ def test_by_team_over_three_months_and_single_months(engine):
 
 def test_one_teams_caseworkers(engine):
     north = table(engine, "rolling-12", team="North")
-    assert list(north) == ["Alice", "Bob"]
+    assert list(north) == ["Alice", "Bob", "total"]
     alice, bob = north["Alice"], north["Bob"]
     assert (alice["open_cases"], alice["issued"], alice["timed"], rate(alice), rate(alice, ex=True)) == (
         2, 3, 4, 25.0, 33.3)
     assert alice["mean_weeks"] == pytest.approx(18.38, abs=0.01)
     assert (bob["open_cases"], bob["issued"], bob["mean_weeks"], bob["timed"], rate(bob)) == (2, 2, 17.0, 1, 100.0)
     south = table(engine, "rolling-12", team="South")
-    assert list(south) == ["Cara"] and south["Cara"]["issued"] == 2  # S2 stays Cara's: hers on the day of issue
+    assert list(south) == ["Cara", "total"] and south["Cara"]["issued"] == 2  # S2 stays Cara's: hers on the day of issue
 
 
 def test_open_caseload_agrees_with_the_case_list(engine):
     listed = engine.case_list(OFFICER, user="test")["team"].value_counts().to_dict()
-    assert {h: r["open_cases"] for h, r in table(engine, "rolling-3").items()} == listed == {
+    assert {h: r["open_cases"] for h, r in table(engine, "rolling-3").items() if h != "total"} == listed == {
         "North": 4, "South": 1, "Unallocated": 1}
 
 
@@ -197,5 +213,5 @@ def test_officers_only_and_known_periods(engine):
 def test_every_call_is_audited(engine, caplog):
     with caplog.at_level("INFO", logger="indicators.audit"):
         engine.caseload_performance(OFFICER, user="ann", period="rolling-3", team="North")
-    assert any("caseload_performance user=ann period=rolling-3 team=North rows=2" in r.getMessage()
+    assert any("caseload_performance user=ann period=rolling-3 team=North rows=3" in r.getMessage()
                for r in caplog.records)
