@@ -4,8 +4,8 @@
 
 Prints the p50 and slowest of `Engine.case_list` for every clock (each view of /casework and each list download
 runs one, two when narrowed), then `Engine.caseload_performance` for every period the tracker offers, by team and
-for the allocated team with the most open cases (each view of /casework runs one, two when a team is chosen), with the rows
-found. No assertions: figures to read.
+for the allocated team with the most open cases (each view of /casework runs one, two when a team is chosen),
+with the rows found. No assertions: figures to read.
 """
 
 from __future__ import annotations

@@ -167,31 +167,27 @@ def performance_table(found: casework.Performance, cases: casework.Cases) -> htm
     """One row a team (or a caseworker of the team chosen), the total last. A team's name links to its
     caseworkers; a caseworker's to their open cases (when they hold any: the list offers only those)."""
     listed = set(cases.caseworkers.get(found.team, [])) if found.team else set()
+    period = {"period": found.period.key}
+
+    def label(name: str) -> Any:
+        if not found.team:
+            return html.A(name, href=_link({"team": name, **period}))
+        if name in listed:
+            return html.A(name, href=_link({"team": found.team, "caseworker": name, **period}),
+                          **({"aria-current": "true"} if name == found.caseworker else {}))
+        return name
+
+    def row(name: Any, values: list[Any]) -> html.Tr:
+        return html.Tr([html.Th(name, scope="row"), *[html.Td(_cell(c, v), className="num") for (c, _), v in
+                                                      zip(casework.MEASURES, values, strict=True)]])
+
+    *holders, total = casework.performance_rows(found)
     head = html.Tr([html.Th(found.by(), scope="col"), *[html.Th(h, scope="col", className="num")
                                                          for _, h in casework.MEASURES]])
-    body, foot = [], None
-    for cells in casework.performance_rows(found):
-        name, values = cells[0], cells[1:]
-        row_total = len(body) == len(found.holders())
-        period = {"period": found.period.key}
-        if row_total:
-            label: Any = name
-        elif not found.team:
-            label = html.A(name, href=_link({"team": name, **period}))
-        elif name in listed:
-            label = html.A(name, href=_link({"team": found.team, "caseworker": name, **period}),
-                           **({"aria-current": "true"} if name == found.caseworker else {}))
-        else:
-            label = name
-        row = html.Tr([html.Th(label, scope="row"), *[html.Td(_cell(c, v), className="num")
-                                                      for (c, _), v in zip(casework.MEASURES, values, strict=True)]])
-        if row_total:
-            foot = row
-        else:
-            body.append(row)
+    body = [row(label(cells[0]), cells[1:]) for cells in holders]
     caption = f"{found.by()}s, {found.period.label}" + (" (provisional)" if found.provisional() else "")
-    return html.Div(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body), html.Tfoot(foot)],
-                               className="table", id=f"{PERFORMANCE}-table"),
+    return html.Div(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body),
+                                html.Tfoot(row(total[0], total[1:]))], className="table", id=f"{PERFORMANCE}-table"),
                     className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
 
 
