@@ -244,3 +244,19 @@ def test_each_view_is_audited_with_its_period(server, log):
     logged = entries(log)
     assert len(logged) == 1 and logged[0]["action"] == "view" and logged[0]["user"] == f"test:officer-{HOME}"
     assert logged[0]["filters"] == {"team": "Primary", "caseworker": "", "period": "month:2025-11"}
+
+
+def test_one_definition_with_the_catalogues_measure():
+    """The plans issued in the period, judged as ehcp_issued_20wk judges a year (by the date of issue, mediation
+    and tribunal left out), are the tracker's on-time count less the late cases with no plan yet."""
+    engine = Engine(SAMPLE)
+    try:
+        first, last = pd.Timestamp("2025-01-16").date(), pd.Timestamp("2026-01-15").date()
+        catalogue = engine.local_records("officer", "ehcp_issued_20wk", first, last, user="test")
+        without = engine.local_records("officer", "ehcp_issued_20wk_ex", first, last, user="test")
+        every = engine.caseload_performance("officer", user="test", period="rolling-12")
+    finally:
+        engine.close()
+    total = every[every["total"]].iloc[0]
+    assert total["timed"] - total["late_open"] == catalogue["denominator"].sum() == 941
+    assert total["timed_on_time"] == catalogue["numerator"].sum() == 150 == without["numerator"].sum()
