@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             for team in (None, busiest):
                 p50, worst, frame = timed(lambda p=period.key, t=team: engine.caseload_performance(
                     officer, user="bench", period=p, team=t), args.repeat)
-                rows.append((p50, worst, period.key, team or "every team", len(frame) - 1))
+                rows.append((p50, worst, period.key, "its caseworkers" if team else "by team", len(frame) - 1))
         for p50, worst, key, team, holders in rows:
-            print(f"  {key:15} {team:12}  p50 {p50 * 1000:7.0f} ms  slowest {worst * 1000:7.0f} ms  "
+            print(f"  {key:15} {team:15}  p50 {p50 * 1000:7.0f} ms  slowest {worst * 1000:7.0f} ms  "
                   f"{holders:>4} teams or caseworkers")
         print(f"All {len(rows)} one after another: {sum(r[0] for r in rows):.2f} s (p50s summed); "
               f"slowest p50 {max(r[0] for r in rows) * 1000:.0f} ms")
