@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from data.warehouse.status import WarehouseSummary, summarise
-from indicators import benchmarks, facts, quality
+from indicators import benchmarks, facts, quality, tracker
 from indicators.cache import Cache, SimpleCache
 from indicators.catalogue import (
     BREAKDOWNS,
@@ -921,6 +921,25 @@ class Engine:
         frame = self._query(self._read_sql(SQL_DIR / CASE_LISTS[kind]), params)
         AUDIT.info("case_list user=%s kind=%s team=%s caseworker=%s as_of=%s rows=%d warehouse=%s", user, kind, team,
                    caseworker, as_of, len(frame), self.version)
+        return frame
+
+    def caseload_performance(self, audience: Audience, *, user: str, period: str = tracker.DEFAULT,
+                             team: str | None = None) -> pd.DataFrame:
+        """Caseload performance for a tracker period (`tracker.periods`): one row per team, or per caseworker of
+        `team`, with the open caseload, plans issued, 20-week on-time counts with and without exceptions, mean
+        weeks to issue, the open cases' ageing and plans issued per month (caseload_performance.sql says how
+        each is counted). Officers only, and every call is audited."""
+        _officers_only(audience)
+        chosen = tracker.period(period, self.reference_date)
+        if chosen is None:
+            raise EngineError(f"unknown tracker period '{period}'", [p.key for p in tracker.periods(
+                self.reference_date)])
+        frame = self._query(self._read_sql(SQL_DIR / "caseload_performance.sql"), {
+            "reference_date": self.reference_date, "first": chosen.first, "last": chosen.last, "team": team or "",
+            "months_from": tracker.chart_months(self.reference_date)[0] + "-01"})
+        frame["monthly"] = [dict(m) if isinstance(m, dict) else {} for m in frame["monthly"]]
+        AUDIT.info("caseload_performance user=%s period=%s team=%s rows=%d warehouse=%s", user, period, team,
+                   len(frame), self.version)
         return frame
 
     def local_figures(self, audience: Audience, indicator_id: str, breakdown: str = TOTAL) -> pd.DataFrame:

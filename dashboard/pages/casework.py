@@ -1,24 +1,27 @@
 """Open cases: every request for an EHC needs assessment still open, against its statutory clock, for the council's
 officers.
 
-`/casework?clock=&team=&caseworker=` (clock: a key of `casework.LISTS`, the open requests when left out; an
-alerts section counts every clock's breaches by team and week). A plain GET form (no callbacks): the page is laid out afresh for each choice, and
+`/casework?clock=&team=&caseworker=&period=` (clock: a key of `casework.LISTS`, the open requests when left out;
+an alerts section counts every clock's breaches by team and week; a performance section, for the period chosen,
+sets each team, or one team's caseworkers, side by side: the drill from team to caseworker to cases is by links). A plain GET form (no callbacks): the page is laid out afresh for each choice, and
 the check is made here, from the session, every time (`dashboard.officers.officer`). Anyone but an officer of the
 warehouse's council gets a panel saying why, and never a child's record. Each view, allowed or refused, is an
 entry in the audit log, and is never kept in the response cache. Hidden from the navigation, and so from the
 cache warming (which would record itself as a refusal); the performance clinic links here.
 
-The page is built in sections (a summary, the choices, the alerts, the list).
+The page is built in sections (a summary, the choices, the performance, the alerts, the list).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 from dash import html
 
 from dashboard import access, alerts, casework, components, officers, response_cache
+from dashboard.figures import caseload as caseload_figures
 from dashboard.identity import current_user
 
 dash.register_page(__name__, path=casework.PAGE_PATH, name="Open cases", title="Open cases", order=85, hidden=True,
@@ -29,12 +32,14 @@ FORM = "casework-filters"
 TEAM = "casework-team"
 CASEWORKER = "casework-caseworker"
 CLOCK = "casework-clock"
+PERIOD = "casework-period"
 SUMMARY = "casework-summary"
 GRID = "casework-grid"
 GRID_HEADING = "casework-grid-heading"
 PANEL = "casework-refused"
 DOWNLOADS = "casework-downloads"
 ALERTS = "casework-alerts"
+PERFORMANCE = "casework-performance"
 TILE = {"Breached": "tile--red", "Due this week": "tile--amber", "Due in the next four weeks": "tile--amber"}
 
 
@@ -72,14 +77,17 @@ def clock_name(kind: str) -> str:
             else alerts.CLOCKS[casework.LISTS[kind]])
 
 
-def choices(cases: casework.Cases) -> html.Form:
-    """Team and caseworker, sent as the page's own query when the reader presses Show (a plain GET form);
-    the caseworkers grouped by their team."""
+def choices(cases: casework.Cases, found: casework.Performance) -> html.Form:
+    """Team, caseworker, clock and the performance period, sent as the page's own query when the reader presses
+    Show (a plain GET form); the caseworkers grouped by their team."""
     clocks = components.select(CLOCK, "clock", [components.option(k, clock_name(k), cases.kind)
                                                  for k in casework.LISTS])
+    periods = components.select(PERIOD, "period", [components.option(p.key, p.label, found.period.key)
+                                                   for p in found.periods])
     return html.Form([
         *components.team_fields("casework", cases.teams, cases.caseworkers, cases.team, cases.caseworker),
         components.form_field("Clock", CLOCK, "Which statutory clock", clocks),
+        components.form_field("Period", PERIOD, "For the performance by team", periods),
         html.Button("Show", type="submit", className="button filters__apply"),
     ], action=casework.PAGE_PATH, method="get", className="filters", role="search", id=FORM,
         **{"aria-label": "Choose whose open cases to list"})
@@ -141,6 +149,95 @@ def case_table(cases: casework.Cases) -> html.Section:
     ], className="databook__table", **{"aria-labelledby": GRID_HEADING})
 
 
+# --- performance by team and caseworker ------------------------------------------------------------------------
+
+def _link(query: dict[str, str]) -> str:
+    return casework.PAGE_PATH + "?" + urlencode(query)
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "–"  # no plan in the period to judge
+    if column in ("on_time_pct", "on_time_ex_pct"):
+        return f"{value:.1f}%"
+    return f"{value:,.1f}" if column in ("mean_weeks", "median_days_open") else f"{value:,}"
+
+
+def performance_table(found: casework.Performance, cases: casework.Cases) -> html.Div:
+    """One row a team (or a caseworker of the team chosen), the total last. A team's name links to its
+    caseworkers; a caseworker's to their open cases (when they hold any: the list offers only those)."""
+    listed = set(cases.caseworkers.get(found.team, [])) if found.team else set()
+    period = {"period": found.period.key}
+
+    def label(name: str) -> Any:
+        if not found.team:
+            return html.A(name, href=_link({"team": name, **period}))
+        if name in listed:
+            return html.A(name, href=_link({"team": found.team, "caseworker": name, **period}),
+                          **({"aria-current": "true"} if name == found.caseworker else {}))
+        return name
+
+    def row(name: Any, values: list[Any]) -> html.Tr:
+        return html.Tr([html.Th(name, scope="row"), *[html.Td(_cell(c, v), className="num") for (c, _), v in
+                                                      zip(casework.MEASURES, values, strict=True)]])
+
+    *holders, total = casework.performance_rows(found)
+    head = html.Tr([html.Th(found.by(), scope="col"), *[html.Th(h, scope="col", className="num")
+                                                         for _, h in casework.MEASURES]])
+    body = [row(label(cells[0]), cells[1:]) for cells in holders]
+    caption = f"{found.by()}s, {found.period.label}" + (" (provisional)" if found.provisional() else "")
+    return html.Div(html.Table([html.Caption(caption), html.Thead(head), html.Tbody(body),
+                                html.Tfoot(row(total[0], total[1:]))], className="table", id=f"{PERFORMANCE}-table"),
+                    className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
+
+
+def performance_charts(found: casework.Performance) -> list:
+    months, row = found.months(), found.scope()
+    counts, partial = row["monthly"], found.partial_month()
+    bands, median = found.bands(), row["median_days_open"]
+    who = found.scope_name()
+    return [
+        components.chart(caseload_figures.throughput_bars(months, counts, partial_last=partial),
+                         title=caseload_figures.title_throughput(who, months, counts),
+                         caption="Plans issued each month, by the date of issue, for the 12 months the periods "
+                                 "offer.",
+                         summary=caseload_figures.summary_throughput(months, counts, partial_last=partial),
+                         table=caseload_figures.table_throughput(months, counts, partial_last=partial),
+                         table_caption=f"Plans issued per month: {who}", id=f"{PERFORMANCE}-throughput"),
+        components.chart(caseload_figures.ageing_bars(bands, casework.LATE_BAND),
+                         title=f"{who}: how long the open cases have been open",
+                         caption=f"Open cases on {found.reference_date:%-d %B %Y} by the time since the request "
+                                 "arrived; the bands past 20 weeks are named so.",
+                         summary=caseload_figures.summary_ageing(bands, casework.LATE_BAND, median),
+                         table=caseload_figures.table_ageing(bands), table_caption=f"Open cases by age: {who}",
+                         id=f"{PERFORMANCE}-ageing"),
+    ]
+
+
+def performance_section(found: casework.Performance, cases: casework.Cases) -> html.Section:
+    """Open caseload, plans issued, the 20-week on-time rate with and without exceptions, mean weeks to issue and
+    the open cases' ageing, by team or by the caseworkers of one team, with the charts and the table's files."""
+    heading = f"Performance of team {found.team}'s caseworkers" if found.team else "Performance by team"
+    status = ([html.Strong("Provisional. "), "Requests received in this period are still inside their 20 weeks, "
+               "so its figures may change."] if found.provisional() else
+              ["Settled: every 20-week clock of the requests received in this period has run out."])
+    back = [html.P(html.A("Back to every team", href=_link({"period": found.period.key})))] if found.team else []
+    return html.Section([
+        html.H2(heading, id=f"{PERFORMANCE}-heading"),
+        html.P(f"{found.period.label}: {found.period.first:%-d %B %Y} to {found.period.last:%-d %B %Y}.",
+               className="hint"),
+        html.P(status, className="notice", id=f"{PERFORMANCE}-status"),
+        html.P([casework.ON_TIME_RULE, " A case past its deadline counts as late: its 20 weeks have run out "
+                "whether or not the plan is written."], className="hint"),
+        *back,
+        performance_table(found, cases),
+        components.file_links("this table", casework.file_path(casework.PERFORMANCE, "csv", found.query()),
+                              casework.file_path(casework.PERFORMANCE, "xlsx", found.query()),
+                              id=f"{PERFORMANCE}-downloads"),
+        *performance_charts(found),
+    ], id=PERFORMANCE, **{"aria-labelledby": f"{PERFORMANCE}-heading"})
+
+
 def alerts_section(user_id: str, council: str) -> html.Section:
     """Breaching this week and in each of the next four weeks, by team, every clock together: the counts the
     alerts job (`python -m dashboard.alerts`) sends each team, from the same function."""
@@ -167,24 +264,33 @@ def alerts_section(user_id: str, council: str) -> html.Section:
 
 # --- the layout ---------------------------------------------------------------------------------------------
 
-def layout(team: Any = None, caseworker: Any = None, clock: Any = None, **_query: Any) -> html.Div:
+def layout(team: Any = None, caseworker: Any = None, clock: Any = None, period: Any = None,
+           **_query: Any) -> html.Div:
     response_cache.dont_keep()  # each view is recorded below, so none may be answered from the cache
     try:
         user, council = officers.officer()
     except access.Forbidden as exc:
-        return refused(officers.refuse(casework.PAGE_PATH, exc, {"team": team, "caseworker": caseworker},
-                                       casework.FILTERS), current_user().signed_in)
+        return refused(officers.refuse(casework.PAGE_PATH, exc, {"team": team, "caseworker": caseworker,
+                                                                 "period": period},
+                                       (*casework.FILTERS, "period")), current_user().signed_in)
     kind = clock if isinstance(clock, str) and clock in casework.LISTS else "open-cases"
     cases, notes = casework.load(council, user, kind, team=team, caseworker=caseworker)
     if clock not in (None, "", kind):
         notes = ["The link asks for a clock the page does not keep, so the open requests are shown.", *notes]
-    officers.seen(cases, "view", casework.PAGE_PATH + ("" if kind == "open-cases" else f"?clock={kind}"))
+    # the performance follows the list's team (a caseworker's own, when only they are chosen)
+    own_team = cases.team or next((t for t, names in cases.caseworkers.items() if cases.caseworker in names), None)
+    found, period_notes = casework.performance(council, user, period=period, team=own_team,
+                                               caseworker=cases.caseworker)
+    notes += period_notes
+    officers.seen(casework.PageView(cases, found), "view",
+                  casework.PAGE_PATH + ("" if kind == "open-cases" else f"?clock={kind}"))
     return html.Div([
         *intro(),
         *[html.P(note, className="notice") for note in notes],
         summary(cases),
-        choices(cases),
-        downloads(cases),
+        choices(cases, found),
+        performance_section(found, cases),
         alerts_section(user.id, council),
+        downloads(cases),
         case_table(cases) if len(cases.frame) else html.P("No open case matches this choice.", className="notice"),
     ])

@@ -1,12 +1,13 @@
 """The officers' open cases page in a browser: the officer's list draws, a team narrows it, the CSV downloads with
-the same rows, and axe finds nothing; a partner gets the explained panel and no row."""
+the same rows, the performance table drills team -> caseworker -> cases by its links, and axe finds nothing; a
+partner gets the explained panel and no row."""
 
 from __future__ import annotations
 
 import pandas as pd
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DOWNLOADS, check_view
+from tests.browser.conftest import DOWNLOADS, check_view, query_of
 
 GRID = "#casework-grid"
 
@@ -38,7 +39,7 @@ def test_an_officer_lists_narrows_and_downloads_the_open_cases(page, officer_url
     assert teams and set(teams) == {"Early years"}
 
     with page.expect_download() as info:
-        page.get_by_role("link", name="CSV").click()
+        page.locator("#casework-downloads").get_by_role("link", name="CSV", exact=True).click()
     download = info.value
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
     path = DOWNLOADS / "open-cases.csv"
@@ -48,6 +49,32 @@ def test_an_officer_lists_narrows_and_downloads_the_open_cases(page, officer_url
     assert len(rows) == narrowed and set(rows["Team"]) == {"Early years"}
     first = page.locator(f"{GRID} .ag-row[row-index='0'] [col-id='request_id']").inner_text()
     assert rows["Request id"].iloc[0] == first
+
+
+def test_the_tracker_drills_from_team_to_caseworker_to_cases(page, officer_url):
+    page.goto(officer_url + "/casework?period=rolling-3")
+    table = page.locator("#casework-performance-table")
+    expect(table.locator("caption")).to_contain_text("Teams, 3 months to")
+    table.get_by_role("link", name="Primary", exact=True).click()
+    page.wait_for_url("**/casework?team=Primary**")
+    assert query_of(page.url) == {"team": "Primary", "period": "rolling-3"}
+    check_view(page, "casework_performance_team", open_details=True)
+    expect(page.get_by_role("heading", level=2, name="Performance of team Primary's caseworkers")).to_be_visible()
+    first = table.locator("tbody tr").first
+    worker = first.locator("th a").inner_text()
+    open_cases = int(first.locator("td").first.inner_text().replace(",", ""))
+    assert open_cases > 0
+    first.locator("th a").click()
+    page.wait_for_url("**caseworker=**")
+    assert query_of(page.url) == {"team": "Primary", "caseworker": worker, "period": "rolling-3"}
+    check_view(page, "casework_performance_caseworker")
+    assert _count(page) == open_cases  # the caseworker's open caseload is their list
+    page.locator(f"{GRID} .ag-row").first.wait_for()
+    workers = page.locator(f"{GRID} .ag-center-cols-container [col-id='caseworker']").all_inner_texts()
+    teams = page.locator(f"{GRID} .ag-center-cols-container [col-id='team']").all_inner_texts()
+    assert len(workers) == min(open_cases, 50) and set(workers) == {worker} and set(teams) == {"Primary"}
+    expect(page.locator("#casework-performance-throughput .chart__title")).to_contain_text(worker)
+    expect(page.locator("#casework-downloads")).to_contain_text("Download this list")
 
 
 def test_a_partner_gets_the_panel_and_no_row(page, app_url):

@@ -125,7 +125,7 @@ def test_the_officers_view_reads_cleanly(server, log):
     assert forbidden("\n".join(tree.texts(laid_out))) == []
     assert len(tree.find(laid_out, lambda n: type(n).__name__ == "H1")) == 1
     labels = {n.htmlFor for n in tree.find(laid_out, lambda n: type(n).__name__ == "Label")}
-    assert labels == {"casework-clock", "casework-team", "casework-caseworker"}
+    assert labels == {"casework-clock", "casework-team", "casework-caseworker", "casework-period"}
     teams = [o.value for o in tree.find(laid_out, lambda n: type(n).__name__ == "Option")
              if o.value in ("Early years", "Primary", "Secondary", "Post-16", "Unallocated", "")]
     assert {"Early years", "Primary", "Secondary", "Post-16", "Unallocated", ""} <= set(teams)
@@ -170,7 +170,7 @@ def test_a_forged_filter_on_the_page_is_set_aside(server, log, monkeypatch, valu
     assert "The link asks for a team not found in the open cases, so every team is shown." in text
     assert len(grid_rows(text)) == truth["counts"]["Open cases"]
     assert asked and all(a.get("team") in (None, "") and a.get("caseworker") in (None, "") for a in asked)
-    assert entries(log)[-1]["filters"] == {"caseworker": "", "team": ""}
+    assert entries(log)[-1]["filters"] == {"caseworker": "", "team": "", "period": "rolling-12"}
 
 
 @pytest.mark.parametrize("query", [
@@ -286,8 +286,9 @@ def test_each_view_and_download_is_an_entry_with_its_children(server, log, truth
     for entry, children in zip(logged, [every, every, post16, post16, every], strict=True):
         assert set(entry["child_ids"]) == children and entry["child_records"] == len(children)
         assert entry["user"] == f"test:officer-{HOME}" and entry["council"] == HOME and entry["outcome"] == "ok"
-    assert logged[0]["filters"] == {"team": "", "caseworker": ""}
-    assert logged[2]["filters"] == logged[3]["filters"] == {"team": "Post-16", "caseworker": ""}
+    assert logged[0]["filters"] == {"team": "", "caseworker": "", "period": "rolling-12"}  # the performance's too
+    assert logged[2]["filters"] == {"team": "Post-16", "caseworker": "", "period": "rolling-12"}
+    assert logged[3]["filters"] == {"team": "Post-16", "caseworker": ""}
 
 
 def test_nothing_is_given_when_the_audit_log_cannot_be_written(server, tmp_path, monkeypatch, sample_children):
