@@ -73,8 +73,15 @@ def cmd_status(args) -> int:
           f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(path.stat().st_mtime))}, {path.stat().st_size / 1e6:.1f} MB")
     print(f"  local area {info.get('local_la_code') or 'none'}; synthetic local data: {info['synthetic_local_data']}; "
           f"reference date {info['reference_date']}")
+    loads = con.execute("""SELECT * FROM warehouse.main.loads ORDER BY position""").fetchall() if "loads" in {
+        r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()} else []
+    if len(loads) > 1:
+        print("Councils (each loaded on its own; the first is the home council, whose rows the counts below are):")
+        for code, _position, version, reference, _synthetic, files, rows_in, loaded, quarantined in loads:
+            print(f"  {code:<12}version {version}, reference date {reference}, {files} file(s), {rows_in:,} rows in, "
+                  f"{loaded:,} loaded, {quarantined:,} quarantined")
     print("Tables (rows):")
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    tables = [r[0] for r in con.execute("SELECT DISTINCT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
     for table in tables:
         count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608 - names from the catalog
         print(f"  {table:<24}{count:>12,}")
@@ -155,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("ingest", help="validate files and build a new warehouse from them, swapping it in atomically")
     p.add_argument("--warehouse", default=str(settings.warehouse_path()))
-    p.add_argument("--la", help="new ONS code of the council the local files belong to")
+    p.add_argument("--la", help="new ONS code of the council the loose local files belong to (a folder with a "
+                                "MANIFEST.json names its own council)")
     p.add_argument("--no-bundle", action="store_true", help="leave out the bundled national data")
     p.add_argument("--allow-shrink", action="store_true",
                    help="let this load remove more than half of a table's rows compared with the live warehouse")

@@ -1,7 +1,26 @@
 """Ingest: sources -> validated tables -> a new warehouse built beside the live one -> atomic swap.
 
 A file-level problem raises SourceError before the live warehouse is touched. Row-level problems go to the
-`quarantine` table. The same inputs always give the same warehouse (same tables, rows, order and version).
+`quarantine` table. The same inputs (and the same live warehouse) always give the same warehouse (same tables,
+rows, order and version).
+
+Several councils. A warehouse holds one or more councils' extracts, each row of a local table tagged with its
+council's new ONS code (`la_code`; '' for an extract that names none):
+- Grouping (`group_sources`): a folder holding a MANIFEST.json, or with one beside it, is one council's extract,
+  named by the manifest; loose files are named by `--la`, else by a MANIFEST.json given with them, else by their
+  SEN2 headers (`check_headers`: loose returns of several councils are split by header). A return whose header
+  names another council than its folder's manifest is refused; a file naming no council beside councils is too.
+- Keys are (la_code, id): the duplicate, same-return, birth-date and link checks run within each council, so ids
+  may repeat across councils (synthetic ones restart at 1 in each).
+- Each council's load is its own: a row in `loads` (position, version, reference date, files, rows in = loaded +
+  quarantined), its files, quarantine and warnings tagged with it. Its version is what a warehouse of it alone
+  would have; the warehouse's version covers every council's and the national bundle.
+- A load replaces the councils it brings and copies every other council of the live warehouse (same data model)
+  as it was (`CARRIED_TABLES`), so loading council B never changes council A's rows. A load that names no council
+  replaces the warehouse whole, as before. The shrink check compares the councils loaded.
+- The first council (in `loads.position`, kept across loads) is the home council: `warehouse_info` holds its
+  code, reference date and synthetic flag as a single-council warehouse always has, and the read-only connection
+  narrows every local table to it (`data.warehouse.connect.scope`).
 """
 
 from __future__ import annotations
@@ -127,8 +146,8 @@ def _manifest_council(manifest: dict) -> str:
 
 
 def group_sources(sources: Iterable[str | Path], la: str | None = None) -> list[Council]:
-    """Files grouped per council, in the order given. A folder holding a MANIFEST.json is one council's extract
-    (its manifest names the council; a folder of such folders holds several). Files outside any such folder are
+    """Files grouped per council, in the order given. A folder holding a MANIFEST.json (or with one beside it) is
+    one council's extract (its manifest names the council; a folder of such folders holds several). Files outside any such folder are
     the loose extract: its council is `la` (which outranks their SEN2 headers, with a warning), else the one a
     MANIFEST.json given beside them names, else (once read) the one their SEN2 headers name. Two groups naming the same council are one council's files."""
     loose = Council(la or "", named_by="--la" if la else "")
@@ -138,9 +157,13 @@ def group_sources(sources: Iterable[str | Path], la: str | None = None) -> list[
             raise SourceError(source, "does not exist", "check the path; give files or folders of files")
         if source.is_dir():
             paths = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith(("~$", ".")))
-            for path in (p for p in paths if p.name == "MANIFEST.json"):  # Office lock and hidden files are not data
+            beside = source.resolve().parent / "MANIFEST.json"  # a synthetic extract's sen2/ and local/ sit beside it
+            manifests = [p for p in paths if p.name == "MANIFEST.json"] or ([beside] if beside.exists() else [])
+            for path in manifests:  # Office lock and hidden files are not data
                 manifest = _read_manifest(path)
                 folders[path.parent] = Council(_manifest_council(manifest), str(path), manifest=manifest)
+                if path == beside:
+                    folders[source] = folders.pop(path.parent)
             for path in (p for p in paths if p.name != "MANIFEST.json" and p.suffix.lower() in SUPPORTED):
                 home = next((d for d in path.parents if d in folders), None)  # the nearest folder with a manifest
                 (folders[home] if home else loose).paths.append(path)

@@ -20,6 +20,7 @@ import pytest
 from data.errors import SourceError
 from data.ingest import ingest
 from data.warehouse.model import COUNCIL_TABLES, LOCAL_TABLES
+from tests.unit.test_ingest_loads import records  # rows in from the files' lines, not the parser
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = REPO / "tests" / "fixtures" / "good"
@@ -46,11 +47,6 @@ def council(folder: Path, la: tuple[str, str], *, person_rows: str = "", drop_se
         lines = (folder / "sen_support.csv").read_text(encoding="utf-8").splitlines(keepends=True)
         (folder / "sen_support.csv").write_text("".join(lines[:-drop_sen_support]), encoding="utf-8")
     return folder
-
-
-def records(path: Path) -> int:
-    """Data records of a one-line-per-record CSV, counted from its bytes: non-blank lines after the header."""
-    return sum(1 for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip(", "))
 
 
 def load(sources, warehouse: Path, **kwargs):
@@ -218,3 +214,14 @@ def test_la_naming_another_council_than_the_manifest_is_refused(tmp_path: Path):
     folder = council(tmp_path / "kent", KENT)
     with pytest.raises(SourceError, match="names council E10000016 but --la names E06000023"):
         load([folder / "person.csv", folder / "MANIFEST.json"], tmp_path / "w.duckdb", la=BRISTOL[0])
+
+
+def test_a_folder_beside_its_councils_manifest_is_that_councils(tmp_path: Path):
+    """As a synthetic extract is laid out: MANIFEST.json beside its sen2/ and local/ folders."""
+    kent = council(tmp_path / "kent", KENT)
+    (kent / "csv").mkdir()
+    for path in kent.glob("*.csv"):
+        path.rename(kent / "csv" / path.name)
+    bristol = council(tmp_path / "bristol", BRISTOL)
+    load([bristol, kent / "csv"], tmp_path / "w.duckdb")
+    assert sorted(counts_by_council(tmp_path / "w.duckdb")) == [BRISTOL[0], KENT[0]]
