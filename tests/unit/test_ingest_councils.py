@@ -225,3 +225,39 @@ def test_a_folder_beside_its_councils_manifest_is_that_councils(tmp_path: Path):
     bristol = council(tmp_path / "bristol", BRISTOL)
     load([bristol, kent / "csv"], tmp_path / "w.duckdb")
     assert sorted(counts_by_council(tmp_path / "w.duckdb")) == [BRISTOL[0], KENT[0]]
+
+
+def history(warehouse: Path) -> dict[tuple[str, str], dict[str, int]]:
+    """Each load's data-quality counts in the history: (council, version) -> rule -> records."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for code, version, rule, n in query(warehouse, "SELECT la_code, version, code, records FROM quality_history"):
+        out.setdefault((code, version), {})[rule] = n
+    return out
+
+
+def test_each_council_keeps_its_own_data_quality_history(three: dict[str, Path], tmp_path: Path):
+    from indicators.quality import record_history
+
+    alone = tmp_path / "bath.duckdb"
+    load([three[BATH[0]]], alone, prepare=lambda path: record_history(path, alone))
+    live = tmp_path / "w.duckdb"
+    load(three.values(), live, prepare=lambda path: record_history(path, live))
+    first = history(live)
+    versions = dict(query(live, "SELECT la_code, version FROM loads"))
+    assert sorted(first) == sorted(versions.items())
+    # each council's counts are those of the council alone (the rules ran on its rows only): the good extract breaks
+    # DQ104 once, DQ107 three times and DQ702 once, which rules run over all three councils would count three times
+    bath = first[(BATH[0], versions[BATH[0]])]
+    assert bath == next(iter(history(alone).values()))
+    assert {rule: n for rule, n in bath.items() if n} == {"DQ104": 1, "DQ107": 3, "DQ702": 1}
+    with_times = {r[:2]: r[2] for r in query(live, "SELECT la_code, version, max(loaded_at) FROM quality_history GROUP BY 1, 2")}
+    # Kent again: a second entry for Kent; Bristol's and Bath's entries carried as they were
+    load([council(tmp_path / "kent-again", KENT)], live, prepare=lambda path: record_history(path, live))
+    second = history(live)
+    kent_versions = {v for c, v in second if c == KENT[0]}
+    assert len(kent_versions) == 2 and len(second) == 4
+    for code in (BRISTOL[0], BATH[0]):
+        assert second[(code, versions[code])] == first[(code, versions[code])]
+    assert {r[:2]: r[2] for r in query(live, """SELECT la_code, version, max(loaded_at) FROM quality_history
+                                              WHERE la_code <> 'E10000016' GROUP BY 1, 2""")} == {
+        k: t for k, t in with_times.items() if k[0] != KENT[0]}
