@@ -19,8 +19,8 @@ council's new ONS code (`la_code`; '' for an extract that names none):
   as it was (`CARRIED_TABLES`), so loading council B never changes council A's rows. A load that names no council
   replaces the warehouse whole, as before. The shrink check compares the councils loaded.
 - The first council (in `loads.position`, kept across loads) is the home council: `warehouse_info` holds its
-  code, reference date and synthetic flag as a single-council warehouse always has, and the read-only connection
-  narrows every local table to it (`data.warehouse.connect.scope`).
+  code, reference date and synthetic flag as a single-council warehouse always has, and the engine narrows every
+  council table to it in each query's cursor (`data.warehouse.connect.scope`).
 """
 
 from __future__ import annotations

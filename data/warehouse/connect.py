@@ -17,10 +17,11 @@ Once the file is attached, the connection is shut off from everything else: `ena
 `lock_configuration` (no SET may undo that). Even a query an attacker wrote could then only read the warehouse.
 The loader (`data.ingest`) writes with a connection of its own and never uses this one.
 
-A warehouse of several councils is read one council at a time (`scope`): the connection's in-memory database
-stays the default and holds a view of every warehouse table, a council table's view narrowed to the home
-council's rows, so every query the engine runs (family queries, quality rules, clocks, case lists, facts) reads
-that council's figures exactly as a warehouse of it alone would give them, without naming the council.
+A warehouse of several councils is read one council at a time (`scope`): a temporary view per council table,
+narrowed to one council's rows, stands in for the table under its own name, so every query the engine runs
+(family queries, quality rules, clocks, case lists, facts) reads that council's figures exactly as a warehouse
+of it alone would give them, without naming the council. Temporary views belong to the one connection (cursor)
+that made them and the warehouse itself stays read-only.
 """
 
 from __future__ import annotations
@@ -64,13 +65,8 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"temp_directory": str(path.with_name(path.name + ".tmp"))})
     try:
         con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})
-        held = councils(con)
-        if len(held) > 1:  # several councils: read the home council's rows (the first loaded, as warehouse_info says)
-            home = dict(con.execute("SELECT key, value FROM warehouse.warehouse_info").fetchall())
-            scope(con, home.get("local_la_code") or held[0])
-        else:
-            con.execute(f"USE {ALIAS}")
-            con.execute("DETACH memory")
+        con.execute(f"USE {ALIAS}")
+        con.execute("DETACH memory")
         con.execute("SET enable_progress_bar = false")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -99,18 +95,25 @@ def councils(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> list[str]
     return [r[0] for r in con.execute(f"SELECT la_code FROM {database}.loads ORDER BY position").fetchall()]  # noqa: S608
 
 
+def home_council(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> str | None:
+    """The council to narrow a warehouse of several councils to (the home council, `local_la_code`, the first
+    loaded); None for a warehouse of one council, read as it is."""
+    held = councils(con, database)
+    if len(held) < 2:
+        return None
+    info = dict(con.execute(f"SELECT key, value FROM {database}.main.warehouse_info").fetchall())  # noqa: S608 - our alias
+    return info.get("local_la_code") or held[0]
+
+
 def scope(con: duckdb.DuckDBPyConnection, council: str, database: str = ALIAS) -> None:
-    """Make every table name in `con` read the attached warehouse `database` narrowed to one council: a view in the
-    connection's in-memory database per table (a council table's holding that council's rows only, any other
-    table's all its rows), the in-memory database the default (cursors start there too). Call again to move the
-    scope to another council."""
+    """Narrow `con` (a connection or cursor) to one council: a temporary view per council table of the attached
+    warehouse `database`, holding that council's rows only, answers to the table's name from then on (temporary
+    objects are found first). Call again to move the scope to another council."""
     if not re.fullmatch(r"[A-Za-z0-9]*", council):
         raise ValueError(f"not a council code: {council!r}")
-    con.execute("USE memory")
-    tables = con.execute("""SELECT table_name FROM duckdb_tables() WHERE database_name = $db ORDER BY 1""",
-                         {"db": database}).fetchall()
-    for (table,) in tables:
-        # the code is checked above and table names come from the catalog: views cannot take parameters
-        narrow = f" WHERE la_code = '{council}'" if table in COUNCIL_TABLES else ""
-        con.execute(f'CREATE OR REPLACE VIEW memory.main."{table}" AS '  # noqa: S608
-                    f'SELECT * FROM {database}.main."{table}"{narrow}')
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $db",
+                                         {"db": database}).fetchall()}
+    # the code is checked above and the table names are ours: a view's text cannot take parameters
+    views = [f'CREATE OR REPLACE TEMP VIEW "{table}" AS SELECT * FROM {database}.main."{table}" '  # noqa: S608
+             f"WHERE la_code = '{council}'" for table in COUNCIL_TABLES if table in present]
+    con.execute(";\n".join(views))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -51,8 +52,6 @@ def engines(two: Path):
 
 
 def test_the_warehouse_holds_both_councils_under_the_same_ids(two: Path):
-    import duckdb
-
     with duckdb.connect(str(two), read_only=True) as con:
         assert con.execute("SELECT la_code, count(*) FROM request GROUP BY 1 ORDER BY 1").fetchall() == [
             (BRISTOL, 10), (KENT, 11)]
@@ -63,13 +62,31 @@ def test_the_engine_reads_the_home_council_only(engines):
     both, _ = engines
     assert both.local_area == BRISTOL
     assert both.tables["request"] == 10  # R1-R10: Kent's eleven are not in view
+    found = both._query("SELECT count(*) AS n, min(la_code) AS lo, max(la_code) AS hi FROM request", {})
+    assert found.iloc[0].tolist() == [10, BRISTOL, BRISTOL]
+    # the file itself is untouched and read-only: the narrowing lives in each query's own cursor
     con = open_readonly(both.path)
     try:
-        cursor = con.cursor()  # every cursor of the connection reads the same council
-        assert cursor.execute("SELECT count(*), min(la_code), max(la_code) FROM request").fetchone() == (
-            10, BRISTOL, BRISTOL)
+        assert con.execute("SELECT count(*) FROM request").fetchone() == (21,)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("sql", ["CREATE TABLE planted AS SELECT 1 AS x", "DELETE FROM request",
+                                 "INSERT INTO warehouse_info VALUES ('k', 'v')"])
+def test_the_narrowed_connection_still_only_reads(engines, sql):
+    both, _ = engines
+    with pytest.raises(duckdb.Error):
+        both._query(sql, {})
+    assert both._query("SELECT count(*) AS n FROM request", {})["n"].iat[0] == 10
+
+
+def test_a_view_left_by_one_query_is_gone_for_the_next(engines):
+    both, _ = engines
+    both._query("DROP VIEW request", {})  # a query's own views may go: the next query has its own
+    assert both._query("SELECT count(*) AS n FROM request", {})["n"].iat[0] == 10
+    both._query("CREATE OR REPLACE TEMP VIEW request AS SELECT * FROM warehouse.main.request", {})  # every council
+    assert both._query("SELECT count(*) AS n FROM request", {})["n"].iat[0] == 10
 
 
 @pytest.mark.parametrize("indicator, period, breakdown, value_label, numerator, denominator, value", EXPECTED)
