@@ -59,6 +59,11 @@ def cmd_ingest(args) -> int:
     for source, problem in report.warnings:
         print(f"Warning: {Path(source).name}: {problem}")
     print(f"{report.quarantined} row(s) quarantined in total: see `python -m data status`")
+    loaded = {f["la_code"] for f in report.files}
+    for council in report.councils if len(report.councils) > 1 else []:
+        how = "loaded now" if council["la_code"] in loaded else "kept as it was"
+        print(f"  council {council['la_code']} ({how}): {council['rows_in']:,} rows in, {council['rows_loaded']:,} "
+              f"loaded, {council['rows_quarantined']:,} quarantined; version {council['version']}")
     return 0
 
 

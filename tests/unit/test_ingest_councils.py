@@ -261,3 +261,26 @@ def test_each_council_keeps_its_own_data_quality_history(three: dict[str, Path],
     assert {r[:2]: r[2] for r in query(live, """SELECT la_code, version, max(loaded_at) FROM quality_history
                                               WHERE la_code <> 'E10000016' GROUP BY 1, 2""")} == {
         k: t for k, t in with_times.items() if k[0] != KENT[0]}
+
+
+def test_the_command_line_loads_councils_and_reports_each(three: dict[str, Path], tmp_path: Path, capsys):
+    from data.__main__ import main
+
+    live = tmp_path / "w.duckdb"
+    assert main(["ingest", "--warehouse", str(live), "--no-bundle", str(three[BRISTOL[0]]), str(three[BATH[0]])]) == 0
+    out = capsys.readouterr().out
+    rows = sum(records(f) for f in three[BATH[0]].glob("*.csv"))
+    assert f"council E06000022 (loaded now): {rows:,} rows in, {rows - 1:,} loaded, 1 quarantined" in out
+    assert main(["ingest", "--warehouse", str(live), "--no-bundle", str(three[KENT[0]])]) == 0
+    out = capsys.readouterr().out
+    assert "council E06000023 (kept as it was)" in out and "council E10000016 (loaded now)" in out
+    assert main(["status", "--warehouse", str(live)]) == 0
+    out = capsys.readouterr().out
+    assert "Councils (each loaded on its own; the first is the home council" in out
+    assert [line.split()[0] for line in out.splitlines() if "version" in line and "rows in" in line] == [
+        BRISTOL[0], BATH[0], KENT[0]]
+    shutil.copyfile(XML, three[KENT[0]] / "sen2.xml")
+    before = hashlib.sha256(live.read_bytes()).hexdigest()
+    assert main(["ingest", "--warehouse", str(live), "--no-bundle", str(three[KENT[0]])]) == 2
+    assert "Load stopped, nothing changed: " in capsys.readouterr().err
+    assert hashlib.sha256(live.read_bytes()).hexdigest() == before
