@@ -175,12 +175,13 @@ class Engine:
         """use_facts=False: compute every frame from the child-level tables, whatever facts the file holds
         (to build the facts, and to check them)."""
         from data import settings
-        from data.warehouse.connect import home_council, open_readonly, warehouse_info
+        from data.warehouse.connect import council_tables, home_council, open_readonly, warehouse_info
 
         self.path = Path(warehouse) if warehouse is not None else settings.warehouse_path()
         self._con = open_readonly(self.path)
         self._lock = threading.Lock()
         self._council = home_council(self._con)  # a warehouse of several councils is read as this one's alone
+        self._council_tables = council_tables(self._con) if self._council is not None else set()
         self.info = warehouse_info(self._con)
         self.version = self.info["version"]
         self.catalogue = catalogue or default_catalogue()
@@ -201,21 +202,22 @@ class Engine:
         missing = names - set(params)
         if missing:
             raise RuntimeError(f"query needs parameter(s) {sorted(missing)}")
-        with self._cursor() as cursor:
+        with self._cursor(sql) as cursor:
             return cursor.execute(sql, {k: v for k, v in params.items() if k in names}).df()
 
     @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """A cursor of our own for one query, closed after it. In a warehouse of several councils its temporary
-        views narrow every council table to the home council (`data.warehouse.connect.scope`, about 5 ms), so
-        every query reads that council's rows only; they go with the cursor, so no query can leave one behind."""
-        from data.warehouse.connect import scope
+    def _cursor(self, sql: str | None = None) -> Iterator[Any]:
+        """A cursor of our own for one query (`sql`, None for any), closed after it. In a warehouse of several
+        councils its temporary views narrow every council table the query names to the home council
+        (`data.warehouse.connect.scope`), so every query reads that council's rows only; they go with the
+        cursor, so no query can leave one behind."""
+        from data.warehouse.connect import scope, tables_named
 
         with self._lock:
             cursor = self._con.cursor()
         try:
             if self._council is not None:
-                scope(cursor, self._council)
+                scope(cursor, self._council, tables_named(sql, self._council_tables) if sql else self._council_tables)
             yield cursor
         finally:
             cursor.close()
