@@ -21,7 +21,7 @@ from data import settings
 from data.errors import SourceError
 
 
-def _prepare(path: Path, live: Path) -> None:
+def _prepare(path: Path, live: Path | None) -> None:
     """A load is the warehouse, the data-quality counts added to the history carried over from the `live`
     warehouse it replaces (`indicators.quality`), the facts the pages read (`indicators.facts`) and the home
     council's default views drawn into the app's cache (`dashboard.warm`), all before it goes live. This command
@@ -130,8 +130,9 @@ def cmd_sample(args) -> int:
         generate(args.la, args.seed, out)
         print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
     loaded = time.perf_counter()
-    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True,  # a new sample replaces the old
-                    prepare=lambda path: _prepare(path, warehouse))
+    # a new sample replaces the old whole (any council), and a generated sample has no history to carry
+    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True, replace=True,
+                    prepare=lambda path: _prepare(path, None))
     print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
           f"{report.quarantined} row(s) quarantined")
     return 0

@@ -750,9 +750,10 @@ def swap_in(new: Path, live: Path) -> None:
 
 def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
            today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False,
-           prepare: Callable[[Path], object] | None = None) -> LoadReport:
+           prepare: Callable[[Path], object] | None = None, replace: bool = False) -> LoadReport:
     """Load `sources` (one council's extract or several: see the module's docstring) into a new warehouse file
-    and swap it in for `warehouse`, keeping the live warehouse's other councils as they were. `prepare` runs on
+    and swap it in for `warehouse`, keeping the live warehouse's other councils as they were (`replace`: keeping
+    none, as a generated sample replaces the last). `prepare` runs on
     the new file before it goes live (the load commands pass `indicators.facts.build`, so the facts every page
     reads are in the file the moment it is live); should it fail, the live warehouse is untouched."""
     warehouse = Path(warehouse)
@@ -794,7 +795,7 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
             council.version = warehouse_version(council.files, bundle_hashes, {
                 **_council_info(council.code, council.synthetic, council.today, len(council.files)), "lea": lea or ""})
         codes = [c.code for c in councils]
-        before = [c for c in live_councils(warehouse) if c["la_code"]] if all(codes) else []
+        before = [c for c in live_councils(warehouse) if c["la_code"]] if all(codes) and not replace else []
         kept = [c for c in before if c["la_code"] not in codes]  # an unnamed extract replaces the warehouse whole
         order = [c["la_code"] for c in before] + [code for code in codes if code not in {c["la_code"] for c in before}]
         home = next((c for c in councils if c.code == order[0]), None)

@@ -156,12 +156,12 @@ WHERE n.start_date <= CAST($reference_date AS DATE)
   AND (n.cease_date IS NULL OR n.cease_date > CAST($reference_date AS DATE))"""
 
 
-def _carried(live: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _carried(live: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """From the warehouse about to be replaced: its history, and each council's children with a plan open on that
     council's reference date."""
     from data.warehouse.connect import councils, scope
 
-    if not Path(live).exists():
+    if live is None or not Path(live).exists():
         return pd.DataFrame(), pd.DataFrame()
     try:
         with duckdb.connect() as old:
@@ -190,11 +190,12 @@ def _carried(live: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return history, pd.concat(children, ignore_index=True) if children else pd.DataFrame()
 
 
-def record_history(new: Path, live: Path) -> int:
+def record_history(new: Path, live: Path | None) -> int:
     """Carry forward from the `live` warehouse about to be replaced its rule counts and its children with an open
     plan (for DQ112), then add the new warehouse's count for every rule, council by council (a reload of the same
     data replaces that load's own entry; in a warehouse of several councils, a council this load kept as it was
-    keeps its entry). Runs on the new file before it goes live; returns the number of loads the history holds."""
+    keeps its entry; `live` None: a history that starts here). Runs on the new file before it goes live; returns the
+    number of loads the history holds."""
     from data.warehouse.connect import councils, scope
 
     carried, children = _carried(live)

@@ -284,3 +284,13 @@ def test_the_command_line_loads_councils_and_reports_each(three: dict[str, Path]
     assert main(["ingest", "--warehouse", str(live), "--no-bundle", str(three[KENT[0]])]) == 2
     assert "Load stopped, nothing changed: " in capsys.readouterr().err
     assert hashlib.sha256(live.read_bytes()).hexdigest() == before
+
+
+def test_replace_keeps_no_other_council(three: dict[str, Path], tmp_path: Path):
+    """As `python -m data sample` loads: the new extract replaces the warehouse, whatever council it held."""
+    live = tmp_path / "w.duckdb"
+    load([three[BRISTOL[0]], three[BATH[0]]], live)
+    load([three[KENT[0]]], live, replace=True, allow_shrink=True)
+    assert counts_by_council(live) == {KENT[0]: expected_counts()[KENT[0]]}
+    assert query(live, "SELECT la_code, position FROM loads") == [(KENT[0], 1)]
+    assert dict(query(live, "SELECT key, value FROM warehouse_info"))["local_la_code"] == KENT[0]
