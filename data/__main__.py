@@ -81,7 +81,7 @@ def cmd_status(args) -> int:
     loads = con.execute("""SELECT * FROM warehouse.main.loads ORDER BY position""").fetchall() if "loads" in {
         r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()} else []
     if len(loads) > 1:
-        print("Councils (each loaded on its own; the first is the home council, whose rows the counts below are):")
+        print("Councils (each loaded on its own; the first is the home council; the counts below cover them all):")
         for code, _position, version, reference, _synthetic, files, rows_in, loaded, quarantined in loads:
             print(f"  {code:<12}version {version}, reference date {reference}, {files} file(s), {rows_in:,} rows in, "
                   f"{loaded:,} loaded, {quarantined:,} quarantined")

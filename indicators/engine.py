@@ -237,7 +237,7 @@ class Engine:
 
     @cached_property
     def tables(self) -> dict[str, int]:
-        names = [r[0] for r in self._query("SELECT DISTINCT table_name FROM information_schema.tables", {}).itertuples(index=False)]
+        names = [r[0] for r in self._query("SELECT table_name FROM information_schema.tables", {}).itertuples(index=False)]
         counts = {}
         for name in names:
             if re.fullmatch(r"[a-z_][a-z0-9_]*", name):
