@@ -21,7 +21,7 @@ from data import settings
 from data.errors import SourceError
 
 
-def _prepare(path: Path, live: Path) -> None:
+def _prepare(path: Path, live: Path | None) -> None:
     """A load is the warehouse, the data-quality counts added to the history carried over from the `live`
     warehouse it replaces (`indicators.quality`), the facts the pages read (`indicators.facts`) and the home
     council's default views drawn into the app's cache (`dashboard.warm`), all before it goes live. This command
@@ -59,6 +59,11 @@ def cmd_ingest(args) -> int:
     for source, problem in report.warnings:
         print(f"Warning: {Path(source).name}: {problem}")
     print(f"{report.quarantined} row(s) quarantined in total: see `python -m data status`")
+    loaded = {f["la_code"] for f in report.files}
+    for council in report.councils if len(report.councils) > 1 else []:
+        how = "loaded now" if council["la_code"] in loaded else "kept as it was"
+        print(f"  council {council['la_code']} ({how}): {council['rows_in']:,} rows in, {council['rows_loaded']:,} "
+              f"loaded, {council['rows_quarantined']:,} quarantined; version {council['version']}")
     return 0
 
 
@@ -73,8 +78,15 @@ def cmd_status(args) -> int:
           f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(path.stat().st_mtime))}, {path.stat().st_size / 1e6:.1f} MB")
     print(f"  local area {info.get('local_la_code') or 'none'}; synthetic local data: {info['synthetic_local_data']}; "
           f"reference date {info['reference_date']}")
+    loads = con.execute("""SELECT * FROM warehouse.main.loads ORDER BY position""").fetchall() if "loads" in {
+        r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()} else []
+    if len(loads) > 1:
+        print("Councils (each loaded on its own; the first is the home council; the counts below cover them all):")
+        for code, _position, version, reference, _synthetic, files, rows_in, loaded, quarantined in loads:
+            print(f"  {code:<12}version {version}, reference date {reference}, {files} file(s), {rows_in:,} rows in, "
+                  f"{loaded:,} loaded, {quarantined:,} quarantined")
     print("Tables (rows):")
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    tables = [r[0] for r in con.execute("SELECT DISTINCT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
     for table in tables:
         count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608 - names from the catalog
         print(f"  {table:<24}{count:>12,}")
@@ -118,8 +130,9 @@ def cmd_sample(args) -> int:
         generate(args.la, args.seed, out)
         print(f"Generated the synthetic extract for {args.la} in {time.perf_counter() - started:.1f}s: {out}")
     loaded = time.perf_counter()
-    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True,  # a new sample replaces the old
-                    prepare=lambda path: _prepare(path, warehouse))
+    # a new sample replaces the old whole (any council), and a generated sample has no history to carry
+    report = ingest([out / "sen2", out / "local", out / "MANIFEST.json"], warehouse, allow_shrink=True, replace=True,
+                    prepare=lambda path: _prepare(path, None))
     print(f"Built {warehouse} (version {report.version}) in {time.perf_counter() - loaded:.1f}s; "
           f"{report.quarantined} row(s) quarantined")
     return 0
@@ -155,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("ingest", help="validate files and build a new warehouse from them, swapping it in atomically")
     p.add_argument("--warehouse", default=str(settings.warehouse_path()))
-    p.add_argument("--la", help="new ONS code of the council the local files belong to")
+    p.add_argument("--la", help="new ONS code of the council the loose local files belong to (a folder with a "
+                                "MANIFEST.json names its own council)")
     p.add_argument("--no-bundle", action="store_true", help="leave out the bundled national data")
     p.add_argument("--allow-shrink", action="store_true",
                    help="let this load remove more than half of a table's rows compared with the live warehouse")

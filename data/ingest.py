@@ -1,7 +1,26 @@
 """Ingest: sources -> validated tables -> a new warehouse built beside the live one -> atomic swap.
 
 A file-level problem raises SourceError before the live warehouse is touched. Row-level problems go to the
-`quarantine` table. The same inputs always give the same warehouse (same tables, rows, order and version).
+`quarantine` table. The same inputs (and the same live warehouse) always give the same warehouse (same tables,
+rows, order and version).
+
+Several councils. A warehouse holds one or more councils' extracts, each row of a local table tagged with its
+council's new ONS code (`la_code`; '' for an extract that names none):
+- Grouping (`group_sources`): a folder holding a MANIFEST.json, or with one beside it, is one council's extract,
+  named by the manifest; loose files are named by `--la`, else by a MANIFEST.json given with them, else by their
+  SEN2 headers (`check_headers`: loose returns of several councils are split by header). A return whose header
+  names another council than its folder's manifest is refused; a file naming no council beside councils is too.
+- Keys are (la_code, id): the duplicate, same-return, birth-date and link checks run within each council, so ids
+  may repeat across councils (synthetic ones restart at 1 in each).
+- Each council's load is its own: a row in `loads` (position, version, reference date, files, rows in = loaded +
+  quarantined), its files, quarantine and warnings tagged with it. Its version is what a warehouse of it alone
+  would have; the warehouse's version covers every council's and the national bundle.
+- A load replaces the councils it brings and copies every other council of the live warehouse (same data model)
+  as it was (`CARRIED_TABLES`), so loading council B never changes council A's rows. A load that names no council
+  replaces the warehouse whole, as before. The shrink check compares the councils loaded.
+- The first council (in `loads.position`, kept across loads) is the home council: `warehouse_info` holds its
+  code, reference date and synthetic flag as a single-council warehouse always has, and the engine narrows every
+  council table to it in each query's cursor (`data.warehouse.connect.scope`).
 """
 
 from __future__ import annotations
@@ -54,6 +73,7 @@ class LoadReport:
     tables: dict[str, int]
     quarantined: int
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (source file, problem), as in load_warning
+    councils: list[dict] = field(default_factory=list)  # every council the warehouse holds: its row of `loads`
 
 
 def sha256_of(path: Path) -> str:
@@ -97,6 +117,150 @@ def _read_manifest(path: Path) -> dict:
     if not isinstance(manifest, dict):
         raise SourceError(path, "is not a JSON object", "the manifest must be an object such as {\"synthetic\": true}")
     return manifest
+
+
+@dataclass
+class Council:
+    """One council's part of a load: its files, the manifest that came with them and what named the council."""
+
+    code: str  # new ONS code; '' for an extract that names no council (a single-council load only)
+    named_by: str = ""  # where the code came from, for messages ("--la", "folder/MANIFEST.json", a SEN2 header)
+    paths: list[Path] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+    files: list[LoadedFile] = field(default_factory=list)
+    today: pd.Timestamp | None = None
+    version: str = ""
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("synthetic"))
+
+    def local_rows(self) -> tuple[int, int]:
+        """Local rows in and rows loaded (rows in = loaded + quarantined)."""
+        results = [r for f in self.files for r in f.validated.values()]
+        return sum(r.rows_in for r in results), sum(len(r.frame) for r in results)
+
+
+def _manifest_council(manifest: dict) -> str:
+    return manifest.get("la", {}).get("new_la_code") or manifest.get("new_la_code") or ""
+
+
+def group_sources(sources: Iterable[str | Path], la: str | None = None) -> list[Council]:
+    """Files grouped per council, in the order given. A folder holding a MANIFEST.json (or with one beside it) is
+    one council's extract (its manifest names the council; a folder of such folders holds several). Files outside any such folder are
+    the loose extract: its council is `la` (which outranks their SEN2 headers, with a warning), else the one a
+    MANIFEST.json given beside them names, else (once read) the one their SEN2 headers name. Two groups naming the same council are one council's files."""
+    loose = Council(la or "", named_by="--la" if la else "")
+    folders: dict[Path, Council] = {}
+    for source in map(Path, sources):
+        if not source.exists():
+            raise SourceError(source, "does not exist", "check the path; give files or folders of files")
+        if source.is_dir():
+            paths = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith(("~$", ".")))
+            beside = source.resolve().parent / "MANIFEST.json"  # a synthetic extract's sen2/ and local/ sit beside it
+            manifests = [p for p in paths if p.name == "MANIFEST.json"] or ([beside] if beside.exists() else [])
+            for path in manifests:  # Office lock and hidden files are not data
+                manifest = _read_manifest(path)
+                folders[path.parent] = Council(_manifest_council(manifest), str(path), manifest=manifest)
+                if path == beside:
+                    folders[source] = folders.pop(path.parent)
+            for path in (p for p in paths if p.name != "MANIFEST.json" and p.suffix.lower() in SUPPORTED):
+                home = next((d for d in path.parents if d in folders), None)  # the nearest folder with a manifest
+                (folders[home] if home else loose).paths.append(path)
+        elif source.suffix.lower() in SUPPORTED:
+            loose.paths.append(source)
+        elif source.name == "MANIFEST.json":
+            loose.manifest.update(_read_manifest(source))
+            named = _manifest_council(loose.manifest)
+            if la and named and named != la:
+                raise SourceError(source, f"names council {named} but --la names {la}",
+                                  "give the council once: correct the manifest or leave out --la")
+            if not la and named:
+                loose.code, loose.named_by = named, str(source)
+        else:
+            raise SourceError(source, f"has an unsupported type '{source.suffix}'", "supply .csv, .xlsx or SEN2 .xml files")
+    councils: dict[str, Council] = {}
+    for group in [loose, *folders.values()]:
+        if not group.paths:
+            continue
+        if group.code in councils:  # one council's files given in several places
+            councils[group.code].paths += group.paths
+            councils[group.code].manifest = {**group.manifest, **councils[group.code].manifest}
+        else:
+            councils[group.code] = group
+    if not councils:
+        raise SourceError(", ".join(map(str, sources)), "no .csv, .xlsx or .xml files were found", "point at the extract folder or its files")
+    return list(councils.values())
+
+
+def _la_numbers() -> dict[str, str]:
+    """DfE's three-digit LA number -> new ONS code, from the bundled LA lookup (data/national/dims/la.parquet)."""
+    from data.sources.national import NATIONAL_DIR
+
+    path = NATIONAL_DIR / "dims" / "la.parquet"
+    if not path.exists():
+        return {}
+    frame = pd.read_parquet(path, columns=["new_la_code", "old_la_code"]).dropna()
+    return dict(zip(frame["old_la_code"].astype(str), frame["new_la_code"].astype(str), strict=True))
+
+
+def check_headers(councils: list[Council], resolve: bool) -> list[Council]:
+    """Every SEN2 XML return's header must name the council whose extract it is in: one that names another is
+    refused (name, both codes, the fix). The loose extract with no council takes the one its headers name
+    (resolved through the bundled LA lookup when `resolve`, as the national tables are then loaded); loose returns
+    of several councils are split into one council each (and then every loose file must be such a return)."""
+    numbers = _la_numbers()
+    codes_of = {new: old for old, new in numbers.items()}
+    out = []
+    for council in councils:
+        returns = [f for f in council.files if f.kind == "sen2_xml" and f.header.get("lea")]
+        if council.code:
+            expected = council.manifest.get("la", {}).get("old_la_code") or codes_of.get(council.code)
+            for f in returns:
+                lea = f.header["lea"]
+                if expected and lea.zfill(3) != str(expected).zfill(3):
+                    named = numbers.get(lea.zfill(3), "a council not in the LA lookup")
+                    if council.named_by == "--la":  # said outright for these files: loaded as said, not silently
+                        f.warnings.append(f"its SEN2 header names LA {lea} ({named}); loaded as {council.code}, as "
+                                          "--la says")
+                        continue
+                    raise SourceError(f.path, f"its SEN2 header names LA {lea} ({named}) but it is in the extract of "
+                                              f"{council.code} (LA {expected}) named by {council.named_by}",
+                                      f"move the file into the folder of {named}'s extract, or, if the header is "
+                                      f"wrong, correct its LEA to {expected}")
+            out.append(council)
+            continue
+        leas = list(dict.fromkeys(f.header["lea"].zfill(3) for f in returns))
+        if len(leas) <= 1:
+            if leas and resolve:
+                council.code, council.named_by = numbers.get(leas[0], ""), f"the SEN2 header of {returns[0].path.name}"
+            out.append(council)
+            continue
+        others = [f for f in council.files if f not in returns and f.validated]
+        unknown = [lea for lea in leas if lea not in numbers]
+        if others or unknown:
+            raise SourceError(others[0].path if others else returns[0].path,
+                              f"is in a load whose SEN2 returns name several councils (LA {', '.join(leas)}) with no "
+                              "folder saying which council each file belongs to",
+                              "put each council's files in a folder of its own with a MANIFEST.json naming the council "
+                              '(e.g. {"la": {"new_la_code": "E06000023"}}), or load the councils one at a time with --la')
+        for lea in leas:
+            mine = [f for f in returns if f.header["lea"].zfill(3) == lea]
+            out.append(Council(numbers[lea], f"the SEN2 header of {mine[0].path.name}", [f.path for f in mine],
+                               dict(council.manifest), mine, council.today))
+    if len(out) > 1 and any(not c.code for c in out):
+        unnamed = next(c for c in out if not c.code)
+        raise SourceError(unnamed.paths[0], "names no council, in a load of several councils",
+                          "put it in its council's folder (with a MANIFEST.json naming the council), or load it "
+                          "on its own with --la")
+    merged: dict[str, Council] = {}
+    for council in out:  # headers may name a council that has a folder too
+        if council.code in merged:
+            merged[council.code].files += council.files
+            merged[council.code].paths += council.paths
+        else:
+            merged[council.code] = council
+    return list(merged.values())
 
 
 def _local_kind(path: Path, columns: list[str]) -> FileKind | None:
@@ -434,8 +598,30 @@ def warehouse_version(files: list[LoadedFile], bundle_hashes: list[str], setting
     return digest.hexdigest()[:16]
 
 
-def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile], info: dict[str, str],
-                    raw_dir: Path | None, lea: str | None = None) -> dict[str, int]:
+CARRIED_TABLES = (*LOCAL_TABLES, "source_file", "quarantine", "load_warning", "loads")  # copied as they are
+
+
+def live_councils(live: Path) -> list[dict]:
+    """The councils of the live warehouse, in order, with their loads; none from a warehouse of another data
+    model (or none at all), which a load then replaces whole."""
+    if not live.exists():
+        return []
+    try:
+        with duckdb.connect(str(live), read_only=True) as con:
+            model = con.execute("SELECT value FROM warehouse_info WHERE key = 'model_version'").fetchone()
+            if not model or model[0] != MODEL_VERSION:
+                return []
+            return con.execute("SELECT * FROM loads ORDER BY position").df().to_dict("records")
+    except duckdb.Error:
+        return []  # an unreadable live warehouse has nothing to carry
+
+
+def write_warehouse(target: Path, national: NationalPlan, councils: list[Council], info: dict[str, str],
+                    raw_dir: Path | None, carried: tuple[Path, list[str]] | None = None,
+                    order: list[str] | None = None) -> dict[str, int]:
+    """Write the new warehouse: the national tables, each council of this load (rows tagged with its la_code) and,
+    from `carried` (the live warehouse and the councils it keeps), the other councils' rows exactly as they were.
+    `order` lists every council, the home council first."""
     con = duckdb.connect(str(target))
     try:
         for ddl in META_DDL.values():
@@ -444,48 +630,66 @@ def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile
             con.execute(local_ddl(kind))
         for table in national.tables():
             _create_national(con, table, national)
-        quarantine_frames, files_rows = [], []
-        for number, loaded in enumerate(files, start=1):
-            raw_copy = None
-            if raw_dir is not None:
-                raw_dir.mkdir(parents=True, exist_ok=True)
-                kept = raw_dir / f"{loaded.sha256}{loaded.path.suffix.lower()}"
-                if not kept.exists():
-                    shutil.copyfile(loaded.path, kept)
-                raw_copy = str(kept)
-            rows_in = rows_loaded = cleared = quarantined = 0
-            for table, result in loaded.validated.items():
-                kind = LOCAL_TABLES[table]
-                frame = result.frame.rename(columns={"_row": "source_row"})
-                frame["source_file_id"] = number
-                frame = frame[[f.name for f in kind.fields] + ["source_file_id", "source_row"]]
-                con.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))  # text columns unconverted
-                con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608 - table names are ours
-                con.unregister("incoming")
-                q = result.quarantine.assign(source_file_id=number)
-                quarantine_frames.append(q)
-                rows_in += result.rows_in
-                rows_loaded += len(frame)
-                quarantined += result.rows_in - len(frame)
-                cleared += int((q["action"] == "value_cleared").sum())
-            national_rows = sum(len(t) for t in loaded.tables.values())
-            files_rows.append((number, loaded.path.name, str(loaded.path), loaded.kind,
-                               ",".join(sorted(loaded.validated) or sorted(loaded.tables)), loaded.sha256,
-                               loaded.path.stat().st_size, rows_in or national_rows, rows_loaded or national_rows,
-                               quarantined, cleared, raw_copy))
-            for problem in loaded.warnings:
-                con.execute("INSERT INTO load_warning VALUES (?, ?)", [str(loaded.path), problem])
+        first_id = 1
+        if carried and carried[1]:
+            live, kept = carried
+            con.execute("ATTACH $path AS live (READ_ONLY)", {"path": str(live)})
+            for table in CARRIED_TABLES:  # names are ours; the council codes stay bound
+                con.execute(f"INSERT INTO {table} SELECT * FROM live.{table} WHERE list_contains($kept, la_code)",  # noqa: S608
+                            {"kept": kept})
+            first_id = con.execute("SELECT coalesce(max(source_file_id), 0) + 1 FROM source_file").fetchone()[0]
+            con.execute("DETACH live")
+        quarantine_frames, files_rows, loads_rows = [], [], []
+        number = first_id - 1
+        for council in councils:
+            for loaded in council.files:
+                number += 1
+                raw_copy = None
+                if raw_dir is not None:
+                    raw_dir.mkdir(parents=True, exist_ok=True)
+                    kept = raw_dir / f"{loaded.sha256}{loaded.path.suffix.lower()}"
+                    if not kept.exists():
+                        shutil.copyfile(loaded.path, kept)
+                    raw_copy = str(kept)
+                rows_in = rows_loaded = cleared = quarantined = 0
+                for table, result in loaded.validated.items():
+                    kind = LOCAL_TABLES[table]
+                    frame = result.frame.rename(columns={"_row": "source_row"})
+                    frame["source_file_id"] = number
+                    frame["la_code"] = council.code
+                    frame = frame[[f.name for f in kind.fields] + ["source_file_id", "source_row", "la_code"]]
+                    con.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))  # text columns unconverted
+                    con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608 - table names are ours
+                    con.unregister("incoming")
+                    q = result.quarantine.assign(source_file_id=number, la_code=council.code)
+                    quarantine_frames.append(q)
+                    rows_in += result.rows_in
+                    rows_loaded += len(frame)
+                    quarantined += result.rows_in - len(frame)
+                    cleared += int((q["action"] == "value_cleared").sum())
+                national_rows = sum(len(t) for t in loaded.tables.values())
+                files_rows.append((number, loaded.path.name, str(loaded.path), loaded.kind,
+                                   ",".join(sorted(loaded.validated) or sorted(loaded.tables)), loaded.sha256,
+                                   loaded.path.stat().st_size, rows_in or national_rows, rows_loaded or national_rows,
+                                   quarantined, cleared, raw_copy, council.code))
+                for problem in loaded.warnings:
+                    con.execute("INSERT INTO load_warning VALUES (?, ?, ?)", [str(loaded.path), problem, council.code])
+            rows_in, rows_loaded = council.local_rows()
+            loads_rows.append((council.code, (order or [council.code]).index(council.code) + 1, council.version,
+                               council.today.date(), council.synthetic, len(council.files), rows_in, rows_loaded,
+                               rows_in - rows_loaded))
         if files_rows:
-            con.executemany("INSERT INTO source_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files_rows)
+            con.executemany("INSERT INTO source_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files_rows)
+        con.executemany("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", loads_rows)
+        if order:  # the carried councils keep their place in the order
+            con.execute("UPDATE loads SET position = list_position($order, la_code)", {"order": order})
         if quarantine_frames:
             q = pd.concat(quarantine_frames, ignore_index=True)
-            q = q[["source_file_id", *QUARANTINE_COLUMNS]].sort_values(["source_file_id", "row_number", "field"], kind="stable")
+            q = q[["source_file_id", *QUARANTINE_COLUMNS, "la_code"]].sort_values(["source_file_id", "row_number", "field"],
+                                                                                  kind="stable")
             con.register("incoming", q)
             con.execute("INSERT INTO quarantine SELECT * FROM incoming")
             con.unregister("incoming")
-        if not info["local_la_code"] and lea and "dim_la" in national.tables():  # the SEN2 header's LA number
-            found = con.execute("SELECT new_la_code FROM dim_la WHERE old_la_code = ?", [lea]).fetchone()
-            info = {**info, "local_la_code": found[0] if found else ""}
         con.executemany("INSERT INTO warehouse_info VALUES (?, ?)", sorted(info.items()))
         con.execute("CHECKPOINT")
         tables = [row[0] for row in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
@@ -497,26 +701,37 @@ def write_warehouse(target: Path, national: NationalPlan, files: list[LoadedFile
 SHRINK_LIMIT = 0.5  # a load may remove at most this share of a table's rows unless allow_shrink is given
 
 
-def check_shrink(live: Path, tables: dict[str, int], files: list[LoadedFile]) -> None:
+def _table_counts(path: Path, codes: list[str] | None) -> dict[str, int]:
+    """Rows of every data table (not the bookkeeping ones); with `codes`, the local tables' rows of those councils."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        if codes is None:
+            return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608 - names from the catalog
+                    for t in names if t not in META_DDL}
+        return {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE list_contains($codes, la_code)',  # noqa: S608
+                               {"codes": codes}).fetchone()[0] for t in names if t in LOCAL_TABLES}
+
+
+def check_shrink(live: Path, new: Path, files: list[LoadedFile], codes: list[str] | None = None) -> None:
     """Stop a load that would remove more than SHRINK_LIMIT of any table's rows compared with the live warehouse
-    (a truncated or header-only export must never silently empty the dashboard)."""
+    (a truncated or header-only export must never silently empty the dashboard). With `codes` (a load beside
+    other councils kept as they were), the local rows of the councils loaded are compared."""
     if not live.exists():
         return
     try:
-        with duckdb.connect(str(live), read_only=True) as con:
-            names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-            before = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608 - names from the catalog
-                      for t in names if t not in META_DDL}
+        before = _table_counts(live, codes)
     except duckdb.Error:
         return  # an unreadable live warehouse has nothing worth protecting
+    tables = _table_counts(new, codes)
     shrunk = []
     for table, old in sorted(before.items()):
-        new = tables.get(table, 0)
-        if old and (old - new) / old > SHRINK_LIMIT:
+        new_rows = tables.get(table, 0)
+        if old and (old - new_rows) / old > SHRINK_LIMIT:
             sources = sorted({f.path.name for f in files if table in f.validated or table in f.tables})
-            shrunk.append(f"{table} from {old:,} to {new:,} rows ({', '.join(sources) or 'no file supplies it'})")
+            shrunk.append(f"{table} from {old:,} to {new_rows:,} rows ({', '.join(sources) or 'no file supplies it'})")
     if shrunk:
-        raise SourceError(live, f"this load would remove more than {SHRINK_LIMIT:.0%} of the rows of "
+        which = f" of council {', '.join(codes)}" if codes else ""
+        raise SourceError(live, f"this load would remove more than {SHRINK_LIMIT:.0%} of the rows{which} of "
                                 + "; ".join(shrunk),
                           "check the extract is complete (every file, with its rows); if the smaller tables are right, "
                           "load again with --allow-shrink")
@@ -535,10 +750,12 @@ def swap_in(new: Path, live: Path) -> None:
 
 def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
            today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False,
-           prepare: Callable[[Path], object] | None = None) -> LoadReport:
-    """Load `sources` into a new warehouse file and swap it in for `warehouse`. `prepare` runs on the new
-    file before it goes live (the load commands pass `indicators.facts.build`, so the facts every page reads
-    are in the file the moment it is live); should it fail, the live warehouse is untouched."""
+           prepare: Callable[[Path], object] | None = None, replace: bool = False) -> LoadReport:
+    """Load `sources` (one council's extract or several: see the module's docstring) into a new warehouse file
+    and swap it in for `warehouse`, keeping the live warehouse's other councils as they were (`replace`: keeping
+    none, as a generated sample replaces the last). `prepare` runs on
+    the new file before it goes live (the load commands pass `indicators.facts.build`, so the facts every page
+    reads are in the file the moment it is live); should it fail, the live warehouse is untouched."""
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     lock = open(warehouse.with_name(warehouse.name + ".lock"), "w")  # noqa: SIM115 - held for the whole load
@@ -548,17 +765,21 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         raise SourceError(warehouse, "another load into this warehouse is running", "wait for it to finish") from exc
     building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
     try:
-        files, manifest = expand_sources(sources)
-        files, repeats = drop_repeated_files(files)
-        today = today or pd.Timestamp(manifest.get("reference_date") or pd.Timestamp.today()).normalize()
-        loaded = [read_source(path, today) for path in tqdm(files, desc="Reading sources", unit="file",
-                                                             disable=not progress if progress is not None else None)]
-        for f in loaded:
-            f.warnings += repeats.get(f.path, [])
-        check_same_return(loaded)
-        check_duplicates_across_files(loaded)
-        check_birth_dates(loaded)
-        check_references(loaded)
+        councils = group_sources(sources, la)
+        disable = not progress if progress is not None else None
+        for council in councils:
+            council.paths, repeats = drop_repeated_files(council.paths)
+            council.today = today or pd.Timestamp(council.manifest.get("reference_date") or pd.Timestamp.today()).normalize()
+            council.files = [read_source(path, council.today) for path in tqdm(
+                council.paths, desc=f"Reading {council.code or 'sources'}", unit="file", disable=disable)]
+            for f in council.files:
+                f.warnings += repeats.get(f.path, [])
+        councils = check_headers(councils, resolve=bundle)
+        for council in councils:  # each council's keys are its own: (la_code, id)
+            check_same_return(council.files)
+            check_duplicates_across_files(council.files)
+            check_birth_dates(council.files)
+            check_references(council.files)
         bundled, bundle_hashes = {}, []
         if bundle:
             from data.sources.national import bundle_files, table_name
@@ -567,22 +788,34 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
             for path in bundle_files():
                 bundled.setdefault(table_name(path), []).append(path)
             bundle_hashes = hashes()
+        loaded = [f for council in councils for f in council.files]
         national = plan_national(loaded, bundled)
-        lea = next((f.header.get("lea") for f in loaded if f.header.get("lea")), None)
-        info = {
-            "model_version": MODEL_VERSION,
-            "local_la_code": la or manifest.get("la", {}).get("new_la_code") or manifest.get("new_la_code") or "",
-            "synthetic_local_data": "true" if manifest.get("synthetic") else "false",
-            "reference_date": str(today.date()),
-            "source_files": str(len(loaded)),
-        }
-        version = warehouse_version(loaded, bundle_hashes, {**info, "lea": lea or ""})
-        info["version"] = version
+        for council in councils:
+            lea = next((f.header.get("lea") for f in council.files if f.header.get("lea")), None)
+            council.version = warehouse_version(council.files, bundle_hashes, {
+                **_council_info(council.code, council.synthetic, council.today, len(council.files)), "lea": lea or ""})
+        codes = [c.code for c in councils]
+        before = [c for c in live_councils(warehouse) if c["la_code"]] if all(codes) and not replace else []
+        kept = [c for c in before if c["la_code"] not in codes]  # an unnamed extract replaces the warehouse whole
+        order = [c["la_code"] for c in before] + [code for code in codes if code not in {c["la_code"] for c in before}]
+        home = next((c for c in councils if c.code == order[0]), None)
+        info = (_council_info(home.code, home.synthetic, home.today, len(loaded)) if home else
+                _council_info(kept[0]["la_code"], kept[0]["synthetic"], pd.Timestamp(kept[0]["reference_date"]),
+                              len(loaded)))
+        info["source_files"] = str(len(loaded) + sum(int(c["source_files"]) for c in kept))
+        if len(councils) == 1 and not kept:
+            info["version"] = councils[0].version  # one council: the version of its load
+        else:
+            digest = hashlib.sha256("\n".join(sorted(bundle_hashes)).encode())
+            for code, version in sorted([(c.code, c.version) for c in councils] + [(c["la_code"], c["version"]) for c in kept]):
+                digest.update(f"\n{code}={version}".encode())
+            info["version"] = digest.hexdigest()[:16]
         building.unlink(missing_ok=True)
-        tables = write_warehouse(building, national, loaded, info, warehouse.parent / "raw", lea)
+        tables = write_warehouse(building, national, councils, info, warehouse.parent / "raw",
+                                 (warehouse, [c["la_code"] for c in kept]), order)
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
         if not allow_shrink:
-            check_shrink(warehouse, tables, loaded)
+            check_shrink(warehouse, building, loaded, codes if kept else None)
         if prepare is not None:
             prepare(building)
         swap_in(building, warehouse)
@@ -590,7 +823,18 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         building.unlink(missing_ok=True)
         lock.close()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        report_files = con.execute("SELECT * FROM source_file ORDER BY source_file_id").df().to_dict("records")
-        quarantined = con.execute("SELECT count(*) FROM quarantine WHERE action = 'row_rejected'").fetchone()[0]
-        warnings = con.execute("SELECT * FROM load_warning").fetchall()
-    return LoadReport(warehouse, version, report_files, tables, quarantined, warnings)
+        ours = {"codes": codes}
+        report_files = con.execute("""SELECT * FROM source_file WHERE list_contains($codes, la_code)
+                                      ORDER BY source_file_id""", ours).df().to_dict("records")
+        quarantined = con.execute("""SELECT count(*) FROM quarantine
+                                     WHERE action = 'row_rejected' AND list_contains($codes, la_code)""", ours).fetchone()[0]
+        warnings = con.execute("SELECT source_file, problem FROM load_warning WHERE list_contains($codes, la_code)",
+                               ours).fetchall()
+        loads = con.execute("SELECT * FROM loads ORDER BY position").df().to_dict("records")
+    return LoadReport(warehouse, info["version"], report_files, tables, quarantined, warnings, loads)
+
+
+def _council_info(code: str, synthetic: bool, today: pd.Timestamp, files: int) -> dict[str, str]:
+    """A council's load settings: with the data model, rules and files, everything that changes its figures."""
+    return {"model_version": MODEL_VERSION, "local_la_code": code, "synthetic_local_data": "true" if synthetic else "false",
+            "reference_date": str(today.date()), "source_files": str(files)}

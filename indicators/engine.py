@@ -24,7 +24,8 @@ import atexit
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -174,11 +175,13 @@ class Engine:
         """use_facts=False: compute every frame from the child-level tables, whatever facts the file holds
         (to build the facts, and to check them)."""
         from data import settings
-        from data.warehouse.connect import open_readonly, warehouse_info
+        from data.warehouse.connect import council_tables, home_council, open_readonly, warehouse_info
 
         self.path = Path(warehouse) if warehouse is not None else settings.warehouse_path()
         self._con = open_readonly(self.path)
         self._lock = threading.Lock()
+        self._council = home_council(self._con)  # a warehouse of several councils is read as this one's alone
+        self._council_tables = council_tables(self._con) if self._council is not None else set()
         self.info = warehouse_info(self._con)
         self.version = self.info["version"]
         self.catalogue = catalogue or default_catalogue()
@@ -199,10 +202,23 @@ class Engine:
         missing = names - set(params)
         if missing:
             raise RuntimeError(f"query needs parameter(s) {sorted(missing)}")
+        with self._cursor(sql) as cursor:
+            return cursor.execute(sql, {k: v for k, v in params.items() if k in names}).df()
+
+    @contextmanager
+    def _cursor(self, sql: str | None = None) -> Iterator[Any]:
+        """A cursor of our own for one query (`sql`, None for any), closed after it. In a warehouse of several
+        councils its temporary views narrow every council table the query names to the home council
+        (`data.warehouse.connect.scope`), so every query reads that council's rows only; they go with the
+        cursor, so no query can leave one behind."""
+        from data.warehouse.connect import scope, tables_named
+
         with self._lock:
             cursor = self._con.cursor()
         try:
-            return cursor.execute(sql, {k: v for k, v in params.items() if k in names}).df()
+            if self._council is not None:
+                scope(cursor, self._council, tables_named(sql, self._council_tables) if sql else self._council_tables)
+            yield cursor
         finally:
             cursor.close()
 
@@ -210,12 +226,8 @@ class Engine:
         """What is loaded, for the home page: version, reference date and synthetic flag (`info`), rows per
         table, rows set aside and values cleared at load, and the periods of each published dataset."""
         if self._status is None:
-            with self._lock:
-                cursor = self._con.cursor()
-            try:
+            with self._cursor() as cursor:
                 self._status = summarise(cursor)
-            finally:
-                cursor.close()
         return self._status
 
     def _read_sql(self, path: Path) -> str:

@@ -16,13 +16,22 @@ Once the file is attached, the connection is shut off from everything else: `ena
 (no reading or writing other files, no ATTACH, no extensions installed or loaded, no URLs) and
 `lock_configuration` (no SET may undo that). Even a query an attacker wrote could then only read the warehouse.
 The loader (`data.ingest`) writes with a connection of its own and never uses this one.
+
+A warehouse of several councils is read one council at a time (`scope`): a temporary view per council table,
+narrowed to one council's rows, stands in for the table under its own name, so every query the engine runs
+(family queries, quality rules, clocks, case lists, facts) reads that council's figures exactly as a warehouse
+of it alone would give them, without naming the council. Temporary views belong to the one connection (cursor)
+that made them and the warehouse itself stays read-only.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
+
+from data.warehouse.model import COUNCIL_TABLES
 
 ALIAS = "warehouse"  # the attached file's name inside the connection; queries never need to write it
 
@@ -75,3 +84,50 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
 
 def warehouse_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
+
+
+def councils(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> list[str]:
+    """The councils the attached warehouse holds, home council first (none for one built before councils)."""
+    found = con.execute("""SELECT count(*) FROM duckdb_tables() WHERE database_name = $db AND table_name = 'loads'""",
+                        {"db": database}).fetchone()[0]
+    if not found:
+        return []
+    return [r[0] for r in con.execute(f"SELECT la_code FROM {database}.loads ORDER BY position").fetchall()]  # noqa: S608
+
+
+def home_council(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> str | None:
+    """The council to narrow a warehouse of several councils to (the home council, `local_la_code`, the first
+    loaded); None for a warehouse of one council, read as it is."""
+    held = councils(con, database)
+    if len(held) < 2:
+        return None
+    info = dict(con.execute(f"SELECT key, value FROM {database}.main.warehouse_info").fetchall())  # noqa: S608 - our alias
+    return info.get("local_la_code") or held[0]
+
+
+def council_tables(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> set[str]:
+    """The tables of the attached warehouse whose rows belong to a council."""
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $db",
+                                         {"db": database}).fetchall()}
+    return present & set(COUNCIL_TABLES)
+
+
+def tables_named(sql: str, tables: set[str]) -> set[str]:
+    """Those of `tables` whose names the query's text holds anywhere (quoted, in any case): never one too few."""
+    return tables & set(re.findall(r"[a-z_][a-z0-9_]*", sql.lower()))
+
+
+def scope(con: duckdb.DuckDBPyConnection, council: str, tables: set[str] | None = None,
+          database: str = ALIAS) -> None:
+    """Narrow `con` (a connection or cursor) to one council: a temporary view per council table of the attached
+    warehouse `database` (or of `tables`, those a query names: a view costs about a millisecond), holding that
+    council's rows only, answers to the table's name from then on (temporary objects are found first). Call again
+    to move the scope to another council."""
+    if not re.fullmatch(r"[A-Za-z0-9]*", council):
+        raise ValueError(f"not a council code: {council!r}")
+    tables = council_tables(con, database) if tables is None else tables & set(COUNCIL_TABLES)
+    # the code is checked above and the table names are ours: a view's text cannot take parameters
+    views = [f'CREATE OR REPLACE TEMP VIEW "{table}" AS SELECT * FROM {database}.main."{table}" '  # noqa: S608
+             f"WHERE la_code = '{council}'" for table in sorted(tables)]
+    if views:
+        con.execute(";\n".join(views))

@@ -28,8 +28,10 @@ matched after normalising (lower case, anything not a letter or digit becomes `_
 
 When a value breaks its rule, the row goes to `quarantine` with a rule code and reason (`row_rejected`), except
 for identifiers marked *cleared*: the value is removed, the row loads, and the original value is logged
-(`value_cleared`). Every local table also has `source_file_id` (see `source_file`) and `source_row` (the line in
-the file, or the XML line).
+(`value_cleared`). Every local table also has `source_file_id` (see `source_file`), `source_row` (the line in
+the file, or the XML line) and `la_code`, the council whose extract the row came from (its new ONS code, named by
+the extract's MANIFEST.json, `--la` or its SEN2 header; empty for an extract that names none). A warehouse may hold
+several councils: each key below is unique within a council, so the key of a row is (`la_code`, key).
 """
 
 
@@ -37,7 +39,8 @@ def _kind_section(kind: FileKind) -> str:
     lines = [f"### `{kind.table}` — {kind.description}", "",
              f"Files: {', '.join(f'`{s}.csv`' for s in kind.stems)} (or an XLSX sheet of that name)."]
     if kind.key:
-        lines.append(f"Unique key: {', '.join(kind.key)} (later duplicates are quarantined, rule DUPLICATE).")
+        lines.append(f"Unique key: {', '.join(kind.key)} within a council (later duplicates are quarantined, rule "
+                     "DUPLICATE).")
     for column, parent, parent_column in kind.parents:
         lines.append(f"`{column}` must match `{parent}.{parent_column}` (rule ORPHAN).")
     for rule in kind.rules:

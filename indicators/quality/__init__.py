@@ -156,47 +156,83 @@ WHERE n.start_date <= CAST($reference_date AS DATE)
   AND (n.cease_date IS NULL OR n.cease_date > CAST($reference_date AS DATE))"""
 
 
-def _carried(live: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """From the warehouse about to be replaced: its history, and the children with a plan open on its date."""
-    if not Path(live).exists():
+def _carried(live: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From the warehouse about to be replaced: its history, and each council's children with a plan open on that
+    council's reference date."""
+    from data.warehouse.connect import councils, scope
+
+    if live is None or not Path(live).exists():
         return pd.DataFrame(), pd.DataFrame()
     try:
-        with duckdb.connect(str(live), read_only=True) as old:
-            reference = old.execute("SELECT value FROM warehouse_info WHERE key = 'reference_date'").fetchone()
-            children = old.execute(OPEN_PLAN_CHILDREN_SQL, {"reference_date": reference[0]}).df() if reference else (
-                pd.DataFrame())
+        with duckdb.connect() as old:
+            old.execute("ATTACH $path AS warehouse (READ_ONLY)", {"path": str(live)})
+            old.execute("USE warehouse")
+            info = dict(old.execute("SELECT key, value FROM warehouse_info").fetchall())
             try:
-                history = old.execute(HISTORY_SQL).df()
+                history = old.execute("SELECT * FROM warehouse.main.quality_history ORDER BY loaded_at, code").df()
             except duckdb.Error:
                 history = pd.DataFrame()  # a warehouse from before the history: the trend starts here
+            if len(history) and "la_code" not in history:  # kept before councils: the warehouse's own
+                history["la_code"] = info.get("local_la_code", "")
+            held = councils(old)
+            children = []
+            for council in held if len(held) > 1 else [info.get("local_la_code", "")]:
+                if len(held) > 1:
+                    scope(old, council)
+                    reference = old.execute("SELECT CAST(reference_date AS VARCHAR) FROM loads").fetchone()
+                else:
+                    reference = (info["reference_date"],) if info.get("reference_date") else None
+                if reference:
+                    children.append(old.execute(OPEN_PLAN_CHILDREN_SQL, {"reference_date": reference[0]}).df()
+                                    .assign(la_code=council))
     except duckdb.Error:
         return pd.DataFrame(), pd.DataFrame()  # one that cannot be read has nothing to carry
-    return history, children
+    return history, pd.concat(children, ignore_index=True) if children else pd.DataFrame()
 
 
-def record_history(new: Path, live: Path) -> int:
+def record_history(new: Path, live: Path | None) -> int:
     """Carry forward from the `live` warehouse about to be replaced its rule counts and its children with an open
-    plan (for DQ112), then add the new warehouse's count for every rule (a reload of the same data replaces that
-    load's own entry). Runs on the new file before it goes live; returns the number of loads the history holds."""
+    plan (for DQ112), then add the new warehouse's count for every rule, council by council (a reload of the same
+    data replaces that load's own entry; in a warehouse of several councils, a council this load kept as it was
+    keeps its entry; `live` None: a history that starts here). Runs on the new file before it goes live; returns the
+    number of loads the history holds."""
+    from data.warehouse.connect import councils, scope
+
     carried, children = _carried(live)
-    with duckdb.connect(str(new)) as con:
+    with duckdb.connect() as con:
+        con.execute("ATTACH $path AS warehouse", {"path": str(new)})
+        con.execute("USE warehouse")
         if len(children):
             con.register("incoming", children[["person_id", "upn", "surname", "forename", "birth_date",
-                                               "reference_date"]])
-            con.execute("INSERT INTO previous_child SELECT * FROM incoming")
+                                               "reference_date", "la_code"]])
+            con.execute("INSERT INTO warehouse.main.previous_child SELECT * FROM incoming")
             con.unregister("incoming")
         info = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
-        reference = date.fromisoformat(info["reference_date"])
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse'")
+                  .fetchall()}
+        held = councils(con)
+        if len(held) > 1:
+            loads = {r[0]: (r[1], r[2]) for r in con.execute("SELECT la_code, version, reference_date FROM loads")
+                     .fetchall()}
+            kept = set(zip(carried["la_code"], carried["version"], strict=True)) if len(carried) else set()
+            loads = {k: v for k, v in loads.items() if (k, v[0]) not in kept}
+        else:
+            loads = {info.get("local_la_code", ""): (info["version"], date.fromisoformat(info["reference_date"]))}
         sql = counts_sql(tables)
-        found = con.execute(sql, _bound(sql, params(reference, info.get("local_la_code")))).df()
-        found = found.assign(version=info["version"], reference_date=reference,
-                             loaded_at=datetime.now().replace(microsecond=0))
-        if len(carried):
-            carried = carried[carried["version"] != info["version"]]
-        history = pd.concat([carried, found], ignore_index=True) if len(carried) else found
-        con.execute("DELETE FROM quality_history")
-        con.register("incoming", history[["version", "reference_date", "loaded_at", "code", "records"]])
-        con.execute("INSERT INTO quality_history SELECT * FROM incoming")
+        now = datetime.now().replace(microsecond=0)
+        found = []
+        for council, (version, reference) in loads.items():
+            if len(held) > 1:
+                scope(con, council)
+            found.append(con.execute(sql, _bound(sql, params(reference, council))).df()
+                         .assign(version=version, reference_date=reference, loaded_at=now, la_code=council))
+        history = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+        if len(carried) and len(history):
+            replaced = set(zip(history["la_code"], history["version"], strict=True))
+            carried = carried[[pair not in replaced for pair in zip(carried["la_code"], carried["version"], strict=True)]]
+        history = pd.concat([carried, history], ignore_index=True) if len(carried) else history
+        con.execute("DELETE FROM warehouse.main.quality_history")
+        con.register("incoming", history[["version", "reference_date", "loaded_at", "code", "records", "la_code"]])
+        con.execute("INSERT INTO warehouse.main.quality_history SELECT * FROM incoming")
         con.unregister("incoming")
-        return int(history["version"].nunique())
+        return len(history[["la_code", "version"]].drop_duplicates())

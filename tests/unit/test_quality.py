@@ -74,7 +74,7 @@ BREAKS = {
                "VALUES ('P4', 'Testfour', 'Dee', '2019-01-01', 'F', 'WBRI', 'UN1')"], {"P4"}),
     # a child with an open plan last time, neither their UPN nor their name and birth date in this load
     "DQ112": (["INSERT INTO previous_child VALUES ('OLD3', 'A801900005097', 'Gone', 'Dan', '2012-02-02', "
-               "'2025-01-16')", "UPDATE previous_child SET birth_date = '2010-06-16' WHERE person_id = 'OLD2'"],
+               "'2025-01-16', NULL)", "UPDATE previous_child SET birth_date = '2010-06-16' WHERE person_id = 'OLD2'"],
               {"OLD2", "OLD3"}),
     "DQ201": (["UPDATE request SET outcome_date = NULL WHERE request_id = 'R3'"], {"R3"}),
     "DQ202": (["UPDATE request SET outcome_date = '2025-12-20' WHERE request_id = 'R2'"], {"R2"}),
@@ -121,7 +121,7 @@ def fill(con) -> None:
         con.execute(META_DDL["previous_child"])
     for table, rows in CLEAN.items():
         columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description  # noqa: S608
-                            if c[0] not in ("source_file_id", "source_row"))
+                            if c[0] not in ("source_file_id", "source_row", "la_code"))
         con.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join(rows)}")  # noqa: S608 - the fixture's rows
 
 
@@ -288,7 +288,7 @@ def test_a_rule_needing_a_lookup_the_warehouse_lacks_is_not_checked(con, broken)
 
 
 def test_a_missing_child_is_never_taken_for_whoever_holds_their_old_id_now(con, broken):
-    broken(["INSERT INTO previous_child VALUES ('P2', 'A801900005097', 'Gone', 'Dan', '2012-02-02', '2025-01-16')"])
+    broken(["INSERT INTO previous_child VALUES ('P2', 'A801900005097', 'Gone', 'Dan', '2012-02-02', '2025-01-16', NULL)"])
     rows = run(con, quality.records_sql(quality.rule("DQ112")))
     assert [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows] == [
         ("P2", "P2 (last load)", "Dan Gone, A801900005097, born 2012-02-02: open plan on 2025-01-16, not in this load",
