@@ -71,6 +71,8 @@ def sample_page_modules(*unset: str):
         patch.delenv(name, raising=False)
     from tests.identity import acting_as
 
+    if not dash.page_registry:  # run alone: nothing has built the app yet, so no page is registered
+        import app  # noqa: F401 - building the app registers the pages
     with acting_as("partner"):
         yield {page["module"].rsplit(".", 1)[-1]: sys.modules[page["module"]] for page in dash.page_registry.values()}
     patch.undo()
