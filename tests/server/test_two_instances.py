@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
+import requests
 
 from bench.server import free_port, gunicorn, stop
 from tests.identity import HOME
@@ -29,9 +31,6 @@ START_TIMEOUT_S = 90
 FIGURE = f"/download/ehcp_caseload.csv?area={HOME}&breakdown=primary_need"
 OFFICERS_FILE = "/casework/open-cases.csv"  # an officer's download: refused to anyone else
 WRITES = ("set", "setex", "psetex", "mset", "msetnx", "setnx", "incr", "incrby", "expire", "del")
-
-requests = pytest.importorskip("requests")
-redis = pytest.importorskip("redis")
 
 NGINX_CONF = """\
 daemon off;
