@@ -65,14 +65,16 @@ def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers:
              threads: int | None = None, timeout: float = 60,
              env: dict[str, str] | None = None) -> Iterator[Server]:
     """Yields once the port accepts connections: only a TCP connect is made before, so the workers have served
-    nothing yet. `workers` and `threads` override the configuration's (one worker per core, 4 threads). Requests
+    nothing yet. `workers` and `threads` override the configuration's (one worker per core, 4 threads); `env`
+    adds or overrides settings (SEND_CACHE_REDIS_URL among them: none is inherited). Requests
     sign in with `session_cookie` (the server signs sessions with the key this machine keeps)."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    environment = {**os.environ, "SEND_WAREHOUSE": str(warehouse), "SEND_AUTH": "demo",
+    # A benchmark's cache starts empty and is its own; a test of several servers names a shared Redis in `env`
+    inherited = {name: value for name, value in os.environ.items() if name != "SEND_CACHE_REDIS_URL"}
+    environment = {**inherited, "SEND_WAREHOUSE": str(warehouse), "SEND_AUTH": "demo",
                    "SEND_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(ROOT), "HOST": "127.0.0.1",
                    "PORT": str(port), **(env or {})}
-    environment.pop("SEND_CACHE_REDIS_URL", None)  # a benchmark's cache starts empty and is its own
     command = [str(Path(sys.executable).with_name("gunicorn")), app, "--config", str(CONFIG), "--chdir", str(ROOT)]
     command += ["--workers", str(workers)] if workers else []
     command += ["--threads", str(threads)] if threads else []

@@ -59,7 +59,9 @@ def _limiter(server: flask.Flask):
     from flask_limiter.util import get_remote_address
 
     storage = settings().cache_redis_url or "memory://"  # Redis: one count across every worker and server
+    # Redis gone away: each process counts on its own until it is back, instead of refusing everyone
     return Limiter(get_remote_address, app=server, storage_uri=storage, headers_enabled=True,
+                   in_memory_fallback_enabled=storage != "memory://", swallow_errors=True,
                    on_breach=lambda _limit: plain(429, "Too many sign-in attempts from this address. Wait a "
                                                          "minute and try again."))
 

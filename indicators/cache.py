@@ -1,7 +1,8 @@
 """Result caches. The engine needs only `get(key)` and `set(key, value)`.
 
 * In the app: flask-caching, on the file system by default, in Redis when `SEND_CACHE_REDIS_URL` is set, so
-  every worker process shares one cache (no per-process caches).
+  every worker process (and every server behind one address) shares one cache (no per-process caches). A cache
+  that fails (Redis gone away) costs speed, never an answer: `FailSoft`.
 * Without Flask (the command line, tests, the benchmark script): `SimpleCache`, a small in-process LRU.
 
 Keys always start with the warehouse version and the catalogue digest (see `Engine._key`), so loading a new
@@ -16,6 +17,7 @@ Settings (environment variables):
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 
 from data.settings import settings
 
+LOG = logging.getLogger(__name__)
 
 class Cache(Protocol):
     def get(self, key: str) -> Any: ...
@@ -65,8 +68,10 @@ def cache_config() -> dict[str, Any]:
     config = settings()
     redis_url = config.cache_redis_url
     if redis_url:
+        # A Redis that stops answering is given up on within seconds (FailSoft then computes), never waited on
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
-                "CACHE_KEY_PREFIX": "send-indicators:"}
+                "CACHE_KEY_PREFIX": "send-indicators:",
+                "CACHE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5}}
     folder = private_folder(config.cache_dir or Path(tempfile.gettempdir()) / f"send-dashboard-cache-{os.getuid()}")
     return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder), "CACHE_DEFAULT_TIMEOUT": 0,
             "CACHE_THRESHOLD": config.cache_threshold}
@@ -95,10 +100,33 @@ def flask_cache(server) -> Any:
     return FlaskCache(server, config=cache_config())
 
 
+class FailSoft:
+    """A cache whose failures are misses: a read that fails finds nothing (the caller computes), a write that
+    fails is dropped, each with a warning in the log. Redis restarting or unreachable must never show a reader
+    an error page. (flask-caching's file store already swallows its own errors; its Redis store raises.)"""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+
+    def get(self, key: str) -> Any:
+        try:
+            return self.cache.get(key)
+        except Exception as exc:  # noqa: BLE001 - any failure of the store (connection, timeout, unreadable entry)
+            LOG.warning("the cache could not be read (%s): computing instead", type(exc).__name__)
+            return None
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        try:
+            return bool(self.cache.set(key, value, timeout=timeout))
+        except Exception as exc:  # noqa: BLE001 - as in get: an answer not kept only costs speed
+            LOG.warning("the cache could not be written (%s): the answer is not kept", type(exc).__name__)
+            return False
+
+
 def app_cache(server) -> Any:
-    """The one flask-caching store of a Flask `server`, made on first use: the engine's results and the app's
-    kept answers live in it together."""
+    """The one flask-caching store of a Flask `server`, made on first use (failing soft): the engine's results,
+    the app's kept answers and the signed-out sessions live in it together."""
     cache = getattr(server, "_indicator_cache", None)
     if cache is None:
-        cache = server._indicator_cache = flask_cache(server)
+        cache = server._indicator_cache = FailSoft(flask_cache(server))
     return cache
