@@ -109,8 +109,8 @@ def test_commissioners_entry_view(page, app_url):
 
     # Benchmarks: the area beside its statistical neighbours' average, its region and England.
     benchmarks = page.locator("figure[id^='comm-bench-']")
-    assert benchmarks.count() == 4
-    for i in range(4):
+    assert benchmarks.count() == 5  # the five compared measures of pages.yaml
+    for i in range(5):
         summary = benchmarks.nth(i).locator(".chart__summary").inner_text()
         assert AREA_NAME in summary and "statistical neighbours' average" in summary, summary
         assert "South West" in summary and "England" in summary, summary
@@ -126,6 +126,10 @@ def test_commissioners_entry_view(page, app_url):
         assert "Forecast" in figure.locator(".js-plotly-plot .legend").text_content()
     assert page.get_by_role("heading", name="Placements", level=2).is_visible()
     assert "Placement" in main
+    # The placement mix over DfE's published years: a chart with its summary and table.
+    over_time = page.locator("#comm-settings-over-time")
+    assert over_time.locator(".js-plotly-plot").count() == 1
+    assert "2018/19" in over_time.inner_text() or "2018-19" in over_time.inner_text()
 
 
 def test_board_tile_never_says_no_target_beside_a_target(page, app_url):

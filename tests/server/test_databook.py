@@ -165,9 +165,9 @@ def _entries(page) -> list:
 
 def test_dictionary_lists_every_indicator_by_theme(server):
     page = layout(server, "/dictionary")
-    assert len(_entries(page)) == 86
+    assert len(_entries(page)) == 87
     text = _text(page)
-    assert "86 indicators in 6 themes." in text
+    assert "87 indicators in 6 themes." in text
     for label in ("Definition: numerator", "Polarity", "Source", "Frequency", "Breakdowns", "Comparators",
                   "Last update", "Next update", "Methodology notes"):
         assert label in text
@@ -179,7 +179,7 @@ def test_dictionary_search_filters_on_the_server(server):
     entries = _entries(page)
     assert len(entries) == 1
     assert "New EHC plans issued within 20 weeks, excluding exceptions" in _text(entries[0])
-    assert "1 of 86 indicators match 'ehcp_issued_20wk_ex'." in _text(page)
+    assert "1 of 87 indicators match 'ehcp_issued_20wk_ex'." in _text(page)
     # Every word must match: both words appear only in the two 20-week timeliness entries' text.
     both = _entries(layout(server, "/dictionary", q="20 WEEKS exceptions"))
     assert {e.to_plotly_json()["props"]["aria-labelledby"] for e in both} == {
@@ -203,9 +203,9 @@ def test_coverage_of_the_local_area(server):
     page = layout(server, "/coverage", area="E06000023")
     rows = _find(page, lambda n: getattr(n, "_type", "") == "Tr")
     body = [r for r in rows if _find(r, lambda n: getattr(n, "_type", "") == "Td")]
-    assert len(body) == 86
+    assert len(body) == 87
     yes = [r for r in body if "✓ Yes" in _text(r)]
-    assert f"{len(yes)} of 86 indicators have figures for Bristol, City of." in _text(page)
+    assert f"{len(yes)} of 87 indicators have figures for Bristol, City of." in _text(page)
     _clean(page)
 
 
