@@ -359,8 +359,8 @@ class Engine:
         warehouse holds, else those of the home council's region it holds; home council first."""
         held = self.councils()
         if configured:
-            chosen = {self.area(code).code for code in configured}
-            return [c for c in held if c in chosen]
+            chosen = {self._areas[c].code if c in self._areas else c for c in (str(x).strip().upper() for x in configured)}
+            return [c for c in held if c in chosen]  # a code the warehouse does not hold is left out
         home = self._areas.get(self.local_area or "")
         region = home.region_code if home else None
         return [c for c in held if c == self.local_area

@@ -6,8 +6,8 @@ URL: /region?indicator=ehcp_requests (the measure whose months are drawn)&audien
 Each council's figures are protected for the tier the reader holds in *that* council (`access.audience_for`):
 an officer sees their own council's figures in full and every other council's as the public does, unless they
 hold a role there; never a child's record. Everything here is local and provisional where clocks still run:
-the ranking and the funnel plot use each council's twelve settled months only. Hidden from the navigation; the
-commissioners' view links here.
+the ranking and the funnel plot use each council's twelve settled months only. Hidden from the navigation (like
+the officers' views); the commissioners' view links here.
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def _choices(chosen: str, engine, audience: str | None) -> html.Nav:
         extra = {"aria-current": "page"} if indicator_id == chosen else {}
         links.append(html.Li(html.A(engine.indicator(indicator_id).short_title,
                                     href=f"{PATH}?{urlencode(query)}", **extra)))
-    return html.Nav([html.H2("Months of"), html.Ul(links)], **{"aria-label": "Measure by month"})
+    return html.Nav([html.H2("Each council by month"), html.P("Choose a measure:"),
+                     html.Ul(links, className="choices")], **{"aria-label": "Measure by month"})
 
 
 @views.guarded("Councils compared")

@@ -35,7 +35,7 @@ def test_the_group_is_the_home_region_unless_configured(engine):
     assert engine.councils() == [BRISTOL, KENT]
     assert engine.region_group() == [BRISTOL]  # Kent is in the South East, Bristol in the South West
     assert engine.region_group([KENT, BRISTOL]) == [BRISTOL, KENT]
-    assert engine.region_group([KENT, "E06000001"]) == [KENT]  # Hartlepool: not loaded, so not compared
+    assert engine.region_group([KENT, "E06000001", "nonsense"]) == [KENT]  # Hartlepool: not loaded, so not compared
 
 
 def test_an_engine_narrowed_to_kent_reads_kents_rows_only(engine):
