@@ -143,3 +143,24 @@ def test_ranked_by_the_twelve_months_best_first():
     ranked = regional.ranked(summary)
     assert ranked["council"].tolist() == ["C", "A", "B"]
     assert ranked["rank"].tolist()[:2] == [1, 2] and pd.isna(ranked["rank"].iat[2])
+
+
+def test_the_funnel_figure_says_where_each_council_stands():
+    from dashboard import figures
+
+    summary = pd.DataFrame({"indicator": regional.TIMELINESS, "council": ["A", "B", "C"],
+                            "council_name": ["Avon", "Bath", "Cork"], "window_numerator": [45, 60, 300],
+                            "window_denominator": [50, 100, 400]})
+    points, pooled = regional.funnel(summary)
+    table = figures.table_council_funnel(points)
+    assert table["Position"].tolist() == ["above the 95% limit", "below the 95% limit and beyond the 99.8% limit",
+                                          "within the 95% limits"]
+    assert table["95% limits"].iat[2] == "69.3% to 78.0%"
+    assert figures.title_council_funnel(points).startswith("Plans issued in 20 weeks: 2 of 3 councils outside")
+    assert "Across the group 73.6% of plans" in figures.summary_council_funnel(points, pooled)
+    fig = figures.council_funnel(points, pooled, left_out=1)
+    names = [t.name for t in fig.data]
+    assert "Above the 95% limit" in names and "Below the 95% limit" in names  # shape and words, not colour alone
+    assert any("1 council(s)" in a.text for a in fig.layout.annotations)
+    empty = figures.council_funnel(points.iloc[:0], None)
+    assert "No council" in empty.layout.annotations[0].text
