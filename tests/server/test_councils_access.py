@@ -2,8 +2,8 @@
 of the other, protected for the tier they hold there; nobody reaches a child of the other council.
 
 Bristol (the home council, loaded first) is the indicator fixture; Kent is the same children under the same ids
-with two more requests: R11 (refused) and R12, still open (received 1 June 2025, no decision by the reference
-date, 30 June 2025). R12 is therefore a child-level row of Kent alone: it is on Kent's list of open cases and
+with two more requests: R11 (refused) and R12, still open (received 2 December 2024, no decision by the
+reference date, 30 June 2025: in the 2025 return). R12 is therefore a child-level row of Kent alone: it is on Kent's list of open cases and
 must never reach anyone through Bristol's.
 """
 
@@ -21,7 +21,7 @@ from tests.server import officer_views, tree
 from tests.server.conftest import forget_engines
 
 BRISTOL, KENT, HARTLEPOOL = "E06000023", "E10000016", "E06000001"
-KENT_ONLY = "R12"
+KENT_ONLY, KENT_ONLY_DATE = "R12", "2024-12-02"
 OFFICER_FILES = ["/casework/open-cases.csv", "/casework/open-cases.xlsx", "/casework/performance.csv",
                  "/data-quality/DQ101.csv", "/reconciliation/reconciliation.csv",
                  "/reconciliation/sen2-return.xml?year=2025"]
@@ -36,7 +36,7 @@ def warehouse(tmp_path_factory):
     shutil.copytree(FIXTURE_DIR, folder / BRISTOL)
     second_extract(folder / KENT)
     with open(folder / KENT / "requests.csv", "a", encoding="utf-8", newline="") as requests:
-        requests.write("R12,P3,2025-06-01,1,0,,,0,0\n")
+        requests.write(f"{KENT_ONLY},P3,{KENT_ONLY_DATE},1,0,,,0,0\n")
     for code, old in ((BRISTOL, "801"), (KENT, "886")):
         (folder / code / "MANIFEST.json").write_text(json.dumps({"la": {"new_la_code": code, "old_la_code": old}}))
     path = folder / "warehouse.duckdb"
@@ -132,7 +132,7 @@ def test_each_officer_sees_their_own_council_in_full_and_the_other_as_the_public
     assert seen_by_bristol["Kent"]["Requests (12 months)"] == "not shown (suppressed or none)"
     seen_by_kent = _table(_region(server, "officer", KENT))
     assert seen_by_kent["Kent"]["Figures shown"] == "in full (officer)"
-    assert seen_by_kent["Kent"]["Requests (12 months)"] == "4"  # R10, R8, R11, R12
+    assert seen_by_kent["Kent"]["Requests (12 months)"] == "4"  # R10, R12, R8, R11
     assert seen_by_kent["Bristol, City of"]["Requests (12 months)"] == "not shown (suppressed or none)"
 
 
@@ -141,3 +141,24 @@ def test_the_regional_view_holds_no_childs_record(server):
         text = " ".join(tree.texts(_region(server, role, council)))
         assert "Councils compared" in text and "Something went wrong" not in text
         assert KENT_ONLY not in text and "P3" not in text
+
+
+def test_the_home_officers_return_and_fix_lists_hold_no_row_of_the_other_council(server, warehouse):
+    from indicators import sen2_xml
+    from indicators.engine import Engine
+
+    engine = Engine(warehouse)
+    try:  # Kent's own 2025 return holds R12 (the XML names a request by its date), so Bristol's file could
+        kents, _ = sen2_xml.message(engine.for_council(KENT), 2025, user="test")
+        assert KENT_ONLY_DATE.encode() in kents
+        bristols, _ = sen2_xml.message(engine, 2025, user="test")
+        assert KENT_ONLY_DATE.encode() not in bristols
+    finally:
+        engine.close()
+    client = client_as(server, "officer", BRISTOL)
+    for path in ("/reconciliation/sen2-return.xml?year=2025",
+                 "/data-quality/DQ101.csv", "/casework/performance.csv"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert KENT_ONLY not in text and KENT_ONLY_DATE not in text, path
