@@ -38,6 +38,12 @@ def _value(row: pd.Series, column: str, places: int = 1) -> str:
     return figures.format_value(value, row["unit"], places)
 
 
+def _span(row: pd.Series) -> str:
+    if not row["window_last"]:
+        return ""
+    return f" ({figures.format_period(row['window_first'])} to {figures.format_period(row['window_last'])})"
+
+
 def _ranked_table(found: regional.Regional) -> pd.DataFrame:
     summary = found.summary
     by = {(r["council"], r["indicator"]): r for _, r in summary.iterrows()}
@@ -52,16 +58,14 @@ def _ranked_table(found: regional.Regional) -> pd.DataFrame:
         caseload, independent = by[(code, "ehcp_caseload")], by[(code, "ehcp_independent_special")]
         rows.append({
             "Council": t["council_name"], "Rank": "" if pd.isna(t["rank"]) else str(t["rank"]),
-            "Twelve settled months": (f"{figures.format_period(t['window_first'])} to "
-                                      f"{figures.format_period(t['window_last'])}") if t["window_last"] else "none",
-            "Plans in 20 weeks (12 months)": _value(t, "window_value"),
+            "Plans in 20 weeks (12 settled months)": _value(t, "window_value") + _span(t),
             "Plans in 20 weeks, latest month": latest,
             "Plans in 20 weeks, published by DfE": published,
-            "Requests (12 months)": _value(requests, "window_value", 0),
-            "New plans (12 months)": _value(plans, "window_value", 0),
+            "Requests (12 months)": _value(requests, "window_value", 0) + _span(requests),
+            "New plans (12 months)": _value(plans, "window_value", 0) + _span(plans),
             "Caseload": _value(caseload, "settled_value", 0),
             "Caseload growth (12 months)": ("not shown (suppressed or none)" if pd.isna(caseload["window_value"])
-                                            else f"{caseload['window_value']:+.1f}%"),
+                                            else f"{caseload['window_value']:+.1f}%") + _span(caseload),
             "Independent or non-maintained special": _value(independent, "settled_value"),
             "Figures shown": TIERS[Audience(t["audience"])]})
     return pd.DataFrame(rows)
