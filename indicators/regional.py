@@ -101,7 +101,8 @@ def _twelve_months(indicator, rows: pd.DataFrame, last: str) -> dict:
                  "window_denominator": None, "window_value": None, "settled_value": None}
     if rows.empty:
         return out
-    latest = rows.iloc[-1]
+    shown_rows = rows[rows["status"] == Status.VALUE.value]
+    latest = (shown_rows if len(shown_rows) else rows).iloc[-1]  # the latest month with a figure to show
     out.update(latest_month=latest["period"], latest_value=_number(latest["value"]),
                latest_provisional=bool(latest["provisional"]) or latest["period"] > last)
     window = _window(last)
