@@ -71,6 +71,21 @@ def _ranked_table(found: regional.Regional) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _published_table(found: regional.Regional, engine) -> pd.DataFrame:
+    """Each council's latest figure DfE published for every measure (public, as published)."""
+    rows = []
+    for code in found.councils:
+        mine = found.summary[found.summary["council"] == code]
+        row = {"Council": engine.area_name(code)}
+        for _, r in mine.iterrows():
+            title = engine.indicator(r["indicator"]).short_title
+            row[title] = (f"{_value(r, 'published_value', engine.indicator(r['indicator']).decimal_places)} "
+                          f"({figures.format_period(r['published_period'])})" if r["published_period"]
+                          else "not published")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _months_chart(found: regional.Regional, engine, chosen: str) -> html.Figure:
     indicator = engine.indicator(chosen)
     return components.chart(
@@ -123,6 +138,10 @@ def layout(**query) -> html.Div:
             html.H2("Ranked by plans issued in 20 weeks"),
             components.data_table(_ranked_table(found), "Each council's local figures, ranked by the share of plans "
                                   "issued within 20 weeks over its twelve settled months (1 is best)", id=TABLE),
+            html.H3("Beside them: the latest figures DfE published"),
+            components.data_table(_published_table(found, engine), "Each council's latest published figure for each "
+                                  "measure (DfE, SEN2), with its year: official, and the same for every reader",
+                                  id="region-published"),
         ]),
         html.Section([components.chart(
             figures.council_funnel(points, pooled, left_out=left_out), title=figures.title_council_funnel(points),

@@ -162,3 +162,15 @@ def test_the_home_officers_return_and_fix_lists_hold_no_row_of_the_other_council
         assert response.status_code == 200, path
         text = response.get_data(as_text=True)
         assert KENT_ONLY not in text and KENT_ONLY_DATE not in text, path
+
+
+def test_the_latest_published_figures_stand_beside_the_local_ones(server):
+    from tests.server.test_pages import find
+
+    [found] = find(_region(server, None, BRISTOL), lambda n: getattr(n, "id", None) == "region-published")
+    rows = [[" ".join(tree.texts(cell)) for cell in row.children]
+            for row in find(found, lambda n: type(n).__name__ == "Tr")]
+    published = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    # DfE's 2024 figures: Bristol 17.3% (118 of 684 plans in 20 weeks), Kent 32.3%
+    assert published["Bristol, City of"]["Plans issued in 20 weeks"] == "17.3% (2024)"
+    assert published["Kent"]["Plans issued in 20 weeks"] == "32.3% (2024)"
