@@ -24,7 +24,8 @@ from indicators import regional
 from indicators.vocabulary import Audience
 
 PATH = "/region"
-dash.register_page(__name__, path=PATH, name="Councils compared", title="Councils compared", order=35, hidden=True)
+dash.register_page(__name__, path=PATH, name="Councils compared", title="Councils compared", order=35, hidden=True,
+                   charts=True)
 
 TABLE = "region-table"
 TIERS = {Audience.OFFICER: "in full (officer)", Audience.PARTNER: "as partners see them (small numbers suppressed)",
