@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         description="A local extract older than this many days (from its reference date to today) is flagged "
                     "\"may be out of date\" beside the figures it gives (a monthly extract plus a fortnight); "
                     "published figures are flagged once the catalogue's `next_update` has passed.")
+    region_group: str | None = _setting(
+        "SEND_REGION_GROUP", None, "The councils the regional view (`/region`) compares: comma-separated council "
+        "codes (`E06000023,E06000024`), those the warehouse holds. Unset: the councils of the home council's "
+        "region that the warehouse holds.", "none (the home council's region)")
     targets: Path | None = _setting(
         "SEND_TARGETS", None, "Targets and local baselines: a YAML file, or a folder of `<area code>.yaml` "
         "files.", "`indicators/targets/`")
@@ -203,6 +207,11 @@ def markdown_table() -> str:
 def warehouse_path() -> Path:
     """The warehouse in force (SEND_WAREHOUSE)."""
     return settings().warehouse
+
+
+def region_group() -> list[str]:
+    """The councils the regional view compares (SEND_REGION_GROUP), none when unset."""
+    return [code.strip().upper() for code in (settings().region_group or "").split(",") if code.strip()]
 
 
 def stale_after_days() -> int:

@@ -21,6 +21,7 @@ England. For the local area the local figure is preferred and the published one 
 from __future__ import annotations
 
 import atexit
+import copy
 import logging
 import re
 import threading
@@ -170,6 +171,8 @@ def _empty_frame() -> pd.DataFrame:
 class Engine:
     """One warehouse, one catalogue, one cache. Safe to share between threads."""
 
+    _scope: tuple[str, ...] = ()  # ("council", code) for an engine narrowed to a council other than home
+
     def __init__(self, warehouse: str | Path | None = None, *, catalogue: Catalogue | None = None,
                  cache: Cache | None = None, use_facts: bool = True) -> None:
         """use_facts=False: compute every frame from the child-level tables, whatever facts the file holds
@@ -190,6 +193,7 @@ class Engine:
         self._targets: dict[str, AreaTargets] = {}
         self._status: WarehouseSummary | None = None  # one file per engine, so it never changes
         self._use_facts = use_facts
+        self._narrowed: dict[str, Engine] = {}
 
     def close(self) -> None:
         self._con.close()
@@ -246,7 +250,7 @@ class Engine:
 
     def _key(self, *parts: object) -> str:
         # ANSWERS names the form of cached answers, so a cache filled by older code is never read back
-        return ":".join(["ind", ANSWERS, self.version, self.catalogue.digest, *map(str, parts)])
+        return ":".join(["ind", ANSWERS, self.version, *self._scope, self.catalogue.digest, *map(str, parts)])
 
     def _cached(self, key: str, compute) -> Any:
         hit = self.cache.get(key)
@@ -305,6 +309,71 @@ class Engine:
     def area_name(self, code: str) -> str:
         area = self._areas.get(code)
         return area.name if area else code
+
+    # --- councils ------------------------------------------------------------------------------------------
+
+    def councils(self) -> list[str]:
+        """The councils whose local records the warehouse holds, home council first."""
+        from data.warehouse.connect import councils
+
+        with self._lock:
+            cursor = self._con.cursor()
+        try:
+            held = councils(cursor)
+        finally:
+            cursor.close()
+        return held or ([self.local_area] if self.local_area else [])
+
+    def for_council(self, code: str) -> Engine:
+        """This engine narrowed to another council the warehouse holds: every query reads that council's rows
+        only (the same temporary views as the home council's), with its own reference date, and results cached
+        apart from the home council's. Shares this engine's connection and cache: close this one, not it."""
+        council = self.area(code).code
+        if council == self.local_area:
+            return self
+        if council not in self.councils():
+            raise UnknownArea(f"the warehouse holds no local records for {self.area_name(council)} ({council})",
+                              self.councils())
+        with self._lock:
+            known = self._narrowed.get(council)
+        if known is not None:
+            return known
+        from data.warehouse.connect import ALIAS
+
+        # the file's own table, every council's row (`loads` in a query's text is narrowed to the home council)
+        loaded = self._query(f"SELECT reference_date, version FROM {ALIAS}.main.loads WHERE la_code = $council",  # noqa: S608
+                             {"council": council})
+        other = copy.copy(self)
+        for name in ("local_area", "tables", "_facts", "reference_date"):  # cached for the home council
+            other.__dict__.pop(name, None)
+        other._council, other._narrowed = council, {}
+        other._targets, other._status, other._use_facts = {}, None, False  # stored facts are the home council's
+        other.info = {**self.info, "local_la_code": council,
+                      "reference_date": str(loaded["reference_date"].iat[0])[:10]}
+        other._scope = ("council", council, str(loaded["version"].iat[0]))
+        with self._lock:
+            return self._narrowed.setdefault(council, other)
+
+    def region_group(self, configured: list[str] | None = None) -> list[str]:
+        """The councils to compare: those of `configured` (codes, e.g. the SEND_REGION_GROUP setting) the
+        warehouse holds, else those of the home council's region it holds; home council first."""
+        held = self.councils()
+        if configured:
+            chosen = {self._areas[c].code if c in self._areas else c for c in (str(x).strip().upper() for x in configured)}
+            return [c for c in held if c in chosen]  # a code the warehouse does not hold is left out
+        home = self._areas.get(self.local_area or "")
+        region = home.region_code if home else None
+        return [c for c in held if c == self.local_area
+                or (region and self._areas.get(c) and self._areas[c].region_code == region)]
+
+    def regional(self, audiences: Mapping[str, Audience], indicator_ids: tuple[str, ...] | None = None, *,
+                 through: str | None = None):
+        """For each council of `audiences` (code: the caller's tier there), the regional indicators' local
+        months and 12-month figures beside the latest published one (`indicators.regional.Regional`), each
+        council's computed through its own narrowed engine and protected for the tier given for it."""
+        from indicators import regional
+
+        return regional.compare(self, audiences, indicator_ids or regional.INDICATORS, through)
 
     # --- sources -------------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ One module a chart family, each with its figure and its `title_*`, `summary_*` a
 (over time, with sources and provisional periods), `benchmark` (against neighbours, region and England),
 `ranked` (every council, quartile bands), `breakdown` (one breakdown's groups), `mix` (one breakdown's shares
 over time), `wards` (hex tile map or
-choropleth), `schools` (funnel plot) and `equity` (gaps between groups). They share `rows` (metadata and the
+choropleth), `schools` (funnel plot), `regional` (councils side by side: funnel, months) and `equity` (gaps between groups). They share `rows` (metadata and the
 result frame) and `layout` (template, safe text, empty figure, notes, axes); numbers and symbols are worded in
 `dashboard.format`. Everything is imported from here: `from dashboard import figures`.
 """
@@ -48,6 +48,15 @@ from dashboard.figures.ranked import (
     summary_ranked,
     table_ranked,
     title_ranked,
+)
+from dashboard.figures.regional import (
+    council_funnel,
+    council_months,
+    summary_council_funnel,
+    summary_council_months,
+    table_council_funnel,
+    table_council_months,
+    title_council_funnel,
 )
 from dashboard.figures.rows import COLUMNS, TOTAL, Meta, frame, meta
 from dashboard.figures.schools import (
@@ -102,4 +111,6 @@ __all__ = [
     "short_name", "text_colour_for", "funnel_plot", "title_funnel", "summary_funnel", "table_funnel",
     "equity_gap", "title_equity_gap", "summary_equity_gap", "table_equity_gap",
     "mix_over_time", "title_mix_over_time", "summary_mix_over_time", "table_mix_over_time",
+    "council_funnel", "title_council_funnel", "summary_council_funnel", "table_council_funnel",
+    "council_months", "summary_council_months", "table_council_months",
 ]
