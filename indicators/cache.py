@@ -12,18 +12,23 @@ Settings (environment variables):
   SEND_CACHE_REDIS_URL   redis://host:6379/0 to use Redis (default: not set, use the file system)
   SEND_CACHE_DIR         folder for the file-system cache (default: <system temp>/send-dashboard-cache-<user id>;
                          made readable by its owner alone, and refused when another user owns it)
-  SEND_CACHE_THRESHOLD   most entries the file-system cache keeps (default 2000)
+  SEND_CACHE_THRESHOLD   most entries the file-system cache keeps (default 20,000); past it the oldest quarter
+                         goes in one pass (`BatchPrunedFileCache`)
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import struct
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
+
+from flask_caching.backends.filesystemcache import FileSystemCache
 
 from data.settings import settings
 
@@ -73,8 +78,8 @@ def cache_config() -> dict[str, Any]:
                 "CACHE_KEY_PREFIX": "send-indicators:",
                 "CACHE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5}}
     folder = private_folder(config.cache_dir or Path(tempfile.gettempdir()) / f"send-dashboard-cache-{os.getuid()}")
-    return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder), "CACHE_DEFAULT_TIMEOUT": 0,
-            "CACHE_THRESHOLD": config.cache_threshold}
+    return {"CACHE_TYPE": "indicators.cache.BatchPrunedFileCache", "CACHE_DIR": str(folder),
+            "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": config.cache_threshold}
 
 
 class UnsafeCacheFolder(RuntimeError):
@@ -91,6 +96,37 @@ def private_folder(folder: Path) -> Path:
     if folder.stat().st_mode & 0o077:
         folder.chmod(0o700)
     return folder
+
+
+class BatchPrunedFileCache(FileSystemCache):
+    """flask-caching's file store, pruned in one pass down to three quarters of its threshold. The library removes
+    just enough entries to fall under the threshold, so once full it read the whole folder at every write: a
+    sample load's warm-up (3,652 results over a threshold of 2,000) spent 290 of its 377 s so."""
+
+    LOW_WATER = 0.75
+
+    def _prune(self) -> None:
+        if not self._over_threshold():
+            return
+        now, found = time.time(), []
+        for name in self._list_dir():
+            try:
+                with open(name, "rb") as entry:
+                    expires = struct.unpack("I", entry.read(4))[0]  # 0: never
+                found.append((not (0 < expires <= now), os.path.getmtime(name), name))
+            except (OSError, struct.error):  # removed meanwhile by another worker, or half written
+                continue
+        found.sort()  # the expired first, then the oldest written
+        surplus, removed = len(found) - int(self._threshold * self.LOW_WATER), 0
+        for live, _, name in found:
+            if live and removed >= surplus:
+                break
+            try:
+                os.remove(name)
+                removed += 1
+            except OSError:
+                continue
+        self._update_count(value=len(found) - removed)
 
 
 def flask_cache(server) -> Any:

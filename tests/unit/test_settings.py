@@ -75,7 +75,7 @@ def test_a_changed_environment_is_read_afresh(monkeypatch):
 @pytest.mark.parametrize(("variable", "value", "words"), [
     ("SEND_STALE_AFTER_DAYS", "six weeks", "set it to a whole number from 0, or unset it to use the default (`45`)"),
     ("PORT", "70000", "set it to a whole number from 1 to 65535, or unset it to use the default (`8050`)"),
-    ("SEND_CACHE_THRESHOLD", "-1", "set it to a whole number from 1, or unset it to use the default (`2000`)"),
+    ("SEND_CACHE_THRESHOLD", "-1", "set it to a whole number from 1, or unset it to use the default (`20000`)"),
 ])
 def test_a_bad_value_names_the_variable_and_the_fix(monkeypatch, variable, value, words):
     monkeypatch.setenv(variable, value)
