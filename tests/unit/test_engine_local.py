@@ -377,7 +377,9 @@ def test_the_app_engine_uses_flask_caching(tmp_path, monkeypatch):
     shutil.copyfile(fixture_warehouse(), live)
     app = Flask("test")
     engine = shared_engine(app, live)
-    assert type(engine.cache).__name__ == "Cache"  # flask-caching, file system by default
+    # flask-caching on the file system by default, pruned in one pass, and failing soft (a miss, never an error)
+    assert type(engine.cache).__name__ == "FailSoft" and type(engine.cache.cache).__name__ == "Cache"
+    assert type(engine.cache.cache.cache).__name__ == "BatchPrunedFileCache"
     first = engine.show("ehcp_requests", LA, Audience.PARTNER)
     assert any((tmp_path / "cache").iterdir())
     assert shared_engine(app, live) is engine
