@@ -114,6 +114,12 @@ def data_table(table: pd.DataFrame, caption: str, *, row_headers: bool = True, i
     return html.Table([html.Caption(caption), head, html.Tbody(body)], className="table data-table", **kwargs)
 
 
+def scrolling(table: Any, label: str) -> html.Div:
+    """A table wider than the screen scrolls within its own box (reached and scrolled by keyboard, named for
+    screen readers), never the whole page sideways."""
+    return html.Div(table, className="table-scroll", tabIndex="0", role="region", **{"aria-label": label})
+
+
 def empty_state(reason: str, *, title: str | None = None) -> html.Div:
     """An explained empty state: what is missing and why, in words."""
     return html.Div([

@@ -137,12 +137,14 @@ def layout(**query) -> html.Div:
         html.Ul([html.Li(n) for n in notes], className="notes", id="region-notes"),
         html.Section([
             html.H2("Ranked by plans issued in 20 weeks"),
-            components.data_table(_ranked_table(found), "Each council's local figures, ranked by the share of plans "
-                                  "issued within 20 weeks over its twelve settled months (1 is best)", id=TABLE),
+            components.scrolling(components.data_table(
+                _ranked_table(found), "Each council's local figures, ranked by the share of plans issued within 20 "
+                "weeks over its twelve settled months (1 is best)", id=TABLE), "Councils ranked"),
             html.H3("Beside them: the latest figures DfE published"),
-            components.data_table(_published_table(found, engine), "Each council's latest published figure for each "
-                                  "measure (DfE, SEN2), with its year: official, and the same for every reader",
-                                  id="region-published"),
+            components.scrolling(components.data_table(
+                _published_table(found, engine), "Each council's latest published figure for each measure (DfE, "
+                "SEN2), with its year: official, and the same for every reader", id="region-published"),
+                "Latest published figures"),
         ]),
         html.Section([components.chart(
             figures.council_funnel(points, pooled, left_out=left_out), title=figures.title_council_funnel(points),
