@@ -25,14 +25,14 @@ def page(client, search: str = "", *, path: str) -> str:
     return response.get_data(as_text=True).replace("\\u002f", "/")
 
 
-def grid_rows(text: str, *, grid_id: str) -> list[dict]:
-    """The rows the page sends to the browser for the grid `grid_id`."""
+def nodes(text: str, node_id: str) -> list[dict]:
+    """Every component with the id `node_id` in the page Dash sends."""
     found = []
 
     def walk(node):
         if isinstance(node, dict):
-            if node.get("props", {}).get("id") == grid_id:
-                found.extend(node["props"]["rowData"])
+            if node.get("props", {}).get("id") == node_id:
+                found.append(node)
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -41,6 +41,11 @@ def grid_rows(text: str, *, grid_id: str) -> list[dict]:
 
     walk(json.loads(text))
     return found
+
+
+def grid_rows(text: str, *, grid_id: str) -> list[dict]:
+    """The rows the page sends to the browser for the grid `grid_id`."""
+    return [row for grid in nodes(text, grid_id) for row in grid["props"]["rowData"]]
 
 
 def csv_rows(response) -> list[dict]:

@@ -6,7 +6,6 @@ download is in the audit log."""
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from urllib.parse import urlencode
 
@@ -36,19 +35,7 @@ def server(sample_server):
 
 def _node(text: str, node_id: str) -> dict | None:
     """The component `node_id` in the page Dash sends."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("props", {}).get("id") == node_id:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(text))
+    found = officer_views.nodes(text, node_id)
     return found[0] if found else None
 
 
