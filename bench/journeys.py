@@ -6,7 +6,8 @@ Serves the app with gunicorn on loopback (the project's settings, `bench.server`
 the sample), then drives Debian's Chromium headless through four journeys on the warehouse's home council:
   board member   start page, /board, an indicator opened from a tile, its breakdown changed to need type
   clinic         /clinic, another statutory clock chosen (its causes and months)
-  commissioner   /commissioners, another measure ranked, one benchmark's report (neighbours, region, England)
+  commissioner   /commissioners, another measure ranked, one benchmark's report (neighbours, region, England),
+                 then the region's councils compared month by month (/region, linked from the ranking)
   analyst        the data book for one indicator, the filter form sent with one breakdown, its CSV downloaded
 Every request to the app is recorded with its method, path and query, POST body (the Dash callback payloads) and
 status, step by step; static files (scripts, styles, fonts) are listed apart, once. Written as JSON (default
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 from bench.server import ROOT, SAMPLE_WAREHOUSE, gunicorn, session_cookie
 from data.settings import settings
 
-FORMAT = "send-dashboard-journeys/1"
+FORMAT = "send-dashboard-journeys/2"  # 2: the commissioner goes on to /region
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 RETRIED = "retried"  # first word of the name of a request sent again after its kept-alive connection was reset
@@ -177,6 +178,7 @@ def journeys(area: str) -> dict[str, list[tuple[str, Callable]]]:
             ("rank another measure", click("nav[aria-label='Measure to rank'] a:not([aria-current])")),
             ("open a benchmark's report", click("#benchmarks ~ div a[href^='/indicator/']",
                                                 "a[href^='/indicator/']")),
+            ("compare the region's councils month by month", go("/region")),
         ],
         "analyst": [
             ("open the data book for caseload", go(f"/data-book?indicator=ehcp_caseload&area={area}")),

@@ -138,7 +138,8 @@ class Council:
     def local_rows(self) -> tuple[int, int]:
         """Local rows in and rows loaded (rows in = loaded + quarantined)."""
         results = [r for f in self.files for r in f.validated.values()]
-        return sum(r.rows_in for r in results), sum(len(r.frame) for r in results)
+        return (sum(r.rows_in for r in results),
+                sum(len(r.frame) if r.rows_loaded is None else r.rows_loaded for r in results))
 
 
 def _manifest_council(manifest: dict) -> str:
@@ -555,6 +556,27 @@ class NationalPlan:
         return sorted(set(self.bundle) | set(self.supplied))
 
 
+def bundled_files(bundle: bool) -> dict[str, list[Path]]:
+    """The bundled national Parquet files by table (none without the bundle)."""
+    if not bundle:
+        return {}
+    from data.sources.national import bundle_files, table_name
+
+    out: dict[str, list[Path]] = {}
+    for path in bundle_files():
+        out.setdefault(table_name(path), []).append(path)
+    return out
+
+
+def bundle_hashes(bundle: bool) -> list[str]:
+    """What the bundled national data is, for the versions (none without the bundle)."""
+    if not bundle:
+        return []
+    from data.sources.national import bundle_hashes as hashes
+
+    return hashes()
+
+
 def plan_national(files: list[LoadedFile], bundle: dict[str, list[Path]]) -> NationalPlan:
     plan = NationalPlan(bundle=dict(bundle))
     for loaded in files:
@@ -616,86 +638,97 @@ def live_councils(live: Path) -> list[dict]:
         return []  # an unreadable live warehouse has nothing to carry
 
 
-def write_warehouse(target: Path, national: NationalPlan, councils: list[Council], info: dict[str, str],
-                    raw_dir: Path | None, carried: tuple[Path, list[str]] | None = None,
-                    order: list[str] | None = None) -> dict[str, int]:
-    """Write the new warehouse: the national tables, each council of this load (rows tagged with its la_code) and,
-    from `carried` (the live warehouse and the councils it keeps), the other councils' rows exactly as they were.
-    `order` lists every council, the home council first."""
-    con = duckdb.connect(str(target))
-    try:
+class Building:
+    """The new warehouse file while a load writes it, one council at a time: a council's rows go in (tagged with
+    its la_code) and its frames are let go before the next council is read, so a load of every council needs the
+    memory of its largest, not of them all. It starts with the other councils of `carried` (the live warehouse and
+    the councils it keeps), exactly as they were; `finish` adds the national tables and the load's records.
+    Councils written one after another lie in the file one after another, so a query narrowed to one council skips
+    the others' row groups (DuckDB's min/max per row group)."""
+
+    def __init__(self, target: Path, raw_dir: Path | None, carried: tuple[Path, list[str]] | None = None) -> None:
+        self.con = duckdb.connect(str(target))
+        self.raw_dir = raw_dir
+        self.files_rows: list[tuple] = []
+        self.loads_rows: list[tuple] = []
         for ddl in META_DDL.values():
-            con.execute(ddl)
+            self.con.execute(ddl)
         for kind in LOCAL_TABLES.values():
-            con.execute(local_ddl(kind))
-        for table in national.tables():
-            _create_national(con, table, national)
-        first_id = 1
+            self.con.execute(local_ddl(kind))
+        self.number = 0  # the last source_file_id given
         if carried and carried[1]:
             live, kept = carried
-            con.execute("ATTACH $path AS live (READ_ONLY)", {"path": str(live)})
+            self.con.execute("ATTACH $path AS live (READ_ONLY)", {"path": str(live)})
             for table in CARRIED_TABLES:  # names are ours; the council codes stay bound
-                con.execute(f"INSERT INTO {table} SELECT * FROM live.{table} WHERE list_contains($kept, la_code)",  # noqa: S608
-                            {"kept": kept})
-            first_id = con.execute("SELECT coalesce(max(source_file_id), 0) + 1 FROM source_file").fetchone()[0]
-            con.execute("DETACH live")
-        quarantine_frames, files_rows, loads_rows = [], [], []
-        number = first_id - 1
-        for council in councils:
-            for loaded in council.files:
-                number += 1
-                raw_copy = None
-                if raw_dir is not None:
-                    raw_dir.mkdir(parents=True, exist_ok=True)
-                    kept = raw_dir / f"{loaded.sha256}{loaded.path.suffix.lower()}"
-                    if not kept.exists():
-                        shutil.copyfile(loaded.path, kept)
-                    raw_copy = str(kept)
-                rows_in = rows_loaded = cleared = quarantined = 0
-                for table, result in loaded.validated.items():
-                    kind = LOCAL_TABLES[table]
-                    frame = result.frame.rename(columns={"_row": "source_row"})
-                    frame["source_file_id"] = number
-                    frame["la_code"] = council.code
-                    frame = frame[[f.name for f in kind.fields] + ["source_file_id", "source_row", "la_code"]]
-                    con.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))  # text columns unconverted
-                    con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608 - table names are ours
-                    con.unregister("incoming")
-                    q = result.quarantine.assign(source_file_id=number, la_code=council.code)
-                    quarantine_frames.append(q)
-                    rows_in += result.rows_in
-                    rows_loaded += len(frame)
-                    quarantined += result.rows_in - len(frame)
-                    cleared += int((q["action"] == "value_cleared").sum())
-                national_rows = sum(len(t) for t in loaded.tables.values())
-                files_rows.append((number, loaded.path.name, str(loaded.path), loaded.kind,
-                                   ",".join(sorted(loaded.validated) or sorted(loaded.tables)), loaded.sha256,
-                                   loaded.path.stat().st_size, rows_in or national_rows, rows_loaded or national_rows,
-                                   quarantined, cleared, raw_copy, council.code))
-                for problem in loaded.warnings:
-                    con.execute("INSERT INTO load_warning VALUES (?, ?, ?)", [str(loaded.path), problem, council.code])
-            rows_in, rows_loaded = council.local_rows()
-            loads_rows.append((council.code, (order or [council.code]).index(council.code) + 1, council.version,
-                               council.today.date(), council.synthetic, len(council.files), rows_in, rows_loaded,
-                               rows_in - rows_loaded))
-        if files_rows:
-            con.executemany("INSERT INTO source_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files_rows)
-        con.executemany("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", loads_rows)
-        if order:  # the carried councils keep their place in the order
-            con.execute("UPDATE loads SET position = list_position($order, la_code)", {"order": order})
-        if quarantine_frames:
-            q = pd.concat(quarantine_frames, ignore_index=True)
+                self.con.execute(f"INSERT INTO {table} SELECT * FROM live.{table} WHERE list_contains($kept, la_code)",  # noqa: S608
+                                 {"kept": kept})
+            self.number = self.con.execute("SELECT coalesce(max(source_file_id), 0) FROM source_file").fetchone()[0]
+            self.con.execute("DETACH live")
+
+    def add(self, council: Council, position: int) -> None:
+        """Write one council's rows, quarantine, warnings and files, then let its frames go (their counts stay)."""
+        quarantine = []
+        for loaded in council.files:
+            self.number += 1
+            raw_copy = None
+            if self.raw_dir is not None:
+                self.raw_dir.mkdir(parents=True, exist_ok=True)
+                kept = self.raw_dir / f"{loaded.sha256}{loaded.path.suffix.lower()}"
+                if not kept.exists():
+                    shutil.copyfile(loaded.path, kept)
+                raw_copy = str(kept)
+            rows_in = rows_loaded = cleared = quarantined = 0
+            for table, result in loaded.validated.items():
+                kind = LOCAL_TABLES[table]
+                frame = result.frame.rename(columns={"_row": "source_row"})
+                frame["source_file_id"] = self.number
+                frame["la_code"] = council.code
+                frame = frame[[f.name for f in kind.fields] + ["source_file_id", "source_row", "la_code"]]
+                self.con.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))  # text unconverted
+                self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608 - table names are ours
+                self.con.unregister("incoming")
+                quarantine.append(result.quarantine.assign(source_file_id=self.number, la_code=council.code))
+                rows_in += result.rows_in
+                rows_loaded += len(frame)
+                quarantined += result.rows_in - len(frame)
+                cleared += int((quarantine[-1]["action"] == "value_cleared").sum())
+                result.rows_loaded, result.frame = len(frame), result.frame.iloc[:0]  # written: the rows can go
+            national_rows = sum(len(t) for t in loaded.tables.values())
+            self.files_rows.append((self.number, loaded.path.name, str(loaded.path), loaded.kind,
+                                    ",".join(sorted(loaded.validated) or sorted(loaded.tables)), loaded.sha256,
+                                    loaded.path.stat().st_size, rows_in or national_rows, rows_loaded or national_rows,
+                                    quarantined, cleared, raw_copy, council.code))
+            for problem in loaded.warnings:
+                self.con.execute("INSERT INTO load_warning VALUES (?, ?, ?)", [str(loaded.path), problem, council.code])
+        if quarantine:
+            q = pd.concat(quarantine, ignore_index=True)
             q = q[["source_file_id", *QUARANTINE_COLUMNS, "la_code"]].sort_values(["source_file_id", "row_number", "field"],
                                                                                   kind="stable")
-            con.register("incoming", q)
-            con.execute("INSERT INTO quarantine SELECT * FROM incoming")
-            con.unregister("incoming")
+            self.con.register("incoming", q)
+            self.con.execute("INSERT INTO quarantine SELECT * FROM incoming")
+            self.con.unregister("incoming")
+        rows_in, rows_loaded = council.local_rows()
+        self.loads_rows.append((council.code, position, council.version, council.today.date(), council.synthetic,
+                                len(council.files), rows_in, rows_loaded, rows_in - rows_loaded))
+
+    def finish(self, national: NationalPlan, info: dict[str, str], order: list[str] | None = None) -> dict[str, int]:
+        """The national tables and the load's records (files, councils in `order`, home first, and `info`);
+        returns every table's rows."""
+        con = self.con
+        for table in national.tables():
+            _create_national(con, table, national)
+        if self.files_rows:
+            con.executemany("INSERT INTO source_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.files_rows)
+        con.executemany("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.loads_rows)
+        if order:  # the carried councils keep their place in the order
+            con.execute("UPDATE loads SET position = list_position($order, la_code)", {"order": order})
         con.executemany("INSERT INTO warehouse_info VALUES (?, ?)", sorted(info.items()))
         con.execute("CHECKPOINT")
         tables = [row[0] for row in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
         return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
-    finally:
-        con.close()
+
+    def close(self) -> None:
+        self.con.close()
 
 
 SHRINK_LIMIT = 0.5  # a load may remove at most this share of a table's rows unless allow_shrink is given
@@ -764,40 +797,46 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
     except BlockingIOError as exc:
         raise SourceError(warehouse, "another load into this warehouse is running", "wait for it to finish") from exc
     building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+    written: Building | None = None
     try:
-        councils = group_sources(sources, la)
         disable = not progress if progress is not None else None
-        for council in councils:
-            council.paths, repeats = drop_repeated_files(council.paths)
-            council.today = today or pd.Timestamp(council.manifest.get("reference_date") or pd.Timestamp.today()).normalize()
-            council.files = [read_source(path, council.today) for path in tqdm(
-                council.paths, desc=f"Reading {council.code or 'sources'}", unit="file", disable=disable)]
-            for f in council.files:
-                f.warnings += repeats.get(f.path, [])
-        councils = check_headers(councils, resolve=bundle)
-        for council in councils:  # each council's keys are its own: (la_code, id)
-            check_same_return(council.files)
-            check_duplicates_across_files(council.files)
-            check_birth_dates(council.files)
-            check_references(council.files)
-        bundled, bundle_hashes = {}, []
-        if bundle:
-            from data.sources.national import bundle_files, table_name
-            from data.sources.national import bundle_hashes as hashes
 
-            for path in bundle_files():
-                bundled.setdefault(table_name(path), []).append(path)
-            bundle_hashes = hashes()
-        loaded = [f for council in councils for f in council.files]
-        national = plan_national(loaded, bundled)
-        for council in councils:
-            lea = next((f.header.get("lea") for f in council.files if f.header.get("lea")), None)
-            council.version = warehouse_version(council.files, bundle_hashes, {
-                **_council_info(council.code, council.synthetic, council.today, len(council.files)), "lea": lea or ""})
+        def read(council: Council) -> None:
+            """Read the council's files not read yet (the same bytes twice load once)."""
+            council.paths, repeats = drop_repeated_files(council.paths)
+            council.today = council.today or today or pd.Timestamp(
+                council.manifest.get("reference_date") or pd.Timestamp.today()).normalize()
+            done = {f.path for f in council.files}
+            council.files += [read_source(path, council.today) for path in tqdm(
+                [p for p in council.paths if p not in done], desc=f"Reading {council.code or 'sources'}",
+                unit="file", disable=disable)]
+            for f in council.files:
+                f.warnings += [w for w in repeats.get(f.path, []) if w not in f.warnings]
+
+        groups = group_sources(sources, la)
+        for group in groups:  # files naming no council are read first: their SEN2 headers name (or split) them
+            if not group.code:
+                read(group)
+        councils = check_headers(groups, resolve=bundle)
         codes = [c.code for c in councils]
         before = [c for c in live_councils(warehouse) if c["la_code"]] if all(codes) and not replace else []
         kept = [c for c in before if c["la_code"] not in codes]  # an unnamed extract replaces the warehouse whole
         order = [c["la_code"] for c in before] + [code for code in codes if code not in {c["la_code"] for c in before}]
+        hashes = bundle_hashes(bundle)
+        building.unlink(missing_ok=True)
+        written = Building(building, warehouse.parent / "raw", (warehouse, [c["la_code"] for c in kept]))
+        for council in sorted(councils, key=lambda c: c.code):  # one at a time, in code order (see Building)
+            read(council)
+            check_headers([council], resolve=bundle)
+            check_same_return(council.files)  # each council's keys are its own: (la_code, id)
+            check_duplicates_across_files(council.files)
+            check_birth_dates(council.files)
+            check_references(council.files)
+            lea = next((f.header.get("lea") for f in council.files if f.header.get("lea")), None)
+            council.version = warehouse_version(council.files, hashes, {
+                **_council_info(council.code, council.synthetic, council.today, len(council.files)), "lea": lea or ""})
+            written.add(council, order.index(council.code) + 1)
+        loaded = [f for council in councils for f in council.files]
         home = next((c for c in councils if c.code == order[0]), None)
         info = (_council_info(home.code, home.synthetic, home.today, len(loaded)) if home else
                 _council_info(kept[0]["la_code"], kept[0]["synthetic"], pd.Timestamp(kept[0]["reference_date"]),
@@ -806,13 +845,13 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         if len(councils) == 1 and not kept:
             info["version"] = councils[0].version  # one council: the version of its load
         else:
-            digest = hashlib.sha256("\n".join(sorted(bundle_hashes)).encode())
+            digest = hashlib.sha256("\n".join(sorted(hashes)).encode())
             for code, version in sorted([(c.code, c.version) for c in councils] + [(c["la_code"], c["version"]) for c in kept]):
                 digest.update(f"\n{code}={version}".encode())
             info["version"] = digest.hexdigest()[:16]
-        building.unlink(missing_ok=True)
-        tables = write_warehouse(building, national, councils, info, warehouse.parent / "raw",
-                                 (warehouse, [c["la_code"] for c in kept]), order)
+        tables = written.finish(plan_national(loaded, bundled_files(bundle)), info, order)
+        written.close()
+        written = None
         duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
         if not allow_shrink:
             check_shrink(warehouse, building, loaded, codes if kept else None)
@@ -820,6 +859,8 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
             prepare(building)
         swap_in(building, warehouse)
     finally:
+        if written is not None:
+            written.close()
         building.unlink(missing_ok=True)
         lock.close()
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -57,17 +57,24 @@ def timings(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(samples), float(np.percentile(samples, 95))
 
 
-def read_tables(path: Path, needs: dict[str, list[str]] | None = None) -> dict[str, object]:
+def read_tables(path: Path, needs: dict[str, list[str]] | None = None, council: str | None = None) -> dict[str, object]:
     """The tables a pandas implementation reads from the warehouse (only the columns in `needs` when given),
-    and the extract's reference date."""
+    and the extract's reference date: of one council's rows (`council`; default the home council of a warehouse
+    of several, whose reference date it is), never the whole nation's."""
     import duckdb
+
+    from data.warehouse.connect import home_council
 
     needs = needs or {"request": ["*"], "assessment": ["*"], "named_plan": ["*"]}
     with duckdb.connect(str(path), read_only=True) as con:
-        tables: dict[str, object] = {name: con.execute(f"SELECT {', '.join(columns)} FROM {name}").df()  # noqa: S608 - names from NEEDS
-                                     for name, columns in needs.items()}
-        tables["reference"] = pd.Timestamp(con.execute(
-            "SELECT value FROM warehouse_info WHERE key = 'reference_date'").fetchone()[0])
+        council = council or home_council(con, con.execute("SELECT current_database()").fetchone()[0])
+        where = "WHERE la_code = $council" if council else ""
+        bound = {"council": council} if council else {}
+        tables: dict[str, object] = {name: con.execute(f"SELECT {', '.join(columns)} FROM {name} {where}",  # noqa: S608 - names from NEEDS
+                                                       bound).df() for name, columns in needs.items()}
+        reference = (con.execute("SELECT reference_date FROM loads WHERE la_code = $council", bound).fetchone()[0]
+                     if council else con.execute("SELECT value FROM warehouse_info WHERE key = 'reference_date'").fetchone()[0])
+        tables["reference"] = pd.Timestamp(reference)
     return tables
 
 
@@ -112,16 +119,17 @@ def requests(tables: dict) -> pd.Series:
 SERIES = {"ehcp_issued_20wk": timely, "ehcp_caseload": caseload, "ehcp_requests": requests}
 
 
-def pandas_baseline(path: Path) -> dict[str, Callable[[], pd.Series]]:
+def pandas_baseline(path: Path, council: str | None = None) -> dict[str, Callable[[], pd.Series]]:
     """The same all-children series in plain pandas, from tables loaded beforehand (as a pandas app would
     hold them)."""
-    tables = read_tables(path)
+    tables = read_tables(path, council=council)
     return {indicator: (lambda f=f: f(tables)) for indicator, f in SERIES.items()}
 
 
-def pandas_reading(path: Path) -> dict[str, Callable[[], pd.Series]]:
+def pandas_reading(path: Path, council: str | None = None) -> dict[str, Callable[[], pd.Series]]:
     """The same series, each reading the columns it needs from the warehouse first."""
-    return {indicator: (lambda i=indicator, f=f: f(read_tables(path, NEEDS[i]))) for indicator, f in SERIES.items()}
+    return {indicator: (lambda i=indicator, f=f: f(read_tables(path, NEEDS[i], council)))
+            for indicator, f in SERIES.items()}
 
 
 def agreement(engine: Engine, area: str, indicator: str, theirs: pd.Series) -> tuple[int, int]:

@@ -347,7 +347,7 @@ class Engine:
         for name in ("local_area", "tables", "_facts", "reference_date"):  # cached for the home council
             other.__dict__.pop(name, None)
         other._council, other._narrowed = council, {}
-        other._targets, other._status, other._use_facts = {}, None, False  # stored facts are the home council's
+        other._targets, other._status = {}, None  # its facts are its own rows of the fact tables (see facts)
         other.info = {**self.info, "local_la_code": council,
                       "reference_date": str(loaded["reference_date"].iat[0])[:10]}
         other._scope = ("council", council, str(loaded["version"].iat[0]))
@@ -631,7 +631,12 @@ class Engine:
 
     def _protected(self, indicator: Indicator, source: str, audience: Audience, breakdown: str,
                    monthly: bool) -> pd.DataFrame:
-        """One breakdown's rows (years or months) from the indicator's protected figure families."""
+        """One breakdown's rows (years or months) from the indicator's protected figure families (the months for
+        all children read alone when stored so: what the regional view asks of every council)."""
+        months = facts.FactKey("protected", indicator.id, source, TOTAL, True, audience.value)
+        if breakdown == TOTAL and monthly and self._has_fact(months):
+            return self._cached(self._key("protected-months", indicator.id, source, audience.value),
+                                lambda: self._stored(months))
         key = self._key("protected", indicator.id, source, audience.value)
         stored = facts.FactKey("protected", indicator.id, source, facts.ALL_BREAKDOWNS, False, audience.value)
         frame = self._cached(key, lambda: self._stored(stored) if self._has_fact(stored)

@@ -10,6 +10,14 @@ once and stores in it:
 The engine then reads a frame by its key (`Engine._frame`, `Engine._protected`) with one indexed query.
 Only an officer's drill-down to one ward, school or need type and the case lists still read child-level rows.
 
+A warehouse of several councils stores the home council's facts whole and, for every other council it holds,
+what the regional view reads of the indicators it compares (`EVERY_COUNCIL`, `council_keys`): the months for all
+children, in full for officers and protected for partners and the public (a few hundred rows per council, where
+its every frame would be about 100,000). A group of fifteen councils then reads fifteen councils' stored months
+instead of computing them from the nation's child-level rows. Each fact row carries its council (`la_code`), so
+the engine's narrowing to one council (`data.warehouse.connect.scope`) gives each council's engine its own facts
+and nobody else's.
+
 Facts belong to the catalogue and the queries that made them: their key (`facts_key` in `warehouse_info`)
 covers the catalogue's digest and every SQL file, so after an upgrade that changes either the engine ignores
 the stored facts and computes as before, until `python -m indicators facts` (or the next load) rebuilds them.
@@ -30,7 +38,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from indicators.vocabulary import Audience
+from indicators.regional import INDICATORS as REGIONAL_INDICATORS
+from indicators.vocabulary import TOTAL, Audience
 
 if TYPE_CHECKING:
     from indicators.catalogue import Catalogue
@@ -38,10 +47,11 @@ if TYPE_CHECKING:
 
 INDEX = "fact_index"  # with fact_frame: the two tables facts live in
 INFO_KEY = "facts_key"
-FORMAT = "1"  # bump when what is stored changes shape
+FORMAT = "2"  # bump when what is stored changes shape (2: each row carries its council)
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 PROTECTED_AUDIENCES = (Audience.PARTNER, Audience.PUBLIC)  # officers read the unprotected frames
 ALL_BREAKDOWNS = "*"  # a protected frame holds every breakdown of the indicator
+EVERY_COUNCIL = REGIONAL_INDICATORS  # stored for every council a warehouse holds: what the regional view reads
 
 
 @dataclass(frozen=True)
@@ -62,11 +72,14 @@ def key_for(catalogue: Catalogue) -> str:
     return digest.hexdigest()[:16]
 
 
-def keys(engine: Engine) -> Iterator[FactKey]:
-    """Every frame a page, download or export can ask for without a drill-down filter."""
+def keys(engine: Engine, indicators: tuple[str, ...] | None = None) -> Iterator[FactKey]:
+    """Every frame a page, download or export can ask for without a drill-down filter (of `indicators` only,
+    when given)."""
     from indicators.engine import SOURCES, _has_source
 
     for indicator in engine.catalogue:
+        if indicators is not None and indicator.id not in indicators:
+            continue
         for source in SOURCES:
             if not _has_source(indicator, source):
                 continue
@@ -78,25 +91,53 @@ def keys(engine: Engine) -> Iterator[FactKey]:
             if source != "national":  # published figures are shown as published
                 for audience in PROTECTED_AUDIENCES:
                     yield FactKey("protected", indicator.id, source, ALL_BREAKDOWNS, False, audience.value)
+                    if monthly:  # the months for all children of those, on their own (see council_keys)
+                        yield FactKey("protected", indicator.id, source, TOTAL, True, audience.value)
 
 
-def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(facts, index, problems): every frame stacked under its key, each key's columns in order, and the
-    keys whose query cannot run on this warehouse (e.g. one loaded without the national data has no wards):
-    those are left to the engine, which will say the same to whoever asks. Indicators are computed side by
-    side (DuckDB works outside Python's lock); each one's keys in order, so its protected frames reuse its
-    frames from the engine's cache, where one query has put every breakdown's (`_compute_keys`)."""
+def council_keys(engine: Engine) -> Iterator[FactKey]:
+    """What a council other than the home council stores: the regional indicators' months for all children, in
+    full and protected for each tier (what `indicators.regional` reads)."""
+    for key in keys(engine, EVERY_COUNCIL):
+        if key.source == "local" and key.breakdown == TOTAL and key.monthly:
+            yield key
+
+
+def fresh(engine: Engine, key: FactKey) -> pd.DataFrame:
+    """The frame a key stands for, computed by the engine (through its cache)."""
+    indicator = engine.indicator(key.indicator)
+    if key.kind == "frame":
+        return engine._frame(indicator, key.source, key.breakdown, key.monthly)
+    if key.breakdown == ALL_BREAKDOWNS:
+        return engine._protect_families(indicator, key.source, Audience(key.audience))
+    return engine._protected(indicator, key.source, Audience(key.audience), key.breakdown, key.monthly
+                             ).reset_index(drop=True)
+
+
+def compute(engine: Engine, chosen: list[FactKey] | None = None,
+            pool: ThreadPoolExecutor | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(facts, index, problems) of the engine's council (of the `chosen` keys only, when given): every frame stacked
+    under its key, each key's columns in order, and the keys whose query cannot run on this warehouse (e.g. one
+    loaded without the national data has no wards): those are left to the engine, which will say the same to
+    whoever asks. Indicators are computed side by side (DuckDB works outside Python's lock), on `pool` when
+    given; each one's keys in order, so its protected frames reuse its frames from the engine's cache, where one
+    query has put every breakdown's (`_compute_keys`)."""
     by_indicator: dict[str, list[FactKey]] = {}
-    for key in keys(engine):
+    for key in keys(engine) if chosen is None else chosen:
         by_indicator.setdefault(key.indicator, []).append(key)
     # The heaviest first (most frames, months above all), so no long one is left to run alone at the end
     heaviest = sorted(by_indicator, key=lambda i: -sum(1 + k.monthly for k in by_indicator[i]))
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        done = dict(zip(heaviest, pool.map(lambda i: _compute_keys(engine, by_indicator[i]), heaviest), strict=True))
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as own:
+            return compute(engine, chosen, own)
+    done = dict(zip(heaviest, pool.map(lambda i: _compute_keys(engine, by_indicator[i]), heaviest), strict=True))
     parts = [done[i] for i in by_indicator]
     frames = [frame for part in parts for frame in part[0]]
     index = pd.DataFrame([entry for part in parts for entry in part[1]])
     problems = [problem for part in parts for problem in part[2]]
+    council = engine.local_area or ""
+    if not index.empty:
+        index.insert(0, "la_code", council)
     if not frames:
         return pd.DataFrame(), index, problems
     facts = pd.concat(frames, ignore_index=True)
@@ -105,6 +146,7 @@ def compute(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
                           ("breakdown_key", "breakdown_key"), ("monthly", "monthly"), ("audience", "audience")):
         facts[column] = np.repeat(index[entry].to_numpy(), rows)
     facts["fact_row"] = np.concatenate([np.arange(n) for n in rows])
+    facts["la_code"] = council
     return facts, index, problems
 
 
@@ -123,12 +165,8 @@ def _compute_keys(engine: Engine, batch: list[FactKey]) -> tuple[list[pd.DataFra
         except duckdb.Error:
             pass
     for key in batch:
-        indicator = engine.indicator(key.indicator)
-        try:
-            if key.kind == "frame":  # through the engine's cache: the protected frames below reuse them
-                frame = engine._frame(indicator, key.source, key.breakdown, key.monthly)
-            else:
-                frame = engine._protect_families(indicator, key.source, Audience(key.audience))
+        try:  # through the engine's cache: the protected frames reuse the frames before them
+            frame = fresh(engine, key)
         except duckdb.Error as exc:
             problems.append(f"{key.indicator} ({key.source}, {key.breakdown}): {str(exc).splitlines()[0]}")
             continue
@@ -148,9 +186,18 @@ def build(path: Path) -> tuple[int, list[str]]:
     engine = Engine(path, cache=SimpleCache(), use_facts=False)  # every frame afresh, whatever the file holds
     try:
         key = key_for(engine.catalogue)
-        facts, index, problems = compute(engine)
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+            parts = [compute(engine, pool=pool)]
+            for council in engine.councils()[1:]:  # the others: what the regional view reads
+                other = engine.for_council(council)
+                other.cache = SimpleCache()
+                parts.append(compute(other, list(council_keys(other)), pool))
+                other.cache = SimpleCache()  # the council's every frame, let go once its months are kept
     finally:
         engine.close()
+    facts = pd.concat([part[0] for part in parts], ignore_index=True)
+    index = pd.concat([part[1] for part in parts], ignore_index=True)
+    problems = [problem for part in parts for problem in part[2]]
     if index.empty:  # nothing could be computed: the engine computes on request, as without facts
         return 0, problems
     with duckdb.connect(str(path)) as con:
@@ -158,9 +205,9 @@ def build(path: Path) -> tuple[int, list[str]]:
         con.execute("DROP TABLE IF EXISTS fact_index")
         con.register("facts_in", facts)
         con.register("index_in", index)
-        # Stored in key order, so the engine's one-key reads touch few row groups.
+        # Stored in council and key order, so the engine's one-key reads touch few row groups.
         con.execute("""CREATE TABLE fact_frame AS SELECT * FROM facts_in
-                        ORDER BY kind, indicator, fact_source, audience, breakdown_key, monthly, fact_row""")
+                        ORDER BY la_code, kind, indicator, fact_source, audience, breakdown_key, monthly, fact_row""")
         con.execute("CREATE TABLE fact_index AS SELECT * FROM index_in")
         con.execute("DELETE FROM warehouse_info WHERE key = $key", {"key": INFO_KEY})
         con.execute("INSERT INTO warehouse_info VALUES ($key, $value)", {"key": INFO_KEY, "value": key})

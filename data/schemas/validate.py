@@ -29,6 +29,7 @@ class Validated:
     frame: pd.DataFrame  # typed rows that load, keeps `_row`
     quarantine: pd.DataFrame  # one row per problem (QUARANTINE_COLUMNS)
     rows_in: int
+    rows_loaded: int | None = None  # set once the rows are written to the warehouse and `frame` let go
 
     @property
     def rejected_rows(self) -> int:

@@ -22,14 +22,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference-date", default=DEFAULT_REFERENCE_DATE,
                         help="extract date (default 2026-01-15, the SEN2 2026 census date)")
     parser.add_argument("--workers", type=int, default=2, help="processes for --all (default 2)")
+    parser.add_argument("--xml", action=argparse.BooleanOptionalAction, default=None,
+                        help="also write the SEN2 return as XML (default: yes for one LA, no with --all, whose "
+                             "folders are ingested as they are and a load refuses one return given twice)")
 
 
-def _one(job: tuple[str, int, str, str]) -> tuple[str, float, int]:
+def _one(job: tuple[str, int, str, str, bool]) -> tuple[str, float, int]:
     from data.synth.extract import generate
 
-    code, seed, out, ref = job
+    code, seed, out, ref, xml = job
     t0 = time.perf_counter()
-    counts = generate(code, seed=seed, out=Path(out), reference_date=ref)
+    counts = generate(code, seed=seed, out=Path(out), reference_date=ref, xml=xml)
     return code, time.perf_counter() - t0, counts.get("sen2/person.csv", 0)
 
 
@@ -40,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "all", False):
         out = Path(args.out or "build/national_synth")
         codes = list(la_dim()["new_la_code"])
-        jobs = [(c, args.seed, str(out / c), args.reference_date) for c in codes]
+        xml = bool(getattr(args, "xml", None))
+        jobs = [(c, args.seed, str(out / c), args.reference_date, xml) for c in codes]
         ctx = mp.get_context("fork") if sys.platform != "win32" else mp.get_context("spawn")
         with ctx.Pool(max(1, int(getattr(args, "workers", 2)))) as pool:
             for code, secs, persons in pool.imap_unordered(_one, jobs):
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from data.synth.extract import generate
 
     out = Path(args.out) if args.out else Path("data/sample") / info["new_la_code"]
-    counts = generate(info["new_la_code"], seed=args.seed, out=out, reference_date=args.reference_date)
+    counts = generate(info["new_la_code"], seed=args.seed, out=out, reference_date=args.reference_date,
+                      xml=getattr(args, "xml", None) is not False)
     print(f"{info['la_name']} ({info['new_la_code']}, {info['old_la_code']}): synthetic extract written to {out} "
           f"in {time.perf_counter() - t0:.1f}s")
     for name, n in counts.items():

@@ -66,8 +66,10 @@ def _ethnicity(pub, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def generate(la: str, seed: int = 2026, out: Path | str | None = None,
-             reference_date: str = DEFAULT_REFERENCE_DATE) -> dict:
-    """Write the synthetic extract for one LA and return row counts per file.
+             reference_date: str = DEFAULT_REFERENCE_DATE, xml: bool = True) -> dict:
+    """Write the synthetic extract for one LA and return row counts per file. With `xml` (the default) the
+    folder also holds the same SEN2 return as the DfE's XML, to try the XML path; a folder to ingest as it is
+    (the national set) leaves it out, since a load refuses one return given twice.
 
     The phases run in a fixed order and each draws from its own numbered random stream, so a phase can change
     without moving any other phase's numbers."""
@@ -108,7 +110,7 @@ def generate(la: str, seed: int = 2026, out: Path | str | None = None,
     frames_sen2 = {"person": person_frame, "requests": req.frame, "assessment": assessment_frame, **plan_frames}
     header = {"year": D.to_date(ref).year, "reference_date": D.to_date(ref).isoformat(), "lea": info["old_la_code"],
               "dmo": pub.dmo.get("DMO", "N"), "dco": pub.dmo.get("DCO", "N"), "dsco": pub.dmo.get("DSCO", "")}
-    return writers.write_all(out, info, seed, ref, GENERATOR_VERSION, frames_sen2, local_frames, header)
+    return writers.write_all(out, info, seed, ref, GENERATOR_VERSION, frames_sen2, local_frames, header, xml)
 
 
 @dataclass

@@ -242,7 +242,8 @@ def write_xml(path: Path, text: dict[str, pd.DataFrame], raw: dict[str, pd.DataF
 
 
 def write_all(out: Path, la: dict, seed: int, ref: int, version: str, sen2: dict[str, pd.DataFrame],
-              local: dict[str, pd.DataFrame], header: dict) -> dict:
+              local: dict[str, pd.DataFrame], header: dict, xml: bool = True) -> dict:
+    """The extract's CSVs, its manifest and (with `xml`) the same SEN2 return as the DfE's XML."""
     out = Path(out)
     counts: dict[str, int] = {}
     text = {}
@@ -254,8 +255,11 @@ def write_all(out: Path, la: dict, seed: int, ref: int, version: str, sen2: dict
     for name, cols in LOCAL_COLUMNS.items():
         counts[f"local/{name}.csv"] = write_csv(local[name], out / "local" / f"{name}.csv", cols, "iso")
     xml_name = f"sen2_xml/sen2_{la['old_la_code']}_{header['year']}.xml"
-    write_xml(out / xml_name, text, sen2, header, version)
-    counts[xml_name] = len(sen2["person"])
+    if xml:
+        write_xml(out / xml_name, text, sen2, header, version)
+        counts[xml_name] = len(sen2["person"])
+    else:  # an XML left by an earlier run would make the folder hold the return twice
+        (out / xml_name).unlink(missing_ok=True)
     manifest = {
         "synthetic": True,
         "note": NOTE,
@@ -266,8 +270,9 @@ def write_all(out: Path, la: dict, seed: int, ref: int, version: str, sen2: dict
         "generator": "data.synth",
         "generator_version": version,
         "row_counts": dict(sorted(counts.items())),
-        "xml_persons": len(sen2["person"]),
     }
+    if xml:
+        manifest["xml_persons"] = len(sen2["person"])
     with open(out / "MANIFEST.json", "w", encoding="utf-8", newline="\n") as f:
         json.dump(manifest, f, indent=2, sort_keys=False)
         f.write("\n")

@@ -106,8 +106,10 @@ def home_council(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> str |
 
 
 def council_tables(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> set[str]:
-    """The tables of the attached warehouse whose rows belong to a council."""
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $db",
+    """The tables of the attached warehouse whose rows belong to a council (those with their `la_code`: facts
+    stored before they carried it are left whole, and unread, see `indicators.facts`)."""
+    present = {r[0] for r in con.execute("""SELECT table_name FROM duckdb_columns()
+                                             WHERE database_name = $db AND column_name = 'la_code'""",
                                          {"db": database}).fetchall()}
     return present & set(COUNCIL_TABLES)
 

@@ -53,4 +53,4 @@ LOCAL_TABLES = {kind.table: kind for kind in LOCAL_KINDS}
 # Every table whose rows belong to one council (its `la_code`, the council's new ONS code, '' for an extract that
 # names none): a key of a local table is (la_code, key) and a council's rows never change when another loads.
 COUNCIL_TABLES = (*LOCAL_TABLES, "source_file", "quarantine", "load_warning", "loads", "quality_history",
-                  "previous_child")
+                  "previous_child", "fact_frame", "fact_index")

@@ -216,16 +216,17 @@ def test_failure_while_writing_the_new_file_leaves_live_unchanged(tmp_path: Path
     live = tmp_path / "warehouse.duckdb"
     load([GOOD], live)
     before = sha256(live)
-    real_write = ingest_module.write_warehouse
+    real_write = ingest_module.Building.finish
     seen = []
 
-    def write_then_fail(target, *args, **kwargs):
-        real_write(target, *args, **kwargs)
+    def write_then_fail(building, *args, **kwargs):
+        real_write(building, *args, **kwargs)
+        target = Path(building.con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0])
         seen.append(Path(target))
         assert Path(target).exists()
         raise OSError("disk full")
 
-    monkeypatch.setattr(ingest_module, "write_warehouse", write_then_fail)
+    monkeypatch.setattr(ingest_module.Building, "finish", write_then_fail)
     with pytest.raises(OSError, match="disk full"):
         load([MALFORMED / "xml_canonical"], live)
     assert seen and seen[0].parent == tmp_path and ".building-" in seen[0].name

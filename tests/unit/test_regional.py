@@ -8,21 +8,52 @@ Reference date 30 June 2025 for both.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from indicators import regional
+from indicators import facts, regional
 from indicators.cache import SimpleCache
 from indicators.engine import Engine, UnknownArea
-from indicators.vocabulary import Audience
+from indicators.vocabulary import TOTAL, Audience
 from tests.unit.test_engine_councils import BRISTOL, KENT, two  # noqa: F401 - the two-council warehouse fixture
 
 
 @pytest.fixture(scope="module")
-def engine(two):  # noqa: F811
-    opened = Engine(two, cache=SimpleCache())
+def with_facts(two, tmp_path_factory) -> Path:  # noqa: F811
+    """The two councils with the facts a load stores: Bristol's whole, Kent's regional ones (indicators.facts)."""
+    path = tmp_path_factory.mktemp("facts") / "warehouse.duckdb"
+    shutil.copyfile(two, path)
+    facts.build(path)
+    return path
+
+
+@pytest.fixture(scope="module", params=["computed", "stored"])
+def engine(request, two, with_facts):  # noqa: F811
+    """Every figure below twice: computed from the child-level rows, and read from the facts stored at load."""
+    opened = Engine(two if request.param == "computed" else with_facts, cache=SimpleCache())
     yield opened
     opened.close()
+
+
+def test_the_facts_hold_the_home_councils_frames_and_every_others_regional_ones(with_facts):
+    engine = Engine(with_facts, cache=SimpleCache())
+    kent = engine.for_council(KENT)
+    assert set(engine._facts) == set(facts.keys(engine))
+    assert set(kent._facts) == set(facts.council_keys(kent))
+    # for each regional indicator its months for all children: in full, for partners and for the public
+    assert len(kent._facts) == 3 * len(regional.INDICATORS) < len(engine._facts)
+    assert {k.indicator for k in kent._facts} == set(regional.INDICATORS)
+    assert {(k.breakdown, k.monthly, k.audience) for k in kent._facts} == {
+        (TOTAL, True, ""), (TOTAL, True, "partner"), (TOTAL, True, "public")}
+    # each council reads its own stored months: Kent's R11, received in February 2025, is Kent's alone
+    months = facts.FactKey("frame", "ehcp_requests", "local", TOTAL, True)
+    kent_feb = kent._stored(months).query("period == '2025-02'")
+    assert kent_feb["numerator"].tolist() == [1]
+    assert engine._stored(months).query("period == '2025-02'").empty
+    engine.close()
 
 
 def _row(summary: pd.DataFrame, council: str, indicator: str) -> pd.Series:
