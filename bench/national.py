@@ -1,6 +1,7 @@
 """National scale: every council's synthetic extract in one warehouse, measured against issue 12's budgets.
 
     python -m bench.national [--out build/national] [--reuse] [--quick] [--repeat 5] [--json FILE]
+    python -m bench.national --from-json FILE      (write the document again from a run's figures)
 
 1. Build: `python -m data synth --all` (153 councils, 2 processes), then one `python -m data ingest` of every
    council's folder with the home council (Bristol) first, each a subprocess timed from launch to exit, with its
@@ -19,7 +20,8 @@
    of `indicators.bench` computed by the engine narrowed to that council (cold: a new, empty cache) against pandas
    on that council's rows (already in memory, and reading them from the warehouse first); ratios only where the
    figures agree.
-No assertions: figures and ratios to read, and `--json` to keep.
+No assertions: figures and ratios to read, `--json` to keep, and docs/NATIONAL_SCALE.md written with the machine,
+date and commit.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ import numpy as np
 import psutil
 
 from bench import journeys, pages
+from bench.performance import _git, _met, _ms, _table, machine
 from bench.server import ROOT, warm_cache
 
 BUILD_S, BUILD_GB, UNCACHED_MS, CACHED_MS, REGIONAL_S = 20 * 60, 8, 500, 10, 1
 HOME = "E06000023"  # Bristol: the home council of the national warehouse, as of the sample
+DOC = ROOT / "docs" / "NATIONAL_SCALE.md"
 
 
 def run_measured(command: list[str], log: Path) -> dict:
@@ -204,6 +208,79 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def budgets(result: dict) -> list[list[str]]:
+    rows = []
+    if result.get("build"):
+        total = sum(s["seconds"] for s in result["build"])
+        peak = max(s["peak_gb"] for s in result["build"])
+        rows.append(["National build (synth --all + one ingest of 153) under 20 min on 2 cores",
+                     f"{total / 60:.1f} min", _met(total < BUILD_S)])
+        rows.append(["Its peak memory under 8 GB", f"{peak:.2f} GB", _met(peak < BUILD_GB)])
+    if result.get("interactions"):
+        every = result["interactions"]["groups"]["all callbacks"]
+        rows.append(["Page interaction for one council, p95 uncached under 500 ms",
+                     f"{_ms(every['uncached']['p95'])} (max {_ms(every['uncached']['max'])}) over "
+                     f"{every['uncached']['n']} callbacks", _met(every["uncached"]["p95"] < UNCACHED_MS)])
+        rows.append(["Page interaction for one council, p95 cached under 10 ms",
+                     f"{_ms(every['cached']['p95'])} (max {_ms(every['cached']['max'])})",
+                     _met(every["cached"]["p95"] < CACHED_MS)])
+    cold = result["regional"]["uncached_s"]
+    rows.append([f"Regional view of {len(result['regional']['councils'])} councils under 1 s uncached",
+                 f"p95 {_ms(1000 * float(np.percentile(cold, 95)))} (p50 {_ms(1000 * float(np.median(cold)))})",
+                 _met(float(np.percentile(cold, 95)) < REGIONAL_S)])
+    return rows
+
+
+def document(result: dict) -> str:
+    m, w = result["machine"], result["warehouse"]
+    lines = ["# National scale", "",
+             f"Written by `{result['command']}` on {result['date']} at commit `{result['commit']}`. Do not edit by "
+             "hand: run the command again (see bench/README.md). Issue 12's budgets, on every council's synthetic "
+             "extract in one warehouse.", "", "## Machine", "",
+             f"{m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; {m['os']}; Python {m['python']}. Load average "
+             f"when the run began: {m['load_average']}.", "",
+             f"Warehouse: {w['councils']} councils, {w['rows_in']:,} rows in = {w['rows_loaded']:,} loaded + "
+             f"{w['rows_quarantined']:,} quarantined; {w['plans']:,} plans ({w['active_plans']:,} active); "
+             f"{w['size_gb']:.2f} GB on disk. Home council {HOME} (Bristol).", "", "## Budgets (issue 12)", ""]
+    lines += _table(["budget", "measured", "met?"], budgets(result))
+    if result.get("build"):
+        lines += ["", "## Build", "", "Each step a subprocess, timed from launch to exit; peak memory is the resident "
+                  "memory of the process and its children summed, sampled every 0.2 s.", ""]
+        lines += _table(["step", "time", "peak memory"], [[f"`python -m {s['command']}`", f"{s['seconds']:.0f} s",
+                                                           f"{s['peak_gb']:.2f} GB"] for s in result["build"]])
+    if result.get("interactions"):
+        found = result["interactions"]
+        lines += ["", "## Page interactions for the home council", "",
+                  "Every distinct callback of the captured journeys (board member, clinic, commissioner with /region, "
+                  "analyst), signed in as a partner, each replayed in a fresh process on a copy of the cache as the "
+                  f"load left it (default views drawn in {found['warm_s']:.0f} s), then again (from cache).", ""]
+        lines += _table(["callback (outputs, page)", "n", "uncached p50", "p95", "max", "cached p50", "p95"],
+                        [[f"`{name}`", g["uncached"]["n"], _ms(g["uncached"]["p50"]), _ms(g["uncached"]["p95"]),
+                          _ms(g["uncached"]["max"]), _ms(g["cached"]["p50"]), _ms(g["cached"]["p95"])]
+                         for name, g in found["groups"].items()])
+    r = result["regional"]
+    lines += ["", "## Regional view", "",
+              f"`Engine.regional` for {len(r['councils'])} councils ({', '.join(r['councils'])}): the home council in "
+              "full, the others at the partner tier, as /region asks for it. Uncached: a new engine and an empty "
+              "cache each time; cached: the same engine again.", ""]
+    lines += _table(["", "p50", "p95", "runs"],
+                    [["uncached", _ms(1000 * float(np.median(r["uncached_s"]))),
+                      _ms(1000 * float(np.percentile(r["uncached_s"], 95))), len(r["uncached_s"])],
+                     ["cached", _ms(1000 * float(np.median(r["cached_s"]))),
+                      _ms(1000 * float(np.percentile(r["cached_s"], 95))), len(r["cached_s"])]])
+    lines += ["", "## Engine against plain pandas", "",
+              "For each council of the group, the three all-children series of `indicators.bench`: the engine "
+              "narrowed to the council with an empty cache (cold) against pandas on that council's rows, already in "
+              "memory and reading them from the warehouse first; p50 of 3. A ratio below 1: the engine is faster; "
+              "'differ': no ratio, the figures do not agree.", ""]
+    lines += _table(["council", "indicator", "engine", "pandas", "pandas + read", "engine / pandas",
+                     "engine / pandas + read"],
+                    [[row["council"], row["indicator"], _ms(row["engine_ms"]), _ms(row["pandas_ms"]),
+                      _ms(row["pandas_read_ms"]), _ratio(row, row["pandas_ms"]), _ratio(row, row["pandas_read_ms"])]
+                     for row in result["pandas"]])
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.national", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,10 +290,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pages", action="store_true", help="leave out the page interactions (part 2)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--from-json", type=Path, help="write the document from a run's --json figures, measuring nothing")
+    parser.add_argument("--doc", type=Path, default=DOC)
     args = parser.parse_args(argv)
+    if args.from_json:
+        args.doc.write_text(document(json.loads(args.from_json.read_text())))
+        return 0
     out = args.out.resolve()
     warehouse = out / "warehouse.duckdb"
-    result: dict = {}
+    result: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "commit": _git("rev-parse", "--short", "HEAD"),
+                    "command": "python -m bench.national" + "".join(f" {a}" for a in (argv or sys.argv[1:]))}
     if not (args.reuse and warehouse.exists()):
         if out.exists():
             shutil.rmtree(out)
@@ -231,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     result["regional"] = regional_view(warehouse, args.repeat)
     result["pandas"] = pandas_ratios(warehouse, result["regional"]["councils"])
     print(report(result))
+    args.doc.write_text(document(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, default=str))
     return 0
