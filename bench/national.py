@@ -238,7 +238,8 @@ def document(result: dict) -> str:
              "hand: run the command again (see bench/README.md). Issue 12's budgets, on every council's synthetic "
              "extract in one warehouse.", "", "## Machine", "",
              f"{m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; {m['os']}; Python {m['python']}. Load average "
-             f"when the run began: {m['load_average']}.", "",
+             f"when the run began: {m['load_average']}; when it ended: {result.get('load_average_after')} (other "
+             "work on the machine slows every figure: they are upper bounds).", "",
              f"Warehouse: {w['councils']} councils, {w['rows_in']:,} rows in = {w['rows_loaded']:,} loaded + "
              f"{w['rows_quarantined']:,} quarantined; {w['plans']:,} plans ({w['active_plans']:,} active); "
              f"{w['size_gb']:.2f} GB on disk. Home council {HOME} (Bristol).", "", "## Budgets (issue 12)", ""]
@@ -314,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         result["interactions"] = interactions(warehouse, out, args.quick)
     result["regional"] = regional_view(warehouse, args.repeat)
     result["pandas"] = pandas_ratios(warehouse, result["regional"]["councils"])
+    result["load_average_after"] = machine()["load_average"]
     print(report(result))
     args.doc.write_text(document(result))
     if args.json:
