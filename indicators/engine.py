@@ -328,10 +328,12 @@ class Engine:
         """This engine narrowed to another council the warehouse holds: every query reads that council's rows
         only (the same temporary views as the home council's), with its own reference date, and results cached
         apart from the home council's. Shares this engine's connection and cache: close this one, not it."""
-        council = self.area(code).code
+        held = self.councils()
+        # a code the warehouse holds is taken as it is (a warehouse loaded without the national data lists no areas)
+        council = code if code in held else self.area(code).code
         if council == self.local_area:
             return self
-        if council not in self.councils():
+        if council not in held:
             raise UnknownArea(f"the warehouse holds no local records for {self.area_name(council)} ({council})",
                               self.councils())
         with self._lock:
@@ -344,7 +346,7 @@ class Engine:
         loaded = self._query(f"SELECT reference_date, version FROM {ALIAS}.main.loads WHERE la_code = $council",  # noqa: S608
                              {"council": council})
         other = copy.copy(self)
-        for name in ("local_area", "tables", "_facts", "reference_date"):  # cached for the home council
+        for name in ("local_area", "tables", "_facts", "_council_facts", "reference_date"):  # cached for the home council
             other.__dict__.pop(name, None)
         other._council, other._narrowed = council, {}
         other._targets, other._status = {}, None  # its facts are its own rows of the fact tables (see facts)
@@ -370,10 +372,14 @@ class Engine:
                  through: str | None = None):
         """For each council of `audiences` (code: the caller's tier there), the regional indicators' local
         months and 12-month figures beside the latest published one (`indicators.regional.Regional`), each
-        council's computed through its own narrowed engine and protected for the tier given for it."""
+        council's computed through its own narrowed engine and protected for the tier given for it; cached whole
+        (the warehouse's version covers every council's load)."""
         from indicators import regional
 
-        return regional.compare(self, audiences, indicator_ids or regional.INDICATORS, through)
+        chosen = tuple(indicator_ids or regional.INDICATORS)
+        tiers = tuple((code, Audience(audience).value) for code, audience in audiences.items())
+        return self._cached(self._key("regional", tiers, chosen, through),
+                            lambda: regional.compare(self, audiences, chosen, through))
 
     # --- sources -------------------------------------------------------------------------------------------
 
@@ -422,14 +428,25 @@ class Engine:
     def _facts(self) -> dict[facts.FactKey, list[str]]:
         """The frames computed at load (`indicators.facts`), when they were made with this catalogue and
         these queries: each key's columns. Empty: every frame is computed on request."""
-        if not self._use_facts or not facts.present(self.info, self.catalogue) or facts.INDEX not in self.tables:
+        if not self._use_facts or not facts.present(self.info, self.catalogue) or facts.INDEX not in self._table_names:
             return {}
         return facts.stored_columns(self)
+
+    @cached_property
+    def _table_names(self) -> set[str]:
+        """The warehouse's tables (the same for every council: an engine narrowed to another keeps them)."""
+        return set(self._query("SELECT table_name FROM information_schema.tables", {})["table_name"])
+
+    @cached_property
+    def _council_facts(self) -> dict[facts.FactKey, pd.DataFrame]:
+        return facts.read_all(self)
 
     def _has_fact(self, key: facts.FactKey | None) -> bool:
         return key is not None and key in self._facts
 
     def _stored(self, key: facts.FactKey) -> pd.DataFrame:
+        if self._scope:  # another council than home stores a few small frames: all read at once
+            return facts.typed(self._council_facts.get(key, pd.DataFrame(columns=self._facts[key])), self._facts[key])
         return facts.read(self, key, self._facts[key])
 
     def _compute(self, indicator: Indicator, source: str, breakdown: str, monthly: bool,

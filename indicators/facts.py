@@ -229,6 +229,20 @@ def read(engine: Engine, key: FactKey, columns: list[str]) -> pd.DataFrame:
            ORDER BY fact_row""",
         {"kind": key.kind, "indicator": key.indicator, "source": key.source, "breakdown": key.breakdown,
          "monthly": key.monthly, "audience": key.audience})
+    return typed(frame, columns)
+
+
+def read_all(engine: Engine) -> dict[FactKey, pd.DataFrame]:
+    """Every frame the engine's council stores, untyped (`typed` each when asked for), from one query: for a
+    council that stores only its regional months (`council_keys`, about 1,300 rows), one read, not one a frame."""
+    rows = engine._query("SELECT * FROM fact_frame ORDER BY fact_row", {})
+    return {FactKey(kind, indicator, source, breakdown, bool(monthly), audience): frame
+            for (kind, indicator, source, breakdown, monthly, audience), frame in rows.groupby(
+                ["kind", "indicator", "fact_source", "breakdown_key", "monthly", "audience"], sort=False)}
+
+
+def typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A stored frame's rows with the columns and types the engine computed it with."""
     frame = frame[columns].reset_index(drop=True)
     if frame.empty:  # as the engine makes an empty frame
         from indicators.engine import _empty_frame

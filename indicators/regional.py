@@ -52,6 +52,7 @@ def compare(engine: Engine, audiences: Mapping[str, Audience], indicator_ids: tu
             through: str | None = None) -> Regional:
     """through: a month (`2024-04`) to end the twelve months at instead of the latest settled one, when earlier."""
     summaries, months = [], []
+    published = {i: _latest_published(engine, engine.indicator(i)) for i in indicator_ids}
     for code, audience in audiences.items():
         audience = Audience(audience)
         council = engine.for_council(code)  # refuses a council the warehouse does not hold
@@ -64,8 +65,9 @@ def compare(engine: Engine, audiences: Mapping[str, Audience], indicator_ids: tu
             base = {"council": council.local_area, "council_name": engine.area_name(council.local_area),
                     "indicator": indicator_id, "audience": audience.value}
             months.append(rows.assign(**base)[MONTH_COLUMNS])
+            period, value = published[indicator_id].get(council.local_area, (None, None))
             summaries.append({**base, **_twelve_months(indicator, rows, last),
-                              **_published(engine, indicator, council.local_area)})
+                              "published_period": period, "published_value": value})
     summary = pd.DataFrame(summaries, columns=SUMMARY_COLUMNS)
     month_frame = pd.concat(months, ignore_index=True) if months else pd.DataFrame(columns=MONTH_COLUMNS)
     return Regional(tuple(audiences), {k: Audience(v) for k, v in audiences.items()}, summary, month_frame)
@@ -141,19 +143,18 @@ def _twelve_months(indicator, rows: pd.DataFrame, last: str) -> dict:
     return out
 
 
-def _published(engine: Engine, indicator, council: str) -> dict:
-    """The latest figure DfE published for the council (public, as published)."""
+def _latest_published(engine: Engine, indicator) -> dict[str, tuple[str, float | None]]:
+    """Each council's latest figure DfE published (public, as published): council -> (period, value)."""
     if not indicator.national:
-        return {"published_period": None, "published_value": None}
-    frame = engine._frame(indicator, "national", TOTAL, False)
-    rows = frame[(frame["area_code"] == council) & (frame["breakdown"] == TOTAL)
-                 & (frame["status"] == Status.VALUE.value)]
-    if rows.empty:
-        return {"published_period": None, "published_value": None}
+        return {}
     from indicators.engine import _period_key
 
-    latest = rows.loc[rows["period"].map(_period_key).idxmax()]
-    return {"published_period": str(latest["period"]), "published_value": _number(latest["value"])}
+    frame = engine._frame(indicator, "national", TOTAL, False)
+    rows = frame[(frame["breakdown"] == TOTAL) & (frame["status"] == Status.VALUE.value)]
+    rows = rows.assign(_order=rows["period"].map(_period_key)).sort_values("_order", kind="stable")
+    latest = rows.drop_duplicates("area_code", keep="last")
+    return {area: (str(period), _number(value))
+            for area, period, value in zip(latest["area_code"], latest["period"], latest["value"], strict=True)}
 
 
 def ranked(summary: pd.DataFrame, indicator_id: str = TIMELINESS, *, high_is_good: bool = True) -> pd.DataFrame:
