@@ -243,8 +243,10 @@ def test_a_second_load_while_one_is_running_is_refused(tmp_path: Path):
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(SourceError) as caught:
             load([MALFORMED / "xml_canonical"], live)
-    assert caught.value.problem == "another load into this warehouse is running"
-    assert caught.value.fix == "wait for it to finish"
+    # the lock file names no holder (taken here by hand), so the refusal says it cannot tell who
+    assert caught.value.problem == ("another load into this warehouse is running: a process that has not written "
+                                    "who it is yet")
+    assert caught.value.fix == "wait for it to finish, then run your command again"
     assert sha256(live) == before
 
 
