@@ -866,12 +866,12 @@ def _disk_full(exc: BaseException) -> str | None:
 
 
 def _no_room(warehouse: Path, reason: str) -> SourceError:
-    size = warehouse.stat().st_size if warehouse.exists() else 0
-    return SourceError(warehouse.parent, f"the disk holding this folder is full ({reason}) while the load wrote "
-                                         "its new warehouse; the partial file was removed",
-                       f"free at least {2 * size / 1e6 + 100:,.0f} MB there (a load writes a new warehouse beside the "
-                       "live one, about as big, before the swap), or load into a folder on a disk with room "
-                       "(--warehouse)")
+    size = warehouse.stat().st_size / 1e6 if warehouse.exists() else 0
+    return SourceError(warehouse.parent, f"there is no room to write the new warehouse in this folder ({reason}); the "
+                                         "partial file was removed",
+                       f"make room on that disk: a load writes its new warehouse beside the live one ({size:,.0f} MB) "
+                       "before the swap, so it needs at least as much free again; or load into a folder on a disk "
+                       "with room (--warehouse)")
 
 
 def rollback(warehouse: Path) -> tuple[str, str | None]:
