@@ -43,6 +43,8 @@ FIGURE = f"/download/ehcp_caseload.csv?area={HOME}&breakdown=primary_need"
 NEW_FIGURE = f"/download/ehcp_caseload.csv?area={HOME}&breakdown=age_band"
 BOARD = json.dumps(page_request("/board", f"?area={HOME}"))
 # What readers ask for during a fault: a figure to download and the board's page (a Dash callback, a POST)
+pytestmark = pytest.mark.slow  # serves the app with gunicorn
+
 ASKED = {"figure": ("GET", FIGURE, None), "board": ("POST", "/_dash-update-component", BOARD)}
 
 NGINX_CONF = """\
