@@ -805,6 +805,13 @@ def _holder(lock: Path) -> str:
         return "a process that has not written who it is yet"
 
 
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's user id with no name
+        return f"uid {os.getuid()}"
+
+
 @contextmanager
 def load_lock(warehouse: Path) -> Iterator[None]:
     """Hold `<warehouse>.lock` for a load or a rollback: one at a time per warehouse. The holder writes its pid,
@@ -818,8 +825,8 @@ def load_lock(warehouse: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             raise SourceError(warehouse, f"another load into this warehouse is running: {_holder(path)}",
                               "wait for it to finish, then run your command again") from exc
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "user": getpass.getuser(),
-                  "started": time.time(), "command": shlex.join(getattr(sys, "orig_argv", sys.argv))}
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(), "started": time.time(),
+                  "command": shlex.join(sys.orig_argv)}
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, json.dumps(holder).encode(), 0)
         try:
