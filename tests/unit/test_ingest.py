@@ -235,6 +235,22 @@ def test_failure_while_writing_the_new_file_leaves_live_unchanged(tmp_path: Path
     assert not (tmp_path / "warehouse.duckdb.previous").exists()
 
 
+def test_a_load_over_a_warehouse_with_facts_is_not_stopped_as_a_shrink(tmp_path: Path):
+    """The facts are computed by a load's prepare step after the shrink check, so the new file has none yet when
+    it is compared with the live one, which has them: a second load of the same extract must go through."""
+    live = tmp_path / "warehouse.duckdb"
+
+    def facts(path: Path) -> None:  # stands in for indicators.facts.build: the tables the prepare step adds
+        with duckdb.connect(str(path)) as con:
+            con.execute("CREATE TABLE fact_frame AS SELECT range AS fact_row FROM range(100)")
+            con.execute("CREATE TABLE fact_index AS SELECT range AS fact_row FROM range(10)")
+
+    load([GOOD], live, prepare=facts)
+    load([GOOD], live, prepare=facts)
+    assert query(live, "SELECT count(*) FROM fact_frame") == [(100,)]
+    assert query(live.with_name(live.name + ".previous"), "SELECT count(*) FROM fact_index") == [(10,)]
+
+
 def test_a_second_load_while_one_is_running_is_refused(tmp_path: Path):
     live = tmp_path / "warehouse.duckdb"
     load([GOOD], live)
