@@ -208,7 +208,9 @@ def guarded(handler: Callable[..., Response]) -> Callable[..., Response]:
         except Exception as exc:  # noqa: BLE001 - a download must never show a traceback
             from data.warehouse.connect import WarehouseUnavailable
 
-            if isinstance(exc, WarehouseUnavailable | FileNotFoundError):
+            if isinstance(exc, WarehouseUnavailable):  # its message says what to run, as the pages show it
+                return plain(503, f"The data is not available at the moment. {exc}")
+            if isinstance(exc, FileNotFoundError):
                 return plain(503, "The data is not available at the moment: no warehouse could be opened.")
             LOG.exception("download failed")
             return plain(500, "Something went wrong making the file. Try again; if it keeps happening, tell the "

@@ -2,6 +2,7 @@
 
     python -m data ingest [--warehouse PATH] [--la CODE] [--no-bundle] [--allow-shrink] SOURCE...
     python -m data status [--warehouse PATH]
+    python -m data rollback [--warehouse PATH]
     python -m data sample [--la CODE] [--seed N] [--rebuild]
     python -m data synth [--la CODE | --all] [--seed N] [--out DIR]
     python -m data national [SRC] [--check]   (SRC defaults to data/published)
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sys
 import time
@@ -50,6 +52,8 @@ def cmd_ingest(args) -> int:
     started = time.perf_counter()
     report = ingest(args.sources, Path(args.warehouse), bundle=not args.no_bundle, la=args.la,
                     allow_shrink=args.allow_shrink, prepare=lambda path: _prepare(path, Path(args.warehouse)))
+    for path in report.removed:
+        print(f"Removed {path.name}: a partial warehouse left by a load that was stopped before it finished")
     print(f"Loaded {len(report.files)} file(s) into {report.warehouse} (version {report.version}) "
           f"in {time.perf_counter() - started:.1f}s")
     for f in report.files:
@@ -64,6 +68,20 @@ def cmd_ingest(args) -> int:
         how = "loaded now" if council["la_code"] in loaded else "kept as it was"
         print(f"  council {council['la_code']} ({how}): {council['rows_in']:,} rows in, {council['rows_loaded']:,} "
               f"loaded, {council['rows_quarantined']:,} quarantined; version {council['version']}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    from data.ingest import rollback
+
+    warehouse = Path(args.warehouse)
+    try:
+        restored, rejected = rollback(warehouse)
+    except SourceError as exc:
+        print(f"Rollback refused, nothing changed: {exc}", file=sys.stderr)
+        return 2
+    print(f"Put the previous warehouse back: {warehouse} is version {restored} again. The one it replaced "
+          f"({f'version {rejected}' if rejected else 'unreadable'}) is kept as {warehouse.name}.rejected for inspection.")
     return 0
 
 
@@ -180,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", default=str(settings.warehouse_path()))
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("rollback", help="put the previous warehouse back (kept by every load as <name>.previous); "
+                                        "the live one is kept as <name>.rejected")
+    p.add_argument("--warehouse", default=str(settings.warehouse_path()))
+    p.set_defaults(func=cmd_rollback)
+
     p = sub.add_parser("sample", help="generate the synthetic sample extract and build its warehouse")
     p.add_argument("--la", default=settings.DEFAULT_LA)
     p.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
@@ -211,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SourceError as exc:
         print(f"Load stopped, nothing changed: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a disk full outside the load's own writes (those are a SourceError): no traceback
+        if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise
+        folder = Path(exc.filename).parent if exc.filename else Path.cwd()
+        print(f"Stopped: no room to write in {folder} ({exc.strerror}). Fix: free space on that disk, or point "
+              "the command at a folder on a disk with room (--warehouse, --out).", file=sys.stderr)
         return 2
     except Exception as exc:  # the warehouse layer raises WarehouseUnavailable with a full message
         if type(exc).__name__ == "WarehouseUnavailable":

@@ -25,13 +25,20 @@ council's new ONS code (`la_code`; '' for an extract that names none):
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import getpass
 import hashlib
 import json
 import os
+import shlex
 import shutil
+import socket
+import sys
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +81,7 @@ class LoadReport:
     quarantined: int
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (source file, problem), as in load_warning
     councils: list[dict] = field(default_factory=list)  # every council the warehouse holds: its row of `loads`
+    removed: list[Path] = field(default_factory=list)  # partial warehouses of killed loads, removed first
 
 
 def sha256_of(path: Path) -> str:
@@ -674,8 +682,13 @@ class Building:
             if self.raw_dir is not None:
                 self.raw_dir.mkdir(parents=True, exist_ok=True)
                 kept = self.raw_dir / f"{loaded.sha256}{loaded.path.suffix.lower()}"
-                if not kept.exists():
-                    shutil.copyfile(loaded.path, kept)
+                if not kept.exists():  # copied under another name first: a copy cut short is never kept
+                    partial = kept.with_name(f"{kept.name}.part-{os.getpid()}")
+                    try:
+                        shutil.copyfile(loaded.path, partial)
+                        os.replace(partial, kept)
+                    finally:
+                        partial.unlink(missing_ok=True)
                 raw_copy = str(kept)
             rows_in = rows_loaded = cleared = quarantined = 0
             for table, result in loaded.validated.items():
@@ -732,6 +745,9 @@ class Building:
 
 
 SHRINK_LIMIT = 0.5  # a load may remove at most this share of a table's rows unless allow_shrink is given
+# Computed from the data by a load's `prepare` step (indicators.facts), after the shrink check: the new file has none
+# of them yet when it is compared with the live one, and they are no data a load could lose
+DERIVED_TABLES = ("fact_frame", "fact_index")
 
 
 def _table_counts(path: Path, codes: list[str] | None) -> dict[str, int]:
@@ -740,7 +756,7 @@ def _table_counts(path: Path, codes: list[str] | None) -> dict[str, int]:
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         if codes is None:
             return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608 - names from the catalog
-                    for t in names if t not in META_DDL}
+                    for t in names if t not in META_DDL and t not in DERIVED_TABLES}
         return {t: con.execute(f'SELECT count(*) FROM "{t}" WHERE list_contains($codes, la_code)',  # noqa: S608
                                {"codes": codes}).fetchone()[0] for t in names if t in LOCAL_TABLES}
 
@@ -781,6 +797,131 @@ def swap_in(new: Path, live: Path) -> None:
     os.replace(new, live)
 
 
+def _holder(lock: Path) -> str:
+    """Who holds the load lock, from what they wrote into it when taking it."""
+    try:
+        held = json.loads(lock.read_text())
+        since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(held["started"]))
+        return (f"process {held['pid']} on {held['host']} (user {held['user']}), since {since} "
+                f"({time.time() - held['started']:.0f} s ago), running `{held['command']}`")
+    except (OSError, ValueError, KeyError, TypeError):
+        return "a process that has not written who it is yet"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's user id with no name
+        return f"uid {os.getuid()}"
+
+
+@contextmanager
+def load_lock(warehouse: Path) -> Iterator[None]:
+    """Hold `<warehouse>.lock` for a load or a rollback: one at a time per warehouse. The holder writes its pid,
+    host, user, start time and command into the file, so a refusal can say who holds it and since when. The lock
+    is the kernel's (flock): a process that dies, however it dies, lets go of it."""
+    path = warehouse.with_name(warehouse.name + ".lock")
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # never truncated before it is ours
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise SourceError(warehouse, f"another load into this warehouse is running: {_holder(path)}",
+                              "wait for it to finish, then run your command again") from exc
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(), "started": time.time(),
+                  "command": shlex.join(sys.orig_argv)}
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, json.dumps(holder).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(descriptor, 0)
+    finally:
+        os.close(descriptor)  # closing lets go of the lock
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_builds(warehouse: Path) -> list[Path]:
+    """Remove the partial warehouses (`<name>.building-<pid>`, and DuckDB's `.wal` beside one) that loads killed
+    before they could clean up left behind: only those whose process no longer runs. Returns what it removed."""
+    removed = []
+    for path in sorted(warehouse.parent.glob(f"{warehouse.name}.building-*")):
+        pid = path.name.rsplit(".building-", 1)[1].removesuffix(".wal")
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+DISK_FULL = {errno.ENOSPC: "No space left on device", errno.EFBIG: "File too large", errno.EDQUOT: "Disk quota exceeded"}
+
+
+def _disk_full(exc: BaseException) -> str | None:
+    """The reason, when `exc` is a write refused for want of room (an OSError, or DuckDB's IOException quoting
+    the system's message); None for anything else."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        return DISK_FULL[exc.errno]
+    if isinstance(exc, duckdb.Error):
+        return next((reason for reason in DISK_FULL.values() if reason.lower() in str(exc).lower()), None)
+    return None
+
+
+def _no_room(warehouse: Path, reason: str) -> SourceError:
+    size = warehouse.stat().st_size / 1e6 if warehouse.exists() else 0
+    return SourceError(warehouse.parent, f"there is no room to write the new warehouse in this folder ({reason}); the "
+                                         "partial file was removed",
+                       f"make room on that disk: a load writes its new warehouse beside the live one ({size:,.0f} MB) "
+                       "before the swap, so it needs at least as much free again; or load into a folder on a disk "
+                       "with room (--warehouse)")
+
+
+def rollback(warehouse: Path) -> tuple[str, str | None]:
+    """Put `<warehouse>.previous` back as the live warehouse in one atomic rename, keeping the live file as
+    `<warehouse>.rejected` for inspection. Refused while a load runs, when there is no previous warehouse or
+    when it cannot be read itself. Returns the versions (now live, rejected: None when unreadable or missing)."""
+    from data.warehouse.connect import WarehouseUnavailable, open_readonly, warehouse_info
+
+    def version(path: Path) -> str | None:
+        try:
+            con = open_readonly(path)
+        except WarehouseUnavailable:
+            return None
+        try:
+            return warehouse_info(con)["version"]
+        finally:
+            con.close()
+
+    warehouse = Path(warehouse)
+    previous = warehouse.with_name(warehouse.name + ".previous")
+    with load_lock(warehouse):
+        if not previous.exists():
+            raise SourceError(previous, "there is no previous warehouse to put back (a load keeps the one it replaces "
+                                        "under this name; none has replaced one here, or it was put back already)",
+                              f"load your files again with `python -m data ingest --warehouse {warehouse} FILES...`")
+        restored = version(previous)
+        if restored is None:
+            raise SourceError(previous, "the previous warehouse cannot be read either, so it was not put back",
+                              f"load your files again with `python -m data ingest --warehouse {warehouse} FILES...`")
+        rejected = version(warehouse) if warehouse.exists() else None
+        if warehouse.exists():
+            kept = warehouse.with_name(warehouse.name + ".rejected")
+            staging = warehouse.with_name(warehouse.name + ".rejected.tmp")
+            staging.unlink(missing_ok=True)
+            os.link(warehouse, staging)  # a second name for the bad file, so the live name never disappears
+            os.replace(staging, kept)
+        os.replace(previous, warehouse)
+    return restored, rejected
+
+
 def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = True, la: str | None = None,
            today: pd.Timestamp | None = None, progress: bool | None = None, allow_shrink: bool = False,
            prepare: Callable[[Path], object] | None = None, replace: bool = False) -> LoadReport:
@@ -791,78 +932,80 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
     reads are in the file the moment it is live); should it fail, the live warehouse is untouched."""
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(warehouse.with_name(warehouse.name + ".lock"), "w")  # noqa: SIM115 - held for the whole load
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        raise SourceError(warehouse, "another load into this warehouse is running", "wait for it to finish") from exc
-    building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
-    written: Building | None = None
-    try:
-        disable = not progress if progress is not None else None
+    with load_lock(warehouse):
+        removed = remove_stale_builds(warehouse)  # left by a load killed before it could clean up
+        building = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+        written: Building | None = None
+        try:
+            disable = not progress if progress is not None else None
 
-        def read(council: Council) -> None:
-            """Read the council's files not read yet (the same bytes twice load once)."""
-            council.paths, repeats = drop_repeated_files(council.paths)
-            council.today = council.today or today or pd.Timestamp(
-                council.manifest.get("reference_date") or pd.Timestamp.today()).normalize()
-            done = {f.path for f in council.files}
-            council.files += [read_source(path, council.today) for path in tqdm(
-                [p for p in council.paths if p not in done], desc=f"Reading {council.code or 'sources'}",
-                unit="file", disable=disable)]
-            for f in council.files:
-                f.warnings += [w for w in repeats.get(f.path, []) if w not in f.warnings]
+            def read(council: Council) -> None:
+                """Read the council's files not read yet (the same bytes twice load once)."""
+                council.paths, repeats = drop_repeated_files(council.paths)
+                council.today = council.today or today or pd.Timestamp(
+                    council.manifest.get("reference_date") or pd.Timestamp.today()).normalize()
+                done = {f.path for f in council.files}
+                council.files += [read_source(path, council.today) for path in tqdm(
+                    [p for p in council.paths if p not in done], desc=f"Reading {council.code or 'sources'}",
+                    unit="file", disable=disable)]
+                for f in council.files:
+                    f.warnings += [w for w in repeats.get(f.path, []) if w not in f.warnings]
 
-        groups = group_sources(sources, la)
-        for group in groups:  # files naming no council are read first: their SEN2 headers name (or split) them
-            if not group.code:
-                read(group)
-        councils = check_headers(groups, resolve=bundle)
-        codes = [c.code for c in councils]
-        before = [c for c in live_councils(warehouse) if c["la_code"]] if all(codes) and not replace else []
-        kept = [c for c in before if c["la_code"] not in codes]  # an unnamed extract replaces the warehouse whole
-        order = [c["la_code"] for c in before] + [code for code in codes if code not in {c["la_code"] for c in before}]
-        hashes = bundle_hashes(bundle)
-        building.unlink(missing_ok=True)
-        written = Building(building, warehouse.parent / "raw", (warehouse, [c["la_code"] for c in kept]))
-        for council in sorted(councils, key=lambda c: c.code):  # one at a time, in code order (see Building)
-            read(council)
-            check_headers([council], resolve=bundle)
-            check_same_return(council.files)  # each council's keys are its own: (la_code, id)
-            check_duplicates_across_files(council.files)
-            check_birth_dates(council.files)
-            check_references(council.files)
-            lea = next((f.header.get("lea") for f in council.files if f.header.get("lea")), None)
-            council.version = warehouse_version(council.files, hashes, {
-                **_council_info(council.code, council.synthetic, council.today, len(council.files)), "lea": lea or ""})
-            written.add(council, order.index(council.code) + 1)
-        loaded = [f for council in councils for f in council.files]
-        home = next((c for c in councils if c.code == order[0]), None)
-        info = (_council_info(home.code, home.synthetic, home.today, len(loaded)) if home else
-                _council_info(kept[0]["la_code"], kept[0]["synthetic"], pd.Timestamp(kept[0]["reference_date"]),
-                              len(loaded)))
-        info["source_files"] = str(len(loaded) + sum(int(c["source_files"]) for c in kept))
-        if len(councils) == 1 and not kept:
-            info["version"] = councils[0].version  # one council: the version of its load
-        else:
-            digest = hashlib.sha256("\n".join(sorted(hashes)).encode())
-            for code, version in sorted([(c.code, c.version) for c in councils] + [(c["la_code"], c["version"]) for c in kept]):
-                digest.update(f"\n{code}={version}".encode())
-            info["version"] = digest.hexdigest()[:16]
-        tables = written.finish(plan_national(loaded, bundled_files(bundle)), info, order)
-        written.close()
-        written = None
-        duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
-        if not allow_shrink:
-            check_shrink(warehouse, building, loaded, codes if kept else None)
-        if prepare is not None:
-            prepare(building)
-        swap_in(building, warehouse)
-    finally:
-        if written is not None:
+            groups = group_sources(sources, la)
+            for group in groups:  # files naming no council are read first: their SEN2 headers name (or split) them
+                if not group.code:
+                    read(group)
+            councils = check_headers(groups, resolve=bundle)
+            codes = [c.code for c in councils]
+            before = [c for c in live_councils(warehouse) if c["la_code"]] if all(codes) and not replace else []
+            kept = [c for c in before if c["la_code"] not in codes]  # an unnamed extract replaces the warehouse whole
+            order = [c["la_code"] for c in before] + [code for code in codes if code not in {c["la_code"] for c in before}]
+            hashes = bundle_hashes(bundle)
+            building.unlink(missing_ok=True)
+            written = Building(building, warehouse.parent / "raw", (warehouse, [c["la_code"] for c in kept]))
+            for council in sorted(councils, key=lambda c: c.code):  # one at a time, in code order (see Building)
+                read(council)
+                check_headers([council], resolve=bundle)
+                check_same_return(council.files)  # each council's keys are its own: (la_code, id)
+                check_duplicates_across_files(council.files)
+                check_birth_dates(council.files)
+                check_references(council.files)
+                lea = next((f.header.get("lea") for f in council.files if f.header.get("lea")), None)
+                council.version = warehouse_version(council.files, hashes, {
+                    **_council_info(council.code, council.synthetic, council.today, len(council.files)), "lea": lea or ""})
+                written.add(council, order.index(council.code) + 1)
+            loaded = [f for council in councils for f in council.files]
+            home = next((c for c in councils if c.code == order[0]), None)
+            info = (_council_info(home.code, home.synthetic, home.today, len(loaded)) if home else
+                    _council_info(kept[0]["la_code"], kept[0]["synthetic"], pd.Timestamp(kept[0]["reference_date"]),
+                                  len(loaded)))
+            info["source_files"] = str(len(loaded) + sum(int(c["source_files"]) for c in kept))
+            if len(councils) == 1 and not kept:
+                info["version"] = councils[0].version  # one council: the version of its load
+            else:
+                digest = hashlib.sha256("\n".join(sorted(hashes)).encode())
+                for code, version in sorted([(c.code, c.version) for c in councils] + [(c["la_code"], c["version"]) for c in kept]):
+                    digest.update(f"\n{code}={version}".encode())
+                info["version"] = digest.hexdigest()[:16]
+            tables = written.finish(plan_national(loaded, bundled_files(bundle)), info, order)
             written.close()
-        building.unlink(missing_ok=True)
-        lock.close()
+            written = None
+            duckdb.connect(str(building), read_only=True).close()  # the new file opens before it goes live
+            if not allow_shrink:
+                check_shrink(warehouse, building, loaded, codes if kept else None)
+            if prepare is not None:
+                prepare(building)
+            swap_in(building, warehouse)
+        except (OSError, duckdb.Error) as exc:
+            if (reason := _disk_full(exc)) is None:
+                raise
+            raise _no_room(warehouse, reason) from exc
+        finally:
+            if written is not None:
+                with suppress(duckdb.Error, OSError):  # already failing: the first error is the one to tell
+                    written.close()
+            building.unlink(missing_ok=True)
+            building.with_name(building.name + ".wal").unlink(missing_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         ours = {"codes": codes}
         report_files = con.execute("""SELECT * FROM source_file WHERE list_contains($codes, la_code)
@@ -872,7 +1015,7 @@ def ingest(sources: Iterable[str | Path], warehouse: Path, *, bundle: bool = Tru
         warnings = con.execute("SELECT source_file, problem FROM load_warning WHERE list_contains($codes, la_code)",
                                ours).fetchall()
         loads = con.execute("SELECT * FROM loads ORDER BY position").df().to_dict("records")
-    return LoadReport(warehouse, info["version"], report_files, tables, quarantined, warnings, loads)
+    return LoadReport(warehouse, info["version"], report_files, tables, quarantined, warnings, loads, removed)
 
 
 def _council_info(code: str, synthetic: bool, today: pd.Timestamp, files: int) -> dict[str, str]:

@@ -46,6 +46,17 @@ def _missing(path: Path) -> WarehouseUnavailable:
         f"`python -m data ingest --warehouse {path} FILES...`.")
 
 
+def _remedy(path: Path) -> str:
+    """What to run for an unreadable warehouse: put the previous load back when a load kept one."""
+    previous = path.with_name(path.name + ".previous")
+    rebuild = f"`python -m data ingest --warehouse {path} FILES...`"
+    if previous.exists():
+        return (f"The load before it is kept as {previous.name}: put it back with `python -m data rollback "
+                f"--warehouse {path}` (the damaged file is kept as {path.name}.rejected), or load your files again "
+                f"with {rebuild}.")
+    return f"No previous load is kept beside it: load your files again with {rebuild}."
+
+
 def identity(path: str | Path) -> tuple[int, int, int, int]:
     """Which file `path` names now: a new load swapped in under the same name has another identity."""
     try:
@@ -73,9 +84,8 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         rows = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
     except duckdb.Error as exc:
         con.close()
-        raise WarehouseUnavailable(
-            f"The warehouse at {path} is corrupt or was not built by this product ({type(exc).__name__}). "
-            f"Restore {path.name}.previous or rebuild it with `python -m data ingest`.") from exc
+        raise WarehouseUnavailable(f"The warehouse at {path} cannot be read: it is damaged (truncated or corrupt) or "
+                                   f"was not built by this product ({type(exc).__name__}). {_remedy(path)}") from exc
     if "version" not in rows:
         con.close()
         raise WarehouseUnavailable(f"The warehouse at {path} has no version record; rebuild it with `python -m data ingest`.")
