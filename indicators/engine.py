@@ -241,9 +241,10 @@ class Engine:
 
     @cached_property
     def tables(self) -> dict[str, int]:
-        names = [r[0] for r in self._query("SELECT table_name FROM information_schema.tables", {}).itertuples(index=False)]
+        """Rows per table (of this council's, in a warehouse of several): a count each, so asked only for counts;
+        whether a table is there at all is `_table_names`."""
         counts = {}
-        for name in names:
+        for name in sorted(self._table_names):
             if re.fullmatch(r"[a-z_][a-z0-9_]*", name):
                 counts[name] = int(self._query(f'SELECT count(*) AS n FROM "{name}"', {})["n"].iat[0])  # noqa: S608
         return counts
@@ -269,7 +270,7 @@ class Engine:
         recorded = self.info.get("local_la_code")
         if recorded:
             return recorded
-        if self.tables.get("aggregate_measure") and "dim_la" in self.tables:
+        if "dim_la" in self._table_names and self.tables.get("aggregate_measure"):
             found = self._query("""SELECT DISTINCT a.area_code FROM aggregate_measure a
                                    JOIN dim_la l ON l.new_la_code = a.area_code""", {})
             if len(found) == 1:
@@ -279,10 +280,10 @@ class Engine:
     @cached_property
     def _areas(self) -> dict[str, Area]:
         areas = {ENGLAND: Area(ENGLAND, "England", "National")}
-        if "dim_region" in self.tables:
+        if "dim_region" in self._table_names:
             for row in self._query("SELECT region_code, region_name FROM dim_region", {}).itertuples(index=False):
                 areas[row.region_code] = Area(row.region_code, row.region_name, "Regional")
-        if "dim_la" in self.tables:
+        if "dim_la" in self._table_names:
             las = self._query("SELECT new_la_code, old_la_code, la_name, region_code FROM dim_la", {})
             for row in las.itertuples(index=False):
                 areas[row.new_la_code] = Area(row.new_la_code, row.la_name, "Local authority", row.old_la_code,
@@ -913,7 +914,7 @@ class Engine:
     def _population_0_25(self, period: str) -> pd.DataFrame:
         """Every council's resident population aged 0-25 for a period, from published facts whose measure is
         `population_0_25` (none in the bundled data, so counts go unranked until such a file is loaded)."""
-        if "national_fact" not in self.tables:
+        if "national_fact" not in self._table_names:
             return pd.DataFrame({"area_code": [], "value": []})
         return self._query("""SELECT area_code, value FROM national_fact
                               WHERE measure = 'population_0_25' AND breakdown = 'Total' AND status = 'value'
@@ -925,7 +926,7 @@ class Engine:
 
     def neighbours(self, la_code: str) -> list[str]:
         """The LA's statistical neighbours (DfE's latest model) in rank order."""
-        if "stat_neighbour" not in self.tables:
+        if "stat_neighbour" not in self._table_names:
             return []
         key = self._key("neighbours", la_code)
         return self._cached(key, lambda: list(self._query(
@@ -1095,7 +1096,7 @@ class Engine:
         """Every data-quality rule (code, severity, message, table, fields) with the number of records it finds
         (<NA> when the warehouse lacks a table the rule needs). Officers only: the workbench lists the children."""
         _officers_only(audience)
-        found = self._query(quality.counts_sql(set(self.tables)), quality.params(self.reference_date, self.local_area))
+        found = self._query(quality.counts_sql(self._table_names), quality.params(self.reference_date, self.local_area))
         rules = pd.DataFrame([{"code": r.code, "severity": r.severity, "message": r.message, "table": r.table,
                                "fields": ", ".join(r.fields)} for r in quality.rules()])
         AUDIT.info("quality_counts user=%s warehouse=%s", user, self.version)
@@ -1110,7 +1111,7 @@ class Engine:
             rule = quality.rule(code)
         except KeyError:
             raise EngineError(f"unknown data-quality rule '{code}'", quality.codes()) from None
-        if not rule.checkable(set(self.tables)):
+        if not rule.checkable(self._table_names):
             return pd.DataFrame(columns=[*quality.COLUMNS, "team", "caseworker", "name"])
         frame = self._query(quality.records_sql(rule), {**quality.params(self.reference_date, self.local_area),
                                                         "team": team or "", "caseworker": caseworker or ""})
@@ -1122,7 +1123,7 @@ class Engine:
         """Records breaking each rule at every load so far (version, reference_date, loaded_at, code, records);
         empty for a warehouse built without the history (the test fixtures)."""
         _officers_only(audience)
-        if "quality_history" not in self.tables:  # a warehouse built before the history was kept
+        if "quality_history" not in self._table_names:  # a warehouse built before the history was kept
             return pd.DataFrame(columns=["version", "reference_date", "loaded_at", "code", "records"])
         return self._query(quality.HISTORY_SQL, {})
 
