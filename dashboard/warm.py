@@ -64,6 +64,7 @@ def default_views() -> list[tuple[str, str]]:
     views_ += [("/clinic", query_string({"area": code, "indicator": i})) for i in measures.clinic.timeliness]
     views_ += [("/commissioners", query_string({"area": code, "indicator": i}))
                for i in measures.commissioners.ranked]
+    views_.append(("/region", ""))  # not in the menu, but the commissioners' ranking links to it
     return list(dict.fromkeys(views_))
 
 

@@ -55,7 +55,7 @@ def test_a_load_draws_its_default_views_before_it_goes_live(warmed):
                          ("/commissioners", ""), ("/theme/governance", "?area=E06000023"),
                          ("/indicator/ehcp_issued_20wk", "?area=E06000023"),
                          ("/clinic", "?area=E06000023&indicator=requests_decided_6wk"),
-                         ("/commissioners", "?area=E06000023&indicator=sen_support_pct")]:
+                         ("/commissioners", "?area=E06000023&indicator=sen_support_pct"), ("/region", "")]:
         assert (path, search) in views
         assert _status(server, path, search) == 200, (path, search)
     assert server.test_client().get("/_dash-layout").status_code == 200
