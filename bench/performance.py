@@ -356,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     if "page-weight" not in args.skip:
         results["page_weight"] = _json_part("bench.page_weight", where, 1200, log)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(document(results))
+    from bench.soak import kept_section  # the soak run's figures are written by bench.soak, kept here
+
+    soak = kept_section(args.out)
+    args.out.write_text(document(results) + (f"\n{soak}\n" if soak else ""))
     raw = ROOT / "build" / "bench" / "performance.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, indent=1))
