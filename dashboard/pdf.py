@@ -129,15 +129,16 @@ def _headline_row(ctx: views.Context, head: views.Headline) -> html.Tr:
 
 def headline_table(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
     header = ["Measure", "Latest figure", "Period", "Target", "Rating", "Direction of travel", "Rank in England"]
+    caption = ("The board's headline measures: latest figure, target, rating in words, direction of travel and rank "
+               "among all councils (1 is best; band A is the best quarter)")
     return html.Section([
         html.H2("Headline measures", id="pack-headlines"),
-        html.Table([
-            html.Caption("The board's headline measures: latest figure, target, rating in words, direction of "
-                         "travel and rank among all councils (1 is best; band A is the best quarter)"),
+        components.scrolling(html.Table([
+            html.Caption(caption),
             html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("Latest figure", "Target") else None)
                                 for h in header])),
             html.Tbody([_headline_row(ctx, h) for h in heads]),
-        ], className="pack__table"),
+        ], className="pack__table"), "The board's headline measures"),
     ], className="pack__section", **{"aria-labelledby": "pack-headlines"})
 
 
