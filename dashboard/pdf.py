@@ -161,7 +161,7 @@ def trend_chart(head: views.Headline) -> html.Figure:
         summary=figures.summary_trend(head.series, head.indicator, target=target, complete_to=head.period,
                                       breaks=head.breaks),
         table=figures.table_trend(head.series, head.indicator, complete_to=head.period),
-        table_caption=f"{m.title}, by period", heading_level=3, height=CHART_HEIGHT)
+        table_caption=f"{m.title}, by period", heading_level=3, height=CHART_HEIGHT, id=f"pack-{head.indicator_id}")
 
 
 def charts(heads: list[views.Headline]) -> html.Section:
