@@ -388,8 +388,9 @@ def _print(document: str, executable: str, footer: str, timeout_ms: int) -> byte
                 page.wait_for_selector("body[data-charts]", state="attached", timeout=timeout_ms)
                 if page.get_attribute("body", "data-charts") != "drawn":
                     raise RenderFailed("The charts could not be drawn, so the PDF was not made.")
+                # tagged: headings, lists and tables keep their structure for screen readers; outline: bookmarks
                 return page.pdf(format="A4", print_background=True, display_header_footer=True,
-                                header_template="<span></span>", footer_template=footer_html,
+                                header_template="<span></span>", footer_template=footer_html, tagged=True, outline=True,
                                 margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
             finally:
                 browser.close()
