@@ -7,6 +7,7 @@ Nothing here renders data as HTML: every value from data becomes text in a Dash 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,6 +49,16 @@ def _id_part(id: Any, part: str) -> Any:
     if isinstance(id, Mapping):
         return {**id, "part": part}
     return f"{id}-{part}"
+
+
+def summary_id(id: Any, title: str) -> str:
+    """The HTML id of a chart's written summary, which its graph names in aria-describedby: from the chart's id
+    (a pattern-matching id's values joined), else from its title."""
+    if isinstance(id, Mapping):
+        base = "-".join(str(v) for v in id.values())
+    else:
+        base = str(id) if id is not None else "chart-" + title.lower()
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", base).strip("-") + "-summary"
 
 
 def _is_missing(value: Any) -> bool:
@@ -132,7 +143,8 @@ def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.Data
           table_caption: str, id: Any = None, empty_reason: str | None = None, graph_id: Any = None,
           heading_level: int = 3, height: int | None = None) -> html.Figure:
     """An accessible chart: `<figure>` with a `<figcaption>` (the title stating the finding, and the caption),
-    the plain-English summary, the graph (no mode bar; a described image for assistive technology) and a
+    the plain-English summary, the graph (no mode bar; an image named by the title and described by the summary,
+    `aria-describedby`, for assistive technology) and a
     keyboard-operable "View as table" (`<details>`) holding the same numbers as a proper table.
 
     When `empty_reason` is set, or the table is empty, the graph and table are replaced by an explained
@@ -140,7 +152,6 @@ def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.Data
     `<id>-graph` (or `{**id, "part": "graph"}` for a pattern-matching id).
     """
     heading = getattr(html, f"H{min(max(int(heading_level), 2), 6)}")
-    summary_id = _id_part(id, "summary") if isinstance(id, str) else None
     children: list[Any] = [html.Figcaption([
         heading(title, className="chart__title"),
         html.P(caption, className="chart__caption") if caption else None,
@@ -149,16 +160,16 @@ def chart(figure: Any, *, title: str, caption: str, summary: str, table: pd.Data
     if is_empty:
         children.append(empty_state(empty_reason or "There are no figures for this selection."))
         return html.Figure(children, className="chart chart--empty", **({"id": id} if id is not None else {}))
-    children.append(html.P(summary, className="chart__summary", **({"id": summary_id} if summary_id else {})))
+    described = summary_id(id, title)
+    children.append(html.P(summary, className="chart__summary", id=described))
     graph_kwargs: dict[str, Any] = {"figure": figure, "config": GRAPH_CONFIG, "className": "chart__graph"}
     gid = graph_id if graph_id is not None else _id_part(id, "graph")
     if gid is not None:
         graph_kwargs["id"] = gid
     if height:
         graph_kwargs["style"] = {"height": f"{int(height)}px"}
-    described = {"aria-describedby": summary_id} if summary_id else {}
     children.append(html.Div(dcc.Graph(**graph_kwargs), role="img", className="chart__plot",
-                             **{"aria-label": f"Chart: {title}. {summary}"}, **described))
+                             **{"aria-label": f"Chart: {title}", "aria-describedby": described}))
     children.append(html.Details([
         html.Summary("View as table", className="chart__toggle"),
         html.Div(data_table(table, table_caption), className="table-scroll", tabIndex="0", role="region",

@@ -129,15 +129,16 @@ def _headline_row(ctx: views.Context, head: views.Headline) -> html.Tr:
 
 def headline_table(ctx: views.Context, heads: list[views.Headline]) -> html.Section:
     header = ["Measure", "Latest figure", "Period", "Target", "Rating", "Direction of travel", "Rank in England"]
+    caption = ("The board's headline measures: latest figure, target, rating in words, direction of travel and rank "
+               "among all councils (1 is best; band A is the best quarter)")
     return html.Section([
         html.H2("Headline measures", id="pack-headlines"),
-        html.Table([
-            html.Caption("The board's headline measures: latest figure, target, rating in words, direction of "
-                         "travel and rank among all councils (1 is best; band A is the best quarter)"),
+        components.scrolling(html.Table([
+            html.Caption(caption),
             html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("Latest figure", "Target") else None)
                                 for h in header])),
             html.Tbody([_headline_row(ctx, h) for h in heads]),
-        ], className="pack__table"),
+        ], className="pack__table"), "The board's headline measures"),
     ], className="pack__section", **{"aria-labelledby": "pack-headlines"})
 
 
@@ -160,7 +161,7 @@ def trend_chart(head: views.Headline) -> html.Figure:
         summary=figures.summary_trend(head.series, head.indicator, target=target, complete_to=head.period,
                                       breaks=head.breaks),
         table=figures.table_trend(head.series, head.indicator, complete_to=head.period),
-        table_caption=f"{m.title}, by period", heading_level=3, height=CHART_HEIGHT)
+        table_caption=f"{m.title}, by period", heading_level=3, height=CHART_HEIGHT, id=f"pack-{head.indicator_id}")
 
 
 def charts(heads: list[views.Headline]) -> html.Section:
@@ -387,8 +388,9 @@ def _print(document: str, executable: str, footer: str, timeout_ms: int) -> byte
                 page.wait_for_selector("body[data-charts]", state="attached", timeout=timeout_ms)
                 if page.get_attribute("body", "data-charts") != "drawn":
                     raise RenderFailed("The charts could not be drawn, so the PDF was not made.")
+                # tagged: headings, lists and tables keep their structure for screen readers; outline: bookmarks
                 return page.pdf(format="A4", print_background=True, display_header_footer=True,
-                                header_template="<span></span>", footer_template=footer_html,
+                                header_template="<span></span>", footer_template=footer_html, tagged=True, outline=True,
                                 margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
             finally:
                 browser.close()

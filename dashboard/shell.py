@@ -43,10 +43,11 @@ CARRIED = ("area", "period", "audience")  # what navigation keeps from the curre
 BASIC_PLOTLY = "plotly-basic.min.js"
 GEO_OUTLINE = "plotly-geo.js"
 
+# Dash's own index wraps its scripts in a <footer>: a second "contentinfo" landmark beside the page's footer.
 INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
 <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
-<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+<body>{%app_entry%}{%config%}{%scripts%}{%renderer%}</body>
 </html>"""
 
 
@@ -120,9 +121,11 @@ def frame() -> html.Div:
             html.Nav(html.Ul(nav, className="nav__list"), className="nav", **{"aria-label": "Main"}),
             _theme_nav(),
         ], className="header"),
-        html.P([html.Strong("Demo mode: "), "sign in as a demo user to see the dashboard as each role sees it. "
-                "For trying the dashboard on sample data only, never real children's records."],
-               className="banner banner--demo") if settings().auth == "demo" else None,
+        # A named region: every piece of the page sits in a landmark, so a screen reader's landmark list misses none.
+        html.Section(html.P([html.Strong("Demo mode: "), "sign in as a demo user to see the dashboard as each role "
+                             "sees it. For trying the dashboard on sample data only, never real children's records."]),
+                     className="banner banner--demo", **{"aria-label": "Demo mode"})
+        if settings().auth == "demo" else None,
         html.Main(dcc.Loading(dash.page_container, type="default", color="#1d4f91", delay_show=300,
                               overlay_style={"visibility": "visible", "opacity": 0.6}, className="page-loading"),
                   id="main", className="main", tabIndex="-1"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard import components
 from dashboard.format import SYMBOL_MEANINGS
 from dashboard.shell import OGL_TEXT, OGL_URL
 
@@ -29,12 +30,12 @@ SOURCES = [
 def layout(**_query) -> html.Div:
     return html.Div([
         html.H1("About the data"),
-        html.Table([
+        components.scrolling(html.Table([
             html.Caption("Data sources used in this dashboard"),
             html.Thead(html.Tr([html.Th("Source", scope="col"), html.Th("Publisher", scope="col"),
                                 html.Th("What it provides", scope="col")])),
             html.Tbody([html.Tr([html.Td(a), html.Td(b), html.Td(c)]) for a, b, c in SOURCES]),
-        ], className="table"),
+        ], className="table"), "Data sources used in this dashboard"),
         html.H2("Licence"),
         html.P([OGL_TEXT, " ", html.A("Read the Open Government Licence v3.0", href=OGL_URL, rel="license")]),
         html.H2("Symbols"),

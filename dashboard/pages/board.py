@@ -60,11 +60,12 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
     if compared_earlier:
         facts += _fact("Compared in", figures.format_period(published.period) + " (latest published)")
     spark_title = figures.title_trend(head.series, meta, complete_to=head.period)
-    spark = html.Div(dcc.Graph(id={"type": SPARK, "indicator": head.indicator_id},
-                               figure=figures.sparkline(head.series, meta, complete_to=head.period),
-                               config=components.GRAPH_CONFIG, className="tile__spark",
-                               style={"height": "60px"}),
-                     role="img", **{"aria-label": f"Trend. {spark_title}"})
+    spark_id = {"type": SPARK, "indicator": head.indicator_id}
+    described = components.summary_id(spark_id, spark_title)
+    spark = [html.Div(dcc.Graph(id=spark_id, figure=figures.sparkline(head.series, meta, complete_to=head.period),
+                                config=components.GRAPH_CONFIG, className="tile__spark", style={"height": "60px"}),
+                      role="img", **{"aria-label": f"Trend: {m.short_title}", "aria-describedby": described}),
+             html.P(spark_title, id=described, className="tile__trend")]
     return html.Li([
         title,
         html.P([components.value_text(bench.value, bench.status, m.unit, m.places)],
@@ -75,7 +76,7 @@ def tile(ctx: views.Context, head: views.Headline) -> html.Li:
         html.P(stale, className="tile__stale") if (stale := views.staleness(ctx, head)) else None,
         html.Div([components.rag_badge(rag, against=against), components.direction_badge(
             bench.direction_of_travel, m.polarity)], className="tile__badges"),
-        spark,
+        *spark,
         html.Dl(facts, className="tile__facts"),
     ], className=f"tile tile--{rag or 'none'}")
 

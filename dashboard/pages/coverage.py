@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from dashboard import exports, filters, views
+from dashboard import components, exports, filters, views
 from indicators.catalogue.model import THEME_TITLES, Theme
 from indicators.engine import EngineError
 
@@ -57,16 +57,17 @@ def theme_table(theme: Theme, rows: list[dict[str, Any]], params: dict[str, str 
             html.Td("Nothing needed" if row["populated"] else (row["to_fill"] or "No source is defined yet")),
         ]))
     shown = sum(1 for r in rows if r["populated"])
+    caption = f"{THEME_TITLES[theme]}: {shown} of {len(rows)} indicators have figures"
     return html.Section([
         html.H2(THEME_TITLES[theme], id=heading),
-        html.Table([
-            html.Caption(f"{THEME_TITLES[theme]}: {shown} of {len(rows)} indicators have figures"),
+        components.scrolling(html.Table([
+            html.Caption(caption),
             html.Colgroup([html.Col(className="coverage__col-title"), html.Col(), html.Col(className="coverage__col-from"),
                            html.Col()]),
             html.Thead(html.Tr([html.Th("Indicator", scope="col"), html.Th("Figures", scope="col"),
                                 html.Th("From", scope="col"), html.Th("What would fill it", scope="col")])),
             html.Tbody(body),
-        ], className="table table--wide"),
+        ], className="table table--wide"), caption),
     ], **{"aria-labelledby": heading})
 
 

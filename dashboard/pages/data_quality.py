@@ -47,12 +47,12 @@ def refused(message: str, signed_in: bool) -> html.Div:
     return components.officers_only(intro(), message, signed_in=signed_in, sign_in=quality.SIGN_IN, panel_id=PANEL)
 
 
-def _table(table_id: str, caption: str, headers: list[str], body: list[list[Any]]) -> html.Table:
-    return html.Table([
+def _table(table_id: str, caption: str, headers: list[str], body: list[list[Any]]) -> html.Div:
+    return components.scrolling(html.Table([
         html.Caption(caption),
         html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
         html.Tbody([html.Tr([html.Th(row[0], scope="row"), *[html.Td(c) for c in row[1:]]]) for row in body]),
-    ], id=table_id, className="table")
+    ], id=table_id, className="table"), caption)
 
 
 def _records(value: Any) -> str:

@@ -116,11 +116,11 @@ def table(view: reconciliation.Reconciliation, dataset: str) -> html.Section:
                     (" points" if percent else ""), className="numeric"),
             html.Td(r["verdict"], className=f"verdict verdict--{r['verdict'].split()[0].lower()}"),
             html.Td(r["calibration"]), html.Td(link)]))
+    caption = f"{sen2.TABLES[dataset].title}: local records beside DfE's published figures, reporting year {view.year}"
     return html.Section([
         html.H2(sen2.TABLES[dataset].title, id=heading_id),
-        html.Table([html.Caption(f"{sen2.TABLES[dataset].title}: local records beside DfE's published figures, "
-                                 f"reporting year {view.year}", className="visually-hidden"), head, html.Tbody(body)],
-                   className="table"),
+        components.scrolling(html.Table([html.Caption(caption, className="visually-hidden"), head, html.Tbody(body)],
+                                        className="table"), caption),
     ], **{"aria-labelledby": heading_id})
 
 

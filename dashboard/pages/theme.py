@@ -98,6 +98,7 @@ def layout(theme: str | None = None, **query) -> html.Div:
     outcomes = list(dict.fromkeys(h.indicator.outcome for h in heads if h.indicator.outcome))
     shown = sum(1 for h in heads if not h.problem)
     when = f"figures available at the end of {ctx.period}" if ctx.period else "the latest figures"
+    caption = f"{views.theme_title(chosen)}: every measure for {ctx.area.name}"
     return html.Div([
         components.breadcrumbs([("Home", ctx.link("/")), (views.theme_title(chosen), None)]),
         html.H1(f"{views.theme_title(chosen)}: {ctx.area.name}"),
@@ -112,13 +113,12 @@ def layout(theme: str | None = None, **query) -> html.Div:
         html.Section([
             html.H2("Every measure", id="measures"),
             components.symbols_legend(ratings=True),
-            html.Div(html.Table([
-                html.Caption(f"{views.theme_title(chosen)}: every measure for {ctx.area.name}"),
+            components.scrolling(html.Table([
+                html.Caption(caption),
                 html.Thead(html.Tr([html.Th(c, scope="col", className="num" if c in NUMERIC else None)
                                     for c in COLUMNS])),
                 html.Tbody([_row(ctx, h) for h in heads]),
-            ], className="table table--wide", id=TABLE), className="table-scroll", tabIndex="0", role="region",
-                **{"aria-labelledby": "measures"}),
+            ], className="table table--wide", id=TABLE), caption),
             html.P([html.A("What the loaded data covers, and how to fill the gaps", href=ctx.link("/coverage")),
                     " · ", html.A("Data book", href=ctx.link("/data-book"))], className="small"),
         ], **{"aria-labelledby": "measures"}),

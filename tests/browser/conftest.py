@@ -133,13 +133,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
 def axe_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # WCAG 2.x A and AA, and axe's best practices (landmarks, one main and one footer, headings in order).
     # resultTypes: only violations are gathered in full (the passes on a long page took most of the time).
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
-                                                                             "wcag21aa", "wcag22aa"]},
-                                       "resultTypes": ["violations"]})
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])} node(s): "
             f"{', '.join(n['target'][0] if isinstance(n['target'][0], str) else str(n['target'][0]) for n in v['nodes'][:3])})"
             for v in results.response["violations"]]

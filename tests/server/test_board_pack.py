@@ -94,6 +94,8 @@ def test_board_pack_pdf_is_made(server):
         'inline; filename="send-board-pack_E06000023_2024_partner.pdf"'
     pages = [int(n) for n in re.findall(rb"/Count (\d+)", response.data)]
     assert max(pages) >= 3  # cover, summary and headlines, charts
+    # Tagged (its headings, lists and tables in a structure tree a screen reader reads) and with bookmarks.
+    assert b"/StructTreeRoot" in response.data and b"/MarkInfo" in response.data and b"/Outlines" in response.data
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")

@@ -73,6 +73,18 @@ def test_chart_is_a_figure_with_caption_summary_graph_and_a_table_behind_details
     assert not [t for t in texts(out) if BAD.search(t)]
 
 
+@pytest.mark.parametrize(("id", "expected"), [("trend", "trend-summary"),
+                                               ({"type": "chart", "index": "wards"}, "chart-wards-summary"),
+                                               (None, "chart-plans-in-20-weeks-26-4-in-2025-summary")])
+def test_the_graph_is_named_by_the_title_and_described_by_the_summary(id, expected):
+    out = C.chart(empty_figure(), title="Plans in 20 weeks: 26.4% in 2025", caption="c", summary="Up from 22%.",
+                  table=TABLE, table_caption="tc", id=id)
+    plot = [n for n in walk(out) if getattr(n, "role", None) == "img"][0].to_plotly_json()["props"]
+    [summary] = [n for n in walk(out) if "chart__summary" in (getattr(n, "className", "") or "")]
+    assert plot["aria-label"] == "Chart: Plans in 20 weeks: 26.4% in 2025"
+    assert plot["aria-describedby"] == summary.id == expected and summary.children == "Up from 22%."
+
+
 def test_chart_graph_id_for_drill_down_and_pattern_matching_ids():
     out = C.chart(empty_figure(), title="t", caption="c", summary="s", table=TABLE, table_caption="tc",
                   id={"type": "chart", "index": "wards"})
