@@ -789,12 +789,17 @@ def check_shrink(live: Path, new: Path, files: list[LoadedFile], codes: list[str
 def swap_in(new: Path, live: Path) -> None:
     """Make `new` the live warehouse in one atomic rename, keeping the old one as `<name>.previous`."""
     if live.exists():
-        previous = live.with_name(live.name + ".previous")
-        staging = live.with_name(live.name + ".previous.tmp")
-        staging.unlink(missing_ok=True)
-        os.link(live, staging)  # a second name for the old file, so the live name never disappears
-        os.replace(staging, previous)
+        keep_as(live, ".previous")
     os.replace(new, live)
+
+
+def keep_as(live: Path, suffix: str) -> None:
+    """Keep the live file under a second name too (`<name><suffix>`), atomically: through a hard link, so the
+    live name never disappears."""
+    staging = live.with_name(live.name + suffix + ".tmp")
+    staging.unlink(missing_ok=True)
+    os.link(live, staging)
+    os.replace(staging, live.with_name(live.name + suffix))
 
 
 def _holder(lock: Path) -> str:
@@ -913,11 +918,7 @@ def rollback(warehouse: Path) -> tuple[str, str | None]:
                               f"load your files again with `python -m data ingest --warehouse {warehouse} FILES...`")
         rejected = version(warehouse) if warehouse.exists() else None
         if warehouse.exists():
-            kept = warehouse.with_name(warehouse.name + ".rejected")
-            staging = warehouse.with_name(warehouse.name + ".rejected.tmp")
-            staging.unlink(missing_ok=True)
-            os.link(warehouse, staging)  # a second name for the bad file, so the live name never disappears
-            os.replace(staging, kept)
+            keep_as(warehouse, ".rejected")  # the bad file, for inspection
         os.replace(previous, warehouse)
     return restored, rejected
 

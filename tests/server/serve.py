@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,3 +20,45 @@ def gunicorn(folder: Path, warehouse: Path, *, app: str = "app:server", workers:
             yield running.url
     except server.ServerError as exc:
         pytest.fail(str(exc))
+
+
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+user {user};
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp}/nginx-access.log;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    upstream dashboard {{
+        server 127.0.0.1:{a};
+        server 127.0.0.1:{b};
+    }}
+    proxy_set_header Host $http_host;
+    proxy_read_timeout 120s;
+    server {{
+        listen 127.0.0.1:{port};
+{locations}
+    }}
+}}
+"""
+NO_RETRY = """\
+        location / {
+            proxy_pass http://dashboard;
+            proxy_next_upstream off;
+            add_header X-Upstream $upstream_addr always;
+        }"""
+
+
+def nginx_conf(tmp: Path, port: int, a: str, b: str, locations: str = NO_RETRY) -> str:
+    """nginx round-robin over two app servers (`a`, `b`: their URLs) on loopback `port`, run as this user with
+    every file in `tmp`; `locations` are the server's location blocks (its own X-Upstream header names which
+    server answered: the app sets none)."""
+    return NGINX_CONF.format(tmp=tmp, user=getpass.getuser(), port=port, a=a.rsplit(":", 1)[1],
+                             b=b.rsplit(":", 1)[1], locations=locations)

@@ -14,7 +14,6 @@ made slow by the test's app (`tests/server/fault_app.py`: held a few seconds bef
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import signal
@@ -33,6 +32,7 @@ import requests
 from bench.server import Server, free_port, gunicorn, stop
 from dashboard.warm import page_request
 from tests.identity import HOME
+from tests.server.serve import nginx_conf
 from tests.server.test_two_instances import answer_keys, program, start, wait_for, writes
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
@@ -47,41 +47,17 @@ pytestmark = pytest.mark.slow  # serves the app with gunicorn
 
 ASKED = {"figure": ("GET", FIGURE, None), "board": ("POST", "/_dash-update-component", BOARD)}
 
-NGINX_CONF = """\
-daemon off;
-worker_processes 1;
-user {user};
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp}/nginx-access.log;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-    upstream dashboard {{
-        server 127.0.0.1:{a};
-        server 127.0.0.1:{b};
-    }}
-    proxy_set_header Host $http_host;
-    proxy_read_timeout 120s;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
+RETRY = """\
+        location / {
             proxy_pass http://dashboard;
             proxy_next_upstream error timeout;
             add_header X-Upstream $upstream_addr always;
-        }}
-        location = /_dash-update-component {{
+        }
+        location = /_dash-update-component {
             proxy_pass http://dashboard;
             proxy_next_upstream error timeout non_idempotent;
             add_header X-Upstream $upstream_addr always;
-        }}
-    }}
-}}
-"""
+        }"""  # a request an app server dropped is sent to the other (see the test)
 
 
 def ask(base: str, what: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, str]:
@@ -167,8 +143,7 @@ def pair(tmp_path_factory):
                                              threads=2, timeout=TIMEOUT_S, env=env)) for name in "ab")
         port = free_port()
         conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, user=getpass.getuser(), port=port, a=a.url.rsplit(":", 1)[1],
-                                          b=b.url.rsplit(":", 1)[1]))
+        conf.write_text(nginx_conf(tmp, port, a.url, b.url, RETRY))
         proxy = f"http://127.0.0.1:{port}"
         process = start(stack, [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "nginx-error.log")],
                         tmp / "nginx.log")

@@ -9,7 +9,6 @@ below), never by the app. The last test stops Redis and checks the app goes on a
 
 from __future__ import annotations
 
-import getpass
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import requests
 
 from bench.server import free_port, gunicorn, stop
 from tests.identity import HOME
+from tests.server.serve import nginx_conf
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
 KEY = "two-instances-test-key-" + "k" * 32  # both instances sign sessions with it
@@ -32,35 +32,6 @@ FIGURE = f"/download/ehcp_caseload.csv?area={HOME}&breakdown=primary_need"
 OFFICERS_FILE = "/casework/open-cases.csv"  # an officer's download: refused to anyone else
 WRITES = ("set", "setex", "psetex", "mset", "msetnx", "setnx", "incr", "incrby", "expire", "del")
 
-NGINX_CONF = """\
-daemon off;
-worker_processes 1;
-user {user};
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp}/nginx-access.log;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-    upstream dashboard {{
-        server 127.0.0.1:{a};
-        server 127.0.0.1:{b};
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://dashboard;
-            proxy_set_header Host $http_host;
-            proxy_next_upstream off;
-            add_header X-Upstream $upstream_addr always;
-        }}
-    }}
-}}
-"""
 
 
 @dataclass
@@ -125,8 +96,7 @@ def cluster(tmp_path_factory):
         b = stack.enter_context(gunicorn(tmp / "b", SAMPLE, workers=1, threads=2, timeout=START_TIMEOUT_S, env=env))
         port = free_port()
         conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, user=getpass.getuser(), port=port, a=a.url.rsplit(":", 1)[1],
-                                          b=b.url.rsplit(":", 1)[1]))
+        conf.write_text(nginx_conf(tmp, port, a.url, b.url))
         proxy = f"http://127.0.0.1:{port}"
         nginx_process = start(stack, [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "nginx-error.log")],
                               tmp / "nginx.log")
