@@ -1,8 +1,8 @@
 """Structured logs: one JSON object a line on stderr, and every request's line carrying its request id.
 
-- `JsonFormatter` writes a record as one JSON line (`time`, `level`, `logger`, `message`, inside a request its
-  `request_id`, and a failure's `traceback`); JSON escapes newlines and control characters, so a value sent by
-  a browser can never start a line of its own.
+- `JsonFormatter` writes a record as one JSON line (`time`, `level`, `logger`, `pid` (which worker), `message`,
+  inside a request its `request_id`, and a failure's `traceback`); JSON escapes newlines and control
+  characters, so a value sent by a browser can never start a line of its own.
 - `configure` gives the root logger one stderr handler with it, unless one is there already (gunicorn puts one
   there itself: `logconfig_dict` in scripts/gunicorn.conf.py, which also turns gunicorn's access log off, since
   the app writes a fuller line per request).
@@ -52,7 +52,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+            "level": record.levelname, "logger": record.name, "pid": record.process, "message": record.getMessage()}
         if request_id := current_request_id():
             entry["request_id"] = request_id
         entry.update(getattr(record, "fields", {}))
