@@ -3,9 +3,9 @@
 - `JsonFormatter` writes a record as one JSON line (`time`, `level`, `logger`, `pid` (which worker), `message`,
   inside a request its `request_id`, and a failure's `traceback`); JSON escapes newlines and control
   characters, so a value sent by a browser can never start a line of its own.
-- `configure` gives the root logger one stderr handler with it, unless one is there already (gunicorn puts one
-  there itself: `logconfig_dict` in scripts/gunicorn.conf.py, which also turns gunicorn's access log off, since
-  the app writes a fuller line per request).
+- `configure` (called by app.py, for the app that is served) gives the root logger one stderr handler with it,
+  unless one is there already (gunicorn puts one there itself: `logconfig_dict` in scripts/gunicorn.conf.py,
+  which also turns gunicorn's access log off, since the app writes a fuller line per request).
 - `install` takes each request's id from its `X-Request-Id` header when that is a safe token (1-64 letters,
   digits and `._:-`, what nginx's `$request_id` or a load balancer's uuid sends), else makes one; returns it in
   the response's `X-Request-Id` and writes the request's line when it is answered. Every other record logged
@@ -31,6 +31,8 @@ import uuid
 from datetime import UTC, datetime
 
 import flask
+
+from dashboard import health
 
 REQUESTS = "dashboard.requests"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -125,17 +127,16 @@ def request_fields(response: flask.Response) -> dict[str, object]:
 
 
 def _level(status: int) -> int:
-    from dashboard.health import PATHS
-
     if status >= 500:
         return logging.ERROR
-    return logging.DEBUG if status < 400 and flask.request.path in PATHS else logging.INFO
+    return logging.DEBUG if status < 400 and flask.request.path in health.PATHS else logging.INFO
 
 
 def install(server: flask.Flask) -> None:
     """Give every request an id and a line in the log. Call it before anything else that hooks requests, so the
-    id is there for them and the line is written last, with the status the browser gets."""
-    configure()
+    id is there for them and the line is written last, with the status the browser gets. The lines are written
+    where `configure` has been called (the served app, app.py); elsewhere (a load drawing its views into the
+    cache) only failures are."""
 
     @server.before_request
     def _start() -> None:
