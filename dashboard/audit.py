@@ -39,6 +39,7 @@ from dashboard import response_cache
 from dashboard.access import is_council
 from dashboard.exports import safe_text
 from dashboard.identity import Role, User, current_user
+from dashboard.logs import REQUEST_ID
 from dashboard.routes import attachment
 from dashboard.security import plain
 from data.settings import settings
@@ -54,7 +55,6 @@ SHOWN = 500  # the most entries the page lists; the CSV holds every match
 CHUNK = 65536
 MAX_TEXT = 500  # a longer filter value or target is cut: the log records what was asked, not a novel
 _ACTION = re.compile(r"[a-z][a-z-]{0,39}")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PRIVATE = re.compile(r"pass|secret|token|session|cookie|credential", re.I)  # never written, whoever passes them
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -117,7 +117,7 @@ def _request_facts() -> dict[str, str | None]:
     if not flask.has_request_context():
         return {"request_id": None, "remote_addr": None}
     asked = flask.g.get("request_id") or flask.request.headers.get("X-Request-ID", "")
-    return {"request_id": asked if _REQUEST_ID.fullmatch(str(asked)) else None,
+    return {"request_id": asked if REQUEST_ID.fullmatch(str(asked)) else None,
             "remote_addr": flask.request.remote_addr}
 
 

@@ -22,6 +22,8 @@ from dashboard import (
     audit,
     casework,
     filters,
+    health,
+    logs,
     quality,
     reconciliation,
     response_cache,
@@ -285,7 +287,9 @@ def create_app(warehouse: Path | None = None) -> Dash:
     app.index_string = INDEX
     app.layout = frame
     _register_callbacks(app)
-    security.install(app.server)  # first: a refused request is never signed in, nor answered from the kept answers
+    logs.install(app.server)  # first: every request has its id, and its line is written once it is answered
+    security.install(app.server)  # then: a refused request is never signed in, nor answered from the kept answers
+    health.register(app.server)  # /healthz and /readyz
     signin.install(app.server)
     routes.register(app.server)
     audit.register(app.server)  # /admin/audit.csv

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     warehouse: Path = _setting(
         "SEND_WAREHOUSE", DEFAULT_WAREHOUSE, "The DuckDB warehouse the app reads (opened read-only) and "
         "`python -m data ingest` writes by default.", "`data/sample/warehouse.duckdb`")
+    temp_dir: Path | None = _setting(
+        "SEND_TEMP_DIR", None, "A folder the app may write, where DuckDB spills a large query's working data while "
+        "reading the warehouse. Set it when the warehouse's folder is read-only (a read-only mount): a folder on "
+        "local disk, e.g. `/tmp/send-spill`.", "`<warehouse>.tmp` beside the warehouse")
     stale_after_days: int = Field(
         45, ge=0, validation_alias="SEND_STALE_AFTER_DAYS",
         description="A local extract older than this many days (from its reference date to today) is flagged "

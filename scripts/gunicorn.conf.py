@@ -16,7 +16,19 @@ worker_class = "gthread"
 timeout = 120  # the first board pack PDF after a load prints in Chromium
 graceful_timeout = 30
 keepalive = 10  # a reader pauses between clicks: the default 2 s reset connections a browser then sent again
-accesslog = "-"
+# One JSON line per record on stderr, gunicorn's own (workers booting, a worker killed) as the app's
+# (dashboard/logs.py). No access log: the app writes each request's line itself, with its request id and who
+# asked, so gunicorn's would only say it again.
+accesslog = None
+logconfig_dict = {
+    "root": {"level": "WARNING", "handlers": ["json"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+    "handlers": {"json": {"class": "dashboard.logs.StderrHandler", "formatter": "json"}},
+    "formatters": {"json": {"()": "dashboard.logs.JsonFormatter"}},
+}
 control_socket_disable = True
 
 

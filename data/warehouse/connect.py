@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from data.settings import settings
 from data.warehouse.model import COUNCIL_TABLES
 
 ALIAS = "warehouse"  # the attached file's name inside the connection; queries never need to write it
@@ -72,8 +73,10 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not path.exists():
         raise _missing(path)
-    # Spill space beside the warehouse, as DuckDB would choose for the file itself (not the working folder).
-    con = duckdb.connect(config={"temp_directory": str(path.with_name(path.name + ".tmp"))})
+    # Spill space beside the warehouse, as DuckDB would choose for the file itself (not the working folder),
+    # unless SEND_TEMP_DIR names another folder: a read-only mount has no room beside the file.
+    spill = settings().temp_dir or path.with_name(path.name + ".tmp")
+    con = duckdb.connect(config={"temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})
         con.execute(f"USE {ALIAS}")
