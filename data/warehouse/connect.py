@@ -26,6 +26,9 @@ that made them and the warehouse itself stays read-only.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 import re
 from pathlib import Path
 
@@ -34,6 +37,7 @@ import duckdb
 from data.settings import settings
 from data.warehouse.model import COUNCIL_TABLES
 
+_INSTANCES = itertools.count(1)  # this process's DuckDB instances, each with spill space of its own
 ALIAS = "warehouse"  # the attached file's name inside the connection; queries never need to write it
 
 
@@ -74,8 +78,13 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise _missing(path)
     # Spill space beside the warehouse, as DuckDB would choose for the file itself (not the working folder),
-    # unless SEND_TEMP_DIR names another folder: a read-only mount has no room beside the file.
-    spill = settings().temp_dir or path.with_name(path.name + ".tmp")
+    # unless SEND_TEMP_DIR names another folder: a read-only mount has no room beside the file. Each instance
+    # spills into a folder of its own (DuckDB makes it when it first spills and removes it on closing), since
+    # instances sharing one can overwrite each other's files; DuckDB makes no parent folder, so this does.
+    base = Path(settings().temp_dir or path.with_name(path.name + ".tmp"))
+    with contextlib.suppress(OSError):  # unwritable: a query that must spill then says so
+        base.mkdir(parents=True, exist_ok=True)
+    spill = base / f"instance-{os.getpid()}-{next(_INSTANCES)}"
     con = duckdb.connect(config={"temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})

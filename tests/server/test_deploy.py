@@ -165,6 +165,8 @@ def _spill_folder(path: Path) -> str:
 def test_spill_space_is_beside_the_warehouse_unless_send_temp_dir_says_elsewhere(monkeypatch, tmp_path,
                                                                                  fresh_settings):
     monkeypatch.delenv("SEND_TEMP_DIR", raising=False)
-    assert _spill_folder(SAMPLE) == str(SAMPLE.with_name("warehouse.duckdb.tmp"))
+    first, second = Path(_spill_folder(SAMPLE)), Path(_spill_folder(SAMPLE))
+    assert first.parent == SAMPLE.with_name("warehouse.duckdb.tmp") and first.name.startswith("instance-")
+    assert second.parent == first.parent and second != first  # each DuckDB instance spills apart
     monkeypatch.setenv("SEND_TEMP_DIR", str(tmp_path / "spill"))
-    assert _spill_folder(SAMPLE) == str(tmp_path / "spill")
+    assert Path(_spill_folder(SAMPLE)).parent == tmp_path / "spill"
