@@ -79,12 +79,16 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         raise _missing(path)
     # Spill space beside the warehouse, as DuckDB would choose for the file itself (not the working folder),
     # unless SEND_TEMP_DIR names another folder: a read-only mount has no room beside the file. Each instance
-    # spills into a folder of its own (DuckDB makes it when it first spills and removes it on closing), since
-    # instances sharing one can overwrite each other's files; DuckDB makes no parent folder, so this does.
-    base = Path(settings().temp_dir or path.with_name(path.name + ".tmp"))
-    with contextlib.suppress(OSError):  # unwritable: a query that must spill then says so
-        base.mkdir(parents=True, exist_ok=True)
-    spill = base / f"instance-{os.getpid()}-{next(_INSTANCES)}"
+    # spills into a folder of its own, since instances sharing one can overwrite each other's files; DuckDB
+    # makes it when it first spills and removes it on closing, but makes no parent folder.
+    instance = f"{os.getpid()}-{next(_INSTANCES)}"
+    configured = settings().temp_dir
+    if configured:
+        with contextlib.suppress(OSError):  # unwritable: a query that must spill then says so
+            Path(configured).mkdir(parents=True, exist_ok=True)
+        spill = Path(configured) / f"instance-{instance}"
+    else:
+        spill = path.with_name(f"{path.name}.tmp-{instance}")
     con = duckdb.connect(config={"temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})

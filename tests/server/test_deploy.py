@@ -166,7 +166,8 @@ def test_spill_space_is_beside_the_warehouse_unless_send_temp_dir_says_elsewhere
                                                                                  fresh_settings):
     monkeypatch.delenv("SEND_TEMP_DIR", raising=False)
     first, second = Path(_spill_folder(SAMPLE)), Path(_spill_folder(SAMPLE))
-    assert first.parent == SAMPLE.with_name("warehouse.duckdb.tmp") and first.name.startswith("instance-")
+    assert first.parent == SAMPLE.parent and first.name.startswith("warehouse.duckdb.tmp-")
     assert second.parent == first.parent and second != first  # each DuckDB instance spills apart
+    assert not first.exists()  # made only by a query that spills
     monkeypatch.setenv("SEND_TEMP_DIR", str(tmp_path / "spill"))
     assert Path(_spill_folder(SAMPLE)).parent == tmp_path / "spill"
