@@ -93,9 +93,10 @@ def _unversioned(path) -> None:
 
 
 @pytest.mark.parametrize(("make", "says"), [
-    (_truncated, "is corrupt or was not built by this product"),
-    (lambda path: path.write_text("id,name\n1,not a database\n"), "is corrupt or was not built by this product"),
-    (_foreign_duckdb, "is corrupt or was not built by this product"),
+    (_truncated, "cannot be read: it is damaged (truncated or corrupt) or was not built by this product"),
+    (lambda path: path.write_text("id,name\n1,not a database\n"),
+     "cannot be read: it is damaged (truncated or corrupt) or was not built by this product"),
+    (_foreign_duckdb, "cannot be read: it is damaged (truncated or corrupt) or was not built by this product"),
     (_unversioned, "has no version record"),
 ], ids=["truncated", "text", "another-duckdb", "no-version"])
 def test_readiness_refuses_a_warehouse_that_is_not_whole_or_not_ours(server, monkeypatch, tmp_path, make, says):
@@ -107,8 +108,8 @@ def test_readiness_refuses_a_warehouse_that_is_not_whole_or_not_ours(server, mon
     reason = answer.get_json()["reason"]
     assert says in reason and str(path) in reason
     assert "python -m data ingest" in reason  # what to run
-    if "corrupt" in says:
-        assert "Restore warehouse.duckdb.previous" in reason  # the rollback named
+    if "corrupt" in says:  # no load before it is kept here: nothing to roll back to, and it says so
+        assert "No previous load is kept beside it" in reason
 
 
 def test_a_file_swapped_under_the_name_is_seen_at_once(server, monkeypatch, tmp_path):
