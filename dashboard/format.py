@@ -124,6 +124,11 @@ def subject_phrase(title: str, *, lower: bool = False) -> str:
     return text if any(word in ("and", "or") for word in tail[:3]) else text + ","
 
 
+def listed(items: list[str]) -> str:
+    """Items as a sentence lists them: 'a', 'a and b', 'a, b and c'."""
+    return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
 def ordinal(n: int) -> str:
     if 10 <= n % 100 <= 20:
         suffix = "th"

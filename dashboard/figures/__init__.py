@@ -94,6 +94,7 @@ from dashboard.format import (
     format_number,
     format_period,
     format_value,
+    listed,
     ordinal,
     subject_phrase,
     symbol_text,
@@ -102,7 +103,7 @@ from dashboard.format import (
 __all__ = [
     "COLUMNS", "TOTAL", "SYMBOLS", "SYMBOL_EXPLANATIONS", "SOURCE_LABELS", "PROVISIONAL_KEY",
     "Meta", "meta", "frame", "format_period", "format_number", "format_value", "format_change", "symbol_text",
-    "subject_phrase", "ordinal", "safe_text", "empty_figure", "trend", "sparkline", "title_trend",
+    "subject_phrase", "listed", "ordinal", "safe_text", "empty_figure", "trend", "sparkline", "title_trend",
     "summary_trend", "table_trend", "source_labels", "source_caption", "value_source_text",
     "caption_provisional", "backtest_sentence", "benchmark_bars", "title_benchmark", "summary_benchmark",
     "table_benchmark", "ranked_all_las", "title_ranked", "summary_ranked", "table_ranked",

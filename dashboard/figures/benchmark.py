@@ -17,7 +17,7 @@ from dashboard.figures.layout import (
     safe_text,
 )
 from dashboard.figures.rows import meta, sort_best_first
-from dashboard.format import as_number, format_period, format_value, ordinal, symbol_text
+from dashboard.format import as_number, format_period, format_value, listed, ordinal, symbol_text
 from dashboard.theme import COMPARATOR, HIGHLIGHT, MUTED_COLOUR, NEIGHBOUR, TEXT_COLOUR
 from indicators.results import Benchmark, Published
 
@@ -143,8 +143,7 @@ def summary_benchmark(benchmark: Benchmark | None, indicator: Any) -> str:
         comparisons.append(f"{_compare(value, pub.england_value)} England's "
                            f"{format_value(pub.england_value, m.unit, m.places)}")
     if comparisons:
-        text += ", " + (", ".join(comparisons[:-1]) + " and " + comparisons[-1] if len(comparisons) > 1
-                        else comparisons[0])
+        text += ", " + listed(comparisons)
     text += "."
     if pub.rank is not None and pub.rank_out_of:
         order = "1 is best" if m.judged else "1 is highest"

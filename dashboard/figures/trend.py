@@ -17,6 +17,7 @@ from dashboard.format import (
     format_number,
     format_period,
     format_value,
+    listed,
     mid_sentence,
     subject_phrase,
     symbol_text,
@@ -361,8 +362,7 @@ def summary_trend(rows: Any, indicator: Any, *, target: TargetLine = None, forec
     waiting = [format_period(p) for p, prov in zip(df["period"], df["provisional"], strict=True)
                if prov and not _is_partial(p, complete_to)]
     if waiting:
-        listed = ", ".join(waiting[:-1]) + " and " + waiting[-1] if len(waiting) > 1 else waiting[0]
-        text += (f" {listed} {'is' if len(waiting) == 1 else 'are'} provisional: clocks are still running for some "
+        text += (f" {listed(waiting)} {'is' if len(waiting) == 1 else 'are'} provisional: clocks are still running for some "
                  "cases, so the figures will change.")
     fc = _forecast_rows(forecast)
     if fc and fc[-1]["lower"] is not None and fc[-1]["upper"] is not None:

@@ -32,15 +32,19 @@ TIERS = {Audience.OFFICER: "in full (officer)", Audience.PARTNER: "as partners s
          Audience.PUBLIC: "as the public sees them (small numbers suppressed, others rounded to 5)"}
 
 
+def _missing(row: pd.Series) -> str:
+    """What stands for a figure the row lacks: for an officer nothing is suppressed, so it is none."""
+    return "none" if Audience(row["audience"]) is Audience.OFFICER else "not shown (suppressed or none)"
+
+
 def _value(row: pd.Series, column: str, places: int = 1) -> str:
     value = row[column]
-    if value is None or pd.isna(value):
-        return "not shown (suppressed or none)"
-    return figures.format_value(value, row["unit"], places)
+    return _missing(row) if pd.isna(value) else figures.format_value(value, row["unit"], places)
 
 
 def _span(row: pd.Series) -> str:
-    if not row["window_last"]:
+    """' (Jul 2024 to Jun 2025)': the twelve months a figure covers (nothing when no month is shown)."""
+    if pd.isna(row["window_last"]):
         return ""
     return f" ({figures.format_period(row['window_first'])} to {figures.format_period(row['window_last'])})"
 
@@ -51,21 +55,23 @@ def _ranked_table(found: regional.Regional) -> pd.DataFrame:
     rows = []
     for _, t in regional.ranked(summary).iterrows():
         code = t["council"]
-        latest = (f"{figures.format_period(t['latest_month'])}: {_value(t, 'latest_value')}"
-                  + (" (provisional)" if t["latest_provisional"] else "")) if t["latest_month"] else "none"
+        # The latest *settled* month: a month whose clocks still run holds only the quick cases (100% on time,
+        # say), so it is drawn, marked provisional, in the chart below and never set in the table
+        latest = (f"{figures.format_period(t['window_last'])}: {_value(t, 'settled_value')}"
+                  if pd.notna(t["window_last"]) else _missing(t))
         published = (f"{_value(t, 'published_value')} ({figures.format_period(t['published_period'])})"
-                     if t["published_period"] else "not published")
+                     if pd.notna(t["published_period"]) else "not published")
         requests, plans = by[(code, "ehcp_requests")], by[(code, "ehcp_new_plans")]
         caseload, independent = by[(code, "ehcp_caseload")], by[(code, "ehcp_independent_special")]
         rows.append({
             "Council": t["council_name"], "Rank": "" if pd.isna(t["rank"]) else str(t["rank"]),
             "Plans in 20 weeks (12 settled months)": _value(t, "window_value") + _span(t),
-            "Plans in 20 weeks, latest month": latest,
+            "Plans in 20 weeks, latest settled month": latest,
             "Plans in 20 weeks, published by DfE": published,
             "Requests (12 months)": _value(requests, "window_value", 0) + _span(requests),
             "New plans (12 months)": _value(plans, "window_value", 0) + _span(plans),
             "Caseload": _value(caseload, "settled_value", 0),
-            "Caseload growth (12 months)": ("not shown (suppressed or none)" if pd.isna(caseload["window_value"])
+            "Caseload growth (12 months)": (_missing(caseload) if pd.isna(caseload["window_value"])
                                             else f"{caseload['window_value']:+.1f}%") + _span(caseload),
             "Independent or non-maintained special": _value(independent, "settled_value"),
             "Figures shown": TIERS[Audience(t["audience"])]})
@@ -81,7 +87,7 @@ def _published_table(found: regional.Regional, engine) -> pd.DataFrame:
         for _, r in mine.iterrows():
             title = engine.indicator(r["indicator"]).short_title
             row[title] = (f"{_value(r, 'published_value', engine.indicator(r['indicator']).decimal_places)} "
-                          f"({figures.format_period(r['published_period'])})" if r["published_period"]
+                          f"({figures.format_period(r['published_period'])})" if pd.notna(r["published_period"])
                           else "not published")
         rows.append(row)
     return pd.DataFrame(rows)
@@ -124,7 +130,8 @@ def layout(**query) -> html.Div:
     names = [engine.area_name(code) for code in group]
     timeliness = found.summary[found.summary["indicator"] == regional.TIMELINESS]
     left_out = len(timeliness) - len(points)
-    notes = [f"{engine.area_name(code)}: figures shown {TIERS[tier]}." for code, tier in audiences.items()]
+    notes = [f"Figures shown {TIERS[tier]}: {figures.listed([engine.area_name(c) for c, t in audiences.items() if t == tier])}."
+             for tier in TIERS if tier in audiences.values()]
     if len(group) == 1:
         notes.insert(0, f"The warehouse holds the records of one council in this group, {names[0]}, so there is "
                         "no other council to compare yet: load another council's extract to set them side by side.")

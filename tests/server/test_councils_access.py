@@ -128,12 +128,26 @@ def test_each_officer_sees_their_own_council_in_full_and_the_other_as_the_public
     assert seen_by_bristol["Kent"]["Figures shown"].startswith("as the public sees them")
     # Bristol's own requests July 2024 - June 2025, counted by hand: R10 and R8
     assert seen_by_bristol["Bristol, City of"]["Requests (12 months)"] == "2 (Jul 2024 to Jun 2025)"
-    # Kent's three (R10, R8, R11) are fewer than 10: the public tier never shows them
-    assert seen_by_bristol["Kent"]["Requests (12 months)"].startswith("not shown (suppressed or none)")
+    # Kent's three (R10, R8, R11) are fewer than 10: the public tier never shows them, nor a span of months
+    assert seen_by_bristol["Kent"]["Requests (12 months)"] == "not shown (suppressed or none)"
+    assert not any("nan" in cell for row in seen_by_bristol.values() for cell in row.values())
+    # No plan was issued from a request received July 2024 - June 2025, so the officer's rate is none (not
+    # "suppressed": nothing is, for an officer); the table's latest month is the latest settled one
+    assert seen_by_bristol["Bristol, City of"]["Plans in 20 weeks (12 settled months)"] == "none (Jul 2024 to Jun 2025)"
+    assert seen_by_bristol["Bristol, City of"]["Plans in 20 weeks, latest settled month"] == "Jun 2025: none"
     seen_by_kent = _table(_region(server, "officer", KENT))
     assert seen_by_kent["Kent"]["Figures shown"] == "in full (officer)"
     assert seen_by_kent["Kent"]["Requests (12 months)"] == "4 (Jul 2024 to Jun 2025)"  # R10, R12, R8, R11
     assert seen_by_kent["Bristol, City of"]["Requests (12 months)"].startswith("not shown (suppressed or none)")
+
+
+def test_the_notes_name_each_tier_once_with_its_councils(server):
+    from tests.server.test_pages import find
+
+    [notes] = find(_region(server, "officer", BRISTOL), lambda n: getattr(n, "id", None) == "region-notes")
+    assert [" ".join(tree.texts(item)) for item in notes.children] == [
+        "Figures shown in full (officer): Bristol, City of.",
+        "Figures shown as the public sees them (small numbers suppressed, others rounded to 5): Kent."]
 
 
 def test_the_regional_view_holds_no_childs_record(server):
