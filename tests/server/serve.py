@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import getpass
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bench import server
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
+
+
+def program(name: str) -> str | None:
+    return shutil.which(name) or next((str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name)
+                                       if p.exists()), None)
+
+
+def programs(*names: str) -> list[str]:
+    """The paths of the programs a test serves with, beside the sample warehouse: the test is skipped, naming
+    what is missing, without a program, and fails without the warehouse (the test command builds it)."""
+    found = [program(name) for name in names]
+    missing = [name for name, path in zip(names, found, strict=True) if not path]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not installed (scripts/test.sh installs Debian's packages where it "
+                    "may use apt-get)")
+    if not SAMPLE.exists():
+        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
+    return found
 
 
 @contextmanager

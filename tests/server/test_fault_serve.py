@@ -33,10 +33,9 @@ from bench.server import Server, free_port, gunicorn, stop
 from dashboard.response_cache import canonical
 from dashboard.warm import page_request
 from tests.identity import HOME
-from tests.server.serve import nginx_conf
-from tests.server.test_two_instances import answer_keys, program, start, wait_for, writes
+from tests.server.serve import SAMPLE, nginx_conf, programs
+from tests.server.test_two_instances import answer_keys, start, wait_for, writes
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
 KEY = "fault-tests-key-" + "k" * 32
 TIMEOUT_S = 90  # any one answer or start; a test fails rather than waits longer
 HOLD_S = 3  # how long the slow request is held before the app answers it
@@ -131,11 +130,7 @@ def workers(server: Server) -> set[int]:
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    nginx = program("nginx")
-    if not nginx:
-        pytest.skip("nginx not installed (scripts/test.sh installs Debian's package where it may use apt-get)")
-    if not SAMPLE.exists():
-        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
+    (nginx,) = programs("nginx")
     tmp = tmp_path_factory.mktemp("worker-kill")
     holding = tmp / "holding"
     holding.mkdir()
@@ -193,11 +188,7 @@ def test_a_worker_killed_mid_request_costs_no_reader_an_answer(pair):
 # --- 5. Redis going away mid-run ---------------------------------------------------------------------------
 
 def test_the_app_answers_while_redis_goes_away_and_caches_again_once_it_is_back(tmp_path):
-    redis_server = program("redis-server")
-    if not redis_server:
-        pytest.skip("redis-server not installed (scripts/test.sh installs Debian's package where it may use apt-get)")
-    if not SAMPLE.exists():
-        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
+    (redis_server,) = programs("redis-server")
     port = free_port()
     command = [redis_server, "--save", "", "--appendonly", "no", "--port", str(port), "--bind", "127.0.0.1",
                "--dir", str(tmp_path), "--daemonize", "no"]

@@ -9,7 +9,6 @@ below), never by the app. The last test stops Redis and checks the app goes on a
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -23,9 +22,8 @@ import requests
 
 from bench.server import free_port, gunicorn, stop
 from tests.identity import HOME
-from tests.server.serve import nginx_conf
+from tests.server.serve import SAMPLE, nginx_conf, programs
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
 KEY = "two-instances-test-key-" + "k" * 32  # both instances sign sessions with it
 START_TIMEOUT_S = 90
 FIGURE = f"/download/ehcp_caseload.csv?area={HOME}&breakdown=primary_need"
@@ -47,11 +45,6 @@ class Cluster:
     def upstream(self, url: str) -> str:
         """'a' or 'b': the instance whose loopback address is `url`'s."""
         return "a" if url == self.a else "b"
-
-
-def program(name: str) -> str | None:
-    return shutil.which(name) or next((str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name)
-                                       if p.exists()), None)
 
 
 def wait_for(check, what: str, process: subprocess.Popen, log: Path) -> None:
@@ -76,12 +69,7 @@ def start(stack: ExitStack, command: list[str], log: Path) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    redis_server, nginx = program("redis-server"), program("nginx")
-    if not redis_server or not nginx:
-        pytest.skip(f"{' and '.join(n for n, p in (('redis-server', redis_server), ('nginx', nginx)) if not p)} "
-                    "not installed (scripts/test.sh installs Debian's packages where it may use apt-get)")
-    if not SAMPLE.exists():
-        pytest.fail("the sample warehouse is missing: run `python -m data sample` first (scripts/test.sh does)")
+    redis_server, nginx = programs("redis-server", "nginx")
     tmp = tmp_path_factory.mktemp("two-instances")
     with ExitStack() as stack:
         redis_port = free_port()
