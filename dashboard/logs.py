@@ -88,6 +88,9 @@ def configure() -> None:
         root.addHandler(StderrHandler())
     logging.captureWarnings(True)  # a library's warning is a JSON line too, not text printed on stderr
     LOG.setLevel(logging.INFO)
+    # The development server's access lines carry each query string's values (a caseworker's name, say): the
+    # request log above says the same with the parameters' names only
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def request_id(asked: str | None) -> str:
@@ -96,9 +99,11 @@ def request_id(asked: str | None) -> str:
 
 
 def _who() -> dict[str, object]:
-    from dashboard.identity import current_user
-
-    user = current_user()
+    """Who asked, as the request itself worked it out. A request refused before sign-in's hook ran (a forged
+    callback, say) never read its session, and its log line must not read it either (that can renew it)."""
+    user = flask.g.get("who")
+    if user is None:
+        return {"auth": "unread", "roles": {}}
     return {"auth": user.source,
             "roles": {council: sorted(str(role) for role in roles) for council, roles in sorted(user.grants.items())
                       if roles}}

@@ -613,7 +613,7 @@ def problem_page(problem: Problem, heading: str) -> html.Div:
     try:
         engine = get_engine()
         picker = filters.picker_bar(council_choices(), default_area(engine).code, None)
-    except Problem:
+    except Exception:  # noqa: BLE001, S110 - the pickers only help: whatever stopped the view, the page still says so
         pass
     return html.Div([
         html.H1(heading),
@@ -637,7 +637,7 @@ def guarded(heading: str) -> Callable:
             except Problem as problem:
                 return problem_page(problem, heading)
             except Exception:  # noqa: BLE001 - a reader never sees a traceback
-                LOG.exception("page %s failed for query %r", heading, query)
+                LOG.exception("page %s failed for query parameters %s", heading, sorted(query))  # names only
                 return problem_page(Problem("Something went wrong",
                                             "This view could not be drawn. The team that runs the dashboard has "
                                             "been told.", "Try another area or period, or go back."), heading)

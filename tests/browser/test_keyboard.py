@@ -3,12 +3,17 @@ form, reaches the board, opens an indicator, changes its breakdown, drills into 
 CSV from the data book, and reaches each audience's views and the officers' tools. Only Tab, Shift+Tab, Enter and
 Space are pressed (typing fills the form's two boxes); no element is clicked or focused by script.
 
+The journey runs twice: in normal colours, and with forced colours on (Windows' contrast themes), where the browser
+drops every box shadow and background, so only an outline shows focus.
+
 Every element focus lands on on the way is checked: it shows a focus indicator (an outline or a box shadow), that
 indicator is drawn by focus (the element's outline, shadow, background or colours differ once focus moves on), and
 it is not hidden: the element is in the window, on top at its centre, and no box that clips its overflow cuts it.
 """
 
 from __future__ import annotations
+
+import pytest
 
 from tests.browser.conftest import DOWNLOADS, screenshot, settle
 
@@ -61,8 +66,9 @@ BEFORE = """() => { const el = window.__before;
 class Keyboard:
     """Presses keys on a page and checks the focus indicator of every element focus lands on."""
 
-    def __init__(self, page):
+    def __init__(self, page, *, outline_only: bool = False):
         self.page = page
+        self.outline_only = outline_only  # forced colours: a shadow is not drawn, so it shows nothing
         self.problems: list[str] = []
         self.stops = 0
         self.last: dict | None = None
@@ -79,8 +85,9 @@ class Keyboard:
                 self.problems.append(f"/{where}: {self._name(self.last)} looks the same focused and not")
         if focused is not None:
             self.stops += 1
-            if not (focused["outline"] or focused["shadow"]):
-                self.problems.append(f"/{where}: {self._name(focused)} shows no outline or shadow when focused")
+            if not (focused["outline"] or (focused["shadow"] and not self.outline_only)):
+                shown = "outline (forced colours draw no shadow)" if self.outline_only else "outline or shadow"
+                self.problems.append(f"/{where}: {self._name(focused)} shows no {shown} when focused")
             self.problems += [f"/{where}: {self._name(focused)}: {why}" for why in focused["hidden"]]
         self.last = focused
         return focused
@@ -110,13 +117,17 @@ def h1(page) -> str:
     return page.get_by_role("heading", level=1).inner_text().strip()
 
 
-def test_a_keyboard_user_signs_in_and_reaches_every_view_drill_down_and_download(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True)
+@pytest.mark.parametrize("colours", ["normal", "forced"])
+def test_a_keyboard_user_signs_in_and_reaches_every_view_drill_down_and_download(browser, app_url, colours):
+    forced = colours == "forced"
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True,
+                                  forced_colors="active" if forced else "none")
     page = context.new_page()  # no cookie: signed out
     page.set_default_timeout(30_000)
-    keys = Keyboard(page)
+    keys = Keyboard(page, outline_only=forced)
     page.goto(app_url + "/")
     settle(page)
+    assert page.evaluate("() => matchMedia('(forced-colors: active)').matches") is forced
 
     # The skip link comes first; then the header's sign-in link opens the form.
     assert keys.press("Tab")["text"] == "Skip to main content"
@@ -174,7 +185,7 @@ def test_a_keyboard_user_signs_in_and_reaches_every_view_drill_down_and_download
                           ("Data quality", "Data quality"), ("SEN2 reconciliation", "SEN2 reconciliation")):
         keys.follow(link)
         assert h1(page).startswith(heading), (link, h1(page))
-    screenshot(page, "keyboard_journey_end")
+    screenshot(page, f"keyboard_journey_end_{colours}")
     context.close()
     assert keys.problems == [], f"{len(keys.problems)} problem(s) in {keys.stops} focus stops"
     assert keys.stops > 100  # the journey tabbed through the pages, not past them

@@ -6,11 +6,12 @@ traceback, and the audit entry of the same request carries the same id."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
 
-from dashboard import health, warm
+from dashboard import health, logs, views, warm
 from tests.identity import HOME
 from tests.server.officer_views import entries
 
@@ -59,6 +60,16 @@ def test_a_signed_out_request_says_so(server, capsys):
     assert line["roles"] == {} and line["auth"] == "anonymous" and line["query"] == []
 
 
+def test_a_refused_request_is_logged_without_reading_its_session(server, capsys):
+    capsys.readouterr()
+    answer = server.test_client(role="officer").post("/_dash-update-component", data="not json",
+                                                      content_type="text/plain", headers={"X-Request-Id": "forged-1"})
+    assert answer.status_code == 400
+    assert "Set-Cookie" not in answer.headers  # the session was neither read nor renewed
+    line = request_line(capsys, "forged-1")
+    assert line["status"] == 400 and line["auth"] == "unread" and line["roles"] == {}
+
+
 @pytest.mark.parametrize("asked", ["x" * 65, "has space", "tab\tinside", "a%0Ab", "quote\"d", "<script>", "é-accent", ""])
 def test_an_unsafe_request_id_is_replaced(server, capsys, asked):
     capsys.readouterr()
@@ -104,6 +115,26 @@ def test_a_failure_is_logged_as_json_with_the_request_id_and_traceback(server, c
     assert "Traceback (most recent call last)" in failure[0]["traceback"]
     [request] = [line for line in mine if "status" in line]
     assert request["status"] == 500 and request["level"] == "ERROR"
+
+
+def test_a_page_that_fails_logs_its_parameters_names_never_their_values(server, caplog, monkeypatch):
+    import dash
+
+    def broken():
+        raise RuntimeError("the engine broke on purpose")
+
+    monkeypatch.setattr(views, "get_engine", broken)
+    board = next(page for page in dash.page_registry.values() if page["path"] == "/board")
+    with server.test_request_context("/board"), caplog.at_level(logging.ERROR, logger="dashboard"):
+        shown = str(board["layout"](area="E06000023", caseworker="Jane Smith"))
+    assert "Something went wrong" in shown and "broke" not in shown
+    [failed] = [record.getMessage() for record in caplog.records if "failed for" in record.getMessage()]
+    assert "caseworker" in failed and "Jane" not in failed
+
+
+def test_the_development_servers_access_lines_are_left_out():
+    logs.configure()  # werkzeug writes each request's whole URL, query values and all, at INFO
+    assert not logging.getLogger("werkzeug").isEnabledFor(logging.INFO)
 
 
 def test_health_checks_log_only_when_they_fail(server, capsys, monkeypatch, tmp_path):
