@@ -9,7 +9,7 @@ Neither needs sign-in, and neither says anything a signed-out visitor could not 
 page: no figure, no child-level row. They are not audited (no child's record is in them) and never kept in the
 response cache (it keeps only Dash's answers and downloads). Readiness opens the file on a connection of its
 own, as the engine does, and reads only the `warehouse_info` and `loads` records; a load balancer asking every
-few seconds reuses the last answer for `REUSE_S` seconds while the file is the same one (a swapped-in load, a
+few seconds reuses the last answer, ready or not, for `REUSE_S` seconds while the file is the same one (a swapped-in load, a
 removed or truncated file has another identity, so it is seen at once).
 """
 
@@ -20,16 +20,25 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import flask
 
 from data.settings import settings
-from data.warehouse.connect import WarehouseUnavailable, councils, identity, open_readonly, warehouse_info
+from data.warehouse.connect import (
+    WarehouseUnavailable,
+    councils,
+    identity,
+    open_readonly,
+    remedy,
+    warehouse_info,
+)
 
 LIVE_PATH = "/healthz"
 READY_PATH = "/readyz"
 PATHS = (LIVE_PATH, READY_PATH)
 REUSE_S = 5.0
-_last: dict[str, tuple[tuple, float, dict]] = {}  # warehouse path -> (its identity, when checked, the answer)
+# warehouse path -> (its identity, when checked, the answer or the reason it is not ready)
+_last: dict[str, tuple[tuple, float, dict | WarehouseUnavailable]] = {}
 _lock = threading.Lock()
 
 
@@ -44,19 +53,33 @@ def readiness(path: Path) -> dict[str, object]:
     with _lock:
         known = _last.get(str(path))
     if known is not None and known[0] == now and time.monotonic() - known[1] < REUSE_S:
+        if isinstance(known[2], WarehouseUnavailable):
+            raise known[2]
         return known[2]
+    try:
+        answer: dict | WarehouseUnavailable = _read(path, now)
+    except WarehouseUnavailable as exc:
+        answer = exc
+    with _lock:
+        _last[str(path)] = (now, time.monotonic(), answer)
+    if isinstance(answer, WarehouseUnavailable):
+        raise answer
+    return answer
+
+
+def _read(path: Path, now: tuple) -> dict[str, object]:
     con = open_readonly(path)
     try:
         info, held = warehouse_info(con), councils(con)
+    except duckdb.Error as exc:  # it opened, but its records of loads do not read: not whole
+        raise WarehouseUnavailable(f"The warehouse at {path} cannot be read: its records of loads are damaged "
+                                   f"({type(exc).__name__}). {remedy(path)}") from exc
     finally:
         con.close()
-    answer = {"status": "ready", "version": info["version"], "model_version": info.get("model_version"),
-              "reference_date": info.get("reference_date"),
-              "built": datetime.fromtimestamp(now[3] / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "councils": len(held) or (1 if info.get("local_la_code") else 0)}
-    with _lock:
-        _last[str(path)] = (now, time.monotonic(), answer)
-    return answer
+    return {"status": "ready", "version": info["version"], "model_version": info.get("model_version"),
+            "reference_date": info.get("reference_date"),
+            "built": datetime.fromtimestamp(now[3] / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "councils": len(held) or (1 if info.get("local_la_code") else 0)}
 
 
 def _json(status: int, body: dict[str, object]) -> flask.Response:

@@ -51,7 +51,7 @@ def _missing(path: Path) -> WarehouseUnavailable:
         f"`python -m data ingest --warehouse {path} FILES...`.")
 
 
-def _remedy(path: Path) -> str:
+def remedy(path: Path) -> str:
     """What to run for an unreadable warehouse: put the previous load back when a load kept one."""
     previous = path.with_name(path.name + ".previous")
     rebuild = f"`python -m data ingest --warehouse {path} FILES...`"
@@ -100,12 +100,24 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         rows = dict(con.execute("SELECT key, value FROM warehouse_info").fetchall())
     except duckdb.Error as exc:
         con.close()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, duckdb.IOException) and any(w in reason.lower() for w in ("lock", "permission denied")):
+            # Not damage, so no rollback: another program holds the file for writing, or this user may not read it
+            raise WarehouseUnavailable(
+                f"The warehouse at {path} cannot be opened now ({reason}). The file is not damaged: stop the program "
+                "that holds it open for writing (a load never does: it writes a copy and swaps it in), or let the "
+                "dashboard's user read it.") from exc
         raise WarehouseUnavailable(f"The warehouse at {path} cannot be read: it is damaged (truncated or corrupt) or "
-                                   f"was not built by this product ({type(exc).__name__}). {_remedy(path)}") from exc
+                                   f"was not built by this product ({type(exc).__name__}). {remedy(path)}") from exc
     if "version" not in rows:
         con.close()
         raise WarehouseUnavailable(f"The warehouse at {path} has no version record; rebuild it with `python -m data ingest`.")
     return con
+
+
+def _name(database: str) -> str:
+    """A database's name as SQL spells an identifier: a file called my-warehouse.duckdb attaches as my-warehouse."""
+    return '"' + database.replace('"', '""') + '"'
 
 
 def warehouse_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -118,7 +130,7 @@ def councils(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> list[str]
                         {"db": database}).fetchone()[0]
     if not found:
         return []
-    return [r[0] for r in con.execute(f"SELECT la_code FROM {database}.loads ORDER BY position").fetchall()]  # noqa: S608
+    return [r[0] for r in con.execute(f"SELECT la_code FROM {_name(database)}.loads ORDER BY position").fetchall()]  # noqa: S608
 
 
 def home_council(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> str | None:
@@ -127,7 +139,7 @@ def home_council(con: duckdb.DuckDBPyConnection, database: str = ALIAS) -> str |
     held = councils(con, database)
     if len(held) < 2:
         return None
-    info = dict(con.execute(f"SELECT key, value FROM {database}.main.warehouse_info").fetchall())  # noqa: S608 - our alias
+    info = dict(con.execute(f"SELECT key, value FROM {_name(database)}.main.warehouse_info").fetchall())  # noqa: S608
     return info.get("local_la_code") or held[0]
 
 
@@ -155,7 +167,7 @@ def scope(con: duckdb.DuckDBPyConnection, council: str, tables: set[str] | None 
         raise ValueError(f"not a council code: {council!r}")
     tables = council_tables(con, database) if tables is None else tables & set(COUNCIL_TABLES)
     # the code is checked above and the table names are ours: a view's text cannot take parameters
-    views = [f'CREATE OR REPLACE TEMP VIEW "{table}" AS SELECT * FROM {database}.main."{table}" '  # noqa: S608
+    views = [f'CREATE OR REPLACE TEMP VIEW "{table}" AS SELECT * FROM {_name(database)}.main."{table}" '  # noqa: S608
              f"WHERE la_code = '{council}'" for table in sorted(tables)]
     if views:
         con.execute(";\n".join(views))

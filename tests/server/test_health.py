@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import duckdb
@@ -110,6 +112,39 @@ def test_readiness_refuses_a_warehouse_that_is_not_whole_or_not_ours(server, mon
     assert "python -m data ingest" in reason  # what to run
     if "corrupt" in says:  # no load before it is kept here: nothing to roll back to, and it says so
         assert "No previous load is kept beside it" in reason
+
+
+def test_a_file_another_program_holds_for_writing_is_not_called_damaged(server, monkeypatch, tmp_path):
+    """DuckDB refuses to open a file another process holds read-write: that is no reason to roll back."""
+    held = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(SAMPLE, held)
+    (tmp_path / "warehouse.duckdb.previous").write_bytes(b"")  # a rollback would be offered, were it damage
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               "con = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)",
+                               str(held)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        _point_at(monkeypatch, held)
+        answer = server.test_client(role=None).get("/readyz")
+        reason = answer.get_json()["reason"]
+        assert answer.status_code == 503 and "cannot be opened now" in reason and "lock" in reason.lower()
+        assert "The file is not damaged" in reason and "rollback" not in reason and "damaged (" not in reason
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_refusal_is_reused_for_a_few_seconds_too(server, monkeypatch, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    _truncated(path)
+    _point_at(monkeypatch, path)
+    opened = []
+    real = health.open_readonly
+    monkeypatch.setattr(health, "open_readonly", lambda p: opened.append(p) or real(p))
+    client = server.test_client(role=None)
+    answers = [client.get("/readyz") for _ in range(3)]
+    assert [a.status_code for a in answers] == [503] * 3 and len({a.get_json()["reason"] for a in answers}) == 1
+    assert len(opened) == 1  # a load balancer asking every second does not reopen a damaged file each time
 
 
 def test_a_file_swapped_under_the_name_is_seen_at_once(server, monkeypatch, tmp_path):
