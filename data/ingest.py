@@ -54,6 +54,7 @@ from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
 from data.schemas.validate import QUARANTINE_COLUMNS, Validated, map_columns, validate, validate_batches
 from data.sources.sen2_xml import is_sen2_xml, read_sen2_xml
+from data.warehouse.connect import remove_stale_spills, running
 from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_ddl
 
 SUPPORTED = {".csv", ".xlsx", ".xml"}
@@ -845,26 +846,21 @@ def load_lock(warehouse: Path) -> Iterator[None]:
         os.close(descriptor)  # closing lets go of the lock
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
 def remove_stale_builds(warehouse: Path) -> list[Path]:
-    """Remove the partial warehouses (`<name>.building-<pid>`, and DuckDB's `.wal` beside one) that loads killed
-    before they could clean up left behind: only those whose process no longer runs. Returns what it removed."""
+    """Remove what loads killed before they could clean up left behind: partial warehouses
+    (`<name>.building-<pid>`, DuckDB's `.wal` and `.tmp` spill folder beside one) and the app's spill folders
+    beside the live file (`connect.remove_stale_spills`), only those whose process no longer runs. Returns what
+    it removed."""
     removed = []
     for path in sorted(warehouse.parent.glob(f"{warehouse.name}.building-*")):
-        pid = path.name.rsplit(".building-", 1)[1].removesuffix(".wal")
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            path.unlink(missing_ok=True)
+        pid = path.name.rsplit(".building-", 1)[1].removesuffix(".wal").removesuffix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and not running(int(pid)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
             removed.append(path)
-    return removed
+    return removed + remove_stale_spills(warehouse.parent, f"{warehouse.name}.tmp-")
 
 
 DISK_FULL = {errno.ENOSPC: "No space left on device", errno.EFBIG: "File too large", errno.EDQUOT: "Disk quota exceeded"}

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     temp_dir: Path | None = _setting(
         "SEND_TEMP_DIR", None, "A folder the app may write, where DuckDB spills a large query's working data while "
         "reading the warehouse. Set it when the warehouse's folder is read-only (a read-only mount): a folder on "
-        "local disk, e.g. `/tmp/send-spill`.", "beside the warehouse (`<warehouse>.tmp-<pid>-<n>`)")
+        "local disk, e.g. `/tmp/send-spill`.", "beside the warehouse (`<warehouse>.tmp-<host>-<pid>-<n>`)")
     stale_after_days: int = Field(
         45, ge=0, validation_alias="SEND_STALE_AFTER_DAYS",
         description="A local extract older than this many days (from its reference date to today) is flagged "

@@ -30,6 +30,8 @@ import contextlib
 import itertools
 import os
 import re
+import shutil
+import socket
 from pathlib import Path
 
 import duckdb
@@ -38,6 +40,10 @@ from data.settings import settings
 from data.warehouse.model import COUNCIL_TABLES
 
 _INSTANCES = itertools.count(1)  # this process's DuckDB instances, each with spill space of its own
+# This host in a spill folder's name, so a sweep of dead processes' folders in a folder hosts share never takes
+# another host's (its process ids mean nothing here)
+HOST = re.sub(r"[^A-Za-z0-9.]", "-", socket.gethostname())[:40] or "host"
+_swept: set[Path] = set()  # the spill places this process has swept
 ALIAS = "warehouse"  # the attached file's name inside the connection; queries never need to write it
 
 
@@ -49,6 +55,32 @@ def _missing(path: Path) -> WarehouseUnavailable:
     return WarehouseUnavailable(
         f"No warehouse at {path}. Build the sample with `python -m data sample`, or load your files with "
         f"`python -m data ingest --warehouse {path} FILES...`.")
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` runs on this host (another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_spills(folder: Path, prefix: str) -> list[Path]:
+    """Remove the spill folders (`<prefix><host>-<pid>-<n>`) of this host's processes that no longer run: a
+    DuckDB instance removes its own on closing, but a worker killed mid-query cannot, and a spilled query can
+    leave gigabytes. Returns what it removed."""
+    pattern = re.compile(re.escape(prefix + HOST) + r"-(\d+)-\d+")
+    removed = []
+    with contextlib.suppress(OSError):  # a folder this process may not list: nothing to sweep
+        for path in sorted(folder.glob(f"{prefix}{HOST}-*")):
+            found = pattern.fullmatch(path.name)
+            if found and int(found[1]) != os.getpid() and not running(int(found[1])):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
 
 
 def remedy(path: Path) -> str:
@@ -81,7 +113,7 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     # unless SEND_TEMP_DIR names another folder: a read-only mount has no room beside the file. Each instance
     # spills into a folder of its own, since instances sharing one can overwrite each other's files; DuckDB
     # makes it when it first spills and removes it on closing, but makes no parent folder.
-    instance = f"{os.getpid()}-{next(_INSTANCES)}"
+    instance = f"{HOST}-{os.getpid()}-{next(_INSTANCES)}"
     configured = settings().temp_dir
     if configured:
         with contextlib.suppress(OSError):  # unwritable: a query that must spill then says so
@@ -89,6 +121,9 @@ def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
         spill = Path(configured) / f"instance-{instance}"
     else:
         spill = path.with_name(f"{path.name}.tmp-{instance}")
+    if spill.parent not in _swept:  # once a process: what killed workers before this one left behind
+        _swept.add(spill.parent)
+        remove_stale_spills(spill.parent, spill.name.removesuffix(instance))
     con = duckdb.connect(config={"temp_directory": str(spill)})
     try:
         con.execute(f"ATTACH $path AS {ALIAS} (READ_ONLY)", {"path": str(path)})

@@ -22,7 +22,7 @@ import pytest
 from bench import server as bench_server
 from dashboard import warm
 from data.settings import settings
-from data.warehouse.connect import open_readonly
+from data.warehouse.connect import HOST, open_readonly
 from tests.server.conftest import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,4 +170,11 @@ def test_spill_space_is_beside_the_warehouse_unless_send_temp_dir_says_elsewhere
     assert second.parent == first.parent and second != first  # each DuckDB instance spills apart
     assert not first.exists()  # made only by a query that spills
     monkeypatch.setenv("SEND_TEMP_DIR", str(tmp_path / "spill"))
+    # a worker killed mid-query left its folder: the first instance this process opens there removes it
+    killed = subprocess.Popen([sys.executable, "-c", "pass"])
+    killed.wait()
+    left = tmp_path / "spill" / f"instance-{HOST}-{killed.pid}-1"
+    left.mkdir(parents=True)
+    (left / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
     assert Path(_spill_folder(SAMPLE)).parent == tmp_path / "spill"
+    assert not left.exists()

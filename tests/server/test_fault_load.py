@@ -175,8 +175,9 @@ def test_an_ingest_killed_before_its_swap_leaves_the_live_warehouse_serving_and_
 
 def test_a_load_keeps_the_partial_warehouse_of_a_process_still_running(tmp_path):
     """Only the files of dead processes are removed: a name whose process runs (here, this test's own parent,
-    which holds no lock) is left alone."""
+    which holds no lock) is left alone, and so is a spill folder of another host (its pids mean nothing here)."""
     from data.ingest import remove_stale_builds
+    from data.warehouse.connect import HOST
 
     live = tmp_path / "warehouse.duckdb"
     alive = tmp_path / f"warehouse.duckdb.building-{os.getppid()}"
@@ -184,10 +185,18 @@ def test_a_load_keeps_the_partial_warehouse_of_a_process_still_running(tmp_path)
     dead_process.wait()
     dead = tmp_path / f"warehouse.duckdb.building-{dead_process.pid}"
     dead_wal = tmp_path / f"warehouse.duckdb.building-{dead_process.pid}.wal"
+    dead_spill = tmp_path / f"warehouse.duckdb.building-{dead_process.pid}.tmp"  # DuckDB's, for the load
     for path in (alive, dead, dead_wal):
         path.write_bytes(b"partial")
-    assert remove_stale_builds(live) == [dead, dead_wal]
+    # the app's spill folders: a killed worker's, a live one's, and one of the same pid on another host
+    app_dead, app_alive, elsewhere = (tmp_path / f"warehouse.duckdb.tmp-{host}-{pid}-1" for host, pid in (
+        (HOST, dead_process.pid), (HOST, os.getppid()), (HOST + "-other", dead_process.pid)))
+    for folder in (dead_spill, app_dead, app_alive, elsewhere):
+        folder.mkdir()
+        (folder / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
+    assert remove_stale_builds(live) == [dead, dead_spill, dead_wal, app_dead]
     assert building_files(tmp_path) == [alive]
+    assert not dead_spill.exists() and not app_dead.exists() and app_alive.exists() and elsewhere.exists()
 
 
 # --- 6. a second load while one runs ----------------------------------------------------------------------

@@ -118,3 +118,17 @@ def test_quality_counts_are_those_of_the_council_alone(engines):
     both, alone = engines
     pd.testing.assert_frame_equal(both.quality_counts(Audience.OFFICER, user="test"),
                                   alone.quality_counts(Audience.OFFICER, user="test"))
+
+
+def test_a_warehouse_file_whose_name_sql_must_quote_is_read(two: Path, tmp_path):
+    """A file attaches under its name without the extension: my-council.duckdb is a database called my-council."""
+    import shutil
+
+    from data.warehouse.connect import councils, home_council
+
+    named = tmp_path / "my-council.duckdb"
+    shutil.copyfile(two, named)
+    with duckdb.connect() as con:
+        con.execute("ATTACH $path (READ_ONLY)", {"path": str(named)})
+        assert councils(con, "my-council") == [BRISTOL, KENT]
+        assert home_council(con, "my-council") == BRISTOL
