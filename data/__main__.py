@@ -80,8 +80,9 @@ def cmd_rollback(args) -> int:
     except SourceError as exc:
         print(f"Rollback refused, nothing changed: {exc}", file=sys.stderr)
         return 2
-    print(f"Put the previous warehouse back: {warehouse} is version {restored} again. The one it replaced "
-          f"({f'version {rejected}' if rejected else 'unreadable'}) is kept as {warehouse.name}.rejected for inspection.")
+    kept = (f"The one it replaced ({rejected}) is kept as {warehouse.name}.rejected for inspection."
+            if rejected else "There was no live warehouse to set aside.")
+    print(f"Put the previous warehouse back: {warehouse} is version {restored} again. {kept}")
     return 0
 
 

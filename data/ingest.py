@@ -888,7 +888,8 @@ def _no_room(warehouse: Path, reason: str) -> SourceError:
 def rollback(warehouse: Path) -> tuple[str, str | None]:
     """Put `<warehouse>.previous` back as the live warehouse in one atomic rename, keeping the live file as
     `<warehouse>.rejected` for inspection. Refused while a load runs, when there is no previous warehouse or
-    when it cannot be read itself. Returns the versions (now live, rejected: None when unreadable or missing)."""
+    when it cannot be read itself. Returns the version now live and what was set aside ("version <v>",
+    "unreadable", or None when there was no live file)."""
     from data.warehouse.connect import WarehouseUnavailable, open_readonly, warehouse_info
 
     def version(path: Path) -> str | None:
@@ -912,8 +913,10 @@ def rollback(warehouse: Path) -> tuple[str, str | None]:
         if restored is None:
             raise SourceError(previous, "the previous warehouse cannot be read either, so it was not put back",
                               f"load your files again with `python -m data ingest --warehouse {warehouse} FILES...`")
-        rejected = version(warehouse) if warehouse.exists() else None
+        rejected = None
         if warehouse.exists():
+            found = version(warehouse)
+            rejected = f"version {found}" if found else "unreadable"
             keep_as(warehouse, ".rejected")  # the bad file, for inspection
         os.replace(previous, warehouse)
     return restored, rejected

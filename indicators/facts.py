@@ -188,7 +188,7 @@ def build(path: Path) -> tuple[int, list[str]]:
         key = key_for(engine.catalogue)
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
             parts = [compute(engine, pool=pool)]
-            for council in engine.councils()[1:]:  # the others: what the regional view reads
+            for council in (c for c in engine.councils() if c != engine.local_area):  # the others: the regional view's
                 other = engine.for_council(council)
                 other.cache = SimpleCache()
                 parts.append(compute(other, list(council_keys(other)), pool))

@@ -305,6 +305,16 @@ def test_a_rollback_to_an_unreadable_previous_warehouse_is_refused(tmp_path):
     assert not live.with_name(live.name + ".rejected").exists()
 
 
+def test_a_rollback_with_no_live_warehouse_puts_the_previous_one_back_and_sets_nothing_aside(tmp_path):
+    live = live_copy(tmp_path / "live")
+    previous = live.with_name(live.name + ".previous")
+    os.replace(live, previous)  # the live file was removed by hand
+    done = run(data_command("rollback", "--warehouse", str(live)), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "There was no live warehouse to set aside." in done.stdout and "rejected" not in done.stdout
+    assert live.exists() and not previous.exists() and not live.with_name(live.name + ".rejected").exists()
+
+
 # --- 4. a disk that fills up during a load ------------------------------------------------------------------
 
 ROOM_MB = 4  # free space left in the folder beside the live warehouse
