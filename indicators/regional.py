@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
 TIMELINESS = "ehcp_issued_20wk"
 INDICATORS = (TIMELINESS, "ehcp_requests", "ehcp_new_plans", "ehcp_caseload", "ehcp_independent_special")
-SUMMARY_COLUMNS = ["council", "council_name", "indicator", "audience", "unit", "latest_month", "latest_value",
-                   "latest_provisional", "window_first", "window_last", "window_kind", "window_numerator",
-                   "window_denominator", "window_value", "settled_value", "published_period", "published_value"]
+SUMMARY_COLUMNS = ["council", "council_name", "indicator", "audience", "unit", "window_first", "window_last",
+                   "window_kind", "window_numerator", "window_denominator", "window_value", "settled_value",
+                   "published_period", "published_value"]
 MONTH_COLUMNS = ["council", "council_name", "indicator", "audience", "period", "numerator", "denominator", "value",
                  "status", "provisional"]
 
@@ -98,15 +98,10 @@ def _last_settled(council: Engine, rows: pd.DataFrame, through: str | None) -> s
 
 def _twelve_months(indicator, rows: pd.DataFrame, last: str) -> dict:
     unit = indicator.definition.unit
-    out: dict = {"unit": unit.value, "latest_month": None, "latest_value": None, "latest_provisional": None,
-                 "window_first": None, "window_last": None, "window_kind": None, "window_numerator": None,
-                 "window_denominator": None, "window_value": None, "settled_value": None}
+    out: dict = {"unit": unit.value, "window_first": None, "window_last": None, "window_kind": None,
+                 "window_numerator": None, "window_denominator": None, "window_value": None, "settled_value": None}
     if rows.empty:
         return out
-    shown_rows = rows[rows["status"] == Status.VALUE.value]
-    latest = (shown_rows if len(shown_rows) else rows).iloc[-1]  # the latest month with a figure to show
-    out.update(latest_month=latest["period"], latest_value=_number(latest["value"]),
-               latest_provisional=bool(latest["provisional"]) or latest["period"] > last)
     window = _window(last)
     by_month = rows.set_index("period")
     shown = by_month["status"] == Status.VALUE.value
