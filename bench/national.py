@@ -46,6 +46,7 @@ from bench.server import ROOT, warm_cache
 BUILD_S, BUILD_GB, UNCACHED_MS, CACHED_MS, REGIONAL_S = 20 * 60, 8, 500, 10, 1
 HOME = "E06000023"  # Bristol: the home council of the national warehouse, as of the sample
 DOC = ROOT / "docs" / "NATIONAL_SCALE.md"
+MARKER = ".bench-national"  # in a folder this script made, and so may empty
 
 
 def run_measured(command: list[str], log: Path) -> dict:
@@ -350,9 +351,13 @@ def main(argv: list[str] | None = None) -> int:
                     "commit": _git("rev-parse", "--short", "HEAD"),
                     "command": "python -m bench.national" + "".join(f" {a}" for a in (argv or sys.argv[1:]))}
     if not (args.reuse and warehouse.exists()):
-        if out.exists():
+        if out.exists() and any(out.iterdir()):
+            if not (out / MARKER).exists():  # never empty a folder this script did not make
+                print(f"Refused: {out} holds files this benchmark did not write; name an empty or new folder with --out")
+                return 2
             shutil.rmtree(out)
-        out.mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text("Made by python -m bench.national, which empties this folder at its next run.\n")
         result["build"] = build(out)
         for step in (s for s in result["build"] if s["exit"]):
             print(f"FAILED (exit {step['exit']}): {step['command']}; its output is in {step['log']}")
