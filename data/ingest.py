@@ -214,6 +214,9 @@ def _la_numbers() -> dict[str, str]:
     return dict(zip(frame["old_la_code"].astype(str), frame["new_la_code"].astype(str), strict=True))
 
 
+BY_HEADER = "the SEN2 header of"  # how a council named by a loose return's header says so
+
+
 def check_headers(councils: list[Council], resolve: bool) -> list[Council]:
     """Every SEN2 XML return's header must name the council whose extract it is in: one that names another is
     refused (name, both codes, the fix). The loose extract with no council takes the one its headers name
@@ -243,7 +246,7 @@ def check_headers(councils: list[Council], resolve: bool) -> list[Council]:
         leas = list(dict.fromkeys(f.header["lea"].zfill(3) for f in returns))
         if len(leas) <= 1:
             if leas and resolve:
-                council.code, council.named_by = numbers.get(leas[0], ""), f"the SEN2 header of {returns[0].path.name}"
+                council.code, council.named_by = numbers.get(leas[0], ""), f"{BY_HEADER} {returns[0].path.name}"
             out.append(council)
             continue
         others = [f for f in council.files if f not in returns and f.validated]
@@ -256,7 +259,7 @@ def check_headers(councils: list[Council], resolve: bool) -> list[Council]:
                               '(e.g. {"la": {"new_la_code": "E06000023"}}), or load the councils one at a time with --la')
         for lea in leas:
             mine = [f for f in returns if f.header["lea"].zfill(3) == lea]
-            out.append(Council(numbers[lea], f"the SEN2 header of {mine[0].path.name}", [f.path for f in mine],
+            out.append(Council(numbers[lea], f"{BY_HEADER} {mine[0].path.name}", [f.path for f in mine],
                                dict(council.manifest), mine, council.today))
     if len(out) > 1 and any(not c.code for c in out):
         unnamed = next(c for c in out if not c.code)
@@ -264,12 +267,18 @@ def check_headers(councils: list[Council], resolve: bool) -> list[Council]:
                           "put it in its council's folder (with a MANIFEST.json naming the council), or load it "
                           "on its own with --la")
     merged: dict[str, Council] = {}
-    for council in out:  # headers may name a council that has a folder too
-        if council.code in merged:
-            merged[council.code].files += council.files
-            merged[council.code].paths += council.paths
-        else:
-            merged[council.code] = council
+    for council in out:  # headers may name a council that has a folder too: its folder leads
+        known = merged.setdefault(council.code, council)
+        if known is council:
+            continue
+        by_header = [c.named_by.startswith(BY_HEADER) for c in (known, council)]
+        lead, joined = (council, known) if by_header == [True, False] else (known, council)
+        lead.paths += joined.paths
+        if not (lead.today is None and joined.named_by.startswith(BY_HEADER)):
+            lead.files += joined.files
+        # else the loose returns, read early for their headers at the loose files' date, are read again with the
+        # rest of the council's files at the date its folder's manifest gives
+        merged[council.code] = lead
     return list(merged.values())
 
 

@@ -294,3 +294,21 @@ def test_replace_keeps_no_other_council(three: dict[str, Path], tmp_path: Path):
     assert counts_by_council(live) == {KENT[0]: expected_counts()[KENT[0]]}
     assert query(live, "SELECT la_code, position FROM loads") == [(KENT[0], 1)]
     assert dict(query(live, "SELECT key, value FROM warehouse_info"))["local_la_code"] == KENT[0]
+
+
+@pytest.mark.parametrize("loose_first", [True, False])
+def test_a_council_named_by_a_loose_return_and_by_its_folder_takes_its_folders_reference_date(loose_first):
+    """The loose return was read early (for its header) at the date a loose file gets; merged with the council's
+    folder, the folder's manifest leads and the return is read again with the folder's files, at its date."""
+    from data.ingest import Council, LoadedFile, check_headers
+
+    loose_return = Path("returns/kent.xml")
+    loose = Council("", "", [loose_return], {}, [LoadedFile(loose_return, "", "sen2_xml", header={"lea": KENT[1]})],
+                    pd.Timestamp("2026-11-30"))
+    manifest = {"la": {"new_la_code": KENT[0], "old_la_code": KENT[1]}, "reference_date": "2025-06-30"}
+    folder = Council(KENT[0], "kent/MANIFEST.json", [Path("kent/schools.csv")], manifest)
+    [merged] = check_headers([loose, folder] if loose_first else [folder, loose], resolve=True)
+    assert merged.manifest["reference_date"] == "2025-06-30" and merged.today is None  # dated by its folder
+    assert merged.named_by == "kent/MANIFEST.json"
+    assert sorted(merged.paths) == [Path("kent/schools.csv"), loose_return]
+    assert merged.files == []  # the return is read again, with the council's other files, at their date
