@@ -22,7 +22,7 @@ NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnima
 MOST_TABS = 250  # per step: a step that needs more is a keyboard trap or a page far too long to tab through
 
 # The focused element: what it is, how it shows focus, and whether anything hides it.
-FOCUSED = """() => {
+FOCUSED = r"""() => {
     const el = document.activeElement;
     if (!el || el === document.body) return null;
     const style = getComputedStyle(el);
