@@ -9,8 +9,8 @@ Neither needs sign-in, and neither says anything a signed-out visitor could not 
 page: no figure, no child-level row. They are not audited (no child's record is in them) and never kept in the
 response cache (it keeps only Dash's answers and downloads). Readiness opens the file on a connection of its
 own, as the engine does, and reads only the `warehouse_info` and `loads` records; a load balancer asking every
-few seconds reuses the last answer, ready or not, for `REUSE_S` seconds while the file is the same one (a swapped-in load, a
-removed or truncated file has another identity, so it is seen at once).
+few seconds reuses the last answer, ready or not, for `REUSE_S` seconds while the file is the same one (a
+swapped-in load, a removed or truncated file has another identity, so it is seen at once).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ READY_PATH = "/readyz"
 PATHS = (LIVE_PATH, READY_PATH)
 REUSE_S = 5.0
 # warehouse path -> (its identity, when checked, the answer or the reason it is not ready)
-_last: dict[str, tuple[tuple, float, dict | WarehouseUnavailable]] = {}
+_last: dict[str, tuple[tuple, float, dict | str]] = {}
 _lock = threading.Lock()
 
 
@@ -53,17 +53,16 @@ def readiness(path: Path) -> dict[str, object]:
     with _lock:
         known = _last.get(str(path))
     if known is not None and known[0] == now and time.monotonic() - known[1] < REUSE_S:
-        if isinstance(known[2], WarehouseUnavailable):
-            raise known[2]
-        return known[2]
-    try:
-        answer: dict | WarehouseUnavailable = _read(path, now)
-    except WarehouseUnavailable as exc:
-        answer = exc
-    with _lock:
-        _last[str(path)] = (now, time.monotonic(), answer)
-    if isinstance(answer, WarehouseUnavailable):
-        raise answer
+        answer = known[2]
+    else:
+        try:
+            answer = _read(path, now)
+        except WarehouseUnavailable as exc:
+            answer = str(exc)
+        with _lock:
+            _last[str(path)] = (now, time.monotonic(), answer)
+    if isinstance(answer, str):
+        raise WarehouseUnavailable(answer)
     return answer
 
 

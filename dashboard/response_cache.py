@@ -50,8 +50,8 @@ def code_digest() -> str:
 
 # Settings that only say where things are or how to serve them: the warehouse's version already says which
 # data, so a load warming its views on a file not yet live shares its answers with the app serving it.
-PLUMBING = {"warehouse", "temp_dir", "cache_redis_url", "cache_dir", "cache_threshold", "host", "port", "chromium", "proxies",
-            "secret_key", "users_file", "session_idle_minutes", "session_hours", "cookie_secure", "production",
+PLUMBING = {"warehouse", "temp_dir", "cache_redis_url", "cache_dir", "cache_threshold", "host", "port", "chromium",
+            "proxies", "secret_key", "users_file", "session_idle_minutes", "session_hours", "cookie_secure", "production",
             "oidc_metadata_url", "oidc_client_id", "oidc_client_secret", "oidc_role_claim", "oidc_role_map",
             "audit_log"}
 

@@ -54,7 +54,13 @@ from data.schemas.local import LOCAL_KINDS
 from data.schemas.spec import FileKind
 from data.schemas.validate import QUARANTINE_COLUMNS, Validated, map_columns, validate, validate_batches
 from data.sources.sen2_xml import is_sen2_xml, read_sen2_xml
-from data.warehouse.connect import remove_stale_spills, running
+from data.warehouse.connect import (
+    WarehouseUnavailable,
+    open_readonly,
+    remove_stale_spills,
+    running,
+    warehouse_info,
+)
 from data.warehouse.model import LOCAL_TABLES, META_DDL, MODEL_VERSION, local_ddl
 
 SUPPORTED = {".csv", ".xlsx", ".xml"}
@@ -267,17 +273,15 @@ def check_headers(councils: list[Council], resolve: bool) -> list[Council]:
                           "put it in its council's folder (with a MANIFEST.json naming the council), or load it "
                           "on its own with --la")
     merged: dict[str, Council] = {}
-    for council in out:  # headers may name a council that has a folder too: its folder leads
+    for council in out:  # headers may name a council that has a folder too: its folder (and manifest) leads
         known = merged.setdefault(council.code, council)
         if known is council:
             continue
-        by_header = [c.named_by.startswith(BY_HEADER) for c in (known, council)]
-        lead, joined = (council, known) if by_header == [True, False] else (known, council)
+        lead, joined = (council, known) if known.named_by.startswith(BY_HEADER) else (known, council)
         lead.paths += joined.paths
-        if not (lead.today is None and joined.named_by.startswith(BY_HEADER)):
+        if lead.today is not None:  # both read already, at one date
             lead.files += joined.files
-        # else the loose returns, read early for their headers at the loose files' date, are read again with the
-        # rest of the council's files at the date its folder's manifest gives
+        # else the loose returns, read early for their headers, are read again with the lead's files at its date
         merged[council.code] = lead
     return list(merged.values())
 
@@ -899,8 +903,6 @@ def rollback(warehouse: Path) -> tuple[str, str | None]:
     `<warehouse>.rejected` for inspection. Refused while a load runs, when there is no previous warehouse or
     when it cannot be read itself. Returns the version now live and what was set aside ("version <v>",
     "unreadable", or None when there was no live file)."""
-    from data.warehouse.connect import WarehouseUnavailable, open_readonly, warehouse_info
-
     def version(path: Path) -> str | None:
         try:
             con = open_readonly(path)

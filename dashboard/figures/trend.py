@@ -362,8 +362,8 @@ def summary_trend(rows: Any, indicator: Any, *, target: TargetLine = None, forec
     waiting = [format_period(p) for p, prov in zip(df["period"], df["provisional"], strict=True)
                if prov and not _is_partial(p, complete_to)]
     if waiting:
-        text += (f" {listed(waiting)} {'is' if len(waiting) == 1 else 'are'} provisional: clocks are still running for some "
-                 "cases, so the figures will change.")
+        text += (f" {listed(waiting)} {'is' if len(waiting) == 1 else 'are'} provisional: clocks are still running "
+                 "for some cases, so the figures will change.")
     fc = _forecast_rows(forecast)
     if fc and fc[-1]["lower"] is not None and fc[-1]["upper"] is not None:
         text += (f" The forecast for {format_period(fc[-1]['period'])} is "

@@ -130,7 +130,8 @@ def layout(**query) -> html.Div:
     names = [engine.area_name(code) for code in group]
     timeliness = found.summary[found.summary["indicator"] == regional.TIMELINESS]
     left_out = len(timeliness) - len(points)
-    notes = [f"Figures shown {TIERS[tier]}: {figures.listed([engine.area_name(c) for c, t in audiences.items() if t == tier])}."
+    notes = [f"Figures shown {TIERS[tier]}: "
+             f"{figures.listed([engine.area_name(code) for code, held in audiences.items() if held == tier])}."
              for tier in TIERS if tier in audiences.values()]
     if len(group) == 1:
         notes.insert(0, f"The warehouse holds the records of one council in this group, {names[0]}, so there is "
