@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import server
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "warehouse.duckdb"
+from tests.server.conftest import SAMPLE
 
 
 def program(name: str) -> str | None:

@@ -37,9 +37,9 @@ from data import __main__ as data_cli
 from data.warehouse.connect import open_readonly, warehouse_info
 from indicators.testing import FIXTURE_DIR, FIXTURE_LA, fixture_warehouse
 from tests.identity import session_cookie
+from tests.server.conftest import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample" / "warehouse.duckdb"
 WORKBOOK = "/download/ehcp_requests.xlsx?area=E06000023&period=2025"
 OFFICER = session_cookie("officer")  # the officer's workbook: the figure unsuppressed
 FIXTURE_REQUESTS_2025 = 1  # R8, the fixture's one request received in 2025
